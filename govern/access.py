@@ -1,0 +1,115 @@
+"""Who may see and do what: roles per business unit, resolved once per request."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest
+
+from assets.models import BusinessUnitUserObjectPermission
+from govern.models import ApiKey
+from govern.roles import CAPABILITIES, Capability, Role
+
+ModelT = TypeVar("ModelT", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The roles a user holds, per business unit id."""
+
+    roles_by_unit: dict[int, frozenset[Role]] = field(default_factory=dict)
+
+    @property
+    def unit_ids(self) -> set[int]:
+        return set(self.roles_by_unit)
+
+    @property
+    def roles(self) -> set[Role]:
+        return set().union(*self.roles_by_unit.values()) if self.roles_by_unit else set()
+
+    def can(self, capability: Capability, unit_id: int) -> bool:
+        return bool(self.roles_by_unit.get(unit_id, frozenset()) & CAPABILITIES[capability])
+
+    def unit_ids_for(self, capability: Capability) -> set[int]:
+        return {unit_id for unit_id in self.roles_by_unit if self.can(capability, unit_id)}
+
+
+def _load_scope(request: Any) -> Scope:
+    user = request.user
+    if not user.is_authenticated:
+        return Scope()
+    grants = BusinessUnitUserObjectPermission.objects.filter(user=user).values_list(
+        "content_object_id", "permission__codename"
+    )
+    roles: dict[int, set[Role]] = defaultdict(set)
+    for unit_id, codename in grants:
+        if codename in Role.values:
+            roles[unit_id].add(Role(codename))
+    api_key = getattr(request, "auth", None)
+    if isinstance(api_key, ApiKey):
+        allowed = set(api_key.units.values_list("pk", flat=True))
+        roles = defaultdict(set, {u: r for u, r in roles.items() if u in allowed})
+    return Scope({unit_id: frozenset(held) for unit_id, held in roles.items()})
+
+
+def scope_for(request: HttpRequest) -> Scope:
+    """Return the caller's scope, computed once per request."""
+    # DRF wraps the Django request; cache on the underlying one so both share it.
+    holder: Any = getattr(request, "_request", request)
+    scope = getattr(holder, "_govern_scope", None)
+    if scope is None:
+        scope = _load_scope(request)
+        holder._govern_scope = scope
+    return scope
+
+
+def scoped(
+    request: HttpRequest,
+    queryset: models.QuerySet[ModelT],
+    unit_field: str = "business_unit",
+    capability: Capability = Capability.VIEW,
+) -> models.QuerySet[ModelT]:
+    """Narrow a queryset to the units where the caller holds a role granting capability."""
+    unit_ids = scope_for(request).unit_ids_for(capability)
+    return queryset.filter(**{f"{unit_field}_id__in": unit_ids})
+
+
+def get_scoped_or_404(
+    request: HttpRequest,
+    queryset: models.QuerySet[ModelT],
+    *,
+    unit_field: str = "business_unit",
+    capability: Capability = Capability.VIEW,
+    **lookup: Any,
+) -> ModelT:
+    """Return the object, 404 outside the caller's units, 403 without the capability."""
+    try:
+        obj = scoped(request, queryset, unit_field).get(**lookup)
+    except ObjectDoesNotExist as missing:
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the query.") from missing
+    unit_id = getattr(obj, f"{unit_field}_id")
+    if not scope_for(request).can(capability, unit_id):
+        raise PermissionDenied(f"Your role in this unit does not allow: {capability.label}.")
+    return obj
+
+
+NAVIGATION = [
+    ("Review queue", "assets:review-queue", Capability.DECIDE_VERSIONS),
+    ("Asset library", "assets:library", Capability.VIEW),
+    ("Audit log", "audit:event-list", Capability.READ_AUDIT),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Template context: the navigation entries the user's roles open."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {"navigation": []}
+    scope = scope_for(request)
+    entries = [
+        {"label": label, "url_name": url_name}
+        for label, url_name, capability in NAVIGATION
+        if scope.unit_ids_for(capability)
+    ]
+    return {"navigation": entries, "user_roles": sorted(r.label for r in scope.roles)}

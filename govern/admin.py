@@ -1,0 +1,115 @@
+"""Admin screens for role grants and API keys; every change goes through a service."""
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from assets.models import BusinessUnit, BusinessUnitUserObjectPermission
+from govern.models import ApiKey
+from govern.roles import Role
+from govern.services import (
+    api_key_create,
+    api_key_name_problem,
+    api_key_revoke,
+    role_grant,
+    role_revoke,
+)
+
+
+def _actor(request: HttpRequest) -> User:
+    """Return the admin user; the admin site only lets authenticated staff in."""
+    return cast(User, request.user)
+
+
+class RoleGrantForm(forms.ModelForm):
+    role = forms.ChoiceField(choices=Role.choices)
+
+    class Meta:
+        model = BusinessUnitUserObjectPermission
+        fields = ["user", "content_object"]
+        labels = {"content_object": "Business unit"}
+
+
+@admin.register(BusinessUnitUserObjectPermission)
+class RoleGrantAdmin(admin.ModelAdmin):
+    form = RoleGrantForm
+    list_display = ["user", "role", "content_object"]
+    list_filter = ["permission__codename", "content_object"]
+    search_fields = ["user__username"]
+    list_select_related = ["user", "permission", "content_object"]
+
+    @admin.display(description="Role")
+    def role(self, grant: BusinessUnitUserObjectPermission) -> str:
+        return Role(grant.permission.codename).label
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        role, unit, user = Role(form.cleaned_data["role"]), obj.content_object, obj.user
+        if not role_grant(user=user, role=role, unit=unit, actor=_actor(request)):
+            messages.info(request, f"{user} already held {role.label} in {unit}.")
+        obj.pk = BusinessUnitUserObjectPermission.objects.get(
+            user=user, content_object=unit, permission__codename=role.value
+        ).pk
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        role = Role(obj.permission.codename)
+        role_revoke(user=obj.user, role=role, unit=obj.content_object, actor=_actor(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for grant in queryset.select_related("user", "permission", "content_object"):
+            self.delete_model(request, grant)
+
+
+class ApiKeyCreateForm(forms.ModelForm):
+    units = forms.ModelMultipleChoiceField(queryset=BusinessUnit.objects.all())
+
+    class Meta:
+        model = ApiKey
+        fields = ["name"]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        problem = api_key_name_problem(name)
+        if problem:
+            raise forms.ValidationError(problem)
+        return name
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyCreateForm
+    list_display = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix"]
+    actions = ["revoke"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        units = list(form.cleaned_data["units"])
+        api_key, raw_key = api_key_create(
+            name=form.cleaned_data["name"], units=units, actor=_actor(request)
+        )
+        obj.pk = api_key.pk
+        messages.warning(request, f"API key for {api_key.name}, shown once: {raw_key}")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Units were set by the service."""
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        revoked = sum(api_key_revoke(api_key=key, actor=_actor(request)) for key in queryset)
+        messages.success(request, f"Revoked {revoked} API key(s).")
+
+
+admin.site.site_header = "Govern administration"

@@ -1,0 +1,84 @@
+"""API key authentication for integration accounts, and the audit trail of logins."""
+
+from datetime import timedelta
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from audit.services import audit_record
+from govern.models import ApiKey, hash_api_key
+
+# Recording every use would turn each read into a write; a minute's precision is enough.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """Authenticate `Authorization: Bearer <key>` against the stored key hashes."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1").split()
+        if not header or header[0] != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Send the key as 'Authorization: Bearer <key>'.")
+        api_key = (
+            ApiKey.objects.active()
+            .select_related("user")
+            .filter(key_hash=hash_api_key(header[1]))
+            .first()
+        )
+        if api_key is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
+        self._record_use(api_key)
+        return api_key.user, api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="govern"'
+
+    @staticmethod
+    def _record_use(api_key: ApiKey) -> None:
+        now = timezone.now()
+        if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_PRECISION:
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+            api_key.last_used_at = now
+
+
+def _client_address(request: HttpRequest | None) -> str:
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+@receiver(user_logged_in)
+def audit_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    audit_record(action="auth.login", actor=user, data={"ip": _client_address(request)})
+
+
+@receiver(user_logged_out)
+def audit_logout(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(action="auth.logout", actor=user, data={"ip": _client_address(request)})
+
+
+@receiver(user_login_failed)
+def audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    username = str(credentials.get("username", ""))[:150]
+    audit_record(
+        action="auth.login_failed", data={"username": username, "ip": _client_address(request)}
+    )
+
+
+@receiver(user_locked_out)
+def audit_locked_out(sender: Any, request: HttpRequest, username: str, **kwargs: Any) -> None:
+    audit_record(
+        action="auth.locked_out",
+        data={"username": str(username)[:150], "ip": _client_address(request)},
+    )

@@ -1,0 +1,10 @@
+"""Errors services raise; the API exception handler maps them to status codes."""
+
+
+class Conflict(Exception):
+    """The object changed under the caller, or the request repeats existing content (409)."""
+
+    def __init__(self, detail: str, code: str = "conflict") -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code

@@ -1,0 +1,64 @@
+"""Seed a demo: two business units and one person per role; safe to run again."""
+
+import io
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from assets.models import BusinessUnit
+from govern.roles import Role
+from govern.services import role_grant
+
+UNITS = [("insurance-de", "Insurance DE"), ("banking-uk", "Banking UK")]
+PEOPLE = [
+    ("bella", "Bella", "Brand", Role.BRAND_MANAGER),
+    ("colin", "Colin", "Compliance", Role.COMPLIANCE_OFFICER),
+    ("carla", "Carla", "Compliance", Role.COMPLIANCE_OFFICER),
+    ("dana", "Dana", "Designer", Role.COMMUNICATION_DESIGNER),
+    ("audrey", "Audrey", "Auditor", Role.AUDITOR),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo units and users (one per role, two compliance officers)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", help="Use this password for new demo users.")
+        parser.add_argument(
+            "--reset-passwords", action="store_true", help="Give existing demo users new ones."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("bootstrap", stdout=io.StringIO())
+        with transaction.atomic():
+            units = [self._unit(slug, name) for slug, name in UNITS]
+            for username, first, last, role in PEOPLE:
+                user = self._person(username, first, last, role, options)
+                for unit in units:
+                    role_grant(user=user, role=role, unit=unit, actor=None)
+        self.stdout.write("Demo ready at http://127.0.0.1:8000/ (units: insurance-de, banking-uk)")
+
+    def _unit(self, slug: str, name: str) -> BusinessUnit:
+        unit, _ = BusinessUnit.objects.get_or_create(slug=slug, defaults={"name": name})
+        return unit
+
+    def _person(
+        self, username: str, first: str, last: str, role: Role, options: dict[str, Any]
+    ) -> Any:
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last}
+        )
+        if created or options["reset_passwords"]:
+            password = options["password"] or secrets.token_urlsafe(9)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            self.stdout.write(f"  {username:<8} {role.label:<24} password: {password}")
+        else:
+            self.stdout.write(
+                f"  {username:<8} {role.label:<24} (exists; --reset-passwords prints a new one)"
+            )
+        return user

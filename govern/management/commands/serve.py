@@ -1,0 +1,55 @@
+"""Run the web app and a django-q2 worker in one foreground process; Ctrl-C stops both."""
+
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+STOP_GRACE_SECONDS = 10
+
+
+class Command(BaseCommand):
+    help = "Start gunicorn and a qcluster worker; stop both on Ctrl-C or when either exits."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--web-workers", type=int, default=2)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        manage = str(settings.BASE_DIR / "manage.py")
+        commands = {
+            "web": [
+                *(sys.executable, "-m", "gunicorn", "govern.wsgi"),
+                *("--bind", options["bind"], "--workers", str(options["web_workers"])),
+                *("--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"),
+            ],
+            "worker": [sys.executable, manage, "qcluster"],
+        }
+        children = {name: subprocess.Popen(argv) for name, argv in commands.items()}  # noqa: S603
+        self.stdout.write(f"Govern is running on http://{options['bind']}/ (Ctrl-C stops it)")
+        signal.signal(signal.SIGTERM, lambda *_: self._stop(children, 0))
+        try:
+            while True:
+                for name, child in children.items():
+                    if child.poll() is not None:
+                        self.stderr.write(f"{name} exited with {child.returncode}; stopping.")
+                        self._stop(children, child.returncode or 1)
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            self._stop(children, 0)
+
+    def _stop(self, children: dict[str, subprocess.Popen[bytes]], code: int) -> None:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        sys.exit(code)

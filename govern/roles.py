@@ -1,0 +1,46 @@
+"""Roles, held per business unit, and what each role may do."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    BRAND_MANAGER = "brand_manager", "Brand manager"
+    COMPLIANCE_OFFICER = "compliance_officer", "Compliance officer"
+    COMMUNICATION_DESIGNER = "communication_designer", "Communication designer"
+    AUDITOR = "auditor", "Auditor"
+    INTEGRATION = "integration", "Integration account"
+
+
+class Capability(models.TextChoices):
+    """Actions checked against the roles a user holds in the object's business unit."""
+
+    VIEW = "view", "See the unit's objects"
+    EDIT_ASSETS = "edit_assets", "Create assets, upload and submit versions"
+    DECIDE_VERSIONS = "decide_versions", "Approve, reject and withdraw versions"
+    REVIEW_TEMPLATES = "review_templates", "Acknowledge template reviews, request replacements"
+    RUN_PREFLIGHT = "run_preflight", "Ask pre-flight whether a run may go"
+    READ_AUDIT = "read_audit", "Read the audit log and usage reports"
+
+
+CAPABILITIES: dict[Capability, frozenset[Role]] = {
+    Capability.VIEW: frozenset(Role),
+    Capability.EDIT_ASSETS: frozenset({Role.BRAND_MANAGER}),
+    Capability.DECIDE_VERSIONS: frozenset({Role.COMPLIANCE_OFFICER}),
+    Capability.REVIEW_TEMPLATES: frozenset({Role.COMMUNICATION_DESIGNER}),
+    Capability.RUN_PREFLIGHT: frozenset({Role.INTEGRATION, Role.COMMUNICATION_DESIGNER}),
+    Capability.READ_AUDIT: frozenset({Role.AUDITOR}),
+}
+
+# Model permissions each role's group carries, for the admin and for reporting who may do what.
+GROUP_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.BRAND_MANAGER: ("assets.view_businessunit",),
+    Role.COMPLIANCE_OFFICER: ("assets.view_businessunit",),
+    Role.COMMUNICATION_DESIGNER: ("assets.view_businessunit",),
+    Role.AUDITOR: ("assets.view_businessunit", "audit.view_auditevent"),
+    Role.INTEGRATION: ("assets.view_businessunit",),
+}
+
+
+def roles_with(capability: Capability) -> frozenset[Role]:
+    """Return the roles that grant a capability."""
+    return CAPABILITIES[capability]

@@ -1,0 +1,125 @@
+"""Role grants and API keys: every change audited in its transaction."""
+
+import secrets
+
+from django.contrib.auth.models import Group, Permission, User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assets.models import BusinessUnit, BusinessUnitUserObjectPermission
+from audit.services import audit_record
+from govern.models import ApiKey, hash_api_key
+from govern.roles import Role
+
+API_KEY_PREFIX = "gvk_"
+
+
+def role_permission(role: Role) -> Permission:
+    return Permission.objects.get(content_type__app_label="assets", codename=role.value)
+
+
+def role_grant(*, user: User, role: Role, unit: BusinessUnit, actor: User | None) -> bool:
+    """Give a user a role in a unit; return False when they already held it."""
+    with transaction.atomic():
+        _grant, created = BusinessUnitUserObjectPermission.objects.get_or_create(
+            user=user, permission=role_permission(role), content_object=unit
+        )
+        if not created:
+            return False
+        user.groups.add(Group.objects.get(name=role.value))
+        audit_record(
+            action="role.granted",
+            actor=actor,
+            target=user,
+            unit_id=unit.pk,
+            data={"username": user.username, "role": role.value, "unit": unit.slug},
+        )
+    return True
+
+
+def role_revoke(*, user: User, role: Role, unit: BusinessUnit, actor: User | None) -> bool:
+    """Take a role in a unit away from a user; return False when they did not hold it."""
+    permission = role_permission(role)
+    with transaction.atomic():
+        deleted, _ = BusinessUnitUserObjectPermission.objects.filter(
+            user=user, permission=permission, content_object=unit
+        ).delete()
+        if not deleted:
+            return False
+        if not BusinessUnitUserObjectPermission.objects.filter(
+            user=user, permission=permission
+        ).exists():
+            user.groups.remove(Group.objects.get(name=role.value))
+        audit_record(
+            action="role.revoked",
+            actor=actor,
+            target=user,
+            unit_id=unit.pk,
+            data={"username": user.username, "role": role.value, "unit": unit.slug},
+        )
+    return True
+
+
+def api_key_name_problem(name: str) -> str | None:
+    """Say why a name cannot hold API keys, or return None."""
+    if ApiKey.objects.filter(name=name, revoked_at__isnull=True).exists():
+        return f"An active API key named '{name}' exists; revoke it first."
+    account = User.objects.filter(username=name).first()
+    if account is not None and account.has_usable_password():
+        return f"'{name}' is a person's account; API keys need their own name."
+    return None
+
+
+def _integration_account(name: str) -> User:
+    problem = api_key_name_problem(name)
+    if problem:
+        raise ValidationError(problem)
+    account, created = User.objects.get_or_create(username=name)
+    if created:
+        account.set_unusable_password()
+        account.save(update_fields=["password"])
+    return account
+
+
+def api_key_create(
+    *, name: str, units: list[BusinessUnit], actor: User | None
+) -> tuple[ApiKey, str]:
+    """Issue a key for an integration account scoped to units; return it and the raw key."""
+    if not units:
+        raise ValidationError("An API key needs at least one business unit.")
+    prefix = secrets.token_hex(4)
+    raw_key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        account = _integration_account(name)
+        for unit in units:
+            role_grant(user=account, role=Role.INTEGRATION, unit=unit, actor=actor)
+        api_key = ApiKey.objects.create(
+            name=name, user=account, prefix=prefix, key_hash=hash_api_key(raw_key), created_by=actor
+        )
+        api_key.units.set(units)
+        audit_record(
+            action="api_key.created",
+            actor=actor,
+            target=api_key,
+            data={"name": name, "prefix": prefix, "units": sorted(u.slug for u in units)},
+        )
+    return api_key, raw_key
+
+
+def api_key_revoke(*, api_key: ApiKey, actor: User | None) -> bool:
+    """Revoke a key at once; return False when it was already revoked."""
+    with transaction.atomic():
+        updated = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if not updated:
+            return False
+        audit_record(
+            action="api_key.revoked",
+            actor=actor,
+            target=api_key,
+            data={"name": api_key.name, "prefix": api_key.prefix},
+        )
+    api_key.refresh_from_db(fields=["revoked_at"])
+    return True

@@ -1,0 +1,38 @@
+"""URL configuration of Govern."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from audit.api import AuditEventList
+from govern import api, views
+
+api_patterns = [
+    path("", api.ApiRoot.as_view(), name="root"),
+    path("units/", api.BusinessUnitList.as_view(), name="unit-list"),
+    path("me/", api.Me.as_view(), name="me"),
+    path("audit-events/", AuditEventList.as_view(), name="audit-event-list"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("assets/", include("assets.urls")),
+    path("audit/", include("audit.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_patterns, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+]
+
+handler404 = "govern.errors_views.not_found"
+handler403 = "govern.errors_views.forbidden"
+handler400 = "govern.errors_views.bad_request"
+handler500 = "govern.errors_views.server_error"

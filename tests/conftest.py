@@ -1,0 +1,126 @@
+"""Shared fixtures: named actors built through the real services."""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from pytest_django.plugin import blocking_manager_key
+
+from assets.models import BusinessUnit
+from audit import triggers
+from govern.roles import Role
+from govern.services import api_key_create, role_grant
+
+PASSWORD = "correct-horse-battery-staple"
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    return bool(TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers_around_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Disarm the append-only triggers so a transactional test's flush can empty the table."""
+    if not _is_transactional(request.node):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    triggers.remove(connection)  # torn down before pytest-django's flush
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Re-arm the triggers once the flush is done, outside any transaction."""
+    yield
+    if _is_transactional(item) and nextitem is not None:  # the last test's teardown drops the DB
+        with item.config.stash[blocking_manager_key].unblock():
+            triggers.install(connection)
+
+
+@pytest.fixture
+def roles(db: None) -> None:
+    call_command("bootstrap", verbosity=0, stdout=_Discard())
+
+
+class _Discard:
+    def write(self, text: str) -> None:
+        pass
+
+
+@pytest.fixture
+def unit(db: None) -> BusinessUnit:
+    return BusinessUnit.objects.create(name="Insurance DE", slug="insurance-de")
+
+
+@pytest.fixture
+def other_unit(db: None) -> BusinessUnit:
+    return BusinessUnit.objects.create(name="Banking UK", slug="banking-uk")
+
+
+@pytest.fixture
+def make_user(roles: None) -> Callable[..., Any]:
+    def make(username: str, role: Role | None = None, unit: BusinessUnit | None = None) -> Any:
+        user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+        if role is not None and unit is not None:
+            role_grant(user=user, role=role, unit=unit, actor=None)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def brand_manager(make_user: Callable[..., Any], unit: BusinessUnit) -> Any:
+    return make_user("bella", Role.BRAND_MANAGER, unit)
+
+
+@pytest.fixture
+def compliance_officer(make_user: Callable[..., Any], unit: BusinessUnit) -> Any:
+    return make_user("colin", Role.COMPLIANCE_OFFICER, unit)
+
+
+@pytest.fixture
+def designer(make_user: Callable[..., Any], unit: BusinessUnit) -> Any:
+    return make_user("dana", Role.COMMUNICATION_DESIGNER, unit)
+
+
+@pytest.fixture
+def auditor(make_user: Callable[..., Any], unit: BusinessUnit) -> Any:
+    return make_user("audrey", Role.AUDITOR, unit)
+
+
+@pytest.fixture
+def outsider(make_user: Callable[..., Any], other_unit: BusinessUnit) -> Any:
+    """A compliance officer and auditor, but only in the other unit."""
+    user = make_user("oscar", Role.COMPLIANCE_OFFICER, other_unit)
+    role_grant(user=user, role=Role.AUDITOR, unit=other_unit, actor=None)
+    return user
+
+
+@pytest.fixture
+def integration_key(roles: None, unit: BusinessUnit) -> str:
+    _api_key, raw_key = api_key_create(name="exstream-prod", units=[unit], actor=None)
+    return raw_key
+
+
+@pytest.fixture
+def client_for() -> Callable[[Any], Client]:
+    def login(user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def api_client_for_key() -> Callable[[str], Client]:
+    def with_key(raw_key: str) -> Client:
+        return Client(headers={"Authorization": f"Bearer {raw_key}"})
+
+    return with_key
