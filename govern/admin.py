@@ -53,9 +53,10 @@ class RoleGrantAdmin(admin.ModelAdmin):
         role, unit, user = Role(form.cleaned_data["role"]), obj.content_object, obj.user
         if not role_grant(user=user, role=role, unit=unit, actor=_actor(request)):
             messages.info(request, f"{user} already held {role.label} in {unit}.")
-        obj.pk = BusinessUnitUserObjectPermission.objects.get(
+        grant = BusinessUnitUserObjectPermission.objects.select_related("permission").get(
             user=user, content_object=unit, permission__codename=role.value
-        ).pk
+        )
+        obj.pk, obj.permission = grant.pk, grant.permission
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         role = Role(obj.permission.codename)

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -76,6 +77,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 class ApiRoot(APIView):
     """List the API's entry points."""
 
+    @extend_schema(responses={200: dict[str, str]})
     def get(self, request: Request) -> Response:
         def link(name: str) -> str:
             return reverse(name, request=request)
