@@ -41,6 +41,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     if _is_transactional(item) and nextitem is not None:  # the last test's teardown drops the DB
         with item.config.stash[blocking_manager_key].unblock():
             triggers.install(connection)
+            connection.close()  # else it outlives the session and blocks dropping the test DB
 
 
 @pytest.fixture(autouse=True)
@@ -129,3 +130,4 @@ def api_client_for_key() -> Callable[[str], Client]:
         return Client(headers={"Authorization": f"Bearer {raw_key}"})
 
     return with_key
+
