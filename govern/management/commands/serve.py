@@ -31,18 +31,26 @@ class Command(BaseCommand):
         }
         children = {name: subprocess.Popen(argv) for name, argv in commands.items()}  # noqa: S603
         self.stdout.write(f"Govern is running on http://{options['bind']}/ (Ctrl-C stops it)")
-        signal.signal(signal.SIGTERM, lambda *_: self._stop(children, 0))
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _raise_stop)
         try:
-            while True:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        self.stderr.write(f"{name} exited with {child.returncode}; stopping.")
-                        self._stop(children, child.returncode or 1)
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            self._stop(children, 0)
+            code = self._watch(children)
+        except _Stop:
+            code = 0
+        self._stop(children)
+        sys.exit(code)
 
-    def _stop(self, children: dict[str, subprocess.Popen[bytes]], code: int) -> None:
+    def _watch(self, children: dict[str, subprocess.Popen[bytes]]) -> int:
+        """Wait until a child exits and return its exit code."""
+        while True:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    self.stderr.write(f"{name} exited with {child.returncode}; stopping.")
+                    return child.returncode
+            time.sleep(0.5)
+
+    def _stop(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         for child in children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGINT)
@@ -52,4 +60,11 @@ class Command(BaseCommand):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.kill()
-        sys.exit(code)
+
+
+class _Stop(Exception):
+    """Ctrl-C or SIGTERM reached the supervisor."""
+
+
+def _raise_stop(signum: int, frame: Any) -> None:
+    raise _Stop
