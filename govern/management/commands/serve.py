@@ -1,5 +1,6 @@
 """Run the web app and a django-q2 worker in one foreground process; Ctrl-C stops both."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -29,7 +30,12 @@ class Command(BaseCommand):
             ],
             "worker": [sys.executable, manage, "qcluster"],
         }
-        children = {name: subprocess.Popen(argv) for name, argv in commands.items()}  # noqa: S603
+        # Each child leads its own process group: Ctrl-C reaches only this supervisor, which
+        # stops every child exactly once, and a stuck child is killed with all its processes.
+        children = {
+            name: subprocess.Popen(argv, start_new_session=True)  # noqa: S603
+            for name, argv in commands.items()
+        }
         self.stdout.write(f"Govern is running on http://{options['bind']}/ (Ctrl-C stops it)")
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, _raise_stop)
@@ -51,15 +57,16 @@ class Command(BaseCommand):
 
     def _stop(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for child in children.values():
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                os.killpg(child.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for child in children.values():
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
+                os.killpg(child.pid, signal.SIGKILL)
 
 
 class _Stop(Exception):
