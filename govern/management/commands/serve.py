@@ -60,7 +60,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for child in children.values():
             if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+                child.terminate()
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for child in children.values():
             try:
