@@ -40,17 +40,14 @@ def _load_scope(request: Any) -> Scope:
     user = request.user
     if not user.is_authenticated:
         return Scope()
-    grants = BusinessUnitUserObjectPermission.objects.filter(user=user).values_list(
-        "content_object_id", "permission__codename"
-    )
+    grants = BusinessUnitUserObjectPermission.objects.filter(user=user)
+    api_key = getattr(request, "auth", None)
+    if isinstance(api_key, ApiKey):  # a key acts only in the units it was issued for
+        grants = grants.filter(content_object__api_keys=api_key)
     roles: dict[int, set[Role]] = defaultdict(set)
-    for unit_id, codename in grants:
+    for unit_id, codename in grants.values_list("content_object_id", "permission__codename"):
         if codename in Role.values:
             roles[unit_id].add(Role(codename))
-    api_key = getattr(request, "auth", None)
-    if isinstance(api_key, ApiKey):
-        allowed = set(api_key.units.values_list("pk", flat=True))
-        roles = defaultdict(set, {u: r for u, r in roles.items() if u in allowed})
     return Scope({unit_id: frozenset(held) for unit_id, held in roles.items()})
 
 

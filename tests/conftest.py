@@ -130,4 +130,3 @@ def api_client_for_key() -> Callable[[str], Client]:
         return Client(headers={"Authorization": f"Bearer {raw_key}"})
 
     return with_key
-

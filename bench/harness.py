@@ -1,0 +1,96 @@
+"""Shared benchmark plumbing: a throwaway Govern database, gunicorn on loopback, figure lines."""
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def bench_environment(workdir: str) -> dict[str, str]:
+    """Return production-like settings on a fresh database (DATABASE_URL if set, else SQLite)."""
+    database = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database,
+        "LOG_LEVEL": "WARNING",
+        "MEDIA_ROOT": f"{workdir}/media",
+        "STATIC_ROOT": f"{workdir}/static",
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+@contextmanager
+def workspace() -> Iterator[dict[str, str]]:
+    with tempfile.TemporaryDirectory(prefix="govern-bench-") as workdir:
+        env = bench_environment(workdir)
+        manage(env, "migrate", "--no-input")
+        manage(env, "collectstatic", "--no-input")
+        yield env
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterator[int]:
+    """Serve a WSGI app on a free loopback port until the block ends."""
+    port = free_port()
+    command = [
+        *(sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"),
+        *("--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads)),
+        *("--log-level", "warning", "--chdir", str(ROOT)),
+    ]
+    server = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603
+    try:
+        _wait_until_up(port)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _wait_until_up(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)  # noqa: S310
+            return
+        except OSError as error:
+            if getattr(error, "code", None):  # any HTTP answer means the server is up
+                return
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not start on port {port}")
+
+
+def figure(name: str, value: float, unit: str, baseline: float) -> None:
+    """Print one figure as `name: value unit (ratio x vs baseline)`."""
+    ratio = value / baseline if baseline else float("nan")
+    print(f"{name}: {value:,.1f} {unit} ({ratio:.2f}x vs baseline)", flush=True)

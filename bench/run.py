@@ -1,0 +1,18 @@
+"""Run every benchmark (`make bench`); figures are ratios to a baseline from the same run."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import framework  # noqa: E402
+from bench.harness import workspace  # noqa: E402
+
+
+def main() -> None:
+    with workspace() as env:
+        framework.run(env)
+
+
+if __name__ == "__main__":
+    main()
