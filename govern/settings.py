@@ -244,6 +244,19 @@ Q_CLUSTER = {
 }
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 
+# Uploads: every limit refuses with a 4xx; the pixel limit is also Pillow's bomb threshold.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 50) * 1_000_000
+UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_MEGAPIXELS", 60) * 1_000_000
+UPLOAD_MAX_SIDE = env_int("UPLOAD_MAX_SIDE", 30_000)
+TEXT_MAX_CHARACTERS = env_int("TEXT_MAX_CHARACTERS", 100_000)
+# Approvals a regulated asset's version needs, per kind ("disclaimer=2,legal_artwork=3");
+# kinds not named need REGULATED_APPROVALS; unregulated assets need one.
+REGULATED_APPROVALS = env_int("REGULATED_APPROVALS", 2)
+APPROVALS_BY_KIND = {
+    kind.strip(): int(count)
+    for kind, _, count in (item.partition("=") for item in env_list("APPROVALS_BY_KIND"))
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

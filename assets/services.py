@@ -1,0 +1,249 @@
+"""Every state change of assets and versions: one service, one transaction, one audit event."""
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assets.models import (
+    REGULATED_KINDS,
+    Asset,
+    BusinessUnit,
+    Decision,
+    DecisionAction,
+    Kind,
+    Variant,
+    Version,
+    VersionState,
+)
+from assets.selectors import Selectors
+from assets.storage import store_content
+from assets.uploads import Content
+from audit.services import audit_record
+from govern.access import require, user_can
+from govern.errors import Conflict
+from govern.roles import Capability
+
+ASSET_KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
+
+
+def required_approvals(asset: Asset) -> int:
+    """Return how many distinct compliance officers must approve a version of this asset."""
+    if not asset.regulated:
+        return 1
+    return settings.APPROVALS_BY_KIND.get(asset.kind, settings.REGULATED_APPROVALS)
+
+
+def _audit_version(action: str, version: Version, actor: User, **data: Any) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        target=version,
+        unit_id=version.variant.asset.business_unit_id,
+        data={"asset": version.variant.asset.key, "number": version.number, **data},
+    )
+
+
+def asset_create(
+    *,
+    key: str,
+    title: str,
+    kind: str,
+    unit: BusinessUnit,
+    actor: User,
+    regulated: bool | None = None,
+) -> Asset:
+    """Create an asset; regulated defaults to the kind's rule."""
+    require(actor, Capability.EDIT_ASSETS, unit.pk)
+    if not ASSET_KEY.match(key):
+        raise ValidationError({"key": "Use lower-case letters and digits joined by . - or _."})
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"Unknown kind '{kind}'; use {', '.join(Kind.values)}."})
+    if not title.strip():
+        raise ValidationError({"title": "A title is required."})
+    regulated = kind in REGULATED_KINDS if regulated is None else regulated
+    try:
+        with transaction.atomic():
+            asset = Asset.objects.create(
+                key=key,
+                title=title.strip(),
+                kind=kind,
+                business_unit=unit,
+                regulated=regulated,
+                created_by=actor,
+            )
+            audit_record(
+                action="asset.created",
+                actor=actor,
+                target=asset,
+                unit_id=unit.pk,
+                data={"key": key, "kind": kind, "regulated": regulated},
+            )
+    except IntegrityError:
+        raise Conflict(f"An asset with the key '{key}' already exists.", "duplicate_key") from None
+    return asset
+
+
+def version_create(*, asset: Asset, selectors: Selectors, content: Content, actor: User) -> Version:
+    """Add a draft version to the variant the selectors name, creating the variant if new."""
+    require(actor, Capability.EDIT_ASSETS, asset.business_unit_id)
+    is_text = content.extension == "txt"
+    if is_text != asset.takes_text:
+        wanted = "a text" if asset.takes_text else "an image file"
+        raise ValidationError(f"A {asset.get_kind_display().lower()} version needs {wanted}.")
+    with transaction.atomic():
+        variant, _ = Variant.objects.get_or_create(asset=asset, **vars(selectors))
+        variant = Variant.objects.select_for_update().get(pk=variant.pk)
+        existing = variant.versions.filter(sha256=content.sha256).first()
+        if existing is not None:
+            raise Conflict(
+                f"This content is already version {existing.number} of this variant "
+                f"({existing.get_state_display().lower()}).",
+                "duplicate_content",
+            )
+        latest = variant.versions.aggregate(latest=Max("number"))["latest"] or 0
+        version = Version.objects.create(
+            variant=variant,
+            number=latest + 1,
+            sha256=content.sha256,
+            file="" if is_text else store_content(content),
+            text=content.data.decode("utf-8") if is_text else "",
+            media_type=content.media_type,
+            size=len(content.data),
+            metadata=content.metadata,
+            created_by=actor,
+        )
+        _audit_version("version.created", version, actor, sha256=content.sha256)
+    return version
+
+
+def _lock(version: Version, *, expected: str) -> Version:
+    """Lock the variant and the version, and check the version is still in the expected state."""
+    Variant.objects.select_for_update().filter(pk=version.variant_id).first()
+    locked = Version.objects.select_for_update().select_related("variant__asset").get(pk=version.pk)
+    if locked.state != expected:
+        raise Conflict(
+            f"Version {locked.number} is {locked.get_state_display().lower()} now, "
+            f"not {VersionState(expected).label.lower()}; reload to see who changed it.",
+            "stale_state",
+        )
+    return locked
+
+
+def _refuse_own(version: Version, actor: User) -> None:
+    if actor.pk in {version.created_by_id, version.submitted_by_id}:
+        raise PermissionDenied("You created or submitted this version; someone else must decide.")
+
+
+def _need_comment(comment: str, action: str) -> str:
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": f"Say why: a {action} needs a comment."})
+    return comment
+
+
+def version_submit(*, version: Version, actor: User) -> Version:
+    """Send a draft to compliance review."""
+    require(actor, Capability.EDIT_ASSETS, version.variant.asset.business_unit_id)
+    with transaction.atomic():
+        version = _lock(version, expected=VersionState.DRAFT)
+        version.state = VersionState.IN_REVIEW
+        version.submitted_by, version.submitted_at = actor, timezone.now()
+        version.required_approvals = required_approvals(version.variant.asset)
+        version.save(update_fields=["state", "submitted_by", "submitted_at", "required_approvals"])
+        _audit_version("version.submitted", version, actor)
+    return version
+
+
+def version_approve(*, version: Version, actor: User, comment: str = "") -> Version:
+    """Record an approval; with enough distinct approvers the version replaces the approved one."""
+    require(actor, Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id)
+    with transaction.atomic():
+        version = _lock(version, expected=VersionState.IN_REVIEW)
+        _refuse_own(version, actor)
+        if version.decisions.filter(actor=actor, action=DecisionAction.APPROVE).exists():
+            raise Conflict("You already approved this version; another officer must.", "repeat")
+        Decision.objects.create(
+            version=version, actor=actor, action=DecisionAction.APPROVE, comment=comment.strip()
+        )
+        approvals = version.decisions.filter(action=DecisionAction.APPROVE).count()
+        if approvals < version.required_approvals:
+            _audit_version(
+                "version.approval_recorded",
+                version,
+                actor,
+                approvals=approvals,
+                required=version.required_approvals,
+                comment=comment,
+            )
+            return version
+        superseded = _supersede_approved(version)
+        version.state, version.decided_at = VersionState.APPROVED, timezone.now()
+        version.save(update_fields=["state", "decided_at"])
+        _audit_version(
+            "version.approved",
+            version,
+            actor,
+            approvals=approvals,
+            superseded=superseded,
+            comment=comment,
+        )
+    return version
+
+
+def _supersede_approved(version: Version) -> int | None:
+    """Mark the variant's approved version superseded and return its number."""
+    current = (
+        Version.objects.select_for_update()
+        .filter(variant_id=version.variant_id, state=VersionState.APPROVED)
+        .first()
+    )
+    if current is None:
+        return None
+    current.state = VersionState.SUPERSEDED
+    current.save(update_fields=["state"])
+    return current.number
+
+
+def version_reject(*, version: Version, actor: User, comment: str) -> Version:
+    """Refuse a version in review, saying why."""
+    require(actor, Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id)
+    comment = _need_comment(comment, "rejection")
+    with transaction.atomic():
+        version = _lock(version, expected=VersionState.IN_REVIEW)
+        _refuse_own(version, actor)
+        return _decide(version, actor, DecisionAction.REJECT, VersionState.REJECTED, comment)
+
+
+def version_withdraw(*, version: Version, actor: User, comment: str) -> Version:
+    """Recall an approved version (a compliance recall), saying why."""
+    require(actor, Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id)
+    comment = _need_comment(comment, "withdrawal")
+    with transaction.atomic():
+        version = _lock(version, expected=VersionState.APPROVED)
+        return _decide(version, actor, DecisionAction.WITHDRAW, VersionState.WITHDRAWN, comment)
+
+
+def version_retire(*, version: Version, actor: User, comment: str = "") -> Version:
+    """Take an approved version out of use at the end of its life."""
+    unit_id = version.variant.asset.business_unit_id
+    if not user_can(actor, Capability.EDIT_ASSETS, unit_id):
+        require(actor, Capability.DECIDE_VERSIONS, unit_id)
+    with transaction.atomic():
+        version = _lock(version, expected=VersionState.APPROVED)
+        return _decide(version, actor, DecisionAction.RETIRE, VersionState.RETIRED, comment.strip())
+
+
+def _decide(
+    version: Version, actor: User, action: DecisionAction, state: VersionState, comment: str
+) -> Version:
+    Decision.objects.create(version=version, actor=actor, action=action, comment=comment)
+    version.state, version.decided_at = state, timezone.now()
+    version.save(update_fields=["state", "decided_at"])
+    _audit_version(f"version.{state.value}", version, actor, comment=comment)
+    return version
