@@ -36,8 +36,9 @@ def _language(value: str) -> str:
 
 def _channels(values: list[str] | str | None) -> str:
     if isinstance(values, str):
-        values = [item for item in re.split(r"[,\s]+", values) if item]
-    chosen = sorted({value.strip().lower() for value in values or []})
+        values = [values]
+    items = [item for value in values or [] for item in re.split(r"[,\s]+", value) if item]
+    chosen = sorted({item.lower() for item in items})
     unknown = [value for value in chosen if value not in Channel.values]
     if unknown:
         raise ValidationError(

@@ -19,6 +19,8 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 from py_svg_hush import filter_svg
 
+from govern.errors import RequestRejected
+
 RASTER_FORMATS = {
     "PNG": ("image/png", "png"),
     "JPEG": ("image/jpeg", "jpg"),
@@ -44,12 +46,11 @@ SVG_HAZARDS = [
 ]
 
 
-class UploadRejected(Exception):
+class UploadRejected(RequestRejected):
     """The content cannot be accepted; the detail says why in words a person understands."""
 
     def __init__(self, detail: str, status: int = 400, code: str = "invalid_upload") -> None:
-        super().__init__(detail)
-        self.detail, self.status, self.code = detail, status, code
+        super().__init__(detail, status, code)
 
 
 @dataclass(frozen=True)

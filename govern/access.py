@@ -2,8 +2,9 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
@@ -34,6 +35,13 @@ class Scope:
 
     def unit_ids_for(self, capability: Capability) -> set[int]:
         return {unit_id for unit_id in self.roles_by_unit if self.can(capability, unit_id)}
+
+
+def acting_user(request: HttpRequest) -> User:
+    """Return the authenticated user of a request that passed an authentication check."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied("Log in first.")
+    return cast(User, request.user)
 
 
 def user_can(user: Any, capability: Capability, unit_id: int) -> bool:

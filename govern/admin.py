@@ -1,14 +1,14 @@
 """Admin screens for role grants and API keys; every change goes through a service."""
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from assets.models import BusinessUnit, BusinessUnitUserObjectPermission
+from govern.access import acting_user
 from govern.models import ApiKey
 from govern.roles import Role
 from govern.services import (
@@ -18,11 +18,6 @@ from govern.services import (
     role_grant,
     role_revoke,
 )
-
-
-def _actor(request: HttpRequest) -> User:
-    """Return the admin user; the admin site only lets authenticated staff in."""
-    return cast(User, request.user)
 
 
 class RoleGrantForm(forms.ModelForm):
@@ -51,7 +46,7 @@ class RoleGrantAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         role, unit, user = Role(form.cleaned_data["role"]), obj.content_object, obj.user
-        if not role_grant(user=user, role=role, unit=unit, actor=_actor(request)):
+        if not role_grant(user=user, role=role, unit=unit, actor=acting_user(request)):
             messages.info(request, f"{user} already held {role.label} in {unit}.")
         grant = BusinessUnitUserObjectPermission.objects.select_related("permission").get(
             user=user, content_object=unit, permission__codename=role.value
@@ -60,7 +55,7 @@ class RoleGrantAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         role = Role(obj.permission.codename)
-        role_revoke(user=obj.user, role=role, unit=obj.content_object, actor=_actor(request))
+        role_revoke(user=obj.user, role=role, unit=obj.content_object, actor=acting_user(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for grant in queryset.select_related("user", "permission", "content_object"):
@@ -99,7 +94,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         units = list(form.cleaned_data["units"])
         api_key, raw_key = api_key_create(
-            name=form.cleaned_data["name"], units=units, actor=_actor(request)
+            name=form.cleaned_data["name"], units=units, actor=acting_user(request)
         )
         obj.pk = api_key.pk
         messages.warning(request, f"API key for {api_key.name}, shown once: {raw_key}")
@@ -109,7 +104,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected API keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        revoked = sum(api_key_revoke(api_key=key, actor=_actor(request)) for key in queryset)
+        revoked = sum(api_key_revoke(api_key=key, actor=acting_user(request)) for key in queryset)
         messages.success(request, f"Revoked {revoked} API key(s).")
 
 

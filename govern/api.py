@@ -14,7 +14,7 @@ from rest_framework.views import APIView, set_rollback
 
 from assets.models import BusinessUnit
 from govern.access import scope_for
-from govern.errors import Conflict
+from govern.errors import Conflict, RequestRejected
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[str]:
@@ -53,6 +53,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Conflict):
         set_rollback()
         return Response(error_body(exc.code, exc.detail), status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, RequestRejected):
+        set_rollback()
+        return Response(error_body(exc.code, exc.detail), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         set_rollback()
         return Response(
@@ -86,6 +89,8 @@ class ApiRoot(APIView):
             {
                 "units": link("api:unit-list"),
                 "me": link("api:me"),
+                "assets": link("api:asset-list"),
+                "versions": link("api:version-list"),
                 "audit_events": link("api:audit-event-list"),
                 "schema": link("schema"),
                 "docs": link("api-docs"),

@@ -8,3 +8,11 @@ class Conflict(Exception):
         super().__init__(detail)
         self.detail = detail
         self.code = code
+
+
+class RequestRejected(Exception):
+    """The input cannot be accepted as sent; status says how (400, 413, 415)."""
+
+    def __init__(self, detail: str, status: int = 400, code: str = "invalid") -> None:
+        super().__init__(detail)
+        self.detail, self.status, self.code = detail, status, code

@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from assets import api as assets_api
 from audit.api import AuditEventList
 from govern import api, views
 
@@ -20,6 +21,19 @@ api_patterns = [
     path("units/", api.BusinessUnitList.as_view(), name="unit-list"),
     path("me/", api.Me.as_view(), name="me"),
     path("audit-events/", AuditEventList.as_view(), name="audit-event-list"),
+    path("assets/", assets_api.AssetListCreate.as_view(), name="asset-list"),
+    path("assets/<int:pk>/", assets_api.AssetDetail.as_view(), name="asset-detail"),
+    path("assets/<int:pk>/versions/", assets_api.VersionCreate.as_view(), name="version-create"),
+    path("versions/", assets_api.VersionList.as_view(), name="version-list"),
+    path("versions/<int:pk>/", assets_api.VersionDetail.as_view(), name="version-detail"),
+    path("versions/<int:pk>/content", assets_api.VersionContent.as_view(), name="version-content"),
+    path("versions/<int:pk>/submit/", assets_api.VersionSubmit.as_view(), name="version-submit"),
+    path("versions/<int:pk>/approve/", assets_api.VersionApprove.as_view(), name="version-approve"),
+    path("versions/<int:pk>/reject/", assets_api.VersionReject.as_view(), name="version-reject"),
+    path(
+        "versions/<int:pk>/withdraw/", assets_api.VersionWithdraw.as_view(), name="version-withdraw"
+    ),
+    path("versions/<int:pk>/retire/", assets_api.VersionRetire.as_view(), name="version-retire"),
 ]
 
 urlpatterns = [

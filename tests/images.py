@@ -1,6 +1,7 @@
 """Images made by the tests: ordinary ones, and a corpus of hostile files."""
 
 import io
+import os
 import struct
 import zlib
 
@@ -10,6 +11,13 @@ from PIL import Image, ImageCms
 def png(width: int = 64, height: int = 48, color: tuple[int, int, int] = (30, 90, 200)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), color).save(out, "PNG", dpi=(300, 300))
+    return out.getvalue()
+
+
+def noise_png(width: int, height: int) -> bytes:
+    """A PNG that does not compress: its size follows its pixel count."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(out, "PNG")
     return out.getvalue()
 
 

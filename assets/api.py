@@ -1,0 +1,322 @@
+"""The assets API: assets, their versions, the workflow actions and the review queues."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpResponse, HttpResponseBase
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assets import services
+from assets.models import Asset, BusinessUnit, Kind, Version, VersionState
+from assets.selectors import clean_selectors
+from assets.storage import read_content
+from assets.uploads import UploadRejected, read_text, read_upload
+from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
+from govern.roles import Capability
+from govern.serializers import CommentInput, StrictSerializer
+
+VERSION_UNIT = "variant__asset__business_unit"
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+class VariantOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    language = serializers.CharField()
+    region = serializers.CharField()
+    segment = serializers.CharField()
+    channels = serializers.ListField(child=serializers.CharField(), source="channel_list")
+
+
+class AssetOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    business_unit = serializers.CharField(source="business_unit.slug")
+    regulated = serializers.BooleanField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.source
+    created_at = serializers.DateTimeField()
+
+
+class AssetDetailOutput(AssetOutput):
+    variants = VariantOutput(many=True)
+
+
+class DecisionOutput(serializers.Serializer):
+    actor = serializers.CharField(source="actor.username")
+    action = serializers.CharField()
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class VersionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    asset = serializers.SerializerMethodField()
+    variant = VariantOutput()
+    number = serializers.IntegerField()
+    state = serializers.CharField()
+    sha256 = serializers.CharField()
+    media_type = serializers.CharField()
+    size = serializers.IntegerField()
+    metadata = serializers.JSONField()
+    required_approvals = serializers.IntegerField()
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_at = serializers.DateTimeField()
+    submitted_by = serializers.CharField(source="submitted_by.username", default=None)
+    submitted_at = serializers.DateTimeField()
+    content_url = serializers.SerializerMethodField()
+
+    def get_asset(self, version: Version) -> dict[str, Any]:
+        asset = version.variant.asset
+        return {
+            "id": asset.pk,
+            "key": asset.key,
+            "kind": asset.kind,
+            "business_unit": asset.business_unit.slug,
+        }
+
+    def get_content_url(self, version: Version) -> str:
+        return f"/api/v1/versions/{version.pk}/content"
+
+
+class VersionDetailOutput(VersionOutput):
+    text = serializers.CharField()
+    decisions = DecisionOutput(many=True)
+
+
+class AssetInput(StrictSerializer):
+    key = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=300)
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    business_unit = serializers.SlugField()
+    regulated = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class VersionInput(StrictSerializer):
+    file = serializers.FileField(required=False)
+    text = serializers.CharField(required=False, trim_whitespace=False)
+    language = serializers.CharField(required=False, allow_blank=True, default="")
+    region = serializers.CharField(required=False, allow_blank=True, default="")
+    segment = serializers.CharField(required=False, allow_blank=True, default="")
+    channels = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if ("file" in data) == ("text" in data):
+            raise serializers.ValidationError("Send either a file (multipart) or a text (JSON).")
+        return data
+
+
+def _assets(request: Request) -> QuerySet[Asset]:
+    return scoped(request, Asset.objects.select_related("business_unit"))
+
+
+def _versions(request: Request) -> QuerySet[Version]:
+    return scoped(request, Version.objects.with_context(), VERSION_UNIT)
+
+
+class AssetListCreate(generics.ListAPIView):
+    """List the assets of your units (filters: unit, kind, q), or create one."""
+
+    serializer_class = AssetOutput
+
+    def get_queryset(self) -> QuerySet[Asset]:
+        assets = _assets(self.request)
+        params = self.request.query_params
+        if unit := params.get("unit"):
+            assets = assets.filter(business_unit__slug=unit)
+        if kind := params.get("kind"):
+            assets = assets.filter(kind=kind)
+        if query := params.get("q"):
+            assets = assets.filter(key__icontains=query) | assets.filter(title__icontains=query)
+        return assets
+
+    @extend_schema(request=AssetInput, responses={201: AssetOutput})
+    def post(self, request: Request) -> Response:
+        data = _valid(AssetInput, request)
+        units = BusinessUnit.objects.filter(pk__in=scope_for(request).unit_ids)
+        unit = units.filter(slug=data["business_unit"]).first()
+        if unit is None:
+            raise exceptions.ValidationError({"business_unit": "No such unit among yours."})
+        asset = services.asset_create(
+            key=data["key"],
+            title=data["title"],
+            kind=data["kind"],
+            unit=unit,
+            actor=acting_user(request),
+            regulated=data["regulated"],
+        )
+        return Response(AssetOutput(asset).data, status=status.HTTP_201_CREATED)
+
+
+class AssetDetail(generics.RetrieveAPIView):
+    """Return one asset with its variants."""
+
+    serializer_class = AssetDetailOutput
+
+    def get_object(self) -> Asset:
+        return get_scoped_or_404(
+            self.request, _assets(self.request).prefetch_related("variants"), pk=self.kwargs["pk"]
+        )
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _refuse_oversized(request: Request) -> None:
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    limit = settings.UPLOAD_MAX_BYTES
+    if declared > limit + 1_000_000:  # room for the multipart envelope
+        raise UploadRejected(f"The upload is larger than {limit / 1e6:.0f} MB.", 413, "too_large")
+
+
+class VersionCreate(APIView):
+    """Add a version to an asset: multipart `file` or JSON `text`, with its variant selectors."""
+
+    parser_classes = [MultiPartParser, JSONParser]
+
+    @extend_schema(request=VersionInput, responses={201: VersionDetailOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        asset = get_scoped_or_404(
+            request, _assets(request), capability=Capability.EDIT_ASSETS, pk=pk
+        )
+        _refuse_oversized(request)
+        data = _valid(VersionInput, request)
+        selectors = clean_selectors(
+            language=data["language"],
+            region=data["region"],
+            segment=data["segment"],
+            channels=data["channels"],
+        )
+        content = read_upload(data["file"]) if "file" in data else read_text(data["text"])
+        version = services.version_create(
+            asset=asset, selectors=selectors, content=content, actor=acting_user(request)
+        )
+        return Response(_version_detail(version.pk), status=status.HTTP_201_CREATED)
+
+
+def _version_detail(pk: int) -> Any:
+    version = Version.objects.with_context().prefetch_related("decisions__actor").get(pk=pk)
+    return VersionDetailOutput(version).data
+
+
+class VersionList(generics.ListAPIView):
+    """List versions of your units, oldest submission first (filters: state, unit, kind, asset)."""
+
+    serializer_class = VersionOutput
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("state", enum=VersionState.values),
+            OpenApiParameter("unit", str),
+            OpenApiParameter("kind", enum=Kind.values),
+            OpenApiParameter("asset", str),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Version]:
+        params = self.request.query_params
+        state = params.get("state")
+        if state and state not in VersionState.values:
+            raise exceptions.ValidationError(
+                {"state": f"Use one of {', '.join(VersionState.values)}."}
+            )
+        lookups = {
+            "state": state,
+            "variant__asset__business_unit__slug": params.get("unit"),
+            "variant__asset__kind": params.get("kind"),
+            "variant__asset__key": params.get("asset"),
+        }
+        versions = _versions(self.request).filter(**{k: v for k, v in lookups.items() if v})
+        return versions.order_by("submitted_at", "pk")
+
+
+class VersionDetail(APIView):
+    """Return one version with its state, content hash, metadata, variant and decisions."""
+
+    @extend_schema(responses=VersionDetailOutput)
+    def get(self, request: Request, pk: int) -> Response:
+        version = get_scoped_or_404(request, _versions(request), unit_field=VERSION_UNIT, pk=pk)
+        return Response(_version_detail(version.pk))
+
+
+class VersionContent(APIView):
+    """Return the version's bytes (SVG under a sandboxing policy)."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        version = get_scoped_or_404(request, _versions(request), unit_field=VERSION_UNIT, pk=pk)
+        return content_response(version)
+
+
+def content_response(version: Version) -> HttpResponseBase:
+    """Serve a version's content with headers that keep it inert in a browser."""
+    response: HttpResponseBase
+    if version.is_text:
+        response = HttpResponse(version.text, content_type=version.media_type)
+    else:
+        response = FileResponse(iter([read_content(version.file)]), content_type=version.media_type)
+    extension = version.file.rsplit(".", 1)[-1] if version.file else "txt"
+    filename = f"{version.variant.asset.key}-v{version.number}.{extension}"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["ETag"] = f'"{version.sha256}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    if version.is_svg:
+        response["Content-Security-Policy"] = SVG_POLICY
+    return response
+
+
+class VersionAction(APIView):
+    """Base of the workflow actions: load the version in scope, call one service."""
+
+    service: Any = None
+    takes_comment = True
+
+    @extend_schema(request=CommentInput, responses=VersionDetailOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        version = get_scoped_or_404(request, _versions(request), unit_field=VERSION_UNIT, pk=pk)
+        comment = _valid(CommentInput, request)["comment"]
+        arguments = {"comment": comment} if self.takes_comment else {}
+        type(self).service(version=version, actor=acting_user(request), **arguments)
+        return Response(_version_detail(version.pk))
+
+
+class VersionSubmit(VersionAction):
+    """Send a draft to compliance review."""
+
+    service = services.version_submit
+    takes_comment = False
+
+
+class VersionApprove(VersionAction):
+    """Approve a version in review (not your own)."""
+
+    service = services.version_approve
+
+
+class VersionReject(VersionAction):
+    """Reject a version in review, with a comment."""
+
+    service = services.version_reject
+
+
+class VersionWithdraw(VersionAction):
+    """Recall an approved version, with a comment."""
+
+    service = services.version_withdraw
+
+
+class VersionRetire(VersionAction):
+    """Retire an approved version."""
+
+    service = services.version_retire

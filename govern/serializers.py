@@ -1,0 +1,20 @@
+"""Serializer helpers shared by the apps' APIs."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class StrictSerializer(serializers.Serializer):
+    """An input serializer that refuses fields it does not know."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: "Unknown field." for name in unknown})
+        return super().to_internal_value(data)
+
+
+class CommentInput(StrictSerializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
