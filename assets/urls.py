@@ -6,4 +6,10 @@ app_name = "assets"
 urlpatterns = [
     path("review/", views.review_queue, name="review-queue"),
     path("library/", views.library, name="library"),
+    path("new/", views.asset_create, name="asset-create"),
+    path("<int:pk>/", views.asset_detail, name="asset-detail"),
+    path("versions/<int:pk>/", views.version_review, name="version-review"),
+    path("versions/<int:pk>/decide/", views.version_decide, name="version-decide"),
+    path("versions/<int:pk>/preview", views.version_preview, name="version-preview"),
+    path("versions/<int:pk>/diff/<int:other_pk>", views.version_diff, name="version-diff"),
 ]

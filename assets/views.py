@@ -1,23 +1,269 @@
-"""Pages of the asset room: the compliance review queue and the asset library."""
+"""Pages of the asset room: the review queue and page, the library, assets and uploads."""
 
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from govern.access import scope_for
+from assets import previews, services
+from assets.api import VERSION_UNIT, content_response
+from assets.forms import AssetForm, CommentForm, LibraryFilterForm, QueueFilterForm, VersionForm
+from assets.models import Asset, BusinessUnit, Version, VersionState
+from assets.selectors import clean_selectors
+from assets.uploads import read_text, read_upload
+from audit.models import AuditEvent
+from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
+from govern.errors import Conflict, RequestRejected
 from govern.roles import Capability
+
+QUEUE_PAGE_SIZE = 25
+LIBRARY_PAGE_SIZE = 25
+DECISIONS: dict[str, Callable[..., Version]] = {
+    "submit": services.version_submit,
+    "approve": services.version_approve,
+    "reject": services.version_reject,
+    "withdraw": services.version_withdraw,
+    "retire": services.version_retire,
+}
+
+
+def _units(request: HttpRequest, capability: Capability) -> QuerySet[BusinessUnit]:
+    return BusinessUnit.objects.filter(pk__in=scope_for(request).unit_ids_for(capability))
+
+
+def review_queue_for(request: HttpRequest) -> Any:
+    """Return the versions awaiting this compliance officer, oldest submission first."""
+    unit_ids = scope_for(request).unit_ids_for(Capability.DECIDE_VERSIONS)
+    return (
+        Version.objects.awaiting_review_by(request.user, unit_ids)
+        .with_context()
+        .order_by("submitted_at", "pk")
+    )
 
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Show the versions awaiting the compliance officer's decision in their units."""
-    if not scope_for(request).unit_ids_for(Capability.DECIDE_VERSIONS):
+    units = _units(request, Capability.DECIDE_VERSIONS)
+    if not units:
         raise PermissionDenied("Only compliance officers have a review queue.")
-    return render(request, "assets/review_queue.html", {"versions": []})
+    form = QueueFilterForm(request.GET or None, units=units)
+    versions = review_queue_for(request)
+    if form.is_bound:
+        versions = form.apply(versions) if form.is_valid() else versions.none()
+    page = Paginator(versions, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = form.is_bound and any(form.data.get(name) for name in form.fields)
+    context = {"form": form, "page": page, "filtered": filtered}
+    return render(request, "assets/review_queue.html", context)
+
+
+def _version(request: HttpRequest, pk: int) -> Version:
+    return get_scoped_or_404(
+        request, Version.objects.with_context(), unit_field=VERSION_UNIT, pk=pk
+    )
+
+
+def _approved_sibling(version: Version) -> Version | None:
+    return (
+        Version.objects.filter(variant_id=version.variant_id, state=VersionState.APPROVED)
+        .exclude(pk=version.pk)
+        .first()
+    )
+
+
+def _comparison(version: Version, approved: Version | None) -> dict[str, Any]:
+    if approved is None:
+        return {}
+    if version.is_text:
+        return {"word_diff": previews.word_diff(approved.text, version.text)}
+    if version.is_svg or approved.is_svg:
+        return {}
+    share = previews.pixel_diff(version, approved).changed_share
+    return {"changed_percent": round(share * 100, 1)}
+
+
+@login_required
+def version_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a version beside the approved one, with its difference, metadata and history."""
+    version = _version(request, pk)
+    approved = _approved_sibling(version)
+    scope = scope_for(request)
+    unit_id = version.variant.asset.business_unit_id
+    history = AuditEvent.objects.filter(
+        target_type="assets.version", target_id=str(version.pk)
+    ).order_by("sequence")
+    context = {
+        "version": version,
+        "approved": approved,
+        "history": history,
+        "decisions": version.decisions.select_related("actor"),
+        "can_decide": scope.can(Capability.DECIDE_VERSIONS, unit_id),
+        "can_edit": scope.can(Capability.EDIT_ASSETS, unit_id),
+        "is_own": request.user.pk in {version.created_by_id, version.submitted_by_id},
+        "comment_form": CommentForm(),
+        **_comparison(version, approved),
+    }
+    return render(request, "assets/version_review.html", context)
+
+
+@login_required
+def version_preview(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Return a thumbnail (or the sanitised SVG, sandboxed) for the review pages."""
+    version = _version(request, pk)
+    if version.is_text or version.is_svg:
+        return content_response(version)
+    response = HttpResponse(previews.thumbnail(version), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def version_diff(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
+    """Return the pixel difference between two raster versions of one variant."""
+    version, other = _version(request, pk), _version(request, other_pk)
+    if version.variant_id != other.variant_id or version.is_text or version.is_svg or other.is_svg:
+        return HttpResponse("These versions cannot be compared pixel by pixel.", status=400)
+    response = HttpResponse(previews.pixel_diff(version, other).png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_POST
+def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply one workflow action from the review page, then move on to the next version."""
+    version = _version(request, pk)
+    action = request.POST.get("action", "")
+    service = DECISIONS.get(action)
+    if service is None:
+        return HttpResponse("Unknown action.", status=400)
+    comment = request.POST.get("comment", "")
+    arguments = {} if action == "submit" else {"comment": comment}
+    try:
+        service(version=version, actor=acting_user(request), **arguments)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(version.get_absolute_url())
+    except Conflict as conflict:
+        messages.error(request, conflict.detail)
+        return redirect(version.get_absolute_url())
+    version.refresh_from_db()
+    messages.success(request, f"{version}: {version.get_state_display().lower()}.")
+    return _next_after_decision(request, version, action)
+
+
+def _next_after_decision(request: HttpRequest, version: Version, action: str) -> HttpResponse:
+    if action in {"approve", "reject"}:
+        following = review_queue_for(request).first()
+        if following is not None:
+            return redirect(following.get_absolute_url())
+        return redirect("assets:review-queue")
+    return redirect(version.get_absolute_url())
 
 
 @login_required
 def library(request: HttpRequest) -> HttpResponse:
-    """Show the assets of the user's units."""
-    return render(request, "assets/library.html", {"assets": []})
+    """Show the assets of the user's units with search and filters."""
+    units = _units(request, Capability.VIEW)
+    form = LibraryFilterForm(request.GET or None, units=units)
+    assets = scoped(request, Asset.objects.select_related("business_unit"))
+    if form.is_bound:
+        assets = form.apply(assets) if form.is_valid() else assets.none()
+    page = Paginator(assets.order_by("key"), LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": form.is_bound and any(form.data.get(name) for name in form.fields),
+        "can_create": bool(scope_for(request).unit_ids_for(Capability.EDIT_ASSETS)),
+    }
+    return render(request, "assets/library.html", context)
+
+
+@login_required
+def asset_create(request: HttpRequest) -> HttpResponse:
+    """Create an asset in one of the brand manager's units."""
+    units = _units(request, Capability.EDIT_ASSETS)
+    if not units:
+        raise PermissionDenied("Only brand managers create assets.")
+    form = AssetForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        try:
+            asset = services.asset_create(
+                key=form.cleaned_data["key"],
+                title=form.cleaned_data["title"],
+                kind=form.cleaned_data["kind"],
+                unit=form.cleaned_data["business_unit"],
+                actor=acting_user(request),
+                regulated=form.regulated_value(),
+            )
+        except (ValidationError, Conflict) as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Created {asset.key}. Upload its first version.")
+            return redirect(asset.get_absolute_url())
+    status = 400 if form.errors else 200
+    return render(request, "assets/asset_form.html", {"form": form}, status=status)
+
+
+def _add_errors(form: Any, error: ValidationError | Conflict | RequestRejected) -> None:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+    elif isinstance(error, ValidationError):
+        form.add_error(None, error.messages)
+    else:
+        form.add_error(None, error.detail)
+
+
+@login_required
+def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show an asset's variants and versions, and take a new version from a brand manager."""
+    asset = get_scoped_or_404(request, Asset.objects.select_related("business_unit"), pk=pk)
+    can_edit = scope_for(request).can(Capability.EDIT_ASSETS, asset.business_unit_id)
+    form = VersionForm(request.POST or None, request.FILES or None, asset=asset)
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only brand managers upload versions.")
+        created = _create_version(request, asset, form)
+        if created is not None:
+            messages.success(request, f"Uploaded {created}. Submit it when it is ready.")
+            return HttpResponseRedirect(reverse("assets:asset-detail", args=[asset.pk]))
+        status = 409 if getattr(form, "conflict", False) else 400
+    variants = asset.variants.prefetch_related("versions")
+    context = {"asset": asset, "variants": variants, "form": form, "can_edit": can_edit}
+    return render(request, "assets/asset_detail.html", context, status=status)
+
+
+def _create_version(request: HttpRequest, asset: Asset, form: VersionForm) -> Version | None:
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        selectors = clean_selectors(
+            language=data["language"],
+            region=data["region"],
+            segment=data["segment"],
+            channels=data["channels"],
+        )
+        if asset.takes_text:
+            content = read_text(data.get("text") or "")
+        elif data.get("file"):
+            content = read_upload(data["file"])
+        else:
+            raise RequestRejected("Choose a file to upload.")
+        return services.version_create(
+            asset=asset, selectors=selectors, content=content, actor=acting_user(request)
+        )
+    except (ValidationError, Conflict, RequestRejected) as error:
+        form.conflict = isinstance(error, Conflict)  # type: ignore[attr-defined]
+        _add_errors(form, error)
+        return None

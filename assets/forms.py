@@ -1,0 +1,121 @@
+"""Forms of the asset pages; the services do the real checking."""
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from assets.models import Asset, BusinessUnit, Channel, Kind, Version, VersionState
+
+AGE_CHOICES = [
+    ("", "Any age"),
+    ("1", "Waiting over a day"),
+    ("3", "Over 3 days"),
+    ("7", "Over a week"),
+]
+
+
+class QueueFilterForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        queryset=BusinessUnit.objects.none(),
+        required=False,
+        to_field_name="slug",
+        empty_label="All my units",
+    )
+    kind = forms.ChoiceField(choices=[("", "All kinds"), *Kind.choices], required=False)
+    age = forms.ChoiceField(choices=AGE_CHOICES, required=False)
+
+    def __init__(self, *args: Any, units: QuerySet[BusinessUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+    def apply(self, versions: QuerySet[Version]) -> QuerySet[Version]:
+        data = self.cleaned_data
+        if data.get("unit"):
+            versions = versions.filter(variant__asset__business_unit=data["unit"])
+        if data.get("kind"):
+            versions = versions.filter(variant__asset__kind=data["kind"])
+        if data.get("age"):
+            cutoff = timezone.now() - timedelta(days=int(data["age"]))
+            versions = versions.filter(submitted_at__lte=cutoff)
+        return versions
+
+
+class LibraryFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search key or title")
+    unit = forms.ModelChoiceField(
+        queryset=BusinessUnit.objects.none(),
+        required=False,
+        to_field_name="slug",
+        empty_label="All my units",
+    )
+    kind = forms.ChoiceField(choices=[("", "All kinds"), *Kind.choices], required=False)
+    state = forms.ChoiceField(
+        choices=[("", "Any state"), *VersionState.choices],
+        required=False,
+        label="Has a version that is",
+    )
+
+    def __init__(self, *args: Any, units: QuerySet[BusinessUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+    def apply(self, assets: QuerySet[Asset]) -> QuerySet[Asset]:
+        data = self.cleaned_data
+        if data.get("q"):
+            assets = assets.filter(Q(key__icontains=data["q"]) | Q(title__icontains=data["q"]))
+        if data.get("unit"):
+            assets = assets.filter(business_unit=data["unit"])
+        if data.get("kind"):
+            assets = assets.filter(kind=data["kind"])
+        if data.get("state"):
+            assets = assets.filter(variants__versions__state=data["state"]).distinct()
+        return assets
+
+
+class AssetForm(forms.Form):
+    key = forms.CharField(max_length=200, help_text="Stable id, e.g. brand.logo.primary")
+    title = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(choices=Kind.choices)
+    business_unit = forms.ModelChoiceField(queryset=BusinessUnit.objects.none())
+    regulated = forms.ChoiceField(
+        choices=[("", "As the kind says"), ("yes", "Regulated"), ("no", "Not regulated")],
+        required=False,
+        help_text="Disclaimers, disclosure graphics and legal artwork are regulated by default.",
+    )
+
+    def __init__(self, *args: Any, units: QuerySet[BusinessUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["business_unit"].queryset = units  # type: ignore[attr-defined]
+
+    def regulated_value(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("regulated") or "")
+
+
+class VersionForm(forms.Form):
+    file = forms.FileField(required=False, help_text="PNG, JPEG, TIFF, WebP or SVG")
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    language = forms.CharField(
+        required=False, max_length=35, help_text="e.g. de or de-CH; empty: any"
+    )
+    region = forms.CharField(required=False, max_length=2, help_text="e.g. DE; empty: any")
+    segment = forms.CharField(required=False, max_length=100, help_text="empty: any")
+    channels = forms.MultipleChoiceField(
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="none ticked: every channel",
+    )
+
+    def __init__(self, *args: Any, asset: Asset, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asset = asset
+        del self.fields["file" if asset.takes_text else "text"]
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,0 +1,99 @@
+"""Previews for reviewers: thumbnails, pixel differences to the approved version, word diffs."""
+
+import difflib
+import io
+import re
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, ImageChops, ImageCms
+
+from assets.models import Version
+from assets.storage import read_content
+
+THUMBNAIL_SIDE = 800
+DIFF_SIDE = 400
+# Channel differences up to this are compression noise, not a change a reviewer should see.
+DIFF_THRESHOLD = 24
+SRGB = ImageCms.createProfile("sRGB")
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Return the image as sRGB on white, through its ICC profile where it has one."""
+    icc = image.info.get("icc_profile")
+    if icc and image.mode in {"RGB", "CMYK", "L"}:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            converted = ImageCms.profileToProfile(image, source, SRGB, outputMode="RGB")
+            if converted is not None:
+                return converted
+        except (ImageCms.PyCMSError, OSError):
+            pass  # a broken profile still gets a preview, converted plainly
+    if image.mode in {"RGBA", "LA", "P", "PA"}:
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    return image.convert("RGB")
+
+
+def _open_rgb(version: Version, side: int) -> Image.Image:
+    image = Image.open(io.BytesIO(read_content(version.file)))
+    image.draft("RGB", (side, side))  # JPEG decodes at a reduced scale when it can
+    rgb = _to_rgb(image)
+    rgb.thumbnail((side, side))
+    return rgb
+
+
+def thumbnail(version: Version) -> bytes:
+    """Return a PNG thumbnail of a raster version, made once and kept in storage."""
+    name = f"previews/{version.sha256[:2]}/{version.sha256}-{THUMBNAIL_SIDE}.png"
+    if default_storage.exists(name):
+        return read_content(name)
+    output = io.BytesIO()
+    _open_rgb(version, THUMBNAIL_SIDE).save(output, "PNG")
+    data = output.getvalue()
+    saved = default_storage.save(name, ContentFile(data))
+    if saved != name:
+        default_storage.delete(saved)
+    return data
+
+
+@dataclass(frozen=True)
+class PixelDiff:
+    png: bytes
+    changed_share: float
+
+
+def pixel_diff(new: Version, old: Version) -> PixelDiff:
+    """Mark in red where the new version differs from the old one, and measure how much."""
+    after = _open_rgb(new, DIFF_SIDE)
+    before = _open_rgb(old, DIFF_SIDE).resize(after.size)
+    changed = (
+        ImageChops.difference(after, before)
+        .convert("L")
+        .point(lambda level: 255 if level > DIFF_THRESHOLD else 0)
+    )
+    share = changed.histogram()[255] / (after.width * after.height)
+    faded = after.convert("L").point(lambda level: 170 + level // 3).convert("RGB")
+    faded.paste((220, 30, 30), mask=changed)
+    output = io.BytesIO()
+    faded.save(output, "PNG")
+    return PixelDiff(output.getvalue(), share)
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Return (operation, text) pieces: 'same', 'added' or 'removed', word by word."""
+    before, after = re.findall(r"\S+|\s+", old), re.findall(r"\S+|\s+", new)
+    pieces: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for operation, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if operation == "equal":
+            pieces.append(("same", "".join(before[a_start:a_end])))
+            continue
+        if a_end > a_start:
+            pieces.append(("removed", "".join(before[a_start:a_end])))
+        if b_end > b_start:
+            pieces.append(("added", "".join(after[b_start:b_end])))
+    return pieces
