@@ -85,7 +85,7 @@ def pixel_diff(new: Version, old: Version) -> PixelDiff:
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """Return (operation, text) pieces: 'same', 'added' or 'removed', word by word."""
-    before, after = re.findall(r"\S+|\s+", old), re.findall(r"\S+|\s+", new)
+    before, after = re.findall(r"\S+\s*", old), re.findall(r"\S+\s*", new)
     pieces: list[tuple[str, str]] = []
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for operation, a_start, a_end, b_start, b_end in matcher.get_opcodes():

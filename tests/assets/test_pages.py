@@ -1,0 +1,325 @@
+"""The asset pages: review queue, review page, previews, library, asset creation and uploads."""
+
+import io
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from PIL import Image
+
+from assets.models import Asset, Version, VersionState
+from assets.selectors import clean_selectors
+from assets.services import asset_create, version_approve
+from govern.roles import Role
+from govern.services import role_grant
+from tests import images
+from tests.conftest import stored_files
+
+ClientFor = Callable[[Any], Client]
+AddVersion = Callable[..., Version]
+
+
+def html(response: Any) -> str:
+    return response.content.decode()
+
+
+def queued_keys(client: Client, query: str = "") -> list[str]:
+    page = html(client.get(f"/assets/review/{query}"))
+    return [
+        part.split('">')[1].split("</a>")[0]
+        for part in page.split('<td><a href="/assets/versions/')[1:]
+    ]
+
+
+# The review queue
+
+
+def test_queue_lists_versions_awaiting_the_officer_oldest_first(
+    logo: Asset,
+    add_version: AddVersion,
+    compliance_officer: Any,
+    client_for: ClientFor,
+    brand_manager: Any,
+    other_unit: Any,
+    make_user: Callable[..., Any],
+) -> None:
+    first = add_version(logo)
+    add_version(logo, submit=False)  # a draft is not in the queue
+    elsewhere_manager = make_user("ella", Role.BRAND_MANAGER, other_unit)
+    role_grant(
+        user=compliance_officer, role=Role.BRAND_MANAGER, unit=logo.business_unit, actor=None
+    )
+    own = add_version(logo, actor=compliance_officer)  # the officer's own upload
+    elsewhere = asset_create(
+        key="uk.logo", title="UK", kind="logo", unit=other_unit, actor=elsewhere_manager
+    )
+    add_version(elsewhere, actor=elsewhere_manager)
+    second = add_version(logo)
+    page = client_for(compliance_officer).get("/assets/review/")
+    assert page.status_code == 200
+    assert html(page).index(f"/assets/versions/{first.pk}/") < html(page).index(
+        f"/assets/versions/{second.pk}/"
+    )
+    assert f"/assets/versions/{own.pk}/" not in html(page)
+    assert "uk.logo" not in html(page)
+    assert "2 versions await your decision" in html(page)
+
+
+def test_queue_filters_by_kind_and_age(
+    logo: Asset,
+    disclaimer: Asset,
+    add_version: AddVersion,
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    with time_machine.travel(timezone.now() - timedelta(days=5)):
+        old = add_version(logo)
+    recent = add_version(disclaimer)
+    client = client_for(compliance_officer)
+    kind_page = html(client.get("/assets/review/?kind=disclaimer"))
+    assert (
+        f"/assets/versions/{recent.pk}/" in kind_page
+        and f"/assets/versions/{old.pk}/" not in kind_page
+    )
+    age_page = html(client.get("/assets/review/?age=3"))
+    assert (
+        f"/assets/versions/{old.pk}/" in age_page
+        and f"/assets/versions/{recent.pk}/" not in age_page
+    )
+    assert "No versions match these filters." in html(client.get("/assets/review/?age=7"))
+
+
+def test_queue_query_count_does_not_grow_with_the_queue(
+    logo: Asset, add_version: AddVersion, compliance_officer: Any, client_for: ClientFor
+) -> None:
+    client = client_for(compliance_officer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/assets/review/").status_code == 200
+        return len(captured)
+
+    add_version(logo)
+    few = queries()
+    for _ in range(12):
+        add_version(logo)
+    assert queries() == few
+
+
+# The review page
+
+
+def test_review_page_shows_the_version_beside_the_approved_one_with_the_changed_share(
+    logo: Asset,
+    add_version: AddVersion,
+    compliance_officer: Any,
+    second_compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    approved = version_approve(
+        version=add_version(logo, data=images.png(40, 40, (0, 0, 255))),
+        actor=second_compliance_officer,
+    )
+    changed = add_version(logo, data=images.png(40, 40, (255, 0, 0)))
+    page = html(client_for(compliance_officer).get(f"/assets/versions/{changed.pk}/"))
+    assert f"/assets/versions/{changed.pk}/preview" in page
+    assert f"/assets/versions/{approved.pk}/preview" in page
+    assert "Visual difference: 100.0% of pixels changed" in page
+    assert f"/assets/versions/{changed.pk}/diff/{approved.pk}" in page
+    assert "version.submitted" in page, "history"
+    assert 'value="approve"' in page and 'value="reject"' in page
+
+
+def test_review_page_of_a_text_shows_a_word_diff(
+    disclaimer: Asset,
+    add_version: AddVersion,
+    compliance_officer: Any,
+    second_compliance_officer: Any,
+    client_for: ClientFor,
+    make_user: Callable[..., Any],
+    unit: Any,
+) -> None:
+    third = make_user("cora", Role.COMPLIANCE_OFFICER, unit)
+    approved = add_version(disclaimer, text="Rates may change at any time.")
+    version_approve(version=approved, actor=second_compliance_officer)
+    version_approve(version=approved, actor=third)
+    changed = add_version(disclaimer, text="Rates may change once a year.")
+    page = html(client_for(compliance_officer).get(f"/assets/versions/{changed.pk}/"))
+    assert "<del>at any time.</del><ins>once a year.</ins>" in page
+    assert "needs 2 approvals (0 so far)" in page
+
+
+def test_decision_from_the_page_moves_to_the_next_version(
+    logo: Asset, add_version: AddVersion, compliance_officer: Any, client_for: ClientFor
+) -> None:
+    first, second = add_version(logo), add_version(logo)
+    client = client_for(compliance_officer)
+    response = client.post(f"/assets/versions/{first.pk}/decide/", {"action": "approve"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/assets/versions/{second.pk}/"
+    first.refresh_from_db()
+    assert first.state == VersionState.APPROVED
+    last = client.post(
+        f"/assets/versions/{second.pk}/decide/", {"action": "reject", "comment": "Blurred"}
+    )
+    assert last.headers["Location"] == "/assets/review/"
+
+
+def test_rejecting_without_a_comment_explains_and_changes_nothing(
+    logo: Asset, add_version: AddVersion, compliance_officer: Any, client_for: ClientFor
+) -> None:
+    version = add_version(logo)
+    client = client_for(compliance_officer)
+    response = client.post(
+        f"/assets/versions/{version.pk}/decide/", {"action": "reject"}, follow=True
+    )
+    assert "Say why: a rejection needs a comment." in html(response)
+    version.refresh_from_db()
+    assert version.state == VersionState.IN_REVIEW
+
+
+def test_read_only_and_own_versions_show_no_decision_buttons(
+    logo: Asset, add_version: AddVersion, auditor: Any, brand_manager: Any, client_for: ClientFor
+) -> None:
+    version = add_version(logo)
+    assert 'value="approve"' not in html(client_for(auditor).get(version.get_absolute_url()))
+    own = html(client_for(brand_manager).get(version.get_absolute_url()))
+    assert "someone else decides it" in own and 'value="approve"' not in own
+    refused = client_for(auditor).post(
+        f"/assets/versions/{version.pk}/decide/", {"action": "approve"}
+    )
+    assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assets/versions/{version}/",
+        "/assets/versions/{version}/preview",
+        "/assets/versions/{version}/diff/{version}",
+        "/assets/{asset}/",
+    ],
+)
+def test_pages_of_another_unit_are_404(
+    logo: Asset, add_version: AddVersion, outsider: Any, client_for: ClientFor, path: str
+) -> None:
+    version = add_version(logo)
+    url = path.format(version=version.pk, asset=logo.pk)
+    assert client_for(outsider).get(url).status_code == 404
+    assert (
+        client_for(outsider)
+        .post(f"/assets/versions/{version.pk}/decide/", {"action": "approve"})
+        .status_code
+        == 404
+    )
+
+
+def test_preview_is_a_thumbnail_png_and_svg_is_sandboxed(
+    logo: Asset, add_version: AddVersion, auditor: Any, client_for: ClientFor
+) -> None:
+    raster = add_version(logo, data=images.png(1600, 900))
+    response = client_for(auditor).get(f"/assets/versions/{raster.pk}/preview")
+    assert response.headers["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(response.content)).size == (800, 450)
+    vector = add_version(logo, data=images.svg(), selectors=clean_selectors(channels="web"))
+    svg = client_for(auditor).get(f"/assets/versions/{vector.pk}/preview")
+    assert "sandbox" in svg.headers["Content-Security-Policy"]
+
+
+# Library, asset creation and uploads
+
+
+def test_library_searches_and_filters_in_the_users_units(
+    logo: Asset, disclaimer: Asset, auditor: Any, client_for: ClientFor
+) -> None:
+    client = client_for(auditor)
+    assert "brand.logo.primary" in html(client.get("/assets/library/?q=primary"))
+    assert "legal.disclaimer.savings" not in html(client.get("/assets/library/?q=primary"))
+    assert "brand.logo.primary" not in html(client.get("/assets/library/?kind=disclaimer"))
+    assert "No assets match." in html(client.get("/assets/library/?state=approved"))
+
+
+def test_library_query_count_does_not_grow_with_the_library(
+    brand_manager: Any, unit: Any, client_for: ClientFor
+) -> None:
+    client = client_for(brand_manager)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/assets/library/").status_code == 200
+        return len(captured)
+
+    asset_create(key="a.0", title="A", kind="logo", unit=unit, actor=brand_manager)
+    few = queries()
+    for n in range(1, 15):
+        asset_create(key=f"a.{n}", title="A", kind="icon", unit=unit, actor=brand_manager)
+    assert queries() == few
+
+
+def test_brand_manager_creates_an_asset_in_the_browser_form(
+    brand_manager: Any, unit: Any, client_for: ClientFor
+) -> None:
+    client = client_for(brand_manager)
+    response = client.post(
+        "/assets/new/",
+        {"key": "brand.icon.phone", "title": "Phone", "kind": "icon", "business_unit": unit.pk},
+    )
+    asset = Asset.objects.get(key="brand.icon.phone")
+    assert response.headers["Location"] == f"/assets/{asset.pk}/"
+    again = client.post(
+        "/assets/new/",
+        {"key": "brand.icon.phone", "title": "Phone", "kind": "icon", "business_unit": unit.pk},
+    )
+    assert again.status_code == 400 and "already exists" in html(again)
+
+
+def test_only_brand_managers_create_assets(auditor: Any, client_for: ClientFor) -> None:
+    assert client_for(auditor).get("/assets/new/").status_code == 403
+
+
+def test_upload_in_the_browser_stores_a_draft(
+    logo: Asset, brand_manager: Any, client_for: ClientFor
+) -> None:
+    response = client_for(brand_manager).post(
+        f"/assets/{logo.pk}/",
+        {
+            "file": SimpleUploadedFile("logo.png", images.png()),
+            "language": "de",
+            "channels": ["print"],
+        },
+    )
+    assert response.status_code == 302
+    version = Version.objects.get()
+    assert (version.state, version.variant.language, version.variant.channels) == (
+        "draft",
+        "de",
+        "print",
+    )
+
+
+def test_hostile_upload_in_the_browser_explains_and_stores_nothing(
+    logo: Asset,
+    brand_manager: Any,
+    compliance_officer: Any,
+    client_for: ClientFor,
+    media_root: Path,
+) -> None:
+    response = client_for(brand_manager).post(
+        f"/assets/{logo.pk}/",
+        {"file": SimpleUploadedFile("logo.svg", images.HOSTILE_SVGS["script"])},
+    )
+    assert response.status_code == 400
+    assert "The SVG contains a script" in html(response)
+    assert not Version.objects.exists() and stored_files(media_root) == []
+    refused = client_for(compliance_officer).post(
+        f"/assets/{logo.pk}/", {"file": SimpleUploadedFile("logo.png", images.png())}
+    )
+    assert refused.status_code == 403
