@@ -113,9 +113,3 @@ class VersionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.asset = asset
         del self.fields["file" if asset.takes_text else "text"]
-
-
-class CommentForm(forms.Form):
-    comment = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
-    )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from assets import previews, services
 from assets.api import VERSION_UNIT, content_response
-from assets.forms import AssetForm, CommentForm, LibraryFilterForm, QueueFilterForm, VersionForm
+from assets.forms import AssetForm, LibraryFilterForm, QueueFilterForm, VersionForm
 from assets.models import Asset, BusinessUnit, Version, VersionState
 from assets.selectors import clean_selectors
 from assets.uploads import read_text, read_upload
@@ -90,6 +90,24 @@ def _comparison(version: Version, approved: Version | None) -> dict[str, Any]:
     return {"changed_percent": round(share * 100, 1)}
 
 
+def metadata_rows(metadata: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return the metadata a reviewer reads, labelled in words."""
+    rows = []
+    if metadata.get("width") and metadata.get("height"):
+        rows.append(("Dimensions", f"{metadata['width']:g} × {metadata['height']:g} px"))
+    if dpi := metadata.get("dpi"):
+        rows.append(("Resolution", f"{dpi[0]:g} × {dpi[1]:g} dpi"))
+    if mode := metadata.get("mode"):
+        rows.append(("Colour mode", mode))
+    if "icc_profile" in metadata:
+        rows.append(("ICC profile", "embedded" if metadata["icc_profile"] else "none"))
+    if metadata.get("view_box"):
+        rows.append(("View box", metadata["view_box"]))
+    if "words" in metadata:
+        rows.append(("Length", f"{metadata['words']} words, {metadata['characters']} characters"))
+    return rows
+
+
 @login_required
 def version_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a version beside the approved one, with its difference, metadata and history."""
@@ -108,7 +126,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         "can_decide": scope.can(Capability.DECIDE_VERSIONS, unit_id),
         "can_edit": scope.can(Capability.EDIT_ASSETS, unit_id),
         "is_own": request.user.pk in {version.created_by_id, version.submitted_by_id},
-        "comment_form": CommentForm(),
+        "metadata_rows": metadata_rows(version.metadata),
         **_comparison(version, approved),
     }
     return render(request, "assets/version_review.html", context)
