@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
-from assets.models import BusinessUnit, BusinessUnitUserObjectPermission
+from assets.models import Asset, BusinessUnit, BusinessUnitUserObjectPermission, Version
 from audit.models import AuditEvent
 from govern.models import ApiKey, hash_api_key
 from govern.roles import GROUP_PERMISSIONS, Role
@@ -161,6 +161,9 @@ def test_seed_demo_is_idempotent_and_gives_one_person_per_role() -> None:
     assert held == set(Role.values) - {Role.INTEGRATION.value}
     assert BusinessUnitUserObjectPermission.objects.count() == 10
     assert User.objects.get(username="colin").check_password("demo-pass-123")
+    assert Asset.objects.count() == 6, "three assets per unit, created once"
+    assert Version.objects.filter(state="approved").count() == 2
+    assert Version.objects.filter(state="in_review").count() == 6
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Seed a demo: two business units and one person per role; safe to run again."""
+"""Seed a demo: two business units, one person per role and a few assets; safe to rerun."""
 
 import io
 import secrets
@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from assets.models import BusinessUnit
+from govern.demo import seed_assets
 from govern.roles import Role
 from govern.services import role_grant
 
@@ -24,7 +25,7 @@ PEOPLE = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo units and users (one per role, two compliance officers)."
+    help = "Create the demo units, users (one per role, two compliance officers) and assets."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", help="Use this password for new demo users.")
@@ -36,10 +37,14 @@ class Command(BaseCommand):
         call_command("bootstrap", stdout=io.StringIO())
         with transaction.atomic():
             units = [self._unit(slug, name) for slug, name in UNITS]
+            people = {}
             for username, first, last, role in PEOPLE:
-                user = self._person(username, first, last, role, options)
+                people[username] = self._person(username, first, last, role, options)
                 for unit in units:
-                    role_grant(user=user, role=role, unit=unit, actor=None)
+                    role_grant(user=people[username], role=role, unit=unit, actor=None)
+            for unit in units:
+                if seed_assets(unit, people["bella"], [people["carla"]]):
+                    self.stdout.write(f"  demo assets created in {unit.slug}")
         self.stdout.write("Demo ready at http://127.0.0.1:8000/ (units: insurance-de, banking-uk)")
 
     def _unit(self, slug: str, name: str) -> BusinessUnit:

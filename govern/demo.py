@@ -1,0 +1,58 @@
+"""Demo content for `manage.py seed_demo`: a few assets with versions in several states."""
+
+import io
+
+from django.contrib.auth.models import User
+from PIL import Image, ImageDraw
+
+from assets.models import Asset, BusinessUnit
+from assets.selectors import clean_selectors
+from assets.services import asset_create, version_approve, version_create, version_submit
+from assets.uploads import Content, inspect_bytes, read_text
+
+
+def _picture(size: tuple[int, int], background: str, mark: str, shape: str = "circle") -> Content:
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    box = (size[0] // 4, size[1] // 4, size[0] * 3 // 4, size[1] * 3 // 4)
+    (draw.ellipse if shape == "circle" else draw.rectangle)(box, fill=mark)
+    output = io.BytesIO()
+    image.save(output, "PNG", dpi=(300, 300))
+    return inspect_bytes(output.getvalue())
+
+
+def _add(asset: Asset, content: Content, author: User, language: str = "") -> object:
+    version = version_create(
+        asset=asset, selectors=clean_selectors(language=language), content=content, actor=author
+    )
+    return version_submit(version=version, actor=author)
+
+
+def seed_assets(unit: BusinessUnit, author: User, officers: list[User]) -> bool:
+    """Create the demo assets of a unit once; return False when they exist."""
+    prefix = unit.slug.split("-")[0]
+    if Asset.objects.filter(key=f"{prefix}.logo.primary").exists():
+        return False
+    logo = asset_create(
+        key=f"{prefix}.logo.primary", title="Primary logo", kind="logo", unit=unit, actor=author
+    )
+    first = _add(logo, _picture((600, 300), "#0b3d91", "#ffffff"), author)
+    version_approve(version=first, actor=officers[0], comment="Matches the brand guide.")
+    _add(logo, _picture((600, 300), "#0b3d91", "#ffcc00"), author)  # a changed logo in review
+    card = asset_create(
+        key=f"{prefix}.product.gold-card",
+        title="Gold card",
+        kind="product_image",
+        unit=unit,
+        actor=author,
+    )
+    _add(card, _picture((800, 500), "#c9a227", "#1d2433", "square"), author)
+    terms = asset_create(
+        key=f"{prefix}.disclaimer.rates",
+        title="Rates disclaimer",
+        kind="disclaimer",
+        unit=unit,
+        actor=author,
+    )
+    _add(terms, read_text("Interest rates may change. Terms and conditions apply."), author, "en")
+    return True
