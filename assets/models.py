@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -157,13 +158,17 @@ class VersionQuerySet(models.QuerySet["Version"]):
         )
 
     def with_context(self) -> "VersionQuerySet":
+        """Join what lists show, and count approvals per row (a subquery: no GROUP BY)."""
+        approvals = (
+            Decision.objects.filter(version=models.OuterRef("pk"), action=DecisionAction.APPROVE)
+            .order_by()
+            .values("version")
+            .annotate(total=models.Count("pk"))
+            .values("total")
+        )
         return self.select_related(
             "variant__asset__business_unit", "submitted_by", "created_by"
-        ).annotate(
-            approval_count=models.Count(
-                "decisions", filter=models.Q(decisions__action=DecisionAction.APPROVE)
-            )
-        )
+        ).annotate(approval_count=Coalesce(models.Subquery(approvals), 0))
 
 
 class Version(models.Model):

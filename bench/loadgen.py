@@ -61,3 +61,24 @@ def run_load(
         seconds=seconds,
         latencies_ms=latencies,
     )
+
+
+def sequential(port: int, path: str, headers: dict[str, str], count: int, warmup: int = 5) -> Load:
+    """Send `count` requests one after another on one connection and time each."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    latencies: list[float] = []
+    errors = 0
+    started = time.perf_counter()
+    for n in range(warmup + count):
+        before = time.perf_counter()
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            errors += 1
+        if n >= warmup:
+            latencies.append((time.perf_counter() - before) * 1000)
+        if n == warmup - 1:
+            started = time.perf_counter()
+    connection.close()
+    return Load(len(latencies), errors, time.perf_counter() - started, latencies)

@@ -5,13 +5,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import framework  # noqa: E402
+from bench import framework, review_queue  # noqa: E402
 from bench.harness import workspace  # noqa: E402
 
 
 def main() -> None:
     with workspace() as env:
         framework.run(env)
+    with workspace() as env:
+        review_queue.run(env)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,55 @@
+"""The review queue page and the versions API with 10,000 versions in review across 50 units."""
+
+import json
+import statistics
+import subprocess
+import sys
+
+from bench.harness import ROOT, figure, gunicorn, manage
+from bench.loadgen import Load, sequential
+
+UNITS, VERSIONS = 50, 10_000
+REQUESTS = 60
+PATHS = {
+    "healthz": "/healthz",
+    "review_page": "/assets/review/",
+    "versions_api": "/api/v1/versions/?state=in_review",
+}
+
+
+def _populate(env: dict[str, str]) -> dict[str, object]:
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            str(ROOT / "bench" / "populate.py"),
+            str(UNITS),
+            str(VERSIONS),
+            *PATHS.values(),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run(env: dict[str, str]) -> None:
+    data = _populate(env)
+    manage(env, "shell", "-c", "from govern.tasks import heartbeat; heartbeat()")  # fresh again
+    headers = {"Cookie": f"sessionid={data['session']}", "Host": "127.0.0.1"}
+    with gunicorn("govern.wsgi", env, workers=1, threads=1) as port:
+        loads = {name: sequential(port, path, headers, REQUESTS) for name, path in PATHS.items()}
+    queries: dict[str, int] = data["queries"]  # type: ignore[assignment]
+    base = loads["healthz"]
+    base_median = statistics.median(base.latencies_ms)
+    base_p95 = base.percentile(0.95)
+    base_queries = queries[PATHS["healthz"]]
+    for name in ("review_page", "versions_api"):
+        load: Load = loads[name]
+        if load.errors:
+            raise RuntimeError(f"{name}: {load.errors} failed requests")
+        figure(f"queue.{name}_median", statistics.median(load.latencies_ms), "ms", base_median)
+        figure(f"queue.{name}_p95", load.percentile(0.95), "ms", base_p95)
+        figure(f"queue.{name}_queries", queries[PATHS[name]], "queries", base_queries)
