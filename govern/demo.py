@@ -5,7 +5,7 @@ import io
 from django.contrib.auth.models import User
 from PIL import Image, ImageDraw
 
-from assets.models import Asset, BusinessUnit
+from assets.models import Asset, BusinessUnit, Version
 from assets.selectors import clean_selectors
 from assets.services import asset_create, version_approve, version_create, version_submit
 from assets.uploads import Content, inspect_bytes, read_text
@@ -21,7 +21,7 @@ def _picture(size: tuple[int, int], background: str, mark: str, shape: str = "ci
     return inspect_bytes(output.getvalue())
 
 
-def _add(asset: Asset, content: Content, author: User, language: str = "") -> object:
+def _add(asset: Asset, content: Content, author: User, language: str = "") -> Version:
     version = version_create(
         asset=asset, selectors=clean_selectors(language=language), content=content, actor=author
     )
