@@ -17,7 +17,9 @@ AGE_CHOICES = [
 ]
 
 
-class QueueFilterForm(forms.Form):
+class UnitFilterForm(forms.Form):
+    """A filter form whose unit choices are the user's own units, by slug."""
+
     unit = forms.ModelChoiceField(
         queryset=BusinessUnit.objects.none(),
         required=False,
@@ -25,11 +27,14 @@ class QueueFilterForm(forms.Form):
         empty_label="All my units",
     )
     kind = forms.ChoiceField(choices=[("", "All kinds"), *Kind.choices], required=False)
-    age = forms.ChoiceField(choices=AGE_CHOICES, required=False)
 
     def __init__(self, *args: Any, units: QuerySet[BusinessUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class QueueFilterForm(UnitFilterForm):
+    age = forms.ChoiceField(choices=AGE_CHOICES, required=False)
 
     def apply(self, versions: QuerySet[Version]) -> QuerySet[Version]:
         data = self.cleaned_data
@@ -43,24 +48,15 @@ class QueueFilterForm(forms.Form):
         return versions
 
 
-class LibraryFilterForm(forms.Form):
+class LibraryFilterForm(UnitFilterForm):
     q = forms.CharField(required=False, max_length=200, label="Search key or title")
-    unit = forms.ModelChoiceField(
-        queryset=BusinessUnit.objects.none(),
-        required=False,
-        to_field_name="slug",
-        empty_label="All my units",
-    )
-    kind = forms.ChoiceField(choices=[("", "All kinds"), *Kind.choices], required=False)
     state = forms.ChoiceField(
         choices=[("", "Any state"), *VersionState.choices],
         required=False,
         label="Has a version that is",
     )
 
-    def __init__(self, *args: Any, units: QuerySet[BusinessUnit], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+    field_order = ["q", "unit", "kind", "state"]
 
     def apply(self, assets: QuerySet[Asset]) -> QuerySet[Asset]:
         data = self.cleaned_data
