@@ -28,6 +28,7 @@ from audit.services import audit_record
 from govern.access import require, user_can
 from govern.errors import Conflict
 from govern.roles import Capability
+from templates_app.services import templates_flag_for_change
 
 ASSET_KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
 
@@ -185,19 +186,29 @@ def version_approve(*, version: Version, actor: User, comment: str = "") -> Vers
         superseded = _supersede_approved(version)
         version.state, version.decided_at = VersionState.APPROVED, timezone.now()
         version.save(update_fields=["state", "decided_at"])
+        flagged = 0
+        if superseded is not None:
+            flagged = templates_flag_for_change(
+                asset=version.variant.asset,
+                action="approved",
+                old_version=superseded,
+                new_version=version,
+                actor=actor,
+            )
         _audit_version(
             "version.approved",
             version,
             actor,
             approvals=approvals,
-            superseded=superseded,
+            superseded=superseded.number if superseded else None,
+            templates_flagged=flagged,
             comment=comment,
         )
     return version
 
 
-def _supersede_approved(version: Version) -> int | None:
-    """Mark the variant's approved version superseded and return its number."""
+def _supersede_approved(version: Version) -> Version | None:
+    """Mark the variant's approved version superseded and return it."""
     current = (
         Version.objects.select_for_update()
         .filter(variant_id=version.variant_id, state=VersionState.APPROVED)
@@ -207,7 +218,7 @@ def _supersede_approved(version: Version) -> int | None:
         return None
     current.state = VersionState.SUPERSEDED
     current.save(update_fields=["state"])
-    return current.number
+    return current
 
 
 def version_reject(*, version: Version, actor: User, comment: str) -> Version:
@@ -245,5 +256,16 @@ def _decide(
     Decision.objects.create(version=version, actor=actor, action=action, comment=comment)
     version.state, version.decided_at = state, timezone.now()
     version.save(update_fields=["state", "decided_at"])
-    _audit_version(f"version.{state.value}", version, actor, comment=comment)
+    flagged = 0
+    if state in {VersionState.WITHDRAWN, VersionState.RETIRED}:  # it was in use until now
+        flagged = templates_flag_for_change(
+            asset=version.variant.asset,
+            action=state.value,
+            old_version=version,
+            new_version=None,
+            actor=actor,
+        )
+    _audit_version(
+        f"version.{state.value}", version, actor, comment=comment, templates_flagged=flagged
+    )
     return version

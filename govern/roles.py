@@ -18,6 +18,7 @@ class Capability(models.TextChoices):
     EDIT_ASSETS = "edit_assets", "Create assets, upload and submit versions"
     DECIDE_VERSIONS = "decide_versions", "Approve, reject and withdraw versions"
     REVIEW_TEMPLATES = "review_templates", "Acknowledge template reviews, request replacements"
+    EDIT_TEMPLATES = "edit_templates", "Register templates, their components and bindings"
     RUN_PREFLIGHT = "run_preflight", "Ask pre-flight whether a run may go"
     READ_AUDIT = "read_audit", "Read the audit log and usage reports"
 
@@ -27,6 +28,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.EDIT_ASSETS: frozenset({Role.BRAND_MANAGER}),
     Capability.DECIDE_VERSIONS: frozenset({Role.COMPLIANCE_OFFICER}),
     Capability.REVIEW_TEMPLATES: frozenset({Role.COMMUNICATION_DESIGNER}),
+    Capability.EDIT_TEMPLATES: frozenset({Role.COMMUNICATION_DESIGNER, Role.INTEGRATION}),
     Capability.RUN_PREFLIGHT: frozenset({Role.INTEGRATION, Role.COMMUNICATION_DESIGNER}),
     Capability.READ_AUDIT: frozenset({Role.AUDITOR}),
 }

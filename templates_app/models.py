@@ -1,1 +1,219 @@
-"""Where assets are used: Exstream templates, their bindings and reviews (built in later issues)."""
+"""Where assets are used: Exstream templates, components, bindings, reviews and clearances."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from guardian.models import UserObjectPermissionBase
+
+from assets.models import Asset, BusinessUnit, Version
+
+
+class TemplateKind(models.TextChoices):
+    COMMUNICATION = "communication", "Communication"
+    DOCUMENT = "document", "Document"
+    DESIGN = "design", "Design"
+    COMPONENT = "component", "Component"
+    MESSAGE = "message", "Message"
+
+
+class TemplateState(models.TextChoices):
+    CLEARED = "cleared", "Cleared"
+    NEEDS_REVIEW = "needs_review", "Needs review"
+
+
+class Template(models.Model):
+    exstream_id = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=16, choices=TemplateKind.choices)
+    # Sorted, comma-separated channel names, as on variants.
+    channels = models.CharField(max_length=64, blank=True)
+    business_unit = models.ForeignKey(
+        BusinessUnit, on_delete=models.PROTECT, related_name="templates"
+    )
+    state = models.CharField(
+        max_length=16, choices=TemplateState.choices, default=TemplateState.CLEARED
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("own_template", "Owns the template (communication designer)")]
+        indexes = [models.Index(fields=["business_unit", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.exstream_id})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("templates:template-detail", args=[self.pk])
+
+    @property
+    def channel_list(self) -> list[str]:
+        return self.channels.split(",") if self.channels else []
+
+
+class TemplateUserObjectPermission(UserObjectPermissionBase):
+    """A designer's ownership of a template (django-guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(Template, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "template owner"
+
+
+class Composition(models.Model):
+    """A template that contains a shared component; impact travels up these edges."""
+
+    parent = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="component_links")
+    child = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="used_in_links")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "child"], name="one_composition_per_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("child")), name="component_not_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["child"])]
+
+    def __str__(self) -> str:
+        return f"{self.parent_id} contains {self.child_id}"
+
+
+class Binding(models.Model):
+    """A named slot of a template that uses an asset, resolved per context or pinned."""
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="bindings")
+    slot = models.CharField(max_length=100)
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="bindings")
+    pinned_version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.PROTECT, related_name="pinned_in"
+    )
+
+    class Meta:
+        ordering = ["template", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "slot"], name="one_binding_per_slot")
+        ]
+        indexes = [models.Index(fields=["asset"])]
+
+    def __str__(self) -> str:
+        return f"{self.template_id}.{self.slot} → {self.asset_id}"
+
+
+class ReviewState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
+# A template is cleared when none of its reviews is in one of these states.
+UNSETTLED_REVIEW_STATES = (ReviewState.OPEN, ReviewState.CHANGES_REQUESTED)
+
+
+class Review(models.Model):
+    """A change to an asset that a template's owners must look at before its next run."""
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="reviews")
+    state = models.CharField(max_length=20, choices=ReviewState.choices, default=ReviewState.OPEN)
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    old_version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    new_version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # action:asset:old:new, so that a repeated cause finds the open review it already made.
+    cause_key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "cause_key"],
+                condition=models.Q(state="open"),
+                name="one_open_review_per_cause",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "template"])]
+
+    def __str__(self) -> str:
+        return f"Review of {self.template_id}: {self.cause_key}"
+
+
+def cause_key(action: str, asset_id: int, old_id: int | None, new_id: int | None) -> str:
+    return f"{action}:{asset_id}:{old_id or '-'}:{new_id or '-'}"
+
+
+class ReplacementState(models.TextChoices):
+    OPEN = "open", "Open"
+    FULFILLED = "fulfilled", "Fulfilled"
+    DECLINED = "declined", "Declined"
+
+
+class ReplacementRequest(models.Model):
+    """A designer asks the unit's brand managers for a new version of an asset."""
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="replacements")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="replacement_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    wanted_by = models.DateField(null=True, blank=True)
+    state = models.CharField(
+        max_length=16, choices=ReplacementState.choices, default=ReplacementState.OPEN
+    )
+    fulfilled_version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decline_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Replacement of {self.asset_id} ({self.state})"
+
+
+class Verdict(models.TextChoices):
+    GO = "go", "Go"
+    NO_GO = "no-go", "No-go"
+
+
+class Clearance(models.Model):
+    """The stored answer of one pre-flight check, with everything it was based on."""
+
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="clearances")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    run_at = models.DateTimeField()
+    contexts = models.JSONField()
+    verdict = models.CharField(max_length=8, choices=Verdict.choices)
+    reasons = models.JSONField(default=list)
+    evidence = models.JSONField(default=dict)
+    evidence_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Clearance {self.pk}: {self.verdict}"

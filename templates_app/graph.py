@@ -1,0 +1,95 @@
+"""The template graph in SQL: who uses an asset through components, what a template contains.
+
+Each function is one recursive query, whatever the size of the graph; both SQLite and
+PostgreSQL run them as written.
+"""
+
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from templates_app.models import (
+    Binding,
+    Composition,
+    Review,
+    ReviewState,
+    Template,
+    TemplateState,
+)
+
+BINDINGS = Binding._meta.db_table
+COMPOSITIONS = Composition._meta.db_table
+REVIEWS = Review._meta.db_table
+TEMPLATES = Template._meta.db_table
+
+# Templates that bind the asset, and every template containing one of them, at any depth.
+USERS_OF_ASSET = f"""
+    WITH RECURSIVE affected(id) AS (
+        SELECT template_id FROM {BINDINGS} WHERE asset_id = %s
+        UNION
+        SELECT c.parent_id FROM {COMPOSITIONS} c JOIN affected a ON c.child_id = a.id
+    )
+"""
+# A template and every component inside it, at any depth.
+CONTENTS_OF_TEMPLATE = f"""
+    WITH RECURSIVE tree(id) AS (
+        SELECT %s
+        UNION
+        SELECT c.child_id FROM {COMPOSITIONS} c JOIN tree t ON c.parent_id = t.id
+    )
+"""
+
+
+def _ids(sql: str, params: list[Any]) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def users_of_asset(asset_id: int) -> set[int]:
+    """Return the ids of templates that use the asset directly or through components."""
+    return _ids(USERS_OF_ASSET + "SELECT id FROM affected", [asset_id])
+
+
+def contents_of(template_id: int) -> set[int]:
+    """Return the template's id and those of all components inside it."""
+    return _ids(CONTENTS_OF_TEMPLATE + "SELECT id FROM tree", [template_id])
+
+
+def open_reviews_for_change(
+    *,
+    asset_id: int,
+    action: str,
+    old_version_id: int | None,
+    new_version_id: int | None,
+    actor_id: int | None,
+    cause: str,
+) -> int:
+    """Open one review per affected template in one INSERT ... SELECT; return how many.
+
+    A template that already has an open review with this cause gets no second one.
+    """
+    insert = f"""
+        INSERT INTO {REVIEWS} (template_id, state, asset_id, old_version_id, new_version_id,
+                               action, actor_id, cause_key, created_at, note)
+        SELECT id, %s, %s, %s, %s, %s, %s, %s, %s, '' FROM affected WHERE true
+        ON CONFLICT DO NOTHING
+    """
+    params: list[Any] = [
+        asset_id,
+        ReviewState.OPEN.value,
+        asset_id,
+        old_version_id,
+        new_version_id,
+        action,
+        actor_id,
+        cause,
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(USERS_OF_ASSET + insert, params)
+        created = cursor.rowcount
+        mark = f"UPDATE {TEMPLATES} SET state = %s WHERE id IN (SELECT id FROM affected)"
+        cursor.execute(USERS_OF_ASSET + mark, [asset_id, TemplateState.NEEDS_REVIEW.value])
+    return max(created, 0)

@@ -1,0 +1,446 @@
+"""Every state change of templates, reviews, replacement requests and clearances."""
+
+import hashlib
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth.models import Permission, User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assets.models import Asset, BusinessUnit, Version, VersionState
+from assets.resolution import Catalogue, Context
+from assets.selectors import clean_selectors
+from audit.chain import canonical_json
+from audit.services import audit_record
+from govern.access import require, user_can
+from govern.errors import Conflict
+from govern.roles import Capability
+from templates_app import graph
+from templates_app.models import (
+    UNSETTLED_REVIEW_STATES,
+    Binding,
+    Clearance,
+    Composition,
+    ReplacementRequest,
+    ReplacementState,
+    Review,
+    ReviewState,
+    Template,
+    TemplateKind,
+    TemplateState,
+    TemplateUserObjectPermission,
+    Verdict,
+    cause_key,
+)
+
+
+def _audit(action: str, template: Template, actor: User | None, **data: Any) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        target=template,
+        unit_id=template.business_unit_id,
+        data={"template": template.exstream_id, **data},
+    )
+
+
+def template_create(
+    *,
+    exstream_id: str,
+    name: str,
+    kind: str,
+    channels: list[str] | str,
+    unit: BusinessUnit,
+    actor: User,
+    owners: list[User] | None = None,
+) -> Template:
+    """Register an Exstream template; its owners must be designers of the unit."""
+    require(actor, Capability.EDIT_TEMPLATES, unit.pk)
+    if kind not in TemplateKind.values:
+        raise ValidationError({"kind": f"Use one of {', '.join(TemplateKind.values)}."})
+    channel_list = clean_selectors(channels=channels).channels
+    owners = (
+        owners
+        if owners is not None
+        else ([actor] if user_can(actor, Capability.REVIEW_TEMPLATES, unit.pk) else [])
+    )
+    for owner in owners:
+        if not user_can(owner, Capability.REVIEW_TEMPLATES, unit.pk):
+            raise ValidationError({"owners": f"{owner.username} is no designer in {unit.slug}."})
+    try:
+        with transaction.atomic():
+            template = Template.objects.create(
+                exstream_id=exstream_id,
+                name=name,
+                kind=kind,
+                channels=channel_list,
+                business_unit=unit,
+            )
+            _set_owners(template, owners)
+            _audit("template.created", template, actor, owners=[o.username for o in owners])
+    except IntegrityError:
+        raise Conflict(f"Template {exstream_id} is registered already.", "duplicate") from None
+    return template
+
+
+def _set_owners(template: Template, owners: list[User]) -> None:
+    permission = Permission.objects.get(
+        content_type__app_label="templates_app", codename="own_template"
+    )
+    TemplateUserObjectPermission.objects.bulk_create(
+        [
+            TemplateUserObjectPermission(user=o, permission=permission, content_object=template)
+            for o in owners
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def composition_add(*, parent: Template, child: Template, actor: User) -> Composition:
+    """Put a component inside a template; a cycle is refused."""
+    require(actor, Capability.EDIT_TEMPLATES, parent.business_unit_id)
+    if parent.business_unit_id != child.business_unit_id:
+        raise ValidationError({"component": "A component must belong to the same unit."})
+    with transaction.atomic():
+        Template.objects.select_for_update().filter(pk__in=[parent.pk, child.pk]).count()
+        if parent.pk in graph.contents_of(child.pk):
+            raise ValidationError(
+                {"component": f"{child.name} already contains {parent.name}; that is a cycle."}
+            )
+        composition, created = Composition.objects.get_or_create(parent=parent, child=child)
+        if created:
+            _audit("template.component_added", parent, actor, component=child.exstream_id)
+            if child.state == TemplateState.NEEDS_REVIEW:
+                _mark_needs_review([parent.pk])
+    return composition
+
+
+def composition_remove(*, composition: Composition, actor: User) -> None:
+    parent = composition.parent
+    require(actor, Capability.EDIT_TEMPLATES, parent.business_unit_id)
+    with transaction.atomic():
+        composition.delete()
+        _audit("template.component_removed", parent, actor, component=composition.child_id)
+
+
+def binding_set(
+    *,
+    template: Template,
+    slot: str,
+    actor: User,
+    asset: Asset | None = None,
+    version: Version | None = None,
+) -> Binding:
+    """Bind a slot to an asset, resolved at run time, or pin it to one version."""
+    require(actor, Capability.EDIT_TEMPLATES, template.business_unit_id)
+    if (asset is None) == (version is None):
+        raise ValidationError("Bind the slot to an asset or pin it to a version, not both.")
+    asset = asset or version.variant.asset  # type: ignore[union-attr]
+    if asset.business_unit_id != template.business_unit_id:
+        raise ValidationError({"asset": "The asset must belong to the template's unit."})
+    if not slot.strip():
+        raise ValidationError({"slot": "A slot needs a name."})
+    with transaction.atomic():
+        binding, _ = Binding.objects.update_or_create(
+            template=template,
+            slot=slot.strip(),
+            defaults={"asset": asset, "pinned_version": version},
+        )
+        _audit(
+            "template.binding_set",
+            template,
+            actor,
+            slot=slot,
+            asset=asset.key,
+            pinned_version=version.pk if version else None,
+        )
+    return binding
+
+
+def binding_remove(*, binding: Binding, actor: User) -> None:
+    template = binding.template
+    require(actor, Capability.EDIT_TEMPLATES, template.business_unit_id)
+    with transaction.atomic():
+        binding.delete()
+        _audit("template.binding_removed", template, actor, slot=binding.slot)
+
+
+def templates_flag_for_change(
+    *,
+    asset: Asset,
+    action: str,
+    old_version: Version | None,
+    new_version: Version | None,
+    actor: User | None,
+) -> int:
+    """Open a review on every template using the asset, at any depth; return how many."""
+    return graph.open_reviews_for_change(
+        asset_id=asset.pk,
+        action=action,
+        old_version_id=old_version.pk if old_version else None,
+        new_version_id=new_version.pk if new_version else None,
+        actor_id=actor.pk if actor else None,
+        cause=cause_key(
+            action, asset.pk, getattr(old_version, "pk", None), getattr(new_version, "pk", None)
+        ),
+    )
+
+
+def _mark_needs_review(template_ids: list[int]) -> None:
+    Template.objects.filter(pk__in=template_ids).update(state=TemplateState.NEEDS_REVIEW)
+
+
+def _clear_settled(template_ids: set[int]) -> None:
+    """Return templates whose reviews are all acknowledged to cleared, in one query."""
+    unsettled = Review.objects.filter(state__in=UNSETTLED_REVIEW_STATES).values("template_id")
+    Template.objects.filter(pk__in=template_ids).exclude(pk__in=unsettled).update(
+        state=TemplateState.CLEARED
+    )
+
+
+def _owned(user: User, reviews: list[Review]) -> None:
+    owned = set(
+        TemplateUserObjectPermission.objects.filter(
+            user=user, content_object_id__in={r.template_id for r in reviews}
+        ).values_list("content_object_id", flat=True)
+    )
+    for review in reviews:
+        require(user, Capability.REVIEW_TEMPLATES, review.template.business_unit_id)
+        if review.template_id not in owned:
+            raise PermissionDenied(f"You do not own {review.template.name}.")
+
+
+def reviews_acknowledge(*, reviews: list[Review], actor: User, note: str = "") -> int:
+    """Acknowledge reviews of templates the designer owns; settled templates become cleared."""
+    if not reviews:
+        raise ValidationError("Choose at least one review.")
+    with transaction.atomic():
+        locked = list(
+            Review.objects.select_for_update()
+            .select_related("template")
+            .filter(pk__in=[r.pk for r in reviews])
+        )
+        _owned(actor, locked)
+        settled = [r for r in locked if r.state not in UNSETTLED_REVIEW_STATES]
+        if settled:
+            raise Conflict(f"Review {settled[0].pk} was settled already; reload.", "stale_state")
+        now = timezone.now()
+        Review.objects.filter(pk__in=[r.pk for r in locked]).update(
+            state=ReviewState.ACKNOWLEDGED, decided_by=actor, decided_at=now, note=note.strip()
+        )
+        _clear_settled({r.template_id for r in locked})
+        for review in locked:
+            _audit("review.acknowledged", review.template, actor, review=review.pk, note=note)
+    return len(locked)
+
+
+def review_request_changes(
+    *, review: Review, actor: User, reason: str, wanted_by: date | None = None
+) -> ReplacementRequest:
+    """Ask the unit's brand managers for a replacement; the template stays in review."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say what should change."})
+    if wanted_by and wanted_by < timezone.localdate():
+        raise ValidationError({"wanted_by": "The date is in the past."})
+    with transaction.atomic():
+        review = Review.objects.select_for_update().select_related("template").get(pk=review.pk)
+        _owned(actor, [review])
+        if review.state != ReviewState.OPEN:
+            raise Conflict("This review is not open any more; reload.", "stale_state")
+        review.state, review.decided_by, review.decided_at = (
+            ReviewState.CHANGES_REQUESTED,
+            actor,
+            timezone.now(),
+        )
+        review.note = reason.strip()
+        review.save(update_fields=["state", "decided_by", "decided_at", "note"])
+        request = ReplacementRequest.objects.create(
+            review=review,
+            asset_id=review.asset_id,
+            requested_by=actor,
+            reason=reason.strip(),
+            wanted_by=wanted_by,
+        )
+        _audit(
+            "replacement.requested",
+            review.template,
+            actor,
+            review=review.pk,
+            request=request.pk,
+            reason=reason,
+            wanted_by=wanted_by,
+        )
+    return request
+
+
+def _lock_open_request(request: ReplacementRequest, actor: User) -> ReplacementRequest:
+    require(actor, Capability.EDIT_ASSETS, request.asset.business_unit_id)
+    locked = (
+        ReplacementRequest.objects.select_for_update()
+        .select_related("asset", "review__template")
+        .get(pk=request.pk)
+    )
+    if locked.state != ReplacementState.OPEN:
+        raise Conflict("This request was answered already; reload.", "stale_state")
+    return locked
+
+
+def replacement_fulfil(
+    *, request: ReplacementRequest, version: Version, actor: User
+) -> ReplacementRequest:
+    """Answer a request with a new version of the asset, which then goes through approval."""
+    with transaction.atomic():
+        request = _lock_open_request(request, actor)
+        if version.variant.asset_id != request.asset_id:
+            raise ValidationError({"version": "The version must be of the requested asset."})
+        if version.state not in {VersionState.DRAFT, VersionState.IN_REVIEW}:
+            raise ValidationError({"version": "Link a new version (draft or in review)."})
+        request.state, request.fulfilled_version = ReplacementState.FULFILLED, version
+        request.decided_by, request.decided_at = actor, timezone.now()
+        request.save(update_fields=["state", "fulfilled_version", "decided_by", "decided_at"])
+        _audit(
+            "replacement.fulfilled",
+            request.review.template,
+            actor,
+            request=request.pk,
+            version=version.pk,
+        )
+    return request
+
+
+def replacement_decline(
+    *, request: ReplacementRequest, actor: User, reason: str
+) -> ReplacementRequest:
+    """Decline a request, saying why."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the request is declined."})
+    with transaction.atomic():
+        request = _lock_open_request(request, actor)
+        request.state, request.decline_reason = ReplacementState.DECLINED, reason.strip()
+        request.decided_by, request.decided_at = actor, timezone.now()
+        request.save(update_fields=["state", "decline_reason", "decided_by", "decided_at"])
+        _audit(
+            "replacement.declined",
+            request.review.template,
+            actor,
+            request=request.pk,
+            reason=reason,
+        )
+    return request
+
+
+def preflight_run(
+    *, template: Template, run_at: datetime, contexts: list[Context], actor: User
+) -> Clearance:
+    """Decide whether a production run may go, store the clearance with its evidence, audit it."""
+    require(actor, Capability.RUN_PREFLIGHT, template.business_unit_id)
+    if not contexts:
+        raise ValidationError({"contexts": "Name at least one context of the run."})
+    tree = graph.contents_of(template.pk)
+    reasons = _open_review_reasons(tree)
+    bindings = list(
+        Binding.objects.filter(template_id__in=tree)
+        .select_related("asset", "template", "pinned_version")
+        .order_by("template_id", "slot")
+    )
+    catalogue = Catalogue(binding.asset_id for binding in bindings)
+    resolved: list[dict[str, Any]] = []
+    for binding in bindings:
+        reasons += _binding_reasons(binding, contexts, catalogue, resolved)
+    verdict = Verdict.NO_GO if reasons else Verdict.GO
+    inputs = [{k: v for k, v in vars(context).items() if k != "at"} for context in contexts]
+    evidence = {
+        "template": template.exstream_id,
+        "run_at": run_at.isoformat(),
+        "contexts": inputs,
+        "verdict": verdict.value,
+        "reasons": reasons,
+        "resolved": resolved,
+    }
+    evidence_hash = hashlib.sha256(canonical_json(evidence).encode()).hexdigest()
+    with transaction.atomic():
+        clearance = Clearance.objects.create(
+            template=template,
+            requested_by=actor,
+            run_at=run_at,
+            contexts=inputs,
+            verdict=verdict,
+            reasons=reasons,
+            evidence=evidence,
+            evidence_hash=evidence_hash,
+        )
+        _audit(
+            "preflight.checked",
+            template,
+            actor,
+            clearance=clearance.pk,
+            verdict=verdict.value,
+            evidence_hash=evidence_hash,
+        )
+    return clearance
+
+
+def _open_review_reasons(tree: set[int]) -> list[dict[str, str]]:
+    reviews = Review.objects.filter(
+        template_id__in=tree, state__in=UNSETTLED_REVIEW_STATES
+    ).select_related("template", "asset", "old_version", "new_version")
+    return [
+        {
+            "code": "open_review",
+            "detail": f"{review.template.name} must be reviewed: {review.asset.key} "
+            f"{_change(review)}.",
+            "object": f"review:{review.pk}",
+        }
+        for review in reviews
+    ]
+
+
+def _change(review: Review) -> str:
+    old = f"v{review.old_version.number}" if review.old_version else "-"
+    new = f"v{review.new_version.number}" if review.new_version else "-"
+    return f"{review.action} ({old} → {new})"
+
+
+def _binding_reasons(
+    binding: Binding,
+    contexts: list[Context],
+    catalogue: Catalogue,
+    resolved: list[dict[str, Any]],
+) -> list[dict[str, str]]:
+    where = f"{binding.template.name}.{binding.slot}"
+    pinned = binding.pinned_version
+    if pinned is not None:
+        if pinned.state != VersionState.APPROVED:
+            return [
+                {
+                    "code": "pinned_not_approved",
+                    "detail": f"{where} pins {binding.asset.key} v{pinned.number}, which is "
+                    f"{pinned.get_state_display().lower()}.",
+                    "object": f"binding:{binding.pk}",
+                }
+            ]
+        resolved.append({"binding": binding.pk, "version": pinned.pk, "sha256": pinned.sha256})
+        return []
+    reasons = []
+    for context in contexts:
+        resolution = catalogue.resolve(binding.asset, context)
+        if resolution.version is None:
+            reasons.append(
+                {
+                    "code": "unresolved",
+                    "detail": f"{where}: {resolution.reason}",
+                    "object": f"binding:{binding.pk}",
+                }
+            )
+        else:
+            resolved.append(
+                {
+                    "binding": binding.pk,
+                    "context": context.describe(),
+                    "version": resolution.version.pk,
+                    "sha256": resolution.version.sha256,
+                }
+            )
+    return reasons
