@@ -34,7 +34,7 @@ USERS_OF_ASSET = f"""
 # A template and every component inside it, at any depth.
 CONTENTS_OF_TEMPLATE = f"""
     WITH RECURSIVE tree(id) AS (
-        SELECT %s
+        SELECT id FROM {TEMPLATES} WHERE id = %s
         UNION
         SELECT c.child_id FROM {COMPOSITIONS} c JOIN tree t ON c.parent_id = t.id
     )
@@ -66,9 +66,10 @@ def open_reviews_for_change(
     actor_id: int | None,
     cause: str,
 ) -> int:
-    """Open one review per affected template in one INSERT ... SELECT; return how many.
+    """Open one review per affected template in one INSERT ... SELECT.
 
-    A template that already has an open review with this cause gets no second one.
+    A template that already has an open review with this cause gets no second one. Return how
+    many templates have an open review for this cause.
     """
     insert = f"""
         INSERT INTO {REVIEWS} (template_id, state, asset_id, old_version_id, new_version_id,
@@ -89,7 +90,10 @@ def open_reviews_for_change(
     ]
     with connection.cursor() as cursor:
         cursor.execute(USERS_OF_ASSET + insert, params)
-        created = cursor.rowcount
+        # sqlite3 reports no rowcount for a statement that starts with WITH: count instead.
+        count = f"SELECT COUNT(*) FROM {REVIEWS} WHERE cause_key = %s AND state = %s"
+        cursor.execute(count, [cause, ReviewState.OPEN.value])
+        flagged = cursor.fetchone()[0]
         mark = f"UPDATE {TEMPLATES} SET state = %s WHERE id IN (SELECT id FROM affected)"
         cursor.execute(USERS_OF_ASSET + mark, [asset_id, TemplateState.NEEDS_REVIEW.value])
-    return max(created, 0)
+    return int(flagged)

@@ -146,7 +146,10 @@ class Review(models.Model):
                 name="one_open_review_per_cause",
             )
         ]
-        indexes = [models.Index(fields=["state", "template"])]
+        indexes = [
+            models.Index(fields=["state", "template"]),
+            models.Index(fields=["cause_key"]),
+        ]
 
     def __str__(self) -> str:
         return f"Review of {self.template_id}: {self.cause_key}"
