@@ -7,169 +7,419 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assets', '0002_assets_variants_versions'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("assets", "0002_assets_variants_versions"),
+        ("auth", "0012_alter_user_first_name_max_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('changes_requested', 'Changes requested')], default='open', max_length=20)),
-                ('action', models.CharField(max_length=20)),
-                ('cause_key', models.CharField(max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assets.asset')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('new_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assets.version')),
-                ('old_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assets.version')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("changes_requested", "Changes requested"),
+                        ],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                ("action", models.CharField(max_length=20)),
+                ("cause_key", models.CharField(max_length=100)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assets.asset",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "new_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assets.version",
+                    ),
+                ),
+                (
+                    "old_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assets.version",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ReplacementRequest',
+            name="ReplacementRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('wanted_by', models.DateField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('open', 'Open'), ('fulfilled', 'Fulfilled'), ('declined', 'Declined')], default='open', max_length=16)),
-                ('decline_reason', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='replacement_requests', to='assets.asset')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('fulfilled_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assets.version')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='replacements', to='templates_app.review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("wanted_by", models.DateField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("fulfilled", "Fulfilled"),
+                            ("declined", "Declined"),
+                        ],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("decline_reason", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replacement_requests",
+                        to="assets.asset",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "fulfilled_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assets.version",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replacements",
+                        to="templates_app.review",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Template',
+            name="Template",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('exstream_id', models.CharField(max_length=200, unique=True)),
-                ('name', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('communication', 'Communication'), ('document', 'Document'), ('design', 'Design'), ('component', 'Component'), ('message', 'Message')], max_length=16)),
-                ('channels', models.CharField(blank=True, max_length=64)),
-                ('state', models.CharField(choices=[('cleared', 'Cleared'), ('needs_review', 'Needs review')], default='cleared', max_length=16)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('business_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='templates', to='assets.businessunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("exstream_id", models.CharField(max_length=200, unique=True)),
+                ("name", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("communication", "Communication"),
+                            ("document", "Document"),
+                            ("design", "Design"),
+                            ("component", "Component"),
+                            ("message", "Message"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("channels", models.CharField(blank=True, max_length=64)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("cleared", "Cleared"), ("needs_review", "Needs review")],
+                        default="cleared",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "business_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="templates",
+                        to="assets.businessunit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'permissions': [('own_template', 'Owns the template (communication designer)')],
+                "ordering": ["name"],
+                "permissions": [("own_template", "Owns the template (communication designer)")],
             },
         ),
         migrations.AddField(
-            model_name='review',
-            name='template',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='templates_app.template'),
+            model_name="review",
+            name="template",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="reviews",
+                to="templates_app.template",
+            ),
         ),
         migrations.CreateModel(
-            name='Composition',
+            name="Composition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='used_in_links', to='templates_app.template')),
-                ('parent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='component_links', to='templates_app.template')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="used_in_links",
+                        to="templates_app.template",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="component_links",
+                        to="templates_app.template",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Clearance',
+            name="Clearance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('run_at', models.DateTimeField()),
-                ('contexts', models.JSONField()),
-                ('verdict', models.CharField(choices=[('go', 'Go'), ('no-go', 'No-go')], max_length=8)),
-                ('reasons', models.JSONField(default=list)),
-                ('evidence', models.JSONField(default=dict)),
-                ('evidence_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clearances', to='templates_app.template')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("run_at", models.DateTimeField()),
+                ("contexts", models.JSONField()),
+                (
+                    "verdict",
+                    models.CharField(choices=[("go", "Go"), ("no-go", "No-go")], max_length=8),
+                ),
+                ("reasons", models.JSONField(default=list)),
+                ("evidence", models.JSONField(default=dict)),
+                ("evidence_hash", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clearances",
+                        to="templates_app.template",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Binding',
+            name="Binding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slot', models.CharField(max_length=100)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bindings', to='assets.asset')),
-                ('pinned_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='pinned_in', to='assets.version')),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bindings', to='templates_app.template')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slot", models.CharField(max_length=100)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bindings",
+                        to="assets.asset",
+                    ),
+                ),
+                (
+                    "pinned_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pinned_in",
+                        to="assets.version",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bindings",
+                        to="templates_app.template",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['template', 'slot'],
+                "ordering": ["template", "slot"],
             },
         ),
         migrations.CreateModel(
-            name='TemplateUserObjectPermission',
+            name="TemplateUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='templates_app.template')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="templates_app.template"
+                    ),
+                ),
+                (
+                    "permission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="auth.permission"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'template owner',
-                'abstract': False,
+                "verbose_name": "template owner",
+                "abstract": False,
             },
         ),
         migrations.AddIndex(
-            model_name='template',
-            index=models.Index(fields=['business_unit', 'state'], name='templates_a_busines_f0ef2a_idx'),
+            model_name="template",
+            index=models.Index(
+                fields=["business_unit", "state"], name="templates_a_busines_f0ef2a_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['state', 'template'], name='templates_a_state_a1b501_idx'),
+            model_name="review",
+            index=models.Index(fields=["state", "template"], name="templates_a_state_a1b501_idx"),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['cause_key'], name='templates_a_cause_k_0128b2_idx'),
+            model_name="review",
+            index=models.Index(fields=["cause_key"], name="templates_a_cause_k_0128b2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'open')), fields=('template', 'cause_key'), name='one_open_review_per_cause'),
+            model_name="review",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "open")),
+                fields=("template", "cause_key"),
+                name="one_open_review_per_cause",
+            ),
         ),
         migrations.AddIndex(
-            model_name='composition',
-            index=models.Index(fields=['child'], name='templates_a_child_i_b096a4_idx'),
+            model_name="composition",
+            index=models.Index(fields=["child"], name="templates_a_child_i_b096a4_idx"),
         ),
         migrations.AddConstraint(
-            model_name='composition',
-            constraint=models.UniqueConstraint(fields=('parent', 'child'), name='one_composition_per_pair'),
+            model_name="composition",
+            constraint=models.UniqueConstraint(
+                fields=("parent", "child"), name="one_composition_per_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='composition',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('child')), _negated=True), name='component_not_itself'),
+            model_name="composition",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("child")), _negated=True),
+                name="component_not_itself",
+            ),
         ),
         migrations.AddIndex(
-            model_name='binding',
-            index=models.Index(fields=['asset'], name='templates_a_asset_i_4e0fc4_idx'),
+            model_name="binding",
+            index=models.Index(fields=["asset"], name="templates_a_asset_i_4e0fc4_idx"),
         ),
         migrations.AddConstraint(
-            model_name='binding',
-            constraint=models.UniqueConstraint(fields=('template', 'slot'), name='one_binding_per_slot'),
+            model_name="binding",
+            constraint=models.UniqueConstraint(
+                fields=("template", "slot"), name="one_binding_per_slot"
+            ),
         ),
         migrations.AlterUniqueTogether(
-            name='templateuserobjectpermission',
-            unique_together={('user', 'permission', 'content_object')},
+            name="templateuserobjectpermission",
+            unique_together={("user", "permission", "content_object")},
         ),
     ]

@@ -1,0 +1,521 @@
+"""The templates API: templates, components, bindings, reviews, pre-flight and manifests."""
+
+import hashlib
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assets.api import VariantOutput
+from assets.models import Asset, BusinessUnit, Version
+from assets.resolution import Catalogue, Context
+from assets.selectors import clean_selectors
+from audit.chain import canonical_json
+from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
+from govern.roles import Capability
+from govern.serializers import StrictSerializer
+from templates_app import graph, services
+from templates_app.models import (
+    Binding,
+    Composition,
+    ReplacementRequest,
+    Review,
+    Template,
+    TemplateKind,
+)
+
+TEMPLATE_UNIT = "template__business_unit"
+
+
+class BindingOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    slot = serializers.CharField()
+    asset = serializers.CharField(source="asset.key")
+    asset_id = serializers.IntegerField()
+    pinned_version = serializers.IntegerField(source="pinned_version_id", allow_null=True)
+
+
+class ReviewOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    template = serializers.IntegerField(source="template_id")
+    template_name = serializers.CharField(source="template.name")
+    state = serializers.CharField()
+    asset = serializers.CharField(source="asset.key")
+    action = serializers.CharField()
+    old_version = serializers.IntegerField(source="old_version_id", allow_null=True)
+    new_version = serializers.IntegerField(source="new_version_id", allow_null=True)
+    actor = serializers.CharField(source="actor.username", default=None)
+    created_at = serializers.DateTimeField()
+    note = serializers.CharField()
+
+
+class TemplateOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    exstream_id = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    channels = serializers.ListField(child=serializers.CharField(), source="channel_list")
+    business_unit = serializers.CharField(source="business_unit.slug")
+    state = serializers.CharField()
+
+
+class TemplateDetailOutput(TemplateOutput):
+    components = serializers.SerializerMethodField()
+    bindings = BindingOutput(many=True)
+    owners = serializers.SerializerMethodField()
+
+    def get_components(self, template: Template) -> list[int]:
+        return [link.child_id for link in template.component_links.all()]
+
+    def get_owners(self, template: Template) -> list[str]:
+        return sorted(
+            grant.user.username for grant in template.templateuserobjectpermission_set.all()
+        )
+
+
+class TemplateInput(StrictSerializer):
+    exstream_id = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=300)
+    kind = serializers.ChoiceField(choices=TemplateKind.choices)
+    channels = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    business_unit = serializers.SlugField()
+    owners = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _templates(request: Request) -> QuerySet[Template]:
+    return scoped(request, Template.objects.select_related("business_unit"))
+
+
+def _template(request: Request, pk: int, capability: Capability = Capability.VIEW) -> Template:
+    return get_scoped_or_404(request, _templates(request), capability=capability, pk=pk)
+
+
+def _detail(template: Template) -> Any:
+    template = (
+        Template.objects.prefetch_related(
+            "component_links", "bindings__asset", "templateuserobjectpermission_set__user"
+        )
+        .select_related("business_unit")
+        .get(pk=template.pk)
+    )
+    return TemplateDetailOutput(template).data
+
+
+class TemplateListCreate(generics.ListAPIView):
+    """List the templates of your units (filters: state, unit), or register one."""
+
+    serializer_class = TemplateOutput
+
+    def get_queryset(self) -> QuerySet[Template]:
+        lookups = {
+            "state": self.request.query_params.get("state"),
+            "business_unit__slug": self.request.query_params.get("unit"),
+        }
+        return _templates(self.request).filter(**{k: v for k, v in lookups.items() if v})
+
+    @extend_schema(request=TemplateInput, responses={201: TemplateDetailOutput})
+    def post(self, request: Request) -> Response:
+        data = _valid(TemplateInput, request)
+        unit = BusinessUnit.objects.filter(
+            pk__in=scope_for(request).unit_ids, slug=data["business_unit"]
+        ).first()
+        if unit is None:
+            raise exceptions.ValidationError({"business_unit": "No such unit among yours."})
+        owners = None
+        if "owners" in data:
+            owners = list(User.objects.filter(username__in=data["owners"]))
+            missing = set(data["owners"]) - {owner.username for owner in owners}
+            if missing:
+                raise exceptions.ValidationError({"owners": f"Unknown user {sorted(missing)[0]}."})
+        template = services.template_create(
+            exstream_id=data["exstream_id"],
+            name=data["name"],
+            kind=data["kind"],
+            channels=data["channels"],
+            unit=unit,
+            actor=acting_user(request),
+            owners=owners,
+        )
+        return Response(_detail(template), status=status.HTTP_201_CREATED)
+
+
+class TemplateDetail(APIView):
+    """Return a template with its components, bindings and owners."""
+
+    @extend_schema(responses=TemplateDetailOutput)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_detail(_template(request, pk)))
+
+
+class ComponentInput(StrictSerializer):
+    component = serializers.IntegerField()
+
+
+class ComponentAdd(APIView):
+    """Put a component template inside this template; cycles get 400."""
+
+    @extend_schema(request=ComponentInput, responses={201: TemplateDetailOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        parent = _template(request, pk, Capability.EDIT_TEMPLATES)
+        child_id = _valid(ComponentInput, request)["component"]
+        child = _templates(request).filter(pk=child_id).first()
+        if child is None:
+            raise exceptions.ValidationError({"component": "No such template among yours."})
+        services.composition_add(parent=parent, child=child, actor=acting_user(request))
+        return Response(_detail(parent), status=status.HTTP_201_CREATED)
+
+
+class ComponentRemove(APIView):
+    """Take a component out of this template."""
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int, component_pk: int) -> Response:
+        parent = _template(request, pk, Capability.EDIT_TEMPLATES)
+        link = get_object_or_404(Composition, parent=parent, child_id=component_pk)
+        services.composition_remove(composition=link, actor=acting_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BindingInput(StrictSerializer):
+    slot = serializers.CharField(max_length=100)
+    asset = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False)
+
+
+class BindingSet(APIView):
+    """Bind a slot to an asset (`asset`) or pin it to a version (`version`)."""
+
+    @extend_schema(request=BindingInput, responses={201: BindingOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        template = _template(request, pk, Capability.EDIT_TEMPLATES)
+        data = _valid(BindingInput, request)
+        asset = version = None
+        if "asset" in data:
+            asset = scoped(request, Asset.objects.all()).filter(pk=data["asset"]).first()
+            if asset is None:
+                raise exceptions.ValidationError({"asset": "No such asset among yours."})
+        if "version" in data:
+            version = (
+                scoped(
+                    request,
+                    Version.objects.select_related("variant__asset"),
+                    "variant__asset__business_unit",
+                )
+                .filter(pk=data["version"])
+                .first()
+            )
+            if version is None:
+                raise exceptions.ValidationError({"version": "No such version among yours."})
+        binding = services.binding_set(
+            template=template,
+            slot=data["slot"],
+            asset=asset,
+            version=version,
+            actor=acting_user(request),
+        )
+        return Response(BindingOutput(binding).data, status=status.HTTP_201_CREATED)
+
+
+class BindingRemove(APIView):
+    """Remove a binding."""
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int, binding_pk: int) -> Response:
+        template = _template(request, pk, Capability.EDIT_TEMPLATES)
+        binding = get_object_or_404(Binding, template=template, pk=binding_pk)
+        services.binding_remove(binding=binding, actor=acting_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ContextInput(StrictSerializer):
+    region = serializers.CharField(required=False, allow_blank=True, default="")
+    language = serializers.CharField(required=False, allow_blank=True, default="")
+    segment = serializers.CharField(required=False, allow_blank=True, default="")
+    channel = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PreflightInput(StrictSerializer):
+    run_at = serializers.DateTimeField()
+    contexts = ContextInput(many=True)
+
+    def validate_run_at(self, value: Any) -> Any:
+        raw = str(self.initial_data.get("run_at", ""))
+        if not (raw.endswith("Z") or "+" in raw[10:] or "-" in raw[10:]):
+            raise serializers.ValidationError("Give the time zone, e.g. 2026-12-01T06:00:00Z.")
+        return value
+
+
+class PreflightOutput(serializers.Serializer):
+    verdict = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.DictField())
+    clearance = serializers.IntegerField()
+    evidence_hash = serializers.CharField()
+
+
+def _context(data: dict[str, str], run_at: Any) -> Context:
+    selectors = clean_selectors(
+        language=data["language"],
+        region=data["region"],
+        segment=data["segment"],
+        channels=data["channel"],
+    )
+    if "," in selectors.channels:
+        raise exceptions.ValidationError({"contexts": "A context has one channel."})
+    return Context(
+        region=selectors.region,
+        language=selectors.language,
+        segment=selectors.segment,
+        channel=selectors.channels,
+        at=run_at,
+    )
+
+
+class Preflight(APIView):
+    """Ask whether a production run of this template may go, with every reason if not."""
+
+    @extend_schema(request=PreflightInput, responses=PreflightOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        template = _template(request, pk)
+        data = _valid(PreflightInput, request)
+        contexts = [_context(context, data["run_at"]) for context in data["contexts"]]
+        clearance = services.preflight_run(
+            template=template,
+            run_at=data["run_at"],
+            contexts=contexts,
+            actor=acting_user(request),
+        )
+        return Response(
+            {
+                "verdict": clearance.verdict,
+                "reasons": clearance.reasons,
+                "clearance": clearance.pk,
+                "evidence_hash": clearance.evidence_hash,
+            }
+        )
+
+
+def build_manifest(template: Template) -> dict[str, Any]:
+    """Return every binding of the template and its components with its approved versions."""
+    tree = graph.contents_of(template.pk)
+    bindings = list(
+        Binding.objects.filter(template_id__in=tree)
+        .select_related("template", "asset", "pinned_version__variant")
+        .order_by("template__exstream_id", "slot")
+    )
+    catalogue = Catalogue(binding.asset_id for binding in bindings)
+    entries = []
+    for binding in bindings:
+        pinned = binding.pinned_version
+        if pinned is not None:
+            versions = [pinned] if pinned.state == "approved" else []
+        else:
+            versions = catalogue.approved_versions(binding.asset_id)
+        entries.append(
+            {
+                "template": binding.template.exstream_id,
+                "slot": binding.slot,
+                "asset": binding.asset.key,
+                "pinned": pinned is not None,
+                "versions": [_manifest_version(version) for version in versions],
+            }
+        )
+    return {"template": template.exstream_id, "bindings": entries}
+
+
+def _manifest_version(version: Version) -> dict[str, Any]:
+    return {
+        "version": version.pk,
+        "number": version.number,
+        "variant": dict(VariantOutput(version.variant).data),
+        "media_type": version.media_type,
+        "sha256": version.sha256,
+        "content_url": f"/api/v1/versions/{version.pk}/content",
+    }
+
+
+class Manifest(APIView):
+    """Return what Exstream should load for this template; unchanged since If-None-Match: 304."""
+
+    @extend_schema(responses={200: dict[str, Any], 304: None})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        manifest = build_manifest(_template(request, pk))
+        body = canonical_json(manifest)
+        etag = f'"{hashlib.sha256(body.encode()).hexdigest()}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            return HttpResponse(status=304, headers={"ETag": etag})
+        return HttpResponse(body, content_type="application/json", headers={"ETag": etag})
+
+
+def _reviews(request: Request) -> QuerySet[Review]:
+    return scoped(
+        request,
+        Review.objects.select_related("template", "asset", "actor"),
+        TEMPLATE_UNIT,
+    )
+
+
+class ReviewList(generics.ListAPIView):
+    """List reviews of your units' templates (filters: state, template, mine=1 for yours)."""
+
+    serializer_class = ReviewOutput
+
+    @extend_schema(parameters=[OpenApiParameter("state", str), OpenApiParameter("mine", bool)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Review]:
+        reviews = _reviews(self.request)
+        params = self.request.query_params
+        if state := params.get("state"):
+            reviews = reviews.filter(state=state)
+        if template := params.get("template"):
+            reviews = reviews.filter(template_id=template)
+        if params.get("mine") in {"1", "true"}:
+            owner = acting_user(self.request)
+            reviews = reviews.filter(template__templateuserobjectpermission__user=owner)
+        return reviews
+
+
+class AcknowledgeInput(StrictSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class ReviewAcknowledge(APIView):
+    """Acknowledge a review of a template you own."""
+
+    @extend_schema(request=AcknowledgeInput, responses=ReviewOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        review = get_scoped_or_404(request, _reviews(request), unit_field=TEMPLATE_UNIT, pk=pk)
+        note = _valid(AcknowledgeInput, request)["note"]
+        services.reviews_acknowledge(reviews=[review], actor=acting_user(request), note=note)
+        return Response(ReviewOutput(_reviews(request).get(pk=pk)).data)
+
+
+class BulkAcknowledgeInput(AcknowledgeInput):
+    reviews = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+
+
+class ReviewsAcknowledge(APIView):
+    """Acknowledge many reviews at once: {"reviews": [ids], "note": "..."}."""
+
+    @extend_schema(
+        request=BulkAcknowledgeInput,
+        responses={200: dict[str, int]},
+        operation_id="v1_reviews_acknowledge_many",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(BulkAcknowledgeInput, request)
+        reviews = list(_reviews(request).filter(pk__in=data["reviews"]))
+        if len(reviews) != len(set(data["reviews"])):
+            raise exceptions.NotFound("One of the reviews is not among yours.")
+        count = services.reviews_acknowledge(
+            reviews=reviews, actor=acting_user(request), note=data["note"]
+        )
+        return Response({"acknowledged": count})
+
+
+class RequestChangesInput(StrictSerializer):
+    reason = serializers.CharField(max_length=5000)
+    wanted_by = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ReplacementOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    review = serializers.IntegerField(source="review_id")
+    asset = serializers.CharField(source="asset.key")
+    requested_by = serializers.CharField(source="requested_by.username")
+    reason = serializers.CharField()
+    wanted_by = serializers.DateField(allow_null=True)
+    state = serializers.CharField()
+    fulfilled_version = serializers.IntegerField(source="fulfilled_version_id", allow_null=True)
+    decline_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ReviewRequestChanges(APIView):
+    """Ask the unit's brand managers for a replacement of the changed asset."""
+
+    @extend_schema(request=RequestChangesInput, responses={201: ReplacementOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        review = get_scoped_or_404(request, _reviews(request), unit_field=TEMPLATE_UNIT, pk=pk)
+        data = _valid(RequestChangesInput, request)
+        replacement = services.review_request_changes(
+            review=review,
+            actor=acting_user(request),
+            reason=data["reason"],
+            wanted_by=data["wanted_by"],
+        )
+        return Response(ReplacementOutput(replacement).data, status=status.HTTP_201_CREATED)
+
+
+def _replacements(request: Request) -> QuerySet[ReplacementRequest]:
+    return scoped(
+        request,
+        ReplacementRequest.objects.select_related("asset", "requested_by"),
+        "asset__business_unit",
+    )
+
+
+class ReplacementList(generics.ListAPIView):
+    """List replacement requests of your units (filter: state)."""
+
+    serializer_class = ReplacementOutput
+
+    def get_queryset(self) -> QuerySet[ReplacementRequest]:
+        state = self.request.query_params.get("state")
+        replacements = _replacements(self.request)
+        return replacements.filter(state=state) if state else replacements
+
+
+class FulfilInput(StrictSerializer):
+    version = serializers.IntegerField()
+
+
+class ReplacementFulfil(APIView):
+    """Answer a replacement request with a new version of the asset."""
+
+    @extend_schema(request=FulfilInput, responses=ReplacementOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        replacement = get_scoped_or_404(
+            request, _replacements(request), unit_field="asset__business_unit", pk=pk
+        )
+        version_id = _valid(FulfilInput, request)["version"]
+        version = Version.objects.select_related("variant").filter(pk=version_id).first()
+        if version is None:
+            raise exceptions.ValidationError({"version": "No such version."})
+        replacement = services.replacement_fulfil(
+            request=replacement, version=version, actor=acting_user(request)
+        )
+        return Response(ReplacementOutput(replacement).data)
+
+
+class DeclineInput(StrictSerializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class ReplacementDecline(APIView):
+    """Decline a replacement request, saying why."""
+
+    @extend_schema(request=DeclineInput, responses=ReplacementOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        replacement = get_scoped_or_404(
+            request, _replacements(request), unit_field="asset__business_unit", pk=pk
+        )
+        reason = _valid(DeclineInput, request)["reason"]
+        replacement = services.replacement_decline(
+            request=replacement, actor=acting_user(request), reason=reason
+        )
+        return Response(ReplacementOutput(replacement).data)
