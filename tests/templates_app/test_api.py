@@ -139,7 +139,8 @@ def test_preflight_gives_every_reason_for_no_go(
     assert codes == ["open_review", "open_review", "pinned_not_approved", "unresolved"]
     unresolved = next(r for r in body["reasons"] if r["code"] == "unresolved")
     assert unresolved["detail"] == (
-        "Letter.terms: No variant of legal.terms fits language de, region DE, segment gold, channel print."
+        "Letter.terms: No variant of legal.terms fits "
+        "language de, region DE, segment gold, channel print."
     )
 
 
