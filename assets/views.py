@@ -23,6 +23,7 @@ from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict, RequestRejected
 from govern.roles import Capability
+from templates_app.graph import impact_summary
 
 QUEUE_PAGE_SIZE = 25
 LIBRARY_PAGE_SIZE = 25
@@ -127,6 +128,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": scope.can(Capability.EDIT_ASSETS, unit_id),
         "is_own": request.user.pk in {version.created_by_id, version.submitted_by_id},
         "metadata_rows": metadata_rows(version.metadata),
+        "impact": impact_summary(version.variant.asset_id),
         **_comparison(version, approved),
     }
     return render(request, "assets/version_review.html", context)

@@ -125,7 +125,10 @@ def _unit_id(obj: models.Model, unit_field: str) -> int:
 
 NAVIGATION = [
     ("Review queue", "assets:review-queue", Capability.DECIDE_VERSIONS),
+    ("My reviews", "templates:inbox", Capability.REVIEW_TEMPLATES),
     ("Asset library", "assets:library", Capability.VIEW),
+    ("Templates", "templates:board", Capability.VIEW),
+    ("Replacement requests", "templates:replacements", Capability.EDIT_ASSETS),
     ("Audit log", "audit:event-list", Capability.READ_AUDIT),
 ]
 

@@ -101,6 +101,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("assets/", include("assets.urls")),
     path("audit/", include("audit.urls")),
+    path("templates/", include("templates_app.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

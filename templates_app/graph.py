@@ -97,3 +97,15 @@ def open_reviews_for_change(
         mark = f"UPDATE {TEMPLATES} SET state = %s WHERE id IN (SELECT id FROM affected)"
         cursor.execute(USERS_OF_ASSET + mark, [asset_id, TemplateState.NEEDS_REVIEW.value])
     return int(flagged)
+
+
+def impact_summary(asset_id: int) -> dict[str, Any]:
+    """Count the templates a change of the asset would flag, with their units and channels."""
+    affected = Template.objects.filter(pk__in=users_of_asset(asset_id))
+    rows = list(affected.values_list("business_unit__name", "channels"))
+    channels = {channel for _unit, value in rows for channel in value.split(",") if channel}
+    return {
+        "count": len(rows),
+        "units": sorted({unit for unit, _channels in rows}),
+        "channels": sorted(channels),
+    }

@@ -1,0 +1,213 @@
+"""Pages of the templates room: readiness board, designer inbox, replacement requests."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from assets.models import Asset, Version, VersionState
+from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
+from govern.errors import Conflict
+from govern.roles import Capability
+from templates_app import graph, services
+from templates_app.models import (
+    UNSETTLED_REVIEW_STATES,
+    ReplacementRequest,
+    ReplacementState,
+    Review,
+    Template,
+    TemplateState,
+)
+
+BOARD_PAGE_SIZE = 50
+
+
+def _unsettled_reviews() -> Prefetch:
+    reviews = Review.objects.filter(state__in=UNSETTLED_REVIEW_STATES).select_related(
+        "asset", "old_version", "new_version", "actor"
+    )
+    return Prefetch("reviews", queryset=reviews, to_attr="unsettled")
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """List templates by state, those needing review first, with their open reviews."""
+    templates = scoped(request, Template.objects.select_related("business_unit"))
+    state = request.GET.get("state", "")
+    if state in TemplateState.values:
+        templates = templates.filter(state=state)
+    if asset_key := request.GET.get("asset", ""):
+        templates = templates.filter(pk__in=_users_of_key(request, asset_key))
+    ordered = templates.order_by("-state", "name").prefetch_related(_unsettled_reviews())
+    page = Paginator(ordered, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = dict(
+        scoped(request, Template.objects.all()).values_list("state").annotate(n=Count("pk"))
+    )
+    context = {
+        "page": page,
+        "state": state,
+        "asset_key": asset_key,
+        "counts": counts,
+        "filtered": bool(state or asset_key),
+        "states": TemplateState.choices,
+    }
+    return render(request, "templates_app/board.html", context)
+
+
+def _users_of_key(request: HttpRequest, key: str) -> set[int]:
+    asset = scoped(request, Asset.objects.all()).filter(key=key).first()
+    return graph.users_of_asset(asset.pk) if asset else set()
+
+
+@login_required
+def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a template's components, bindings, reviews and latest pre-flight answers."""
+    template = get_scoped_or_404(request, Template.objects.select_related("business_unit"), pk=pk)
+    context = {
+        "template": template,
+        "components": Template.objects.filter(used_in_links__parent=template),
+        "used_in": Template.objects.filter(component_links__child=template),
+        "bindings": template.bindings.select_related("asset", "pinned_version"),
+        "reviews": template.reviews.select_related("asset", "old_version", "new_version", "actor"),
+        "clearances": template.clearances.all()[:10],
+    }
+    return render(request, "templates_app/template_detail.html", context)
+
+
+def _designer_units(request: HttpRequest) -> set[int]:
+    units = scope_for(request).unit_ids_for(Capability.REVIEW_TEMPLATES)
+    if not units:
+        raise PermissionDenied("Only communication designers have a review inbox.")
+    return units
+
+
+def _inbox_reviews(request: HttpRequest) -> QuerySet[Review]:
+    return (
+        Review.objects.filter(
+            template__business_unit_id__in=_designer_units(request),
+            template__templateuserobjectpermission__user=acting_user(request),
+            state__in=UNSETTLED_REVIEW_STATES,
+        )
+        .select_related("template", "asset", "old_version", "new_version", "actor")
+        .order_by("created_at", "pk")
+    )
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Show the open reviews of the designer's templates, with the change side by side."""
+    reviews = _inbox_reviews(request)
+    requests = ReplacementRequest.objects.filter(requested_by=acting_user(request)).select_related(
+        "asset", "fulfilled_version"
+    )[:20]
+    return render(request, "templates_app/inbox.html", {"reviews": reviews, "requests": requests})
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest) -> HttpResponse:
+    """Acknowledge the ticked reviews with one note."""
+    ids = [int(value) for value in request.POST.getlist("review") if value.isdigit()]
+    reviews = list(_inbox_reviews(request).filter(pk__in=ids))
+    try:
+        count = services.reviews_acknowledge(
+            reviews=reviews, actor=acting_user(request), note=request.POST.get("note", "")
+        )
+    except (ValidationError, Conflict) as error:
+        messages.error(request, _message(error))
+    else:
+        messages.success(request, f"Acknowledged {count} review{'s' if count != 1 else ''}.")
+    return redirect("templates:inbox")
+
+
+def _message(error: ValidationError | Conflict) -> str:
+    return error.detail if isinstance(error, Conflict) else " ".join(error.messages)
+
+
+class RequestChangesForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    wanted_by = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Wanted by"
+    )
+
+
+@login_required
+def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the unit's brand managers for a replacement of the changed asset."""
+    review = get_scoped_or_404(
+        request, _inbox_reviews(request), unit_field="template__business_unit", pk=pk
+    )
+    form = RequestChangesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_request_changes(
+                review=review,
+                actor=acting_user(request),
+                reason=form.cleaned_data["reason"],
+                wanted_by=form.cleaned_data["wanted_by"],
+            )
+        except (ValidationError, Conflict) as error:
+            form.add_error(None, _message(error))
+        else:
+            messages.success(request, f"Asked the brand managers to replace {review.asset.key}.")
+            return redirect("templates:inbox")
+    status = 400 if form.errors else 200
+    context = {"review": review, "form": form}
+    return render(request, "templates_app/request_changes.html", context, status=status)
+
+
+def _replacements(request: HttpRequest) -> QuerySet[ReplacementRequest]:
+    units = scope_for(request).unit_ids_for(Capability.EDIT_ASSETS)
+    if not units:
+        raise PermissionDenied("Replacement requests go to brand managers.")
+    return ReplacementRequest.objects.filter(asset__business_unit_id__in=units).select_related(
+        "asset", "requested_by", "review__template", "fulfilled_version"
+    )
+
+
+@login_required
+def replacements(request: HttpRequest) -> HttpResponse:
+    """Show the unit's replacement requests, open first, with the versions that could answer."""
+    requests = list(_replacements(request).order_by("-state", "wanted_by", "created_at")[:100])
+    open_assets = {r.asset_id for r in requests if r.state == ReplacementState.OPEN}
+    candidates: dict[int, list[Version]] = {}
+    for version in Version.objects.filter(
+        variant__asset_id__in=open_assets, state__in=[VersionState.DRAFT, VersionState.IN_REVIEW]
+    ).select_related("variant"):
+        candidates.setdefault(version.variant.asset_id, []).append(version)
+    for replacement in requests:
+        replacement.candidates = candidates.get(replacement.asset_id, [])  # type: ignore[attr-defined]
+    return render(request, "templates_app/replacements.html", {"requests": requests})
+
+
+@login_required
+@require_POST
+def replacement_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Fulfil a request with a version, or decline it with a reason."""
+    replacement = get_scoped_or_404(
+        request, _replacements(request), unit_field="asset__business_unit", pk=pk
+    )
+    try:
+        if request.POST.get("action") == "decline":
+            services.replacement_decline(
+                request=replacement,
+                actor=acting_user(request),
+                reason=request.POST.get("reason", ""),
+            )
+        else:
+            version = Version.objects.filter(pk=request.POST.get("version") or 0).first()
+            if version is None:
+                raise ValidationError("Choose the version that answers the request.")
+            services.replacement_fulfil(
+                request=replacement, version=version, actor=acting_user(request)
+            )
+    except (ValidationError, Conflict) as error:
+        messages.error(request, _message(error))
+    else:
+        messages.success(request, f"Answered the request for {replacement.asset.key}.")
+    return redirect("templates:replacements")
