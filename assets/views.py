@@ -213,7 +213,7 @@ def asset_create(request: HttpRequest) -> HttpResponse:
     units = _units(request, Capability.EDIT_ASSETS)
     if not units:
         raise PermissionDenied("Only brand managers create assets.")
-    form = AssetForm(request.POST or None, units=units)
+    form = AssetForm(request.POST if request.method == "POST" else None, units=units)
     if request.method == "POST" and form.is_valid():
         try:
             asset = services.asset_create(
@@ -248,7 +248,10 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show an asset's variants and versions, and take a new version from a brand manager."""
     asset = get_scoped_or_404(request, Asset.objects.select_related("business_unit"), pk=pk)
     can_edit = scope_for(request).can(Capability.EDIT_ASSETS, asset.business_unit_id)
-    form = VersionForm(request.POST or None, request.FILES or None, asset=asset)
+    posted = request.method == "POST"
+    form = VersionForm(
+        request.POST if posted else None, request.FILES if posted else None, asset=asset
+    )
     status = 200
     if request.method == "POST":
         if not can_edit:

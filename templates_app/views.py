@@ -142,7 +142,7 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_scoped_or_404(
         request, _inbox_reviews(request), unit_field="template__business_unit", pk=pk
     )
-    form = RequestChangesForm(request.POST or None)
+    form = RequestChangesForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.review_request_changes(

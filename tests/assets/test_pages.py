@@ -323,3 +323,14 @@ def test_hostile_upload_in_the_browser_explains_and_stores_nothing(
         f"/assets/{logo.pk}/", {"file": SimpleUploadedFile("logo.png", images.png())}
     )
     assert refused.status_code == 403
+
+
+def test_empty_posts_are_refused_with_the_fields_named(
+    logo: Asset, brand_manager: Any, client_for: ClientFor
+) -> None:
+    client = client_for(brand_manager)
+    created = client.post("/assets/new/", {})
+    assert created.status_code == 400 and "This field is required." in html(created)
+    uploaded = client.post(f"/assets/{logo.pk}/", {})
+    assert uploaded.status_code == 400 and "Choose a file to upload." in html(uploaded)
+    assert not Version.objects.exists()

@@ -1,0 +1,146 @@
+"""Template pages: readiness board, template page, inbox, request changes, replacement answers."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from assets.models import Asset, Version
+from assets.services import version_approve
+from templates_app.models import ReplacementRequest, Review, Template
+from templates_app.services import binding_set, composition_add
+
+ClientFor = Callable[[Any], Client]
+MakeTemplate = Callable[..., Template]
+
+
+def html(response: Any) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture
+def changed_logo(
+    logo: Asset,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    second_compliance_officer: Any,
+) -> Version:
+    version_approve(version=add_version(logo), actor=second_compliance_officer)
+    return add_version(logo)
+
+
+@pytest.fixture
+def letter(make_template: MakeTemplate, logo: Asset, designer: Any) -> Template:
+    footer = make_template("Footer", kind="component", channels=["email"])
+    binding_set(template=footer, slot="logo", asset=logo, actor=designer)
+    letter = make_template("Letter")
+    composition_add(parent=letter, child=footer, actor=designer)
+    return letter
+
+
+def test_review_page_previews_the_impact_before_the_decision(
+    changed_logo: Version, letter: Template, compliance_officer: Any, client_for: ClientFor
+) -> None:
+    page = html(client_for(compliance_officer).get(changed_logo.get_absolute_url()))
+    assert "is used by <strong>2 templates</strong>" in page
+    assert "in Insurance DE, channels email, print." in page
+    assert "Approving this version flags them for review" in page
+    assert "/templates/?asset=brand.logo.primary" in page
+
+
+def test_board_lists_templates_needing_review_first_with_their_causes(
+    changed_logo: Version,
+    letter: Template,
+    make_template: MakeTemplate,
+    auditor: Any,
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    make_template("Another")
+    version_approve(version=changed_logo, actor=compliance_officer)
+    page = html(client_for(auditor).get("/templates/"))
+    assert page.index("Letter") < page.index("Another")
+    assert "2 templates need review, 1 cleared." in page
+    filtered = html(client_for(auditor).get("/templates/?asset=brand.logo.primary"))
+    assert "Letter" in filtered and "Another" not in filtered
+
+
+def test_board_query_count_does_not_grow_with_templates(
+    make_template: MakeTemplate, auditor: Any, client_for: ClientFor
+) -> None:
+    client = client_for(auditor)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/templates/").status_code == 200
+        return len(captured)
+
+    make_template()
+    few = queries()
+    for _ in range(10):
+        make_template()
+    assert queries() == few
+
+
+def test_designer_acknowledges_many_reviews_from_the_inbox(
+    changed_logo: Version,
+    letter: Template,
+    designer: Any,
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    version_approve(version=changed_logo, actor=compliance_officer)
+    client = client_for(designer)
+    page = html(client.get("/templates/inbox/"))
+    assert "Letter" in page and "Footer" in page
+    assert f"/assets/versions/{changed_logo.pk}/preview" in page, "the new version beside the old"
+    ids = list(Review.objects.values_list("pk", flat=True))
+    response = client.post(
+        "/templates/inbox/acknowledge/", {"review": ids, "note": "Proofs fine"}, follow=True
+    )
+    assert "Acknowledged 2 reviews." in html(response)
+    assert "Nothing to review." in html(response)
+    assert set(Template.objects.values_list("state", flat=True)) == {"cleared"}
+
+
+def test_request_changes_from_the_inbox_reaches_brand_managers(
+    changed_logo: Version,
+    letter: Template,
+    designer: Any,
+    brand_manager: Any,
+    compliance_officer: Any,
+    add_version: Callable[..., Version],
+    logo: Asset,
+    client_for: ClientFor,
+) -> None:
+    version_approve(version=changed_logo, actor=compliance_officer)
+    review = Review.objects.get(template=letter)
+    empty = client_for(designer).post(f"/templates/reviews/{review.pk}/request-changes/", {})
+    assert empty.status_code == 400
+    client_for(designer).post(
+        f"/templates/reviews/{review.pk}/request-changes/", {"reason": "Logo too small"}
+    )
+    page = html(client_for(brand_manager).get("/templates/replacements/"))
+    assert "Logo too small" in page
+    replacement = ReplacementRequest.objects.get()
+    declined = client_for(brand_manager).post(
+        f"/templates/replacements/{replacement.pk}/answer/",
+        {"action": "decline", "reason": "Guide fixes the size"},
+        follow=True,
+    )
+    assert "Answered the request" in html(declined)
+    inbox = html(client_for(designer).get("/templates/inbox/"))
+    assert "Declined" in inbox and "Guide fixes the size" in inbox
+
+
+def test_template_pages_respect_scope_and_roles(
+    letter: Template, outsider: Any, auditor: Any, brand_manager: Any, client_for: ClientFor
+) -> None:
+    assert client_for(outsider).get(f"/templates/{letter.pk}/").status_code == 404
+    assert client_for(auditor).get(f"/templates/{letter.pk}/").status_code == 200
+    assert client_for(auditor).get("/templates/inbox/").status_code == 403
+    assert client_for(auditor).get("/templates/replacements/").status_code == 403
+    assert client_for(brand_manager).get("/templates/replacements/").status_code == 200
