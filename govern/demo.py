@@ -9,6 +9,7 @@ from assets.models import Asset, BusinessUnit, Version
 from assets.selectors import clean_selectors
 from assets.services import asset_create, version_approve, version_create, version_submit
 from assets.uploads import Content, inspect_bytes, read_text
+from templates_app.services import binding_set, composition_add, template_create
 
 
 def _picture(size: tuple[int, int], background: str, mark: str, shape: str = "circle") -> Content:
@@ -26,6 +27,41 @@ def _add(asset: Asset, content: Content, author: User, language: str = "") -> Ve
         asset=asset, selectors=clean_selectors(language=language), content=content, actor=author
     )
     return version_submit(version=version, actor=author)
+
+
+def seed_templates(unit: BusinessUnit, designer: User) -> None:
+    """Register a letter whose footer component shows the unit's logo."""
+    prefix = unit.slug.split("-")[0]
+    logo = Asset.objects.get(key=f"{prefix}.logo.primary")
+    footer = template_create(
+        exstream_id=f"{prefix.upper()}-FOOTER",
+        name="Letter footer",
+        kind="component",
+        channels=["print", "email"],
+        unit=unit,
+        actor=designer,
+    )
+    binding_set(template=footer, slot="footer_logo", asset=logo, actor=designer)
+    letter = template_create(
+        exstream_id=f"{prefix.upper()}-POLICY-LETTER",
+        name="Policy letter",
+        kind="communication",
+        channels=["print"],
+        unit=unit,
+        actor=designer,
+    )
+    composition_add(parent=letter, child=footer, actor=designer)
+    terms = Asset.objects.get(key=f"{prefix}.disclaimer.rates")
+    statement = template_create(
+        exstream_id=f"{prefix.upper()}-STATEMENT",
+        name="Annual statement",
+        kind="communication",
+        channels=["print", "email"],
+        unit=unit,
+        actor=designer,
+    )
+    composition_add(parent=statement, child=footer, actor=designer)
+    binding_set(template=statement, slot="rates_disclaimer", asset=terms, actor=designer)
 
 
 def seed_assets(unit: BusinessUnit, author: User, officers: list[User]) -> bool:

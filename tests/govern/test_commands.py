@@ -10,6 +10,7 @@ from assets.models import Asset, BusinessUnit, BusinessUnitUserObjectPermission,
 from audit.models import AuditEvent
 from govern.models import ApiKey, hash_api_key
 from govern.roles import GROUP_PERMISSIONS, Role
+from templates_app.models import Composition, Template
 
 
 def run(*args: str) -> str:
@@ -164,6 +165,7 @@ def test_seed_demo_is_idempotent_and_gives_one_person_per_role() -> None:
     assert Asset.objects.count() == 6, "three assets per unit, created once"
     assert Version.objects.filter(state="approved").count() == 2
     assert Version.objects.filter(state="in_review").count() == 6
+    assert Template.objects.count() == 6 and Composition.objects.count() == 4
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from assets.models import BusinessUnit
-from govern.demo import seed_assets
+from govern.demo import seed_assets, seed_templates
 from govern.roles import Role
 from govern.services import role_grant
 
@@ -44,7 +44,8 @@ class Command(BaseCommand):
                     role_grant(user=people[username], role=role, unit=unit, actor=None)
             for unit in units:
                 if seed_assets(unit, people["bella"], [people["carla"]]):
-                    self.stdout.write(f"  demo assets created in {unit.slug}")
+                    seed_templates(unit, people["dana"])
+                    self.stdout.write(f"  demo assets and templates created in {unit.slug}")
         self.stdout.write("Demo ready at http://127.0.0.1:8000/ (units: insurance-de, banking-uk)")
 
     def _unit(self, slug: str, name: str) -> BusinessUnit:
