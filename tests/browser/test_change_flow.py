@@ -1,4 +1,4 @@
-"""A new logo is approved, the designer acknowledges the review, pre-flight goes from no-go to go."""
+"""A new logo is approved, the designer acknowledges, pre-flight turns from no-go to go."""
 
 import json
 import urllib.request
