@@ -5,35 +5,30 @@ not the reads this benchmark is about. Prints a session cookie and the query cou
 """
 
 import json
-import os
 import sys
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govern.settings")
+# isort: off
+import bench.django_setup  # noqa: F401  (before anything that needs settings)
 
-import django  # noqa: E402
+# isort: on
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import Group, Permission, User
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-django.setup()
-
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.auth.models import Group, Permission, User  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from assets.models import (  # noqa: E402
+from assets.models import (
     Asset,
     BusinessUnit,
     BusinessUnitUserObjectPermission,
     Variant,
     Version,
 )
-from govern.tasks import heartbeat  # noqa: E402
+from govern.tasks import heartbeat
 
 VERSIONS_PER_VARIANT = 10
 

@@ -21,7 +21,8 @@ def _populate(env: dict[str, str]) -> dict[str, object]:
     result = subprocess.run(  # noqa: S603
         [
             sys.executable,
-            str(ROOT / "bench" / "populate.py"),
+            "-m",
+            "bench.populate",
             str(UNITS),
             str(VERSIONS),
             *PATHS.values(),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import framework, review_queue  # noqa: E402
+from bench import framework, impact, review_queue  # noqa: E402
 from bench.harness import workspace  # noqa: E402
 
 
@@ -14,6 +14,8 @@ def main() -> None:
         framework.run(env)
     with workspace() as env:
         review_queue.run(env)
+    with workspace() as env:
+        impact.run(env)
 
 
 if __name__ == "__main__":

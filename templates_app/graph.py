@@ -94,8 +94,12 @@ def open_reviews_for_change(
         count = f"SELECT COUNT(*) FROM {REVIEWS} WHERE cause_key = %s AND state = %s"
         cursor.execute(count, [cause, ReviewState.OPEN.value])
         flagged = cursor.fetchone()[0]
-        mark = f"UPDATE {TEMPLATES} SET state = %s WHERE id IN (SELECT id FROM affected)"
-        cursor.execute(USERS_OF_ASSET + mark, [asset_id, TemplateState.NEEDS_REVIEW.value])
+        mark = (
+            f"UPDATE {TEMPLATES} SET state = %s WHERE state <> %s AND id IN "
+            f"(SELECT template_id FROM {REVIEWS} WHERE cause_key = %s AND state = %s)"
+        )
+        needs_review = TemplateState.NEEDS_REVIEW.value
+        cursor.execute(mark, [needs_review, needs_review, cause, ReviewState.OPEN.value])
     return int(flagged)
 
 
