@@ -7,10 +7,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from assets import api as assets_api
+from assets import api_urls as assets_api_urls
 from audit.api import AuditEventList
 from govern import api, views
-from templates_app import api as templates_api
+from templates_app import api_urls as templates_api_urls
 
 # Swagger UI sets inline styles; scripts stay same-origin only.
 api_docs = csp_update({"style-src": [SELF, UNSAFE_INLINE]})(
@@ -22,72 +22,8 @@ api_patterns = [
     path("units/", api.BusinessUnitList.as_view(), name="unit-list"),
     path("me/", api.Me.as_view(), name="me"),
     path("audit-events/", AuditEventList.as_view(), name="audit-event-list"),
-    path("assets/", assets_api.AssetListCreate.as_view(), name="asset-list"),
-    path("assets/<int:pk>/", assets_api.AssetDetail.as_view(), name="asset-detail"),
-    path("assets/<int:pk>/versions/", assets_api.VersionCreate.as_view(), name="version-create"),
-    path("versions/", assets_api.VersionList.as_view(), name="version-list"),
-    path("versions/<int:pk>/", assets_api.VersionDetail.as_view(), name="version-detail"),
-    path("versions/<int:pk>/content", assets_api.VersionContent.as_view(), name="version-content"),
-    path("versions/<int:pk>/submit/", assets_api.VersionSubmit.as_view(), name="version-submit"),
-    path("versions/<int:pk>/approve/", assets_api.VersionApprove.as_view(), name="version-approve"),
-    path("versions/<int:pk>/reject/", assets_api.VersionReject.as_view(), name="version-reject"),
-    path(
-        "versions/<int:pk>/withdraw/", assets_api.VersionWithdraw.as_view(), name="version-withdraw"
-    ),
-    path("versions/<int:pk>/retire/", assets_api.VersionRetire.as_view(), name="version-retire"),
-    path("templates/", templates_api.TemplateListCreate.as_view(), name="template-list"),
-    path("templates/<int:pk>/", templates_api.TemplateDetail.as_view(), name="template-detail"),
-    path(
-        "templates/<int:pk>/components/",
-        templates_api.ComponentAdd.as_view(),
-        name="template-components",
-    ),
-    path(
-        "templates/<int:pk>/components/<int:component_pk>/",
-        templates_api.ComponentRemove.as_view(),
-        name="template-component",
-    ),
-    path(
-        "templates/<int:pk>/bindings/", templates_api.BindingSet.as_view(), name="template-bindings"
-    ),
-    path(
-        "templates/<int:pk>/bindings/<int:binding_pk>/",
-        templates_api.BindingRemove.as_view(),
-        name="template-binding",
-    ),
-    path(
-        "templates/<int:pk>/preflight/",
-        templates_api.Preflight.as_view(),
-        name="template-preflight",
-    ),
-    path("templates/<int:pk>/manifest", templates_api.Manifest.as_view(), name="template-manifest"),
-    path("reviews/", templates_api.ReviewList.as_view(), name="review-list"),
-    path(
-        "reviews/acknowledge/",
-        templates_api.ReviewsAcknowledge.as_view(),
-        name="reviews-acknowledge",
-    ),
-    path(
-        "reviews/<int:pk>/acknowledge/",
-        templates_api.ReviewAcknowledge.as_view(),
-        name="review-acknowledge",
-    ),
-    path(
-        "reviews/<int:pk>/request-changes/",
-        templates_api.ReviewRequestChanges.as_view(),
-        name="review-request-changes",
-    ),
-    path("replacement-requests/", templates_api.ReplacementList.as_view(), name="replacement-list"),
-    path(
-        "replacement-requests/<int:pk>/fulfil/",
-        templates_api.ReplacementFulfil.as_view(),
-        name="replacement-fulfil",
-    ),
-    path(
-        "replacement-requests/<int:pk>/decline/",
-        templates_api.ReplacementDecline.as_view(),
-        name="replacement-decline",
-    ),
+    *assets_api_urls.urlpatterns,
+    *templates_api_urls.urlpatterns,
 ]
 
 urlpatterns = [

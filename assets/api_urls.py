@@ -1,0 +1,19 @@
+"""The assets API's routes, included under /api/v1/ by govern/urls.py."""
+
+from django.urls import path
+
+from assets import api
+
+urlpatterns = [
+    path("assets/", api.AssetListCreate.as_view(), name="asset-list"),
+    path("assets/<int:pk>/", api.AssetDetail.as_view(), name="asset-detail"),
+    path("assets/<int:pk>/versions/", api.VersionCreate.as_view(), name="version-create"),
+    path("versions/", api.VersionList.as_view(), name="version-list"),
+    path("versions/<int:pk>/", api.VersionDetail.as_view(), name="version-detail"),
+    path("versions/<int:pk>/content", api.VersionContent.as_view(), name="version-content"),
+    path("versions/<int:pk>/submit/", api.VersionSubmit.as_view(), name="version-submit"),
+    path("versions/<int:pk>/approve/", api.VersionApprove.as_view(), name="version-approve"),
+    path("versions/<int:pk>/reject/", api.VersionReject.as_view(), name="version-reject"),
+    path("versions/<int:pk>/withdraw/", api.VersionWithdraw.as_view(), name="version-withdraw"),
+    path("versions/<int:pk>/retire/", api.VersionRetire.as_view(), name="version-retire"),
+]
