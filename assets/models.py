@@ -254,3 +254,29 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.version} by {self.actor}"
+
+
+class Rendition(models.Model):
+    """A version converted for one channel profile, stored under its own sha256."""
+
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="renditions")
+    profile = models.CharField(max_length=32)
+    # sha256 of the profile's settings: a changed profile makes a new rendition.
+    settings_hash = models.CharField(max_length=64)
+    settings = models.JSONField(default=dict)
+    sha256 = models.CharField(max_length=64)
+    file = models.CharField(max_length=200)
+    media_type = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "profile", "settings_hash"], name="one_rendition_per_profile"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} as {self.profile}"

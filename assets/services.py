@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from assets.models import (
     REGULATED_KINDS,
@@ -28,6 +29,7 @@ from audit.services import audit_record
 from govern.access import require, user_can
 from govern.errors import Conflict
 from govern.roles import Capability
+from templates_app.outbox import deliveries_enqueue
 from templates_app.services import templates_flag_for_change
 
 ASSET_KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
@@ -186,6 +188,7 @@ def version_approve(*, version: Version, actor: User, comment: str = "") -> Vers
         superseded = _supersede_approved(version)
         version.state, version.decided_at = VersionState.APPROVED, timezone.now()
         version.save(update_fields=["state", "decided_at"])
+        deliveries = deliveries_enqueue(version=version)
         flagged = 0
         if superseded is not None:
             flagged = templates_flag_for_change(
@@ -202,9 +205,16 @@ def version_approve(*, version: Version, actor: User, comment: str = "") -> Vers
             approvals=approvals,
             superseded=superseded.number if superseded else None,
             templates_flagged=flagged,
+            deliveries=deliveries,
             comment=comment,
         )
+        transaction.on_commit(_nudge_worker)
     return version
+
+
+def _nudge_worker() -> None:
+    """Ask a worker to drain the outbox now rather than at the next scheduled drain."""
+    async_task("templates_app.tasks.drain_deliveries", task_name="drain-after-approval")
 
 
 def _supersede_approved(version: Version) -> Version | None:

@@ -9,4 +9,11 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 1,
     },
+    {
+        # Approvals nudge the worker; this re-drain means nothing depends on that nudge.
+        "name": "drain-deliveries",
+        "func": "templates_app.tasks.drain_deliveries",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
 ]

@@ -244,6 +244,44 @@ Q_CLUSTER = {
 }
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 
+# Exstream: the API (or the sandbox `manage.py sandbox exstream` starts) or a hot folder.
+EXSTREAM_URL = env("EXSTREAM_URL", "http://127.0.0.1:8101").rstrip("/")
+EXSTREAM_TOKEN_URL = env("EXSTREAM_TOKEN_URL", f"{EXSTREAM_URL}/otdsws/oauth2/token")
+EXSTREAM_CLIENT_ID = env("EXSTREAM_CLIENT_ID", "govern")
+EXSTREAM_CLIENT_SECRET = env("EXSTREAM_CLIENT_SECRET", "sandbox-secret" if DEBUG else "")
+EXSTREAM_TRANSPORT = env("EXSTREAM_TRANSPORT", "api")  # "api" or "hotfolder"
+EXSTREAM_HOTFOLDER = Path(env("EXSTREAM_HOTFOLDER", str(BASE_DIR / ".hotfolder")))
+EXSTREAM_CONNECT_TIMEOUT = float(env("EXSTREAM_CONNECT_TIMEOUT", "5"))
+EXSTREAM_READ_TIMEOUT = float(env("EXSTREAM_READ_TIMEOUT", "20"))
+EXSTREAM_DEADLINE = float(env("EXSTREAM_DEADLINE", "60"))
+EXSTREAM_RETRIES = env_int("EXSTREAM_RETRIES", 3)
+EXSTREAM_BACKOFF_SECONDS = float(env("EXSTREAM_BACKOFF_SECONDS", "0.5"))
+
+# The outbox: attempts before a delivery is dead, backoff between attempts, and how long a worker
+# holds a claimed row before another may take it over (a worker that died).
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8)
+DELIVERY_BACKOFF_SECONDS = float(env("DELIVERY_BACKOFF_SECONDS", "30"))
+DELIVERY_BACKOFF_CAP_SECONDS = float(env("DELIVERY_BACKOFF_CAP_SECONDS", "3600"))
+DELIVERY_LEASE_SECONDS = float(env("DELIVERY_LEASE_SECONDS", "300"))
+
+# Renditions per channel. Print goes to CMYK through an ICC output profile (Debian's
+# libgs-common ships the default); digital channels get sRGB within a pixel limit.
+RENDITION_CMYK_ICC = Path(
+    env("RENDITION_CMYK_ICC", "/usr/share/color/icc/ghostscript/default_cmyk.icc")
+)
+RENDITION_PROFILES = {
+    "print": {
+        "channel": "print",
+        "format": "TIFF",
+        "colour": "CMYK",
+        "min_dpi": 300,
+        "default_width_mm": 40,
+    },
+    "email": {"channel": "email", "format": "PNG", "max_side": 1200},
+    "web": {"channel": "web", "format": "WEBP", "max_side": 2000},
+    "mobile": {"channel": "mobile", "format": "PNG", "max_side": 1080},
+}
+
 # Uploads: every limit refuses with a 4xx; the pixel limit is also Pillow's bomb threshold.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 50) * 1_000_000
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_MEGAPIXELS", 60) * 1_000_000

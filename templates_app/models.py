@@ -1,5 +1,7 @@
 """Where assets are used: Exstream templates, components, bindings, reviews and clearances."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -90,6 +92,8 @@ class Binding(models.Model):
     pinned_version = models.ForeignKey(
         Version, null=True, blank=True, on_delete=models.PROTECT, related_name="pinned_in"
     )
+    # Width the slot prints at; print renditions must reach the profile's dpi at this size.
+    print_width_mm = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["template", "slot"]
@@ -220,3 +224,46 @@ class Clearance(models.Model):
 
     def __str__(self) -> str:
         return f"Clearance {self.pk}: {self.verdict}"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RETRYING = "retrying", "Failed, will retry"
+    DELIVERED = "delivered", "Delivered"
+    DEAD = "dead", "Dead"
+    SKIPPED = "skipped", "Skipped (no longer approved)"
+
+
+DUE_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING)
+
+
+class Delivery(models.Model):
+    """The outbox: one push of one rendition to one target, written with the decision."""
+
+    target = models.CharField(max_length=32, default="exstream")
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="deliveries")
+    profile = models.CharField(max_length=32)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    state = models.CharField(
+        max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    remote_reference = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "target", "profile"], name="one_delivery_per_rendition"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}/{self.profile} → {self.target} ({self.state})"

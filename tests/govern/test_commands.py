@@ -169,11 +169,12 @@ def test_seed_demo_is_idempotent_and_gives_one_person_per_role() -> None:
 
 
 @pytest.mark.django_db
-def test_install_schedules_installs_the_heartbeat_once() -> None:
+def test_install_schedules_installs_each_schedule_once() -> None:
     from django_q.models import Schedule
 
     run("install_schedules")
     run("install_schedules")
-    assert list(Schedule.objects.values_list("name", "func")) == [
-        ("worker-heartbeat", "govern.tasks.heartbeat")
-    ]
+    assert set(Schedule.objects.values_list("name", "func")) == {
+        ("worker-heartbeat", "govern.tasks.heartbeat"),
+        ("drain-deliveries", "templates_app.tasks.drain_deliveries"),
+    }

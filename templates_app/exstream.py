@@ -1,0 +1,308 @@
+"""The only module that talks to Exstream: one httpx client, typed results, one error type.
+
+The contract (see README, "Exstream"): an OTDS client-credentials token; image resources under
+/das/v1 with integer versions moving draft -> submitted -> approved; "used by" references;
+templates with the images and components they use. Writes carry an Idempotency-Key, and after
+an ambiguous failure (a timeout or a dropped connection) the client looks before it sends again.
+"""
+
+import itertools
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+AMBIGUOUS = (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError)
+
+
+class ExstreamError(Exception):
+    """Exstream refused or could not be reached; `retryable` says whether trying later may help."""
+
+    def __init__(self, detail: str, *, retryable: bool, status: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail, self.retryable, self.status = detail, retryable, status
+
+
+@dataclass(frozen=True)
+class ImageVersion:
+    resource_id: str
+    version: int
+    state: str
+    sha256: str
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_id}:{self.version}"
+
+
+@dataclass
+class _Token:
+    value: str = ""
+    expires_at: float = 0.0
+
+    def fresh(self) -> bool:
+        return bool(self.value) and time.monotonic() < self.expires_at - 30
+
+
+class ExstreamClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        http: httpx.Client | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        deadline: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url, self.token_url = base_url.rstrip("/"), token_url
+        self.client_id, self.client_secret = client_id, client_secret
+        timeout = httpx.Timeout(
+            settings.EXSTREAM_READ_TIMEOUT, connect=settings.EXSTREAM_CONNECT_TIMEOUT
+        )
+        self.http = http or httpx.Client(timeout=timeout)
+        self.retries = settings.EXSTREAM_RETRIES if retries is None else retries
+        self.backoff = settings.EXSTREAM_BACKOFF_SECONDS if backoff is None else backoff
+        self.deadline = settings.EXSTREAM_DEADLINE if deadline is None else deadline
+        self.sleep = sleep
+        self._token = _Token()
+
+    # Authentication
+
+    def _bearer(self, renew: bool = False) -> str:
+        if renew or not self._token.fresh():
+            self._token = self._fetch_token()
+        return self._token.value
+
+    def _fetch_token(self) -> _Token:
+        if not self.client_secret:
+            raise ExstreamError("EXSTREAM_CLIENT_SECRET is not set.", retryable=False)
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+        try:
+            response = self.http.post(self.token_url, data=form)
+        except httpx.HTTPError as error:
+            raise ExstreamError(f"Token request failed: {error!r}", retryable=True) from error
+        if response.status_code != 200:
+            raise ExstreamError(
+                f"Token request refused: {response.status_code} {response.text[:200]}",
+                retryable=response.status_code in RETRY_STATUSES,
+                status=response.status_code,
+            )
+        body = response.json()
+        return _Token(body["access_token"], time.monotonic() + float(body.get("expires_in", 300)))
+
+    # Requests with retries
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotency_key: str | None = None,
+        already_done: Callable[[], Any] | None = None,
+        **options: Any,
+    ) -> Any:
+        """Send with retries on connection errors, 429 and 5xx; renew the token once on 401.
+
+        After an ambiguous failure of a write, `already_done` looks whether it landed; when it
+        returns something, that is the answer and nothing is sent again.
+        """
+        started, renewed = time.monotonic(), False
+        for attempt in itertools.count():
+            response: httpx.Response | None = None
+            try:
+                response = self._send(method, path, idempotency_key, options)
+            except AMBIGUOUS as error:
+                failure = ExstreamError(f"{method} {path}: {error!r}", retryable=True)
+                if already_done is not None:
+                    self._wait(attempt, started, failure, None)
+                    landed = self._look(already_done)
+                    if landed is not None:
+                        return landed
+                    continue
+            except httpx.TransportError as error:  # refused before anything was sent
+                failure = ExstreamError(f"{method} {path}: {error!r}", retryable=True)
+            else:
+                if response.status_code == 401 and not renewed:
+                    self._bearer(renew=True)
+                    renewed = True
+                    continue
+                if response.status_code < 400:
+                    return response.json() if response.content else None
+                failure = self._failure(method, path, response)
+                if not failure.retryable:
+                    raise failure
+            self._wait(attempt, started, failure, response)
+        raise AssertionError("unreachable")
+
+    def _send(
+        self, method: str, path: str, idempotency_key: str | None, options: dict[str, Any]
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self._bearer()}"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return self.http.request(method, self.base_url + path, headers=headers, **options)
+
+    def _look(self, already_done: Callable[[], Any]) -> Any:
+        try:
+            return already_done()
+        except (ExstreamError, httpx.HTTPError):
+            return None
+
+    def _failure(self, method: str, path: str, response: httpx.Response) -> ExstreamError:
+        try:
+            detail = response.json().get("detail") or response.json().get("error")
+        except (json.JSONDecodeError, AttributeError):
+            detail = response.text[:200]
+        return ExstreamError(
+            f"{method} {path}: {response.status_code} {detail}",
+            retryable=response.status_code in RETRY_STATUSES,
+            status=response.status_code,
+        )
+
+    def _wait(
+        self,
+        attempt: int,
+        started: float,
+        failure: ExstreamError,
+        response: httpx.Response | None,
+    ) -> None:
+        """Sleep with full jitter (or Retry-After), or give up past the retries or deadline."""
+        if attempt >= self.retries:
+            raise failure
+        delay = random.uniform(0, self.backoff * 2**attempt)  # noqa: S311 - jitter, not crypto
+        retry_after = response.headers.get("Retry-After") if response is not None else None
+        if retry_after and retry_after.isdigit():
+            delay = float(retry_after)
+        if time.monotonic() - started + delay > self.deadline:
+            raise failure
+        self.sleep(delay)
+
+    # Images
+
+    def find_image(self, name: str) -> dict[str, Any] | None:
+        items = self._request("GET", "/das/v1/resources", params={"type": "image", "name": name})
+        return next((item for item in items["items"] if item["name"] == name), None)
+
+    def find_version(self, name: str, key: str) -> ImageVersion | None:
+        """Return the version of an image that a write with this key created, if any."""
+        image = self.find_image(name)
+        if image is None:
+            return None
+        for version in image["versions"]:
+            if version.get("properties", {}).get("idempotency_key") == key:
+                return _version(image["id"], version)
+        return None
+
+    def upload_image(
+        self, *, name: str, data: bytes, media_type: str, properties: dict[str, Any], key: str
+    ) -> ImageVersion:
+        """Upload the bytes as a new draft version of the image `name`."""
+        properties = {**properties, "idempotency_key": key}
+        body = self._request(
+            "POST",
+            "/das/v1/resources/images",
+            idempotency_key=f"{key}:upload",
+            already_done=lambda: self.find_version(name, key),
+            data={"name": name, "properties": json.dumps(properties)},
+            files={"file": (name.replace("/", "_"), data, media_type)},
+        )
+        if isinstance(body, ImageVersion):
+            return body
+        return ImageVersion(body["resource"], body["version"], body["state"], "", properties)
+
+    def move(self, version: ImageVersion, action: str, key: str) -> ImageVersion:
+        """Submit or approve a version in Exstream's own workflow."""
+        target = {"submit": "submitted", "approve": "approved"}[action]
+        path = f"/das/v1/resources/{version.resource_id}/versions/{version.version}/{action}"
+        body = self._request(
+            "POST",
+            path,
+            idempotency_key=f"{key}:{action}",
+            already_done=lambda: self._in_state(version, target),
+        )
+        return body if isinstance(body, ImageVersion) else _version(version.resource_id, body)
+
+    def _in_state(self, version: ImageVersion, state: str) -> ImageVersion | None:
+        image = self._request("GET", f"/das/v1/resources/{version.resource_id}")
+        for item in image["versions"]:
+            if item["version"] == version.version and item["state"] in _at_least(state):
+                return _version(version.resource_id, item)
+        return None
+
+    def used_by(self, resource_id: str) -> list[dict[str, Any]]:
+        return list(self._request("GET", f"/das/v1/resources/{resource_id}/usedby")["items"])
+
+    def templates(self) -> list[dict[str, Any]]:
+        return list(self._request("GET", "/das/v1/templates")["items"])
+
+
+def _at_least(state: str) -> set[str]:
+    return {"submitted": {"submitted", "approved"}, "approved": {"approved"}}[state]
+
+
+def _version(resource_id: str, item: dict[str, Any]) -> ImageVersion:
+    return ImageVersion(
+        resource_id,
+        item["version"],
+        item["state"],
+        item.get("sha256", ""),
+        item.get("properties", {}),
+    )
+
+
+_client: ExstreamClient | None = None
+
+
+def client() -> ExstreamClient:
+    """Return the process's client, configured from settings, with one shared connection pool."""
+    global _client  # noqa: PLW0603 - one pooled client per process
+    if _client is None:
+        _client = ExstreamClient(
+            base_url=settings.EXSTREAM_URL,
+            token_url=settings.EXSTREAM_TOKEN_URL,
+            client_id=settings.EXSTREAM_CLIENT_ID,
+            client_secret=settings.EXSTREAM_CLIENT_SECRET,
+        )
+    return _client
+
+
+def reset_client() -> None:
+    """Forget the shared client (settings changed, in tests)."""
+    global _client  # noqa: PLW0603
+    _client = None
+
+
+def push_image(
+    *,
+    name: str,
+    data: bytes,
+    media_type: str,
+    properties: dict[str, Any],
+    key: str,
+    exstream: ExstreamClient | None = None,
+) -> ImageVersion:
+    """Put the bytes into Exstream as an approved version of `name`, exactly once per key."""
+    exstream = exstream or client()
+    version = exstream.find_version(name, key) or exstream.upload_image(
+        name=name, data=data, media_type=media_type, properties=properties, key=key
+    )
+    if version.state == "draft":
+        version = exstream.move(version, "submit", key)
+    if version.state == "submitted":
+        version = exstream.move(version, "approve", key)
+    return version
