@@ -129,6 +129,7 @@ NAVIGATION = [
     ("Asset library", "assets:library", Capability.VIEW),
     ("Templates", "templates:board", Capability.VIEW),
     ("Replacement requests", "templates:replacements", Capability.EDIT_ASSETS),
+    ("Deliveries", "templates:deliveries", Capability.DECIDE_VERSIONS),
     ("Audit log", "audit:event-list", Capability.READ_AUDIT),
 ]
 

@@ -11,4 +11,7 @@ urlpatterns = [
     path("reviews/<int:pk>/request-changes/", views.request_changes, name="request-changes"),
     path("replacements/", views.replacements, name="replacements"),
     path("replacements/<int:pk>/answer/", views.replacement_answer, name="replacement-answer"),
+    path("deliveries/", views.deliveries, name="deliveries"),
+    path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery-retry"),
+    path("deliveries/version/<int:pk>/", views.version_deliveries, name="version-deliveries"),
 ]

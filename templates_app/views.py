@@ -1,4 +1,7 @@
-"""Pages of the templates room: readiness board, designer inbox, replacement requests."""
+"""Pages of the templates room: readiness board, inbox, replacement requests, deliveries."""
+
+from collections import Counter
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -14,9 +17,11 @@ from assets.models import Asset, Version, VersionState
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict
 from govern.roles import Capability
-from templates_app import graph, services
+from templates_app import graph, outbox, services
 from templates_app.models import (
     UNSETTLED_REVIEW_STATES,
+    Delivery,
+    DeliveryState,
     ReplacementRequest,
     ReplacementState,
     Review,
@@ -211,3 +216,73 @@ def replacement_answer(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Answered the request for {replacement.asset.key}.")
     return redirect("templates:replacements")
+
+
+def _deliveries(request: HttpRequest) -> QuerySet[Delivery]:
+    return scoped(
+        request,
+        Delivery.objects.select_related("version__variant__asset"),
+        "version__variant__asset__business_unit",
+    )
+
+
+def _progress(deliveries: list[Delivery]) -> dict[str, Any]:
+    counts = Counter(delivery.state for delivery in deliveries)
+    unfinished = counts[DeliveryState.PENDING] + counts[DeliveryState.RETRYING]
+    return {
+        "total": len(deliveries),
+        "delivered": counts[DeliveryState.DELIVERED],
+        "dead": counts[DeliveryState.DEAD],
+        "unfinished": unfinished,
+        "counts": counts,
+    }
+
+
+@login_required
+def version_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return the deliveries of one version (an HTMX fragment that polls while any is due)."""
+    version = get_scoped_or_404(
+        request, Version.objects.all(), unit_field="variant__asset__business_unit", pk=pk
+    )
+    deliveries = list(_deliveries(request).filter(version=version).order_by("profile"))
+    context = {
+        "version": version,
+        "deliveries": deliveries,
+        **_progress(deliveries),
+        "can_retry": _can_retry(request, version.variant.asset.business_unit_id),
+    }
+    return render(request, "templates_app/version_deliveries.html", context)
+
+
+def _can_retry(request: HttpRequest, unit_id: int) -> bool:
+    scope = scope_for(request)
+    return scope.can(Capability.EDIT_ASSETS, unit_id) or scope.can(
+        Capability.DECIDE_VERSIONS, unit_id
+    )
+
+
+@login_required
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """Show every unfinished or dead delivery of the user's units, with overall progress."""
+    recent = list(_deliveries(request).order_by("-created_at")[:500])
+    attention = [d for d in recent if d.state != DeliveryState.DELIVERED][:100]
+    context = {"attention": attention, **_progress(recent)}
+    partial = bool(getattr(request, "htmx", False))  # django-htmx: a poll refreshes the body
+    template = "templates_app/deliveries_body.html" if partial else "templates_app/deliveries.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give a dead delivery new attempts (audited), then show the version's deliveries."""
+    delivery = get_scoped_or_404(
+        request, _deliveries(request), unit_field="version__variant__asset__business_unit", pk=pk
+    )
+    try:
+        outbox.delivery_retry(delivery=delivery, actor=acting_user(request))
+    except Conflict as conflict:
+        messages.error(request, conflict.detail)
+    else:
+        messages.success(request, f"Retrying {delivery.profile} of {delivery.version}.")
+    return redirect(request.POST.get("next") or "templates:deliveries")

@@ -23,7 +23,7 @@ def test_navigation_shows_what_each_role_can_open(
         "dana": nav_labels(client_for(designer).get("/").content.decode()),
     }
     assert pages == {
-        "colin": ["Review queue", "Asset library", "Templates"],
+        "colin": ["Review queue", "Asset library", "Templates", "Deliveries"],
         "audrey": ["Asset library", "Templates", "Audit log"],
         "dana": ["My reviews", "Asset library", "Templates"],
     }
