@@ -1,0 +1,63 @@
+"""Run a simulator of an outside system in the foreground; Ctrl-C or SIGTERM stops it."""
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from sandboxes import exstream
+
+# A system's serve function takes every option below as a keyword argument and blocks until
+# SIGINT or SIGTERM. Adding a system means adding its entry here.
+SYSTEMS: dict[str, Callable[..., None]] = {"exstream": exstream.serve}
+SERVE_OPTIONS = (
+    *("host", "port", "error_rate", "timeout_rate", "drop_rate", "latency_ms"),
+    *("timeout_seconds", "token_ttl", "client_id", "client_secret", "seed"),
+)
+
+
+class Command(BaseCommand):
+    help = "Start a sandbox of an outside system (exstream) with injectable faults."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("system", choices=sorted(SYSTEMS))
+        parser.add_argument("--port", type=_number(int, 0, 65535), required=True)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument(
+            "--state", type=Path, help="SQLite file; default .sandbox/SYSTEM.sqlite3"
+        )
+        parser.add_argument("--error-rate", type=_number(float, 0, 1), default=0.0)
+        parser.add_argument("--timeout-rate", type=_number(float, 0, 1), default=0.0)
+        parser.add_argument("--drop-rate", type=_number(float, 0, 1), default=0.0)
+        parser.add_argument("--latency-ms", type=_number(int, 0), default=0)
+        parser.add_argument("--timeout-seconds", type=_number(float, 0), default=5.0)
+        parser.add_argument("--token-ttl", type=_number(int, 1), default=300)
+        parser.add_argument("--client-id", default="govern")
+        parser.add_argument("--client-secret", default="sandbox-secret")
+        parser.add_argument("--seed", type=int, default=None, help="makes the faults repeatable")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        system = options["system"]
+        state = options["state"] or Path(settings.BASE_DIR) / ".sandbox" / f"{system}.sqlite3"
+        state = state.resolve()
+        state.parent.mkdir(parents=True, exist_ok=True)
+        SYSTEMS[system](state=state, **{name: options[name] for name in SERVE_OPTIONS})
+
+
+def _number(kind: Callable[[str], float], low: float, high: float | None = None) -> Any:
+    """An argparse type: the text as `kind`, refused outside [low, high]."""
+
+    def convert(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from error
+        if value < low or (high is not None and value > high):
+            limits = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"{text} is not {limits}")
+        return value
+
+    return convert

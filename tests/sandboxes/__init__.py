@@ -1,0 +1,1 @@
+"""Tests of the outside-system sandboxes, run as real processes."""
