@@ -16,4 +16,9 @@ SCHEDULES = [
         "schedule_type": Schedule.MINUTES,
         "minutes": 1,
     },
+    {
+        "name": "exstream-import",
+        "func": "templates_app.tasks.import_templates",
+        "schedule_type": Schedule.HOURLY,
+    },
 ]

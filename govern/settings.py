@@ -256,6 +256,8 @@ EXSTREAM_READ_TIMEOUT = float(env("EXSTREAM_READ_TIMEOUT", "20"))
 EXSTREAM_DEADLINE = float(env("EXSTREAM_DEADLINE", "60"))
 EXSTREAM_RETRIES = env_int("EXSTREAM_RETRIES", 3)
 EXSTREAM_BACKOFF_SECONDS = float(env("EXSTREAM_BACKOFF_SECONDS", "0.5"))
+# The unit that the hourly template import fills (empty: no scheduled import).
+EXSTREAM_IMPORT_UNIT = env("EXSTREAM_IMPORT_UNIT")
 
 # The outbox: attempts before a delivery is dead, backoff between attempts, and how long a worker
 # holds a claimed row before another may take it over (a worker that died).

@@ -1,6 +1,10 @@
 """Worker tasks: load ids, call the outbox; safe to run twice, at once or in any order."""
 
-from templates_app import outbox
+from django.conf import settings
+
+from assets.models import BusinessUnit
+from templates_app import exstream, outbox
+from templates_app.importer import templates_import
 
 # Well below django-q2's 120 s task timeout, so a drain never gets killed half-way by it.
 DRAIN_BUDGET_SECONDS = 90
@@ -9,3 +13,11 @@ DRAIN_BUDGET_SECONDS = 90
 def drain_deliveries() -> dict[str, int]:
     """Push every due delivery (the schedule runs this every minute; approvals nudge it)."""
     return dict(outbox.drain(budget_seconds=DRAIN_BUDGET_SECONDS))
+
+
+def import_templates() -> str:
+    """Pull Exstream's templates into EXSTREAM_IMPORT_UNIT, if one is configured."""
+    unit = BusinessUnit.objects.filter(slug=settings.EXSTREAM_IMPORT_UNIT).first()
+    if unit is None:
+        return "EXSTREAM_IMPORT_UNIT names no unit; nothing imported."
+    return templates_import(unit=unit, items=exstream.client().templates()).summary()

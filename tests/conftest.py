@@ -15,6 +15,8 @@ from assets.models import BusinessUnit
 from audit import triggers
 from govern.roles import Role
 from govern.services import api_key_create, role_grant
+from templates_app.exstream import reset_client
+from tests.sandboxes.runner import reset, start_exstream_sandbox, stop
 
 PASSWORD = "correct-horse-battery-staple"
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
@@ -142,3 +144,30 @@ def api_client_for_key() -> Callable[[str], Client]:
         return Client(headers={"Authorization": f"Bearer {raw_key}"})
 
     return with_key
+
+
+@pytest.fixture(scope="session")
+def exstream_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start one Exstream sandbox for the session; its base URL (no trailing slash)."""
+    base_url, process = start_exstream_sandbox(tmp_path_factory.mktemp("exstream"))
+    yield base_url
+    stop(process)
+
+
+@pytest.fixture
+def exstream(exstream_process: str) -> str:
+    """The session's sandbox with no images, an empty write log and no faults."""
+    reset(exstream_process)
+    return exstream_process
+
+
+@pytest.fixture
+def exstream_sandbox(exstream: str, settings: Any) -> Iterator[str]:
+    """Point Govern's Exstream client at the emptied sandbox."""
+    settings.EXSTREAM_URL = exstream
+    settings.EXSTREAM_TOKEN_URL = f"{exstream}/otdsws/oauth2/token"
+    settings.EXSTREAM_CLIENT_ID, settings.EXSTREAM_CLIENT_SECRET = "govern", "sandbox-secret"
+    settings.EXSTREAM_TRANSPORT = "api"
+    reset_client()
+    yield exstream
+    reset_client()

@@ -1,0 +1,111 @@
+"""Import templates, components and their image references from Exstream, idempotently.
+
+Exstream names images `<asset key>/<variant>/<profile>` (as Govern pushes them), so a slot that
+references such an image binds the asset with that key. Images Govern does not know are
+reported, not guessed.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from assets.models import Asset, BusinessUnit
+from assets.selectors import clean_selectors
+from audit.services import audit_record
+from templates_app import graph
+from templates_app.models import Binding, Composition, Template, TemplateKind
+
+
+@dataclass
+class ImportReport:
+    counts: Counter[str] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        done = (
+            ", ".join(f"{n} {what}" for what, n in sorted(self.counts.items()) if n) or "no changes"
+        )
+        return done + (f"; {len(self.problems)} problem(s)" if self.problems else "")
+
+
+def templates_import(*, unit: BusinessUnit, items: list[dict[str, Any]]) -> ImportReport:
+    """Mirror Exstream's templates of one unit into Template, Composition and Binding."""
+    report = ImportReport()
+    with transaction.atomic():
+        templates = {item["id"]: _template(unit, item, report) for item in items}
+        for item in items:
+            _components(templates, item, report)
+            _bindings(unit, templates[item["id"]], item, report)
+        audit_record(
+            action="exstream.imported",
+            unit_id=unit.pk,
+            data={"counts": dict(report.counts), "problems": report.problems[:50]},
+        )
+    return report
+
+
+def _template(unit: BusinessUnit, item: dict[str, Any], report: ImportReport) -> Template:
+    kind = item.get("type") if item.get("type") in TemplateKind.values else TemplateKind.DOCUMENT
+    wanted = {
+        "name": item["name"],
+        "kind": kind,
+        "business_unit": unit,
+        "channels": clean_selectors(channels=item.get("channels") or []).channels,
+    }
+    template = Template.objects.filter(exstream_id=item["id"]).first()
+    if template is None:
+        report.counts["templates created"] += 1
+        return Template.objects.create(exstream_id=item["id"], **wanted)
+    if template.business_unit_id != unit.pk:
+        report.problems.append(f"{item['id']} belongs to another unit; left alone.")
+        return template
+    changed = [name for name, value in wanted.items() if getattr(template, name) != value]
+    if changed:
+        for name in changed:
+            setattr(template, name, wanted[name])
+        template.save(update_fields=changed)
+        report.counts["templates updated"] += 1
+    return template
+
+
+def _components(templates: dict[str, Template], item: dict[str, Any], report: ImportReport) -> None:
+    parent = templates[item["id"]]
+    wanted = {templates[c].pk for c in item.get("components", []) if c in templates}
+    for missing in set(item.get("components", [])) - set(templates):
+        report.problems.append(f"{item['id']} uses component {missing}, which was not listed.")
+    existing = set(Composition.objects.filter(parent=parent).values_list("child_id", flat=True))
+    for child_id in wanted - existing:
+        if parent.pk in graph.contents_of(child_id):
+            report.problems.append(f"{item['id']} would contain itself through {child_id}.")
+            continue
+        Composition.objects.create(parent=parent, child_id=child_id)
+        report.counts["components linked"] += 1
+    removed, _ = Composition.objects.filter(parent=parent, child_id__in=existing - wanted).delete()
+    report.counts["components unlinked"] += removed
+
+
+def _bindings(
+    unit: BusinessUnit, template: Template, item: dict[str, Any], report: ImportReport
+) -> None:
+    slots = {}
+    for image in item.get("images", []):
+        key = image["image"].split("/", 1)[0]
+        asset = Asset.objects.filter(key=key, business_unit=unit).first()
+        if asset is None:
+            report.problems.append(f"{item['id']}.{image['slot']}: no asset {key} in {unit.slug}.")
+            continue
+        slots[image["slot"]] = asset
+    for slot, asset in slots.items():
+        binding, created = Binding.objects.get_or_create(
+            template=template, slot=slot, defaults={"asset": asset}
+        )
+        if created:
+            report.counts["bindings created"] += 1
+        elif binding.asset_id != asset.pk and binding.pinned_version_id is None:
+            binding.asset = asset
+            binding.save(update_fields=["asset"])
+            report.counts["bindings updated"] += 1
+    removed, _ = Binding.objects.filter(template=template).exclude(slot__in=slots).delete()
+    report.counts["bindings removed"] += removed
