@@ -256,6 +256,8 @@ EXSTREAM_READ_TIMEOUT = float(env("EXSTREAM_READ_TIMEOUT", "20"))
 EXSTREAM_DEADLINE = float(env("EXSTREAM_DEADLINE", "60"))
 EXSTREAM_RETRIES = env_int("EXSTREAM_RETRIES", 3)
 EXSTREAM_BACKOFF_SECONDS = float(env("EXSTREAM_BACKOFF_SECONDS", "0.5"))
+# `manage.py serve` (and so `make run`) also runs the sandboxes where the URLs point at loopback.
+START_SANDBOXES = env_bool("START_SANDBOXES", DEBUG)
 # The unit that the hourly template import fills (empty: no scheduled import).
 EXSTREAM_IMPORT_UNIT = env("EXSTREAM_IMPORT_UNIT")
 

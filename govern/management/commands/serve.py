@@ -1,11 +1,13 @@
 """Run the web app and a django-q2 worker in one foreground process; Ctrl-C stops both."""
 
+import argparse
 import os
 import signal
 import subprocess
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
@@ -19,6 +21,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument(
+            "--sandboxes",
+            action=argparse.BooleanOptionalAction,
+            default=settings.START_SANDBOXES,
+            help="Also run the Exstream sandbox (default: START_SANDBOXES, on with DEBUG).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         manage = str(settings.BASE_DIR / "manage.py")
@@ -30,6 +38,8 @@ class Command(BaseCommand):
             ],
             "worker": [sys.executable, manage, "qcluster"],
         }
+        if options["sandboxes"]:
+            commands.update(sandbox_commands(manage))
         # Each child leads its own process group: Ctrl-C reaches only this supervisor, which
         # stops every child exactly once, and a stuck child is killed with all its processes.
         children = {
@@ -67,6 +77,15 @@ class Command(BaseCommand):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
+
+
+def sandbox_commands(manage: str) -> dict[str, list[str]]:
+    """Return the command that serves the Exstream sandbox where EXSTREAM_URL points."""
+    address = urlsplit(settings.EXSTREAM_URL)
+    if address.hostname not in {"127.0.0.1", "localhost"} or address.port is None:
+        return {}
+    port = str(address.port)
+    return {"exstream-sandbox": [sys.executable, manage, "sandbox", "exstream", "--port", port]}
 
 
 class _Stop(Exception):
