@@ -1,5 +1,6 @@
 """Drain the outbox in the foreground: `manage.py deliver --until-idle`."""
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -14,6 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--until-idle", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
         outcomes = outbox.drain(until_idle=options["until_idle"])
         summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
-        self.stdout.write(f"Deliveries: {summary or 'nothing due'}")
+        elapsed = time.monotonic() - started
+        self.stdout.write(f"Deliveries: {summary or 'nothing due'} in {elapsed:.2f} s")

@@ -1,0 +1,137 @@
+"""Pushes per second to the Exstream sandbox at 20 ms latency with one and two workers, against a
+bare httpx loop doing the same requests; time per rendition of a 24-megapixel image per profile."""
+
+import re
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from bench.harness import ROOT, figure, free_port, manage
+
+PUSHES = 100
+LATENCY_MS = 20
+
+
+def _sandbox(env: dict[str, str], workdir: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "manage.py",
+            "sandbox",
+            "exstream",
+            "--port",
+            str(port),
+            "--latency-ms",
+            str(LATENCY_MS),
+            "--state",
+            str(workdir / "exstream.sqlite3"),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(f"{url}/_sandbox/health", timeout=1)
+            return url, process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("the sandbox did not start")
+
+
+def bare_loop(url: str, count: int) -> float:
+    """Push `count` images with plain httpx (lookup, upload, submit, approve); pushes per second."""
+    with httpx.Client(base_url=url, timeout=10) as http:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": "govern",
+            "client_secret": "sandbox-secret",
+        }
+        token = http.post("/otdsws/oauth2/token", data=form).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        started = time.perf_counter()
+        for n in range(count):
+            key, name = uuid.uuid4().hex, f"bare.{n}/web/web"
+            http.get("/das/v1/resources", params={"type": "image", "name": name}, headers=auth)
+            made = http.post(
+                "/das/v1/resources/images",
+                headers={**auth, "Idempotency-Key": key},
+                data={"name": name, "properties": "{}"},
+                files={"file": ("x.webp", b"x" * 4000, "image/webp")},
+            ).json()
+            base = f"/das/v1/resources/{made['resource']}/versions/{made['version']}"
+            http.post(f"{base}/submit", headers={**auth, "Idempotency-Key": f"{key}:s"})
+            http.post(f"{base}/approve", headers={**auth, "Idempotency-Key": f"{key}:a"})
+        return count / (time.perf_counter() - started)
+
+
+def _workers(env: dict[str, str], count: int) -> float:
+    """Drain the outbox with `count` worker processes; return the slowest one's seconds."""
+    processes = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "manage.py", "deliver", "--until-idle"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    outputs = [process.communicate()[0] for process in processes]
+    return max(float(re.search(r"in ([0-9.]+) s", out).group(1)) for out in outputs)  # type: ignore[union-attr]
+
+
+def run(env: dict[str, str], workdir: Path) -> None:
+    url, sandbox = _sandbox(env, workdir)
+    env = {
+        **env,
+        "EXSTREAM_URL": url,
+        "EXSTREAM_TOKEN_URL": f"{url}/otdsws/oauth2/token",
+        "EXSTREAM_CLIENT_SECRET": "sandbox-secret",
+    }
+    try:
+        baseline = bare_loop(url, PUSHES)
+        subprocess.run(
+            [sys.executable, "-m", "bench.exstream_populate", str(PUSHES)],  # noqa: S603
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+        one = PUSHES / _workers(env, 1)
+        manage(env, "shell", "-c", REQUEUE)
+        two = PUSHES / _workers(env, 2)
+    finally:
+        sandbox.terminate()
+        sandbox.wait()
+    figure("exstream.bare_httpx_pushes", baseline, "pushes/s", baseline)
+    figure("exstream.one_worker_pushes", one, "pushes/s", baseline)
+    figure("exstream.two_worker_pushes", two, "pushes/s", baseline)
+
+
+# Send the same renditions again under new keys, as if they had never been delivered.
+REQUEUE = (
+    "import uuid; from templates_app.models import Delivery\n"
+    "for d in Delivery.objects.all():\n"
+    "    Delivery.objects.filter(pk=d.pk).update(state='pending', attempts=0, remote_reference='',"
+    " idempotency_key=uuid.uuid4())"
+)
+
+
+def renditions(env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.rendition_measure"],  # noqa: S603
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for line in result.stdout.strip().splitlines():
+        print(line, flush=True)
