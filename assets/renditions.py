@@ -42,10 +42,17 @@ class Made:
 
 
 def profile_settings(name: str) -> dict[str, Any]:
+    if name == SVG_FALLBACK:
+        return dict(SVG_FALLBACK_SETTINGS)
     try:
         return dict(settings.RENDITION_PROFILES[name])
     except KeyError:
         raise RenditionRefused(f"No rendition profile named '{name}'.") from None
+
+
+# Screens get an SVG as it is; this extra rendition is the PNG for those that cannot show SVG.
+SVG_FALLBACK = "svg_png_fallback"
+SVG_FALLBACK_SETTINGS = {"format": "PNG", "max_side": 2000, "rasterise": True}
 
 
 def profiles_for(version: Version) -> list[str]:
@@ -53,11 +60,16 @@ def profiles_for(version: Version) -> list[str]:
     if version.is_text:
         return ["text"]
     channels = version.variant.channel_list
-    return [
+    names = [
         name
         for name, profile in settings.RENDITION_PROFILES.items()
         if not channels or profile["channel"] in channels
     ]
+    if version.is_svg and any(
+        settings.RENDITION_PROFILES[name].get("colour") != "CMYK" for name in names
+    ):
+        names.append(SVG_FALLBACK)
+    return names
 
 
 def rendition_for(version: Version, profile: str, print_width_mm: int | None = None) -> Rendition:
@@ -95,9 +107,10 @@ def _make(version: Version, profile: dict[str, Any]) -> Made:
         return Made(version.text.encode("utf-8"), "text/plain; charset=utf-8", "txt", {})
     source = read_content(version.file)
     if version.is_svg:
-        if profile.get("colour") != "CMYK":
+        if profile.get("colour") != "CMYK" and not profile.get("rasterise"):
             return Made(source, "image/svg+xml", "svg", {"svg": "sanitised source"})
-        source = svg_to_bytes(svg_string=source.decode("utf-8"), dpi=profile["min_dpi"])
+        dpi = profile.get("min_dpi", 96)
+        source = svg_to_bytes(svg_string=source.decode("utf-8"), dpi=dpi)
     image = Image.open(io.BytesIO(source))
     image.load()
     if profile.get("colour") == "CMYK":

@@ -252,6 +252,10 @@ class Delivery(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     remote_reference = models.CharField(max_length=200, blank=True)
+    # What was pushed: the rendition (its source version, profile and settings, its sha256).
+    rendition = models.ForeignKey(
+        "assets.Rendition", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
-from assets.models import Version, VersionState
+from assets.models import Rendition, Version, VersionState
 from assets.renditions import RenditionRefused, profiles_for, rendition_for
 from assets.storage import read_content
 from audit.services import audit_record
@@ -86,7 +86,8 @@ def deliver(pk: int, lease: datetime) -> str:
         )
         return "skipped"
     try:
-        reference = _push(delivery, version)
+        rendition = rendition_for(version, delivery.profile, _print_width(version))
+        reference = _push(delivery, version, rendition)
     except RenditionRefused as refusal:
         return _give_up(delivery, lease, str(refusal))
     except exstream.ExstreamError as error:
@@ -104,6 +105,7 @@ def deliver(pk: int, lease: datetime) -> str:
         pk,
         lease,
         state=DeliveryState.DELIVERED,
+        rendition=rendition,
         remote_reference=reference,
         last_error="",
         delivered_at=timezone.now(),
@@ -142,8 +144,7 @@ def _print_width(version: Version) -> int | None:
     return int(widest) if widest else None
 
 
-def _push(delivery: Delivery, version: Version) -> str:
-    rendition = rendition_for(version, delivery.profile, _print_width(version))
+def _push(delivery: Delivery, version: Version, rendition: Rendition) -> str:
     data = read_content(rendition.file)
     name = remote_name(version, delivery.profile)
     entry = {

@@ -78,6 +78,9 @@ def test_svg_goes_as_sanitised_svg_to_screens_and_rasterised_to_print(
     }
     printed = opened(rendition_for(version, "print", print_width_mm=40))
     assert printed.mode == "CMYK"
+    fallback = opened(rendition_for(version, "svg_png_fallback"))
+    assert (fallback.format, fallback.size) == ("PNG", (120, 40))
+    assert profiles_for(version)[-1] == "svg_png_fallback"
 
 
 def test_a_rendition_is_made_once_and_records_its_source_and_settings(

@@ -75,6 +75,9 @@ def test_drain_pushes_each_rendition_once_with_its_key(
     keys = {push["key"] for push in fake.pushed}
     assert keys == {str(k) for k in Delivery.objects.values_list("idempotency_key", flat=True)}
     assert set(Delivery.objects.values_list("remote_reference", flat=True)) == {"r1:1", "r1:2"}
+    for delivery in Delivery.objects.select_related("rendition"):
+        assert delivery.rendition is not None and delivery.rendition.profile == delivery.profile
+        assert delivery.rendition.version_id == approved_print_logo.pk
 
 
 def test_a_failed_push_is_retried_later_and_a_dead_one_is_audited(
