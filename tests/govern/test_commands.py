@@ -177,4 +177,5 @@ def test_install_schedules_installs_each_schedule_once() -> None:
     assert set(Schedule.objects.values_list("name", "func")) == {
         ("worker-heartbeat", "govern.tasks.heartbeat"),
         ("drain-deliveries", "templates_app.tasks.drain_deliveries"),
+        ("exstream-import", "templates_app.tasks.import_templates"),
     }
