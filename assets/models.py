@@ -193,6 +193,11 @@ class Version(models.Model):
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Where a synced version came from, e.g. "smintio:<purchase>:<binary>:<binary version>".
+    external_id = models.CharField(max_length=300, null=True, blank=True, unique=True)
+    purchase = models.ForeignKey(
+        "LicensePurchase", null=True, blank=True, on_delete=models.PROTECT, related_name="versions"
+    )
 
     objects = VersionQuerySet.as_manager()
 
@@ -237,7 +242,10 @@ class DecisionAction(models.TextChoices):
 
 class Decision(models.Model):
     version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="decisions")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: the system decided (a cancelled or expired licence), with the reason as comment.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(max_length=16, choices=DecisionAction.choices)
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -280,3 +288,134 @@ class Rendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} as {self.profile}"
+
+
+class SmintioConnection(models.Model):
+    """The one link to Smint.io: the rotating refresh token, the feed cursor, the sync's health."""
+
+    class State(models.TextChoices):
+        OK = "ok", "Working"
+        NEEDS_AUTHORIZATION = "needs_authorization", "Needs a new authorization"
+
+    # Smint.io rotates it on every use; losing the newest one means re-authorizing by hand.
+    refresh_token = models.TextField(blank=True)
+    continuation_uuid = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=24, choices=State.choices, default=State.OK)
+    last_error = models.TextField(blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Smint.io ({self.get_state_display()})"
+
+
+class LicensePurchase(models.Model):
+    """One Smint.io license purchase transaction (LPT), updated in place when re-delivered."""
+
+    uuid = models.CharField(max_length=100, unique=True)
+    cart_uuid = models.CharField(max_length=100)
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="purchases")
+    state = models.CharField(max_length=32)
+    content_element_uuid = models.CharField(max_length=200)
+    provider = models.CharField(max_length=100, blank=True)
+    content_category = models.CharField(max_length=100, blank=True)
+    license_type = models.CharField(max_length=100, blank=True)
+    license_text = models.TextField(blank=True, help_text="Sanitised HTML.")
+    is_ai = models.BooleanField(null=True)
+    is_editorial_use = models.BooleanField(null=True, help_text="Unknown is not false.")
+    has_restrictive_terms = models.BooleanField(default=False)
+    max_users = models.IntegerField(null=True, blank=True)
+    max_downloads = models.IntegerField(null=True, blank=True)
+    max_reuses = models.IntegerField(null=True, blank=True)
+    model_release_state = models.CharField(max_length=32, blank=True)
+    property_release_state = models.CharField(max_length=32, blank=True)
+    raw = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Purchase {self.uuid} ({self.state})"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.state == "cancelled"
+
+
+class LicenseTerm(models.Model):
+    """One term of a purchase, immutable: a changed term is a new row, the old one inactive."""
+
+    purchase = models.ForeignKey(LicensePurchase, on_delete=models.CASCADE, related_name="terms")
+    sequence_number = models.IntegerField()
+    # sha256 of the term as delivered: the same term re-delivered is recognised, a change is not.
+    fingerprint = models.CharField(max_length=64)
+    active = models.BooleanField(default=True)
+    name = models.JSONField(default=list)
+    exclusivities = models.JSONField(null=True)
+    # Lists of Smint.io vocabulary keys; null means unknown, which is not the same as none.
+    allowed_usages = models.JSONField(null=True)
+    restricted_usages = models.JSONField(null=True)
+    allowed_sizes = models.JSONField(null=True)
+    restricted_sizes = models.JSONField(null=True)
+    allowed_placements = models.JSONField(null=True)
+    restricted_placements = models.JSONField(null=True)
+    allowed_distributions = models.JSONField(null=True)
+    restricted_distributions = models.JSONField(null=True)
+    allowed_geographies = models.JSONField(null=True)
+    restricted_geographies = models.JSONField(null=True)
+    allowed_industries = models.JSONField(null=True)
+    restricted_industries = models.JSONField(null=True)
+    allowed_languages = models.JSONField(null=True)
+    restricted_languages = models.JSONField(null=True)
+    usage_limits = models.JSONField(null=True)
+    valid_from = models.DateTimeField(null=True)
+    valid_until = models.DateTimeField(null=True)
+    to_be_used_until = models.DateTimeField(null=True)
+    is_editorial_use = models.BooleanField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["purchase", "sequence_number", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase", "sequence_number"],
+                condition=models.Q(active=True),
+                name="one_active_term_per_sequence",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Term {self.sequence_number} of {self.purchase_id}"
+
+
+class VocabularyLabel(models.Model):
+    """A label of a Smint.io metadata key (license_usages, license_geographies...) per culture."""
+
+    vocabulary = models.CharField(max_length=64)
+    key = models.CharField(max_length=200)
+    culture = models.CharField(max_length=16)
+    label = models.CharField(max_length=500)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vocabulary", "key", "culture"], name="one_label_per_culture"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vocabulary}.{self.key} [{self.culture}]"
+
+
+class HookEvent(models.Model):
+    """An event id a hook delivered, kept so a repeated delivery triggers nothing."""
+
+    source = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=200)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "event_id"], name="one_event_per_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.event_id}"

@@ -18,6 +18,7 @@ from assets.models import (
     Decision,
     DecisionAction,
     Kind,
+    LicensePurchase,
     Variant,
     Version,
     VersionState,
@@ -29,10 +30,16 @@ from audit.services import audit_record
 from govern.access import require, user_can
 from govern.errors import Conflict
 from govern.roles import Capability
-from templates_app.outbox import deliveries_enqueue
+from templates_app.outbox import deliveries_enqueue, feedback_enqueue
 from templates_app.services import templates_flag_for_change
 
 ASSET_KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
+
+
+def _require(actor: User | None, capability: Capability, unit_id: int) -> None:
+    """Check a person's role; None is the system acting on its own rules (a sync, an expiry)."""
+    if actor is not None:
+        require(actor, capability, unit_id)
 
 
 def required_approvals(asset: Asset) -> int:
@@ -42,7 +49,7 @@ def required_approvals(asset: Asset) -> int:
     return settings.APPROVALS_BY_KIND.get(asset.kind, settings.REGULATED_APPROVALS)
 
 
-def _audit_version(action: str, version: Version, actor: User, **data: Any) -> None:
+def _audit_version(action: str, version: Version, actor: User | None, **data: Any) -> None:
     audit_record(
         action=action,
         actor=actor,
@@ -92,9 +99,17 @@ def asset_create(
     return asset
 
 
-def version_create(*, asset: Asset, selectors: Selectors, content: Content, actor: User) -> Version:
+def version_create(
+    *,
+    asset: Asset,
+    selectors: Selectors,
+    content: Content,
+    actor: User | None,
+    external_id: str | None = None,
+    purchase: LicensePurchase | None = None,
+) -> Version:
     """Add a draft version to the variant the selectors name, creating the variant if new."""
-    require(actor, Capability.EDIT_ASSETS, asset.business_unit_id)
+    _require(actor, Capability.EDIT_ASSETS, asset.business_unit_id)
     is_text = content.extension == "txt"
     if is_text != asset.takes_text:
         wanted = "a text" if asset.takes_text else "an image file"
@@ -120,6 +135,8 @@ def version_create(*, asset: Asset, selectors: Selectors, content: Content, acto
             size=len(content.data),
             metadata=content.metadata,
             created_by=actor,
+            external_id=external_id,
+            purchase=purchase,
         )
         _audit_version("version.created", version, actor, sha256=content.sha256)
     return version
@@ -138,8 +155,8 @@ def _lock(version: Version, *, expected: str) -> Version:
     return locked
 
 
-def _refuse_own(version: Version, actor: User) -> None:
-    if actor.pk in {version.created_by_id, version.submitted_by_id}:
+def _refuse_own(version: Version, actor: User | None) -> None:
+    if actor is not None and actor.pk in {version.created_by_id, version.submitted_by_id}:
         raise PermissionDenied("You created or submitted this version; someone else must decide.")
 
 
@@ -150,9 +167,9 @@ def _need_comment(comment: str, action: str) -> str:
     return comment
 
 
-def version_submit(*, version: Version, actor: User) -> Version:
+def version_submit(*, version: Version, actor: User | None) -> Version:
     """Send a draft to compliance review."""
-    require(actor, Capability.EDIT_ASSETS, version.variant.asset.business_unit_id)
+    _require(actor, Capability.EDIT_ASSETS, version.variant.asset.business_unit_id)
     with transaction.atomic():
         version = _lock(version, expected=VersionState.DRAFT)
         version.state = VersionState.IN_REVIEW
@@ -231,9 +248,9 @@ def _supersede_approved(version: Version) -> Version | None:
     return current
 
 
-def version_reject(*, version: Version, actor: User, comment: str) -> Version:
-    """Refuse a version in review, saying why."""
-    require(actor, Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id)
+def version_reject(*, version: Version, actor: User | None, comment: str) -> Version:
+    """Refuse a version in review, saying why (actor None: the system, e.g. a cancelled licence)."""
+    _require(actor, Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id)
     comment = _need_comment(comment, "rejection")
     with transaction.atomic():
         version = _lock(version, expected=VersionState.IN_REVIEW)
@@ -241,9 +258,9 @@ def version_reject(*, version: Version, actor: User, comment: str) -> Version:
         return _decide(version, actor, DecisionAction.REJECT, VersionState.REJECTED, comment)
 
 
-def version_withdraw(*, version: Version, actor: User, comment: str) -> Version:
-    """Recall an approved version (a compliance recall), saying why."""
-    require(actor, Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id)
+def version_withdraw(*, version: Version, actor: User | None, comment: str) -> Version:
+    """Recall an approved version (a compliance recall, or the system when a licence ends)."""
+    _require(actor, Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id)
     comment = _need_comment(comment, "withdrawal")
     with transaction.atomic():
         version = _lock(version, expected=VersionState.APPROVED)
@@ -261,7 +278,7 @@ def version_retire(*, version: Version, actor: User, comment: str = "") -> Versi
 
 
 def _decide(
-    version: Version, actor: User, action: DecisionAction, state: VersionState, comment: str
+    version: Version, actor: User | None, action: DecisionAction, state: VersionState, comment: str
 ) -> Version:
     Decision.objects.create(version=version, actor=actor, action=action, comment=comment)
     version.state, version.decided_at = state, timezone.now()
@@ -275,6 +292,8 @@ def _decide(
             new_version=None,
             actor=actor,
         )
+    if actor is not None and state in {VersionState.WITHDRAWN, VersionState.RETIRED}:
+        feedback_enqueue(version=version, status=state.value, reason=comment)
     _audit_version(
         f"version.{state.value}", version, actor, comment=comment, templates_flagged=flagged
     )

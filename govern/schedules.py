@@ -17,6 +17,12 @@ SCHEDULES = [
         "minutes": 1,
     },
     {
+        "name": "smintio-sync",
+        "func": "assets.tasks.smintio_sync_task",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 30,
+    },
+    {
         "name": "exstream-import",
         "func": "templates_app.tasks.import_templates",
         "schedule_type": Schedule.HOURLY,

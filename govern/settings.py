@@ -256,6 +256,32 @@ EXSTREAM_READ_TIMEOUT = float(env("EXSTREAM_READ_TIMEOUT", "20"))
 EXSTREAM_DEADLINE = float(env("EXSTREAM_DEADLINE", "60"))
 EXSTREAM_RETRIES = env_int("EXSTREAM_RETRIES", 3)
 EXSTREAM_BACKOFF_SECONDS = float(env("EXSTREAM_BACKOFF_SECONDS", "0.5"))
+# Smint.io: the consumer API and its token endpoint (by tenant, or the sandbox by default), the
+# OAuth client, the first refresh token (later ones rotate and live in the database), the unit
+# synced purchases land in, and the secrets hook signatures may use (several while rotating).
+SMINTIO_TENANT = env("SMINTIO_TENANT")
+_smintio_default = (
+    f"https://{SMINTIO_TENANT}.clapi.smint.io/consumer/v1"
+    if SMINTIO_TENANT
+    else "http://127.0.0.1:8102/consumer/v1"
+)
+SMINTIO_API_URL = env("SMINTIO_API_URL", _smintio_default).rstrip("/")
+SMINTIO_TOKEN_URL = env(
+    "SMINTIO_TOKEN_URL",
+    f"https://{SMINTIO_TENANT}.smint.io/connect/token"
+    if SMINTIO_TENANT
+    else "http://127.0.0.1:8102/connect/token",
+)
+SMINTIO_CLIENT_ID = env("SMINTIO_CLIENT_ID", "govern")
+SMINTIO_CLIENT_SECRET = env("SMINTIO_CLIENT_SECRET", "sandbox-secret" if DEBUG else "")
+SMINTIO_REFRESH_TOKEN = env("SMINTIO_REFRESH_TOKEN", "sandbox-refresh-token" if DEBUG else "")
+SMINTIO_UNIT = env("SMINTIO_UNIT", "insurance-de" if DEBUG else "")
+SMINTIO_ASSET_KIND = env("SMINTIO_ASSET_KIND", "campaign_visual")
+SMINTIO_HOOK_SECRETS = env_list("SMINTIO_HOOK_SECRETS", "sandbox-hook-secret" if DEBUG else "")
+SMINTIO_HOOK_TOLERANCE_SECONDS = env_int("SMINTIO_HOOK_TOLERANCE_SECONDS", 300)
+SMINTIO_BATCH = env_int("SMINTIO_BATCH", 10)
+SMINTIO_URL_MAX_AGE_SECONDS = env_int("SMINTIO_URL_MAX_AGE_SECONDS", 3000)
+
 # `manage.py serve` (and so `make run`) also runs the sandboxes where the URLs point at loopback.
 START_SANDBOXES = env_bool("START_SANDBOXES", DEBUG)
 # The unit that the hourly template import fills (empty: no scheduled import).

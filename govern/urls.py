@@ -8,6 +8,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from assets import api_urls as assets_api_urls
+from assets.hooks import smintio_hook
 from audit.api import AuditEventList
 from govern import api, views
 from templates_app import api_urls as templates_api_urls
@@ -29,6 +30,7 @@ api_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("hooks/smintio", smintio_hook, name="smintio-hook"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

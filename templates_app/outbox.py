@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from assets import smintio
 from assets.models import Rendition, Version, VersionState
 from assets.renditions import RenditionRefused, profiles_for, rendition_for
 from assets.storage import read_content
@@ -35,6 +36,26 @@ def deliveries_enqueue(*, version: Version) -> int:
     rows = [Delivery(version=version, profile=profile) for profile in profiles_for(version)]
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def feedback_enqueue(*, version: Version, status: str, reason: str, suffix: str = "") -> None:
+    """Queue a status report to Smint.io about a version that came from a purchase."""
+    if version.purchase_id is None or not version.external_id:
+        return
+    _source, purchase_uuid, binary_uuid, _binary_version = version.external_id.split(":", 3)
+    payload = {
+        "license_purchase_transaction_uuid": purchase_uuid,
+        "binary_uuid": binary_uuid,
+        "status": status,
+        "reason": reason,
+        "occurred_at": timezone.now().isoformat(),
+    }
+    Delivery.objects.get_or_create(
+        version=version,
+        target="smintio",
+        profile=f"feedback-{status}{suffix}",
+        defaults={"payload": payload},
+    )
 
 
 def _due() -> Any:
@@ -77,6 +98,8 @@ def deliver(pk: int, lease: datetime) -> str:
     """Make the rendition and push it; return the outcome."""
     delivery = Delivery.objects.select_related("version__variant__asset").get(pk=pk)
     version = delivery.version
+    if delivery.target == "smintio":
+        return _report_to_smintio(delivery, lease)
     if version.state != VersionState.APPROVED:
         _finish(
             pk,
@@ -108,6 +131,33 @@ def deliver(pk: int, lease: datetime) -> str:
         rendition=rendition,
         remote_reference=reference,
         last_error="",
+        delivered_at=timezone.now(),
+    )
+    return "delivered"
+
+
+def _report_to_smintio(delivery: Delivery, lease: datetime) -> str:
+    try:
+        answer = smintio.client().feedback(
+            payload=delivery.payload, key=str(delivery.idempotency_key)
+        )
+    except smintio.SmintioError as error:
+        if not error.retryable or delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+            return _give_up(delivery, lease, error.detail)
+        _finish(
+            delivery.pk,
+            lease,
+            state=DeliveryState.RETRYING,
+            last_error=error.detail,
+            next_attempt_at=timezone.now() + _backoff(delivery.attempts),
+        )
+        return "retrying"
+    _finish(
+        delivery.pk,
+        lease,
+        state=DeliveryState.DELIVERED,
+        last_error="",
+        remote_reference=str(answer.get("uuid", "")),
         delivered_at=timezone.now(),
     )
     return "delivered"

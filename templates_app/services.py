@@ -34,6 +34,7 @@ from templates_app.models import (
     Verdict,
     cause_key,
 )
+from templates_app.outbox import feedback_enqueue
 
 
 def _audit(action: str, template: Template, actor: User | None, **data: Any) -> None:
@@ -256,6 +257,14 @@ def review_request_changes(
         )
         review.note = reason.strip()
         review.save(update_fields=["state", "decided_by", "decided_at", "note"])
+        changed = review.new_version or review.old_version
+        if changed is not None:
+            feedback_enqueue(
+                version=changed,
+                status="replacement_requested",
+                reason=reason.strip(),
+                suffix=f"-{review.pk}",
+            )
         request = ReplacementRequest.objects.create(
             review=review,
             asset_id=review.asset_id,

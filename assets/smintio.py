@@ -1,0 +1,215 @@
+"""The only module that talks to Smint.io: one httpx client, typed results, one error type.
+
+Field names follow Smint.io's public SDKs (CLAPI-C): license purchase transactions from a
+continuation-token feed, their binaries behind signed download URLs valid for an hour, generic
+metadata vocabularies, and feedback that Govern writes back (a contract of our own; see README).
+"""
+
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
+
+import httpx
+from django.conf import settings
+
+from assets.models import SmintioConnection
+
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+DOWNLOAD_CHUNK = 1 << 16
+
+
+class SmintioError(Exception):
+    """Smint.io refused or could not be reached."""
+
+    def __init__(self, detail: str, *, retryable: bool, code: str = "") -> None:
+        super().__init__(detail)
+        self.detail, self.retryable, self.code = detail, retryable, code
+
+
+class TokenStore(Protocol):
+    def refresh_token(self) -> str: ...
+
+    def rotated(self, refresh_token: str) -> None: ...
+
+    def refused(self, detail: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Page:
+    purchases: list[dict[str, Any]]
+    continuation_uuid: str
+
+
+class SmintioClient:
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        tokens: TokenStore,
+        http: httpx.Client | None = None,
+        retries: int = 4,
+        backoff: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.api_url, self.token_url = api_url.rstrip("/"), token_url
+        self.client_id, self.client_secret, self.tokens = client_id, client_secret, tokens
+        self.http = http or httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0))
+        self.retries, self.backoff, self.sleep = retries, backoff, sleep
+        self._access, self._expires_at = "", 0.0
+
+    def _bearer(self, renew: bool = False) -> str:
+        if renew or not self._access or time.monotonic() > self._expires_at - 30:
+            self._refresh()
+        return self._access
+
+    def _refresh(self) -> None:
+        """Trade the refresh token for an access token and keep the rotated refresh token."""
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": self.tokens.refresh_token(),
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+        try:
+            response = self.http.post(self.token_url, data=form)
+        except httpx.HTTPError as error:
+            raise SmintioError(f"Token request failed: {error!r}", retryable=True) from error
+        body = response.json() if response.content else {}
+        if response.status_code != 200:
+            code = str(body.get("error", response.status_code))
+            detail = f"Smint.io refused the token request: {code}"
+            if code in {"invalid_grant", "invalid_client"}:
+                self.tokens.refused(detail)
+            raise SmintioError(detail, retryable=response.status_code >= 500, code=code)
+        self.tokens.rotated(body["refresh_token"])
+        self._access = body["access_token"]
+        self._expires_at = time.monotonic() + float(body.get("expires_in", 300))
+
+    def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """Send with retries on network errors, 429 and 5xx; renew the token once on 401/403."""
+        renewed, extra_headers = False, options.pop("headers", {})
+        url = path if path.startswith("http") else self.api_url + path
+        for attempt in range(self.retries + 1):
+            headers = {**extra_headers, "Authorization": f"Bearer {self._bearer()}"}
+            response: httpx.Response | None = None
+            try:
+                sent = self.http.request(method, url, headers=headers, **options)
+            except httpx.TransportError as error:
+                failure = SmintioError(f"{method} {path}: {error!r}", retryable=True)
+            else:
+                response = sent
+                if sent.status_code in {401, 403} and not renewed:
+                    self._bearer(renew=True)
+                    renewed = True
+                    continue
+                if sent.status_code < 400:
+                    return sent
+                failure = SmintioError(
+                    f"{method} {path}: {sent.status_code} {sent.text[:200]}",
+                    retryable=sent.status_code in RETRY_STATUSES,
+                )
+                if not failure.retryable:
+                    raise failure
+            if attempt == self.retries:
+                raise failure
+            self.sleep(self._delay(attempt, response))
+        raise AssertionError("unreachable")
+
+    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
+        retry_after = response.headers.get("Retry-After", "") if response is not None else ""
+        if retry_after.isdigit():
+            return float(retry_after)
+        return random.uniform(0, self.backoff * 2**attempt)  # noqa: S311 - jitter
+
+    def purchases(self, continuation_uuid: str, limit: int) -> Page:
+        """Return the next batch of license purchase transactions after a continuation."""
+        params: dict[str, Any] = {"limit": limit}
+        if continuation_uuid:
+            params["continuation_uuid"] = continuation_uuid
+        body = self._request("GET", "/license-purchase-transactions", params=params).json()
+        return Page(body["license_purchase_transactions"], body["continuation_uuid"])
+
+    def binaries(self, cart_uuid: str, purchase_uuid: str) -> list[dict[str, Any]]:
+        path = f"/license-purchase-transactions/{cart_uuid}/{purchase_uuid}/binaries"
+        return list(self._request("GET", path).json()["binaries"])
+
+    def generic_metadata(self) -> dict[str, list[dict[str, Any]]]:
+        return dict(self._request("GET", "/generic-metadata").json())
+
+    def download(self, url: str, max_bytes: int) -> IO[bytes]:
+        """Stream a signed download URL into a temporary file, refusing more than max_bytes."""
+        spooled = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - returned
+        try:
+            with self.http.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise SmintioError(
+                        f"Download refused: {response.status_code}",
+                        retryable=response.status_code in RETRY_STATUSES,
+                    )
+                for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
+                    spooled.write(chunk)
+                    if spooled.tell() > max_bytes:
+                        raise SmintioError(
+                            f"The binary is larger than {max_bytes} bytes.",
+                            retryable=False,
+                            code="too_large",
+                        )
+        except httpx.HTTPError as error:
+            spooled.close()
+            raise SmintioError(f"Download failed: {error!r}", retryable=True) from error
+        except SmintioError:
+            spooled.close()
+            raise
+        spooled.seek(0)
+        return spooled
+
+    def feedback(self, *, payload: dict[str, Any], key: str) -> dict[str, Any]:
+        """Tell Smint.io what happened to a licensed asset (idempotent by key)."""
+        response = self._request(
+            "POST", "/feedback", json=payload, headers={"Idempotency-Key": key}
+        )
+        return dict(response.json())
+
+
+class DatabaseTokens:
+    """Keep the rotating refresh token in SmintioConnection, each rotation committed at once."""
+
+    def refresh_token(self) -> str:
+        connection = _connection()
+        if connection.state == connection.State.NEEDS_AUTHORIZATION:
+            raise SmintioError(
+                connection.last_error or "Smint.io needs a new authorization.",
+                retryable=False,
+                code="invalid_grant",
+            )
+        return connection.refresh_token or settings.SMINTIO_REFRESH_TOKEN
+
+    def rotated(self, refresh_token: str) -> None:
+        SmintioConnection.objects.filter(pk=_connection().pk).update(refresh_token=refresh_token)
+
+    def refused(self, detail: str) -> None:
+        SmintioConnection.objects.filter(pk=_connection().pk).update(
+            state=SmintioConnection.State.NEEDS_AUTHORIZATION, last_error=detail
+        )
+
+
+def _connection() -> SmintioConnection:
+    connection, _ = SmintioConnection.objects.get_or_create(pk=1)
+    return connection
+
+
+def client() -> SmintioClient:
+    """Return a client configured from settings."""
+    return SmintioClient(
+        api_url=settings.SMINTIO_API_URL,
+        token_url=settings.SMINTIO_TOKEN_URL,
+        client_id=settings.SMINTIO_CLIENT_ID,
+        client_secret=settings.SMINTIO_CLIENT_SECRET,
+        tokens=DatabaseTokens(),
+    )

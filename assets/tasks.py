@@ -1,0 +1,14 @@
+"""Worker tasks of the asset room: safe to run twice or at once."""
+
+from assets import smintio
+from assets.smintio_sync import smintio_sync
+
+
+def smintio_sync_task() -> str:
+    """Pull from Smint.io (the schedule runs this every 30 minutes; the hook queues it too)."""
+    try:
+        return smintio_sync().summary()
+    except smintio.SmintioError as error:
+        if error.retryable:
+            raise
+        return f"Smint.io sync stopped: {error.detail}"
