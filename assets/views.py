@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from assets import previews, services
 from assets.api import VERSION_UNIT, content_response
 from assets.forms import AssetForm, LibraryFilterForm, QueueFilterForm, VersionForm
-from assets.models import Asset, BusinessUnit, Version, VersionState
+from assets.models import Asset, BusinessUnit, Version, VersionState, VocabularyLabel
 from assets.selectors import clean_selectors
 from assets.uploads import read_text, read_upload
 from audit.models import AuditEvent
@@ -109,6 +109,37 @@ def metadata_rows(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _labels(keys: list[str] | None, vocabulary: str) -> str:
+    if keys is None:
+        return ""
+    labels = dict(
+        VocabularyLabel.objects.filter(
+            vocabulary=vocabulary, key__in=keys, culture="en"
+        ).values_list("key", "label")
+    )
+    return ", ".join(labels.get(key, key) for key in keys) or "none"
+
+
+def licence_summary(version: Version) -> dict[str, Any] | None:
+    """Return the purchase and active terms of a licensed version, in words."""
+    purchase = version.purchase
+    if purchase is None:
+        return None
+    terms = [
+        {
+            "sequence_number": term.sequence_number,
+            "geographies": _labels(term.allowed_geographies, "license_geographies"),
+            "usages": _labels(term.allowed_usages, "license_usages"),
+            "languages": _labels(term.allowed_languages, "license_languages"),
+            "valid_from": term.valid_from,
+            "valid_until": term.valid_until,
+            "to_be_used_until": term.to_be_used_until,
+        }
+        for term in purchase.terms.filter(active=True)
+    ]
+    return {"purchase": purchase, "terms": terms}
+
+
 @login_required
 def version_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a version beside the approved one, with its difference, metadata and history."""
@@ -129,6 +160,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         "is_own": request.user.pk in {version.created_by_id, version.submitted_by_id},
         "metadata_rows": metadata_rows(version.metadata),
         "impact": impact_summary(version.variant.asset_id),
+        "licence": licence_summary(version),
         **_comparison(version, approved),
     }
     return render(request, "assets/version_review.html", context)

@@ -9,7 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
 
-from assets.models import BusinessUnitUserObjectPermission
+from assets.models import BusinessUnitUserObjectPermission, SmintioConnection
 from govern.models import ApiKey
 from govern.roles import CAPABILITIES, Capability, Role
 
@@ -144,4 +144,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         for label, url_name, capability in NAVIGATION
         if scope.unit_ids_for(capability)
     ]
-    return {"navigation": entries, "user_roles": sorted(r.label for r in scope.roles)}
+    return {
+        "navigation": entries,
+        "user_roles": sorted(r.label for r in scope.roles),
+        "smintio_alert": _smintio_alert(request, scope),
+    }
+
+
+def _smintio_alert(request: HttpRequest, scope: Scope) -> str:
+    """Tell administrators and brand managers when the Smint.io sync has stopped."""
+    if not (request.user.is_staff or scope.unit_ids_for(Capability.EDIT_ASSETS)):
+        return ""
+    stopped = SmintioConnection.objects.filter(
+        state=SmintioConnection.State.NEEDS_AUTHORIZATION
+    ).first()
+    return stopped.last_error if stopped else ""

@@ -8,11 +8,18 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from sandboxes import exstream
+from sandboxes import exstream, smintio
 
-# A system's serve function takes every option below as a keyword argument and blocks until
-# SIGINT or SIGTERM. Adding a system means adding its entry here.
-SYSTEMS: dict[str, Callable[..., None]] = {"exstream": exstream.serve}
+# A system's serve function takes the common options and its own as keyword arguments and
+# blocks until SIGINT or SIGTERM; the options of other systems are accepted and ignored.
+# Adding a system means adding its entry here.
+SYSTEMS: dict[str, tuple[Callable[..., None], tuple[str, ...]]] = {
+    "exstream": (exstream.serve, ()),
+    "smintio": (
+        smintio.serve,
+        ("rate_limit_rate", "url_ttl", "refresh_token", "hook_url", "hook_secret"),
+    ),
+}
 SERVE_OPTIONS = (
     *("host", "port", "error_rate", "timeout_rate", "drop_rate", "latency_ms"),
     *("timeout_seconds", "token_ttl", "client_id", "client_secret", "seed"),
@@ -20,7 +27,7 @@ SERVE_OPTIONS = (
 
 
 class Command(BaseCommand):
-    help = "Start a sandbox of an outside system (exstream) with injectable faults."
+    help = "Start a sandbox of an outside system (exstream, smintio) with injectable faults."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("system", choices=sorted(SYSTEMS))
@@ -38,13 +45,20 @@ class Command(BaseCommand):
         parser.add_argument("--client-id", default="govern")
         parser.add_argument("--client-secret", default="sandbox-secret")
         parser.add_argument("--seed", type=int, default=None, help="makes the faults repeatable")
+        smintio_options = parser.add_argument_group("smintio only")
+        smintio_options.add_argument("--rate-limit-rate", type=_number(float, 0, 1), default=0.0)
+        smintio_options.add_argument("--url-ttl", type=_number(int, 1), default=3600)
+        smintio_options.add_argument("--refresh-token", default="sandbox-refresh-token")
+        smintio_options.add_argument("--hook-url", help="POST a signed event here on changes")
+        smintio_options.add_argument("--hook-secret", default="sandbox-hook-secret")
 
     def handle(self, *args: Any, **options: Any) -> None:
         system = options["system"]
         state = options["state"] or Path(settings.BASE_DIR) / ".sandbox" / f"{system}.sqlite3"
         state = state.resolve()
         state.parent.mkdir(parents=True, exist_ok=True)
-        SYSTEMS[system](state=state, **{name: options[name] for name in SERVE_OPTIONS})
+        serve, own_options = SYSTEMS[system]
+        serve(state=state, **{name: options[name] for name in (*SERVE_OPTIONS, *own_options)})
 
 
 def _number(kind: Callable[[str], float], low: float, high: float | None = None) -> Any:
