@@ -263,6 +263,8 @@ def _terms(purchase: LicensePurchase, terms: list[dict[str, Any]]) -> int:
             **{name: _date(term.get(name)) for name in TERM_DATES},
         )
         created += 1
+    delivered = [term["sequence_number"] for term in terms]
+    purchase.terms.filter(active=True).exclude(sequence_number__in=delivered).update(active=False)
     return created
 
 

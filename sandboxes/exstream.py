@@ -36,38 +36,41 @@ replayed or rejected write whose answer was delayed or dropped still shows that.
 """
 
 import hashlib
-import hmac
 import json
-import random
-import re
-import secrets
-import signal
-import socket
 import sqlite3
-import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import collapse_rfc2231_value
-from enum import Enum
-from functools import partial
-from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+
+from sandboxes.common import (
+    UNAVAILABLE,
+    Answer,
+    Database,
+    Fault,
+    Faults,
+    FaultSettings,
+    Problem,
+    Reply,
+    Request,
+    now,
+    require_bearer,
+    resolve,
+    route,
+    run_until_stopped,
+    same,
+)
+from sandboxes.common import make_server as make_common_server
 
 DAS_PREFIX = "/das/v1/"
-MAX_BODY_BYTES = 64 * 1024 * 1024
-IDLE_SECONDS = 60  # a kept-alive connection without a next request is closed after this
 TRANSITIONS = {"submit": ("draft", "submitted"), "approve": ("submitted", "approved")}
 TEMPLATE_TYPES = ("communication", "document", "component", "design", "message")
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 # One domain of templates. Components are shared by communications, so an image in a component
 # reaches the communications only through it: /usedby lists direct parents only.
@@ -166,10 +169,6 @@ CREATE TABLE IF NOT EXISTS writes (
     version INTEGER,
     at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS tokens (
-    token TEXT PRIMARY KEY,
-    expires_at REAL NOT NULL
-);
 CREATE TABLE IF NOT EXISTS templates (
     position INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -180,47 +179,8 @@ CREATE TABLE IF NOT EXISTS templates (
 VERSION_COLUMNS = "version, state, content_type, sha256, size, properties, created_at"
 
 
-class Fault(Enum):
-    NONE = None
-    ERROR = "error"
-    TIMEOUT = "timeout"
-    DROP = "drop"
-
-
 # The outcome of a write that changed the state, by how its answer was delivered.
 CHANGED_OUTCOMES = {Fault.NONE: "applied", Fault.TIMEOUT: "timeout", Fault.DROP: "dropped"}
-
-
-@dataclass(frozen=True)
-class Faults:
-    error_rate: float = 0.0
-    timeout_rate: float = 0.0
-    drop_rate: float = 0.0
-    latency_ms: int = 0
-    timeout_seconds: float = 5.0
-
-    def __post_init__(self) -> None:
-        for name, value in asdict(self).items():
-            _check_fault(name, value)
-
-    def changed(self, changes: dict[str, Any]) -> "Faults":
-        """Return these faults with `changes` applied; ValueError says what is wrong."""
-        known = {each.name for each in fields(self)}
-        unknown = sorted(set(changes) - known)
-        if unknown:
-            raise ValueError(f"unknown fault settings: {', '.join(unknown)}")
-        return replace(self, **changes)
-
-
-def _check_fault(name: str, value: Any) -> None:
-    integral = name == "latency_ms"
-    kinds: tuple[type, ...] = (int,) if integral else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        raise ValueError(f"{name} must be {'an integer' if integral else 'a number'}")
-    if value < 0 or (name.endswith("_rate") and value > 1):
-        raise ValueError(
-            f"{name} must be {'between 0 and 1' if name.endswith('_rate') else '>= 0'}"
-        )
 
 
 @dataclass(frozen=True)
@@ -231,95 +191,19 @@ class Client:
 
 
 @dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: Message
-    body: bytes
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-    # The image and version a write concerned, for the write log and the idempotency record.
-    resource: str | None = None
-    version: int | None = None
-
-
-@dataclass(frozen=True)
-class Answer:
-    reply: Reply
-    delay_seconds: float = 0.0
-    drop: bool = False
-
-
-class Problem(Exception):
-    """A request the sandbox refuses; becomes an error reply."""
-
-    def __init__(
-        self, status: int, error: str, detail: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.error = error
-        self.detail = detail
-        self.headers = headers or {}
-
-    def reply(self) -> Reply:
-        return Reply(self.status, {"error": self.error, "detail": self.detail}, self.headers)
-
-
-UNAVAILABLE = Reply(
-    503,
-    {"error": "unavailable", "detail": "injected fault; nothing changed, try again"},
-    {"Retry-After": "0"},
-)
-
-
-@dataclass(frozen=True)
 class Part:
     content_type: str | None
     content: bytes
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class Store:
-    """The sandbox's SQLite state: one connection behind one lock, so statements never overlap."""
+class Store(Database):
+    """The sandbox's SQLite state: images, idempotency records, the write log and templates."""
 
     def __init__(self, path: Path) -> None:
-        self.lock = threading.RLock()
-        self._depth = 0
-        self._connection = sqlite3.connect(path, check_same_thread=False)
-        self._connection.row_factory = sqlite3.Row
-        self._connection.executescript(SCHEMA)
+        super().__init__(path, SCHEMA)
         with self.transaction():
             if self._connection.execute("SELECT 1 FROM templates LIMIT 1").fetchone() is None:
                 self._seed()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Hold the lock; the outermost transaction commits, or rolls back on an exception."""
-        with self.lock:
-            outermost = self._depth == 0
-            self._depth += 1
-            try:
-                if outermost:
-                    with self._connection:
-                        yield
-                else:
-                    yield
-            finally:
-                self._depth -= 1
-
-    def close(self) -> None:
-        with self.lock:
-            self._connection.close()
 
     def reset(self) -> None:
         """Forget images, idempotency records and the write log; seed the templates afresh."""
@@ -339,23 +223,6 @@ class Store:
                 for position, template in enumerate(SEED_TEMPLATES)
             ],
         )
-
-    def issue_token(self, ttl_seconds: int) -> str:
-        token = secrets.token_urlsafe(32)
-        with self.transaction():
-            self._connection.execute("DELETE FROM tokens WHERE expires_at <= ?", (time.time(),))
-            self._connection.execute(
-                "INSERT INTO tokens (token, expires_at) VALUES (?, ?)",
-                (token, time.time() + ttl_seconds),
-            )
-        return token
-
-    def token_valid(self, token: str) -> bool:
-        with self.transaction():
-            row = self._connection.execute(
-                "SELECT expires_at FROM tokens WHERE token = ?", (token,)
-            ).fetchone()
-        return row is not None and row["expires_at"] > time.time()
 
     def images(self, name: str | None) -> list[dict[str, Any]]:
         with self.transaction():
@@ -483,52 +350,39 @@ def _version(row: sqlite3.Row) -> dict[str, Any]:
     return {**dict(row), "properties": json.loads(row["properties"])}
 
 
-Action = Callable[[Request, dict[str, str]], Reply]
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    pattern: re.Pattern[str]
-    action: Action
-
-
 class Sandbox:
     """The simulated service: routes a request, applies faults and keeps writes idempotent."""
 
     def __init__(self, store: Store, client: Client, faults: Faults, seed: int | None) -> None:
         self.store = store
         self.client = client
-        self.faults = faults
-        self._faults_lock = threading.Lock()
-        self._random = random.Random(seed)  # noqa: S311 - simulated faults, not security
-        self._random_lock = threading.Lock()
+        self.faults = FaultSettings(faults, seed)
         self._routes = [
-            _route("POST", r"/otdsws/oauth2/token", self._token),
-            _route("GET", r"/das/v1/resources", self._list_images),
-            _route("POST", r"/das/v1/resources/images", self._upload),
-            _route("GET", r"/das/v1/resources/(?P<id>[^/]+)", self._get_image),
-            _route("GET", r"/das/v1/resources/(?P<id>[^/]+)/usedby", self._used_by),
-            _route(
+            route("POST", r"/otdsws/oauth2/token", self._token),
+            route("GET", r"/das/v1/resources", self._list_images),
+            route("POST", r"/das/v1/resources/images", self._upload),
+            route("GET", r"/das/v1/resources/(?P<id>[^/]+)", self._get_image),
+            route("GET", r"/das/v1/resources/(?P<id>[^/]+)/usedby", self._used_by),
+            route(
                 "POST",
                 r"/das/v1/resources/(?P<id>[^/]+)/versions/(?P<version>\d+)/(?P<step>submit|approve)",
                 self._transition,
             ),
-            _route("GET", r"/das/v1/templates", self._templates),
-            _route("GET", r"/_sandbox/health", self._health),
-            _route("GET", r"/_sandbox/writes", self._writes),
-            _route("POST", r"/_sandbox/reset", self._reset),
-            _route("GET", r"/_sandbox/faults", self._get_faults),
-            _route("POST", r"/_sandbox/faults", self._set_faults),
+            route("GET", r"/das/v1/templates", self._templates),
+            route("GET", r"/_sandbox/health", self._health),
+            route("GET", r"/_sandbox/writes", self._writes),
+            route("POST", r"/_sandbox/reset", self._reset),
+            route("GET", r"/_sandbox/faults", self._get_faults),
+            route("POST", r"/_sandbox/faults", self._set_faults),
         ]
 
     def respond(self, request: Request) -> Answer:
         """Answer one request; a /das/v1 one first waits and draws its fault."""
         if not request.path.startswith(DAS_PREFIX):
             return Answer(self._dispatch(request))
-        faults = self.faults
+        faults = self.faults.current
         time.sleep(faults.latency_ms / 1000)
-        fault = self._draw(faults)
+        fault = self.faults.draw(faults)
         if request.method == "POST":
             reply = self._write(request, fault)
         elif fault is Fault.ERROR:
@@ -538,24 +392,11 @@ class Sandbox:
         delay = faults.timeout_seconds if fault is Fault.TIMEOUT else 0.0
         return Answer(reply, delay_seconds=delay, drop=fault is Fault.DROP)
 
-    def _draw(self, faults: Faults) -> Fault:
-        with self._random_lock:
-            roll = self._random.random()
-        for fault, rate in (
-            (Fault.ERROR, faults.error_rate),
-            (Fault.TIMEOUT, faults.timeout_rate),
-            (Fault.DROP, faults.drop_rate),
-        ):
-            if roll < rate:
-                return fault
-            roll -= rate
-        return Fault.NONE
-
     def _dispatch(self, request: Request, authenticate: bool = False) -> Reply:
         try:
             if authenticate:
                 self._authenticate(request)
-            action, params = self._route(request)
+            action, params = resolve(self._routes, request)
             return action(request, params)
         except Problem as problem:
             return problem.reply()
@@ -575,7 +416,7 @@ class Sandbox:
             return UNAVAILABLE, "failed"
         try:
             self._authenticate(request)
-            action, params = self._route(request)
+            action, params = resolve(self._routes, request)
             if key is None:
                 raise Problem(400, "missing_idempotency_key", "writes need an Idempotency-Key")
             remembered = self.store.remembered(key)
@@ -587,37 +428,16 @@ class Sandbox:
         self.store.remember(key, reply)
         return reply, CHANGED_OUTCOMES[fault]
 
-    def _route(self, request: Request) -> tuple[Action, dict[str, str]]:
-        allowed = []
-        for route in self._routes:
-            match = route.pattern.fullmatch(request.path)
-            if match is None:
-                continue
-            if route.method == request.method:
-                return route.action, match.groupdict()
-            allowed.append(route.method)
-        if allowed:
-            methods = ", ".join(allowed)
-            raise Problem(405, "method_not_allowed", f"use {methods}", {"Allow": methods})
-        raise Problem(404, "not_found", f"no endpoint at {request.path}")
-
     def _authenticate(self, request: Request) -> None:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not self.store.token_valid(token.strip()):
-            raise Problem(
-                401,
-                "invalid_token",
-                "a valid, unexpired bearer token is required",
-                {"WWW-Authenticate": "Bearer"},
-            )
+        require_bearer(request, self.store)
 
     def _token(self, request: Request, params: dict[str, str]) -> Reply:
         form = {name: values[0] for name, values in parse_qs(request.body.decode()).items()}
         if form.get("grant_type") != "client_credentials":
             raise Problem(400, "unsupported_grant_type", "only client_credentials is supported")
         if not (
-            _same(form.get("client_id", ""), self.client.client_id)
-            and _same(form.get("client_secret", ""), self.client.client_secret)
+            same(form.get("client_id", ""), self.client.client_id)
+            and same(form.get("client_secret", ""), self.client.client_secret)
         ):
             raise Problem(401, "invalid_client", "unknown client or wrong secret")
         body = {
@@ -695,29 +515,10 @@ class Sandbox:
         return Reply(200, {"status": "reset"})
 
     def _get_faults(self, request: Request, params: dict[str, str]) -> Reply:
-        return Reply(200, asdict(self.faults))
+        return Reply(200, asdict(self.faults.current))
 
     def _set_faults(self, request: Request, params: dict[str, str]) -> Reply:
-        try:
-            changes = json.loads(request.body or b"{}")
-        except ValueError as error:
-            raise Problem(400, "invalid_faults", "the body must be a JSON object") from error
-        if not isinstance(changes, dict):
-            raise Problem(400, "invalid_faults", "the body must be a JSON object")
-        with self._faults_lock:
-            try:
-                self.faults = self.faults.changed(changes)
-            except ValueError as error:
-                raise Problem(400, "invalid_faults", str(error)) from error
-        return Reply(200, asdict(self.faults))
-
-
-def _route(method: str, pattern: str, action: Action) -> Route:
-    return Route(method, re.compile(pattern), action)
-
-
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode(), expected.encode())
+        return Reply(200, asdict(self.faults.change(request.body)))
 
 
 def _text(parts: dict[str, Part], name: str) -> str:
@@ -764,91 +565,9 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, Part]:
     return parts
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "ExstreamSandbox/1.0"
-    timeout = IDLE_SECONDS
-    # Headers and body leave in separate writes; without TCP_NODELAY the client's delayed ACK
-    # adds about 40 ms to every answer on a kept-alive connection.
-    disable_nagle_algorithm = True
-
-    def __init__(self, *args: Any, sandbox: Sandbox, **kwargs: Any) -> None:
-        self.sandbox = sandbox  # set first: the base class handles the request inside __init__
-        super().__init__(*args, **kwargs)
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        try:
-            request = self._request()
-        except Problem as problem:
-            # The body was not read, so nothing more can be read from this connection.
-            self._send(problem.reply(), close=True)
-            return
-        try:
-            answer = self.sandbox.respond(request)
-        except Exception:
-            self.log_error("unexpected error:\n%s", traceback.format_exc())
-            self._send(Reply(500, {"error": "internal", "detail": "the sandbox failed"}))
-            return
-        time.sleep(answer.delay_seconds)
-        if answer.drop:
-            self._drop()
-        else:
-            self._send(answer.reply)
-
-    def _request(self) -> Request:
-        if self.headers.get("Transfer-Encoding"):
-            raise Problem(411, "length_required", "send the body with a Content-Length")
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError as error:
-            raise Problem(400, "invalid_request", "Content-Length is not a number") from error
-        if not 0 <= length <= MAX_BODY_BYTES:
-            raise Problem(413, "too_large", f"bodies are limited to {MAX_BODY_BYTES} bytes")
-        body = self.rfile.read(length)
-        url = urlsplit(self.path)
-        query = {name: values[0] for name, values in parse_qs(url.query).items()}
-        return Request(self.command, url.path, query, self.headers, body)
-
-    def _send(self, reply: Reply, close: bool = False) -> None:
-        payload = json.dumps(reply.body).encode()
-        try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            if close:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(payload)
-        except OSError:  # the client gave up waiting (a timeout fault) or went away
-            self.close_connection = True
-
-    def _drop(self) -> None:
-        self.log_message('"%s" dropped without an answer', self.requestline)
-        self.close_connection = True
-        with suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-
 def make_server(sandbox: Sandbox, host: str, port: int) -> ThreadingHTTPServer:
     """Bind a threaded server (daemon threads) for the sandbox; port 0 picks a free one."""
-    return ThreadingHTTPServer((host, port), partial(_Handler, sandbox=sandbox))
+    return make_common_server(sandbox.respond, host, port, "ExstreamSandbox")
 
 
 def serve(
@@ -878,31 +597,3 @@ def serve(
         run_until_stopped(server)
     finally:
         store.close()
-
-
-def run_until_stopped(server: HTTPServer) -> None:
-    """Serve in a thread until SIGINT or SIGTERM reaches the main thread, then shut down."""
-    thread = threading.Thread(target=server.serve_forever, name="sandbox-server")
-    previous = {signum: signal.signal(signum, _raise_stop) for signum in STOP_SIGNALS}
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.5)
-    except _Stop:
-        pass
-    finally:
-        for signum in STOP_SIGNALS:  # a second Ctrl-C must not interrupt the shutdown
-            signal.signal(signum, signal.SIG_IGN)
-        server.shutdown()
-        server.server_close()
-        thread.join()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-class _Stop(Exception):
-    """SIGINT or SIGTERM reached the sandbox."""
-
-
-def _raise_stop(signum: int, frame: Any) -> None:
-    raise _Stop

@@ -16,7 +16,7 @@ from audit import triggers
 from govern.roles import Role
 from govern.services import api_key_create, role_grant
 from templates_app.exstream import reset_client
-from tests.sandboxes.runner import reset, start_exstream_sandbox, stop
+from tests.sandboxes.runner import reset, start_exstream_sandbox, start_smintio_sandbox, stop
 
 PASSWORD = "correct-horse-battery-staple"
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
@@ -171,3 +171,23 @@ def exstream_sandbox(exstream: str, settings: Any) -> Iterator[str]:
     reset_client()
     yield exstream
     reset_client()
+
+
+@pytest.fixture(scope="session")
+def smintio_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start one Smint.io sandbox for the session; its base URL."""
+    base_url, process = start_smintio_sandbox(tmp_path_factory.mktemp("smintio"))
+    yield base_url
+    stop(process)
+
+
+@pytest.fixture
+def smintio_sandbox(smintio_process: str, settings: Any, unit: BusinessUnit) -> str:
+    """Point Govern's Smint.io client at the re-seeded sandbox; purchases land in `unit`."""
+    reset(smintio_process)
+    settings.SMINTIO_API_URL = f"{smintio_process}/consumer/v1"
+    settings.SMINTIO_TOKEN_URL = f"{smintio_process}/connect/token"
+    settings.SMINTIO_CLIENT_ID, settings.SMINTIO_CLIENT_SECRET = "govern", "sandbox-secret"
+    settings.SMINTIO_REFRESH_TOKEN = "sandbox-refresh-token"
+    settings.SMINTIO_UNIT = unit.slug
+    return smintio_process

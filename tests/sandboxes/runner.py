@@ -45,12 +45,28 @@ def start_exstream_sandbox(tmp_dir: Path, **options: object) -> tuple[str, subpr
     seed=7, ...). State goes to tmp_dir/exstream.sqlite3, output to tmp_dir/exstream.log. The
     URL has no trailing slash: add paths such as "/_sandbox/health" to it.
     """
+    return start_sandbox("exstream", tmp_dir, **options)
+
+
+def start_smintio_sandbox(tmp_dir: Path, **options: object) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start `manage.py sandbox smintio` on a free port and return its URL once it is healthy.
+
+    Like start_exstream_sandbox, with state in tmp_dir/smintio.sqlite3 and output in
+    tmp_dir/smintio.log; its own options include url_ttl, refresh_token and hook_url.
+    """
+    return start_sandbox("smintio", tmp_dir, **options)
+
+
+def start_sandbox(
+    system: str, tmp_dir: Path, **options: object
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start `manage.py sandbox SYSTEM` on a free port and return its URL once it is healthy."""
     port = free_port()
-    argv = [sys.executable, "manage.py", "sandbox", "exstream", "--port", str(port)]
-    argv += ["--state", str(tmp_dir / "exstream.sqlite3")]
+    argv = [sys.executable, "manage.py", "sandbox", system, "--port", str(port)]
+    argv += ["--state", str(tmp_dir / f"{system}.sqlite3")]
     for name, value in options.items():
         argv += [f"--{name.replace('_', '-')}", str(value)]
-    log_path = tmp_dir / "exstream.log"
+    log_path = tmp_dir / f"{system}.log"
     with log_path.open("wb") as log:  # the child keeps its own copy of the file descriptor
         process = subprocess.Popen(  # noqa: S603
             argv,
@@ -128,10 +144,13 @@ def post_json(url: str, payload: Any, headers: Mapping[str, str] | None = None) 
 
 
 def reset(base_url: str) -> None:
-    """Empty the sandbox's images and write log and switch every fault off."""
+    """Return a sandbox to its seeded state, with an empty write log and every fault off."""
+    # Rates beyond the common ones (Smint.io's rate_limit_rate) are switched off as well.
+    current = call("GET", f"{base_url}/_sandbox/faults").json()
+    rates = {name: 0.0 for name in current if name.endswith("_rate")}
     for answer in (
         call("POST", f"{base_url}/_sandbox/reset"),
-        set_faults(base_url, **NO_FAULTS),
+        set_faults(base_url, **(rates | NO_FAULTS)),
     ):
         assert answer.status == 200, answer.body
 
@@ -142,4 +161,10 @@ def set_faults(base_url: str, **faults: float) -> Response:
 
 def write_log(base_url: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = call("GET", f"{base_url}/_sandbox/writes").json()["items"]
+    return items
+
+
+def feedback(base_url: str) -> list[dict[str, Any]]:
+    """Return the feedback a Smint.io sandbox recorded, oldest first."""
+    items: list[dict[str, Any]] = call("GET", f"{base_url}/_sandbox/feedback").json()["items"]
     return items

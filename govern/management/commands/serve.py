@@ -25,7 +25,7 @@ class Command(BaseCommand):
             "--sandboxes",
             action=argparse.BooleanOptionalAction,
             default=settings.START_SANDBOXES,
-            help="Also run the Exstream sandbox (default: START_SANDBOXES, on with DEBUG).",
+            help="Also run the sandboxes (default: START_SANDBOXES, on with DEBUG).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             "worker": [sys.executable, manage, "qcluster"],
         }
         if options["sandboxes"]:
-            commands.update(sandbox_commands(manage))
+            commands.update(sandbox_commands(manage, options["bind"]))
         # Each child leads its own process group: Ctrl-C reaches only this supervisor, which
         # stops every child exactly once, and a stuck child is killed with all its processes.
         children = {
@@ -79,13 +79,17 @@ class Command(BaseCommand):
                 os.killpg(child.pid, signal.SIGKILL)
 
 
-def sandbox_commands(manage: str) -> dict[str, list[str]]:
-    """Return the command that serves the Exstream sandbox where EXSTREAM_URL points."""
-    address = urlsplit(settings.EXSTREAM_URL)
-    if address.hostname not in {"127.0.0.1", "localhost"} or address.port is None:
-        return {}
-    port = str(address.port)
-    return {"exstream-sandbox": [sys.executable, manage, "sandbox", "exstream", "--port", port]}
+def sandbox_commands(manage: str, bind: str) -> dict[str, list[str]]:
+    """Return the commands that serve each sandbox on the loopback port its URL points at."""
+    commands = {}
+    for system, url in (("exstream", settings.EXSTREAM_URL), ("smintio", settings.SMINTIO_API_URL)):
+        address = urlsplit(url)
+        if address.hostname in {"127.0.0.1", "localhost"} and address.port is not None:
+            argv = [sys.executable, manage, "sandbox", system, "--port", str(address.port)]
+            if system == "smintio":  # the sandbox signs a notice to Govern's hook on changes
+                argv += ["--hook-url", f"http://{bind}/hooks/smintio"]
+            commands[f"{system}-sandbox"] = argv
+    return commands
 
 
 class _Stop(Exception):

@@ -1,0 +1,159 @@
+"""The Smint.io sync against the sandbox over real HTTP: purchases, terms, binaries, cancellations,
+rotating refresh tokens, and feedback written back through the outbox."""
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from assets.models import (
+    Asset,
+    LicensePurchase,
+    LicenseTerm,
+    SmintioConnection,
+    Version,
+    VocabularyLabel,
+)
+from assets.services import version_approve, version_retire
+from assets.smintio_sync import smintio_sync
+from audit.models import AuditEvent
+from templates_app import outbox
+from templates_app.models import Delivery
+from tests.sandboxes.runner import call, feedback, post_json
+
+
+def purchases(base_url: str) -> list[dict[str, Any]]:
+    token = post_form_token(base_url)
+    response = call(
+        "GET",
+        f"{base_url}/consumer/v1/license-purchase-transactions?limit=100",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return list(response.json()["license_purchase_transactions"])
+
+
+def post_form_token(base_url: str) -> str:
+    connection = SmintioConnection.objects.get(pk=1)
+    body = (
+        f"grant_type=refresh_token&refresh_token={connection.refresh_token}"
+        "&client_id=govern&client_secret=sandbox-secret"
+    ).encode()
+    answer = call(
+        "POST",
+        f"{base_url}/connect/token",
+        body=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ).json()
+    SmintioConnection.objects.filter(pk=1).update(refresh_token=answer["refresh_token"])
+    return str(answer["access_token"])
+
+
+def test_first_sync_maps_purchases_to_assets_terms_and_versions_in_review(
+    smintio_sandbox: str, roles: None
+) -> None:
+    report = smintio_sync()
+    assert report.purchases == 6 and report.cancelled == 1, "one purchase arrives cancelled"
+    assert not LicensePurchase.objects.get(state="cancelled").versions.exists()
+    assert LicensePurchase.objects.count() == 6
+    assert Asset.objects.filter(source="smintio").count() == 6
+    versions = Version.objects.filter(purchase__isnull=False)
+    assert versions.count() == report.versions >= 5
+    assert set(versions.values_list("state", flat=True)) == {"in_review"}, "never approved by sync"
+    compound = [p for p in LicensePurchase.objects.all() if p.versions.count() == 2]
+    assert len(compound) == 1, "the compound purchase brings two binaries"
+    assert set(compound[0].versions.values_list("variant__segment", flat=True)) == {"b1", "b2"}
+    assert VocabularyLabel.objects.filter(vocabulary="license_geographies").exists()
+    connection = SmintioConnection.objects.get(pk=1)
+    assert connection.continuation_uuid and connection.refresh_token != "sandbox-refresh-token"
+
+
+def test_terms_keep_unknown_apart_from_false_and_licence_html_is_sanitised(
+    smintio_sandbox: str, roles: None
+) -> None:
+    smintio_sync()
+    editorial = set(LicensePurchase.objects.values_list("is_editorial_use", flat=True))
+    assert editorial == {True, False, None}
+    unknown = LicenseTerm.objects.filter(allowed_geographies__isnull=True)
+    assert unknown.exists(), "a term with unknown geographies stays unknown (null)"
+    texts = "".join(LicensePurchase.objects.values_list("license_text", flat=True))
+    assert "<script" not in texts
+
+
+def test_a_second_sync_changes_nothing(smintio_sandbox: str, roles: None) -> None:
+    smintio_sync()
+    counts = (Version.objects.count(), LicenseTerm.objects.count())
+    again = smintio_sync()
+    assert again.purchases == 0 and again.versions == 0
+    assert (Version.objects.count(), LicenseTerm.objects.count()) == counts
+
+
+def test_cancellation_withdraws_approved_versions_and_flags_through_the_services(
+    smintio_sandbox: str, compliance_officer: Any
+) -> None:
+    smintio_sync()
+    purchase = (
+        LicensePurchase.objects.exclude(state="cancelled").filter(versions__isnull=False).first()
+    )
+    assert purchase is not None
+    version = purchase.versions.first()
+    assert version is not None
+    version_approve(version=version, actor=compliance_officer)
+    post_json(f"{smintio_sandbox}/_sandbox/purchases/{purchase.uuid}/cancel", {})
+    report = smintio_sync()
+    assert report.cancelled == 1
+    version.refresh_from_db()
+    assert version.state == "withdrawn"
+    decision = version.decisions.get(action="withdraw")
+    assert decision.actor is None and "cancelled" in decision.comment
+    cancelled = AuditEvent.objects.filter(
+        action="smintio.purchase_cancelled", data__purchase=purchase.uuid
+    )
+    assert cancelled.count() == 1
+
+
+def test_a_changed_term_is_a_new_row_and_the_old_one_inactive(
+    smintio_sandbox: str, roles: None
+) -> None:
+    smintio_sync()
+    purchase = LicensePurchase.objects.first()
+    assert purchase is not None
+    post_json(
+        f"{smintio_sandbox}/_sandbox/purchases/{purchase.uuid}/terms",
+        {"allowed_geographies": ["geography_worldwide"], "is_editorial_use": False},
+    )
+    smintio_sync()
+    assert purchase.terms.filter(active=False).count() >= 1
+    assert purchase.terms.filter(active=True, allowed_geographies=["geography_worldwide"]).exists()
+
+
+def test_a_refused_refresh_token_stops_the_sync_and_says_so(
+    smintio_sandbox: str, roles: None, brand_manager: Any, client_for: Any
+) -> None:
+    SmintioConnection.objects.update_or_create(pk=1, defaults={"refresh_token": "stolen"})
+    with pytest.raises(CommandError, match="invalid_grant"):
+        call_command("smintio_sync", stdout=StringIO())
+    assert SmintioConnection.objects.get(pk=1).state == "needs_authorization"
+    page = client_for(brand_manager).get("/").content.decode()
+    assert "The Smint.io sync has stopped." in page
+    call_command("smintio_authorize", "sandbox-refresh-token", stdout=StringIO())
+    assert SmintioConnection.objects.get(pk=1).state == "ok"
+    call_command("smintio_sync", stdout=StringIO())
+
+
+def test_retiring_a_licensed_version_writes_feedback_back_once(
+    smintio_sandbox: str, compliance_officer: Any
+) -> None:
+    smintio_sync()
+    version = Version.objects.filter(purchase__isnull=False).first()
+    assert version is not None
+    version_approve(version=version, actor=compliance_officer)
+    version_retire(version=version, actor=compliance_officer, comment="Campaign over")
+    Delivery.objects.filter(target="exstream").delete()  # only the write-back matters here
+    assert outbox.drain() == {"delivered": 1}
+    Delivery.objects.update(state="pending")  # a worker that died after sending
+    outbox.drain()
+    [received] = feedback(smintio_sandbox)
+    assert received["status"] == "retired" and received["reason"] == "Campaign over"
+    assert version.purchase is not None
+    assert received["license_purchase_transaction_uuid"] == version.purchase.uuid
