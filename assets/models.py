@@ -238,6 +238,7 @@ class DecisionAction(models.TextChoices):
     REJECT = "reject", "Rejected"
     WITHDRAW = "withdraw", "Withdrawn"
     RETIRE = "retire", "Retired"
+    EXPIRE = "expire", "Expired"
 
 
 class Decision(models.Model):

@@ -277,6 +277,13 @@ def version_retire(*, version: Version, actor: User, comment: str = "") -> Versi
         return _decide(version, actor, DecisionAction.RETIRE, VersionState.RETIRED, comment.strip())
 
 
+def version_expire(*, version: Version, reason: str) -> Version:
+    """Take an approved version out of use because its licence ended (the system decides)."""
+    with transaction.atomic():
+        version = _lock(version, expected=VersionState.APPROVED)
+        return _decide(version, None, DecisionAction.EXPIRE, VersionState.EXPIRED, reason)
+
+
 def _decide(
     version: Version, actor: User | None, action: DecisionAction, state: VersionState, comment: str
 ) -> Version:
@@ -284,7 +291,7 @@ def _decide(
     version.state, version.decided_at = state, timezone.now()
     version.save(update_fields=["state", "decided_at"])
     flagged = 0
-    if state in {VersionState.WITHDRAWN, VersionState.RETIRED}:  # it was in use until now
+    if state in {VersionState.WITHDRAWN, VersionState.RETIRED, VersionState.EXPIRED}:
         flagged = templates_flag_for_change(
             asset=version.variant.asset,
             action=state.value,

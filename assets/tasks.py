@@ -1,6 +1,7 @@
 """Worker tasks of the asset room: safe to run twice or at once."""
 
 from assets import smintio
+from assets.licences import versions_expire
 from assets.smintio_sync import smintio_sync
 
 
@@ -12,3 +13,8 @@ def smintio_sync_task() -> str:
         if error.retryable:
             raise
         return f"Smint.io sync stopped: {error.detail}"
+
+
+def licences_expire() -> int:
+    """Expire approved versions whose licence has ended (hourly)."""
+    return versions_expire()

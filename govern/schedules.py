@@ -23,6 +23,11 @@ SCHEDULES = [
         "minutes": 30,
     },
     {
+        "name": "licence-expiry",
+        "func": "assets.tasks.licences_expire",
+        "schedule_type": Schedule.HOURLY,
+    },
+    {
         "name": "exstream-import",
         "func": "templates_app.tasks.import_templates",
         "schedule_type": Schedule.HOURLY,

@@ -179,4 +179,5 @@ def test_install_schedules_installs_each_schedule_once() -> None:
         ("drain-deliveries", "templates_app.tasks.drain_deliveries"),
         ("exstream-import", "templates_app.tasks.import_templates"),
         ("smintio-sync", "assets.tasks.smintio_sync_task"),
+        ("licence-expiry", "assets.tasks.licences_expire"),
     }

@@ -1,0 +1,29 @@
+"""Licence dates: approved versions whose Smint.io licence has ended expire, on a schedule."""
+
+from datetime import datetime
+
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
+
+from assets.models import LicenseTerm, Version, VersionState
+from assets.services import version_expire
+
+
+def lapsed(now: datetime | None = None) -> QuerySet[Version]:
+    """Return approved versions with an active licence term whose valid_until has passed."""
+    moment = now or timezone.now()
+    ended = LicenseTerm.objects.filter(active=True, valid_until__lt=moment).values("purchase_id")
+    return Version.objects.filter(state=VersionState.APPROVED, purchase_id__in=ended).annotate(
+        licence_end=Min("purchase__terms__valid_until", filter=Q(purchase__terms__active=True))
+    )
+
+
+def versions_expire() -> int:
+    """Expire every lapsed version (flagging the templates that use it); return how many."""
+    count = 0
+    for version in lapsed():
+        end = getattr(version, "licence_end", None)  # annotated by lapsed()
+        ended = f"{end:%Y-%m-%d}" if end else "earlier"
+        version_expire(version=version, reason=f"The licence ended on {ended}.")
+        count += 1
+    return count

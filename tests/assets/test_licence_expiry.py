@@ -1,0 +1,66 @@
+"""Versions whose licence ended expire on the hourly run, and their templates are flagged."""
+
+from datetime import timedelta
+from typing import Any
+
+import time_machine
+from django.utils import timezone
+
+from assets.licences import versions_expire
+from assets.models import Asset, LicensePurchase, LicenseTerm, Version
+from assets.services import version_approve
+from audit.models import AuditEvent
+from templates_app.models import Review, Template
+from templates_app.services import binding_set, template_create
+
+
+def licensed(logo: Asset, version: Version, valid_until: Any) -> None:
+    purchase = LicensePurchase.objects.create(
+        uuid="lpt-1",
+        cart_uuid="cart-1",
+        asset=logo,
+        state="completed",
+        content_element_uuid="2:0:1",
+    )
+    LicenseTerm.objects.create(
+        purchase=purchase, sequence_number=1, fingerprint="f", valid_until=valid_until
+    )
+    Version.objects.filter(pk=version.pk).update(purchase=purchase)
+
+
+def test_an_ended_licence_expires_the_version_and_flags_its_templates(
+    logo: Asset, add_version: Any, compliance_officer: Any, designer: Any, unit: Any
+) -> None:
+    end = timezone.now() + timedelta(days=30)
+    version = version_approve(version=add_version(logo), actor=compliance_officer)
+    licensed(logo, version, end)
+    letter = template_create(
+        exstream_id="EX-1",
+        name="Letter",
+        kind="communication",
+        channels=["print"],
+        unit=unit,
+        actor=designer,
+    )
+    binding_set(template=letter, slot="logo", asset=logo, actor=designer)
+    assert versions_expire() == 0
+    with time_machine.travel(end + timedelta(hours=1)):
+        assert versions_expire() == 1
+        assert versions_expire() == 0, "safe to run again"
+    version.refresh_from_db()
+    assert version.state == "expired"
+    decision = version.decisions.get(action="expire")
+    assert decision.actor is None and decision.comment == f"The licence ended on {end:%Y-%m-%d}."
+    review = Review.objects.get(template=letter)
+    assert (review.action, review.old_version) == ("expired", version)
+    assert Template.objects.get(pk=letter.pk).state == "needs_review"
+    assert AuditEvent.objects.filter(action="version.expired", target_id=str(version.pk)).exists()
+
+
+def test_versions_without_an_end_date_never_expire(
+    logo: Asset, add_version: Any, compliance_officer: Any
+) -> None:
+    version = version_approve(version=add_version(logo), actor=compliance_officer)
+    licensed(logo, version, None)
+    with time_machine.travel(timezone.now() + timedelta(days=3650)):
+        assert versions_expire() == 0
