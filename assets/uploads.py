@@ -37,9 +37,11 @@ SVG_HAZARDS = [
     (re.compile(rb"<!\s*(doctype|entity)", re.I), "a DTD or entity declaration"),
     (re.compile(rb"javascript\s*:", re.I), "a javascript: link"),
     (re.compile(rb"<\s*foreignObject", re.I), "embedded HTML (foreignObject)"),
+    # Only references inside the document (#id) are allowed: a path would let a renderer on the
+    # server read its own files into the image.
     (
-        re.compile(rb"""(href|src)\s*=\s*["']\s*(https?:|//|file:|ftp:|data:)""", re.I),
-        "a reference to an external or embedded resource",
+        re.compile(rb"""(href|src)\s*=\s*["']\s*[^#\s"']""", re.I),
+        "a reference to another file or resource",
     ),
     (re.compile(rb"url\(\s*['\"]?\s*(https?:|//|data:)", re.I), "a CSS reference to a resource"),
     (re.compile(rb"@import", re.I), "a CSS @import"),
@@ -132,7 +134,15 @@ def _read_svg(data: bytes) -> Content:
         "height": _svg_length(root.get("height")),
         "view_box": root.get("viewBox", ""),
     }
+    sides = [metadata["width"], metadata["height"], *_view_box_sides(root.get("viewBox", ""))]
+    if any(side and side > settings.UPLOAD_MAX_SIDE for side in sides):
+        raise UploadRejected(f"The SVG is larger than {settings.UPLOAD_MAX_SIDE} px on a side.")
     return Content(data=cleaned, media_type=SVG_MEDIA_TYPE, extension="svg", metadata=metadata)
+
+
+def _view_box_sides(view_box: str) -> list[float]:
+    numbers = re.findall(r"-?[0-9.]+", view_box)
+    return [abs(float(n)) for n in numbers[2:4]] if len(numbers) == 4 else []
 
 
 def _svg_length(value: str | None) -> float | None:

@@ -131,4 +131,6 @@ HOSTILE_SVGS = {
     ),
     "foreign object": svg("<foreignObject><div>html</div></foreignObject>"),
     "css import": svg("<style>@import url(https://evil.example/x.css);</style>"),
+    "local file": svg('<image href="/srv/media/content/ab/secret.png" width="9" height="9"/>'),
+    "relative file": svg('<image xlink:href="../../etc/passwd.png"/>'),
 }

@@ -90,6 +90,14 @@ def test_hostile_content_is_refused_with_a_reason(name: str) -> None:
     assert reason in refused.value.detail
 
 
+def test_internal_references_stay_allowed_and_huge_svgs_are_refused() -> None:
+    inner = images.svg('<defs><rect id="r" width="3" height="3"/></defs><use href="#r"/>')
+    assert b'href="#r"' in inspect_bytes(inner).data
+    huge = b'<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="10"></svg>'
+    with pytest.raises(UploadRejected, match="larger than 30000 px on a side"):
+        inspect_bytes(huge)
+
+
 def test_texts_are_normalised_and_empty_ones_refused() -> None:
     content = read_text("  Cafe\u0301 rates apply.\r\n")
     assert content.data == "Café rates apply.".encode()
