@@ -34,10 +34,12 @@ def templates_import(*, unit: BusinessUnit, items: list[dict[str, Any]]) -> Impo
     """Mirror Exstream's templates of one unit into Template, Composition and Binding."""
     report = ImportReport()
     with transaction.atomic():
-        templates = {item["id"]: _template(unit, item, report) for item in items}
-        for item in items:
-            _components(templates, item, report)
-            _bindings(unit, templates[item["id"]], item, report)
+        mirrored = [(item, _template(unit, item, report)) for item in items]
+        templates = {item["id"]: t for item, t in mirrored if t is not None}
+        for item, template in mirrored:
+            if template is not None:
+                _components(templates, item, report)
+                _bindings(unit, template, item, report)
         audit_record(
             action="exstream.imported",
             unit_id=unit.pk,
@@ -46,7 +48,7 @@ def templates_import(*, unit: BusinessUnit, items: list[dict[str, Any]]) -> Impo
     return report
 
 
-def _template(unit: BusinessUnit, item: dict[str, Any], report: ImportReport) -> Template:
+def _template(unit: BusinessUnit, item: dict[str, Any], report: ImportReport) -> Template | None:
     kind = item.get("type") if item.get("type") in TemplateKind.values else TemplateKind.DOCUMENT
     wanted = {
         "name": item["name"],
@@ -58,9 +60,9 @@ def _template(unit: BusinessUnit, item: dict[str, Any], report: ImportReport) ->
     if template is None:
         report.counts["templates created"] += 1
         return Template.objects.create(exstream_id=item["id"], **wanted)
-    if template.business_unit_id != unit.pk:
+    if template.business_unit_id != unit.pk:  # another unit's import mirrors it
         report.problems.append(f"{item['id']} belongs to another unit; left alone.")
-        return template
+        return None
     changed = [name for name, value in wanted.items() if getattr(template, name) != value]
     if changed:
         for name in changed:
@@ -74,7 +76,7 @@ def _components(templates: dict[str, Template], item: dict[str, Any], report: Im
     parent = templates[item["id"]]
     wanted = {templates[c].pk for c in item.get("components", []) if c in templates}
     for missing in set(item.get("components", [])) - set(templates):
-        report.problems.append(f"{item['id']} uses component {missing}, which was not listed.")
+        report.problems.append(f"{item['id']} uses component {missing}, not in this unit.")
     existing = set(Composition.objects.filter(parent=parent).values_list("child_id", flat=True))
     for child_id in wanted - existing:
         if parent.pk in graph.contents_of(child_id):

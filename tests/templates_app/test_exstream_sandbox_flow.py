@@ -98,3 +98,17 @@ def test_used_by_lists_the_direct_parents(exstream_sandbox: str) -> None:
     parents = exstream.client().used_by(pushed.resource_id)
     assert [parent["id"] for parent in parents] == ["CMP-HEADER"]
     assert call("GET", f"{exstream_sandbox}/_sandbox/health").status == 200
+
+
+def test_import_into_one_unit_leaves_another_units_templates_alone(
+    exstream_sandbox: str, brand_manager: Any, unit: BusinessUnit, other_unit: BusinessUnit
+) -> None:
+    asset_create(
+        key="brand.logo.primary", title="Logo", kind="logo", unit=unit, actor=brand_manager
+    )
+    templates_import(unit=unit, items=exstream.client().templates())
+    bindings = Binding.objects.count()
+    report = templates_import(unit=other_unit, items=exstream.client().templates())
+    assert Binding.objects.count() == bindings, "the other unit's import deleted nothing"
+    assert not Template.objects.filter(business_unit=other_unit).exists()
+    assert any("belongs to another unit" in problem for problem in report.problems)
