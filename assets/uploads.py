@@ -134,8 +134,9 @@ def _read_svg(data: bytes) -> Content:
         "height": _svg_length(root.get("height")),
         "view_box": root.get("viewBox", ""),
     }
-    sides = [metadata["width"], metadata["height"], *_view_box_sides(root.get("viewBox", ""))]
-    if any(side and side > settings.UPLOAD_MAX_SIDE for side in sides):
+    width, height = _svg_length(root.get("width")), _svg_length(root.get("height"))
+    sides = [width or 0.0, height or 0.0, *_view_box_sides(root.get("viewBox", ""))]
+    if max(sides) > settings.UPLOAD_MAX_SIDE:
         raise UploadRejected(f"The SVG is larger than {settings.UPLOAD_MAX_SIDE} px on a side.")
     return Content(data=cleaned, media_type=SVG_MEDIA_TYPE, extension="svg", metadata=metadata)
 

@@ -242,7 +242,7 @@ class Delivery(models.Model):
 
     target = models.CharField(max_length=32, default="exstream")
     version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="deliveries")
-    profile = models.CharField(max_length=32)
+    profile = models.CharField(max_length=64)
     # What a write-back says (Smint.io feedback: status and reason); empty for renditions.
     payload = models.JSONField(default=dict, blank=True)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

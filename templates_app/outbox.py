@@ -100,30 +100,19 @@ def deliver(pk: int, lease: datetime) -> str:
     version = delivery.version
     if delivery.target == "smintio":
         return _report_to_smintio(delivery, lease)
-    if version.state != VersionState.APPROVED:
-        _finish(
-            pk,
-            lease,
-            state=DeliveryState.SKIPPED,
-            last_error=f"Version is {version.get_state_display().lower()} now.",
-        )
-        return "skipped"
+    if not _still_approved(version):
+        return _skip(delivery, lease)
     try:
         rendition = rendition_for(version, delivery.profile, _print_width(version))
+        if not _still_approved(version):  # rendering takes a while; a newer one may have won
+            return _skip(delivery, lease)
         reference = _push(delivery, version, rendition)
     except RenditionRefused as refusal:
         return _give_up(delivery, lease, str(refusal))
     except exstream.ExstreamError as error:
-        if not error.retryable or delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
-            return _give_up(delivery, lease, error.detail)
-        _finish(
-            pk,
-            lease,
-            state=DeliveryState.RETRYING,
-            last_error=error.detail,
-            next_attempt_at=timezone.now() + _backoff(delivery.attempts),
-        )
-        return "retrying"
+        return _retry_or_give_up(delivery, lease, error.detail, error.retryable)
+    except Exception as error:  # noqa: BLE001 - one bad row must not stall the outbox
+        return _retry_or_give_up(delivery, lease, f"{type(error).__name__}: {error}", True)
     _finish(
         pk,
         lease,
@@ -136,22 +125,37 @@ def deliver(pk: int, lease: datetime) -> str:
     return "delivered"
 
 
+def _still_approved(version: Version) -> bool:
+    version.refresh_from_db(fields=["state"])
+    return version.state == VersionState.APPROVED
+
+
+def _skip(delivery: Delivery, lease: datetime) -> str:
+    state = delivery.version.get_state_display().lower()
+    _finish(delivery.pk, lease, state=DeliveryState.SKIPPED, last_error=f"Version is {state} now.")
+    return "skipped"
+
+
+def _retry_or_give_up(delivery: Delivery, lease: datetime, detail: str, retryable: bool) -> str:
+    if not retryable or delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+        return _give_up(delivery, lease, detail)
+    _finish(
+        delivery.pk,
+        lease,
+        state=DeliveryState.RETRYING,
+        last_error=detail,
+        next_attempt_at=timezone.now() + _backoff(delivery.attempts),
+    )
+    return "retrying"
+
+
 def _report_to_smintio(delivery: Delivery, lease: datetime) -> str:
     try:
         answer = smintio.client().feedback(
             payload=delivery.payload, key=str(delivery.idempotency_key)
         )
     except smintio.SmintioError as error:
-        if not error.retryable or delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
-            return _give_up(delivery, lease, error.detail)
-        _finish(
-            delivery.pk,
-            lease,
-            state=DeliveryState.RETRYING,
-            last_error=error.detail,
-            next_attempt_at=timezone.now() + _backoff(delivery.attempts),
-        )
-        return "retrying"
+        return _retry_or_give_up(delivery, lease, error.detail, error.retryable)
     _finish(
         delivery.pk,
         lease,

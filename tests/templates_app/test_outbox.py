@@ -212,3 +212,33 @@ def test_hot_folder_manifest_is_never_seen_half_written(tmp_path: Path) -> None:
     reader.join()
     assert problems == []
     assert len(json.loads((folder / "manifest.json").read_text())["renditions"]) == 180
+
+
+def test_an_unexpected_error_is_retried_then_dead_and_never_stalls_the_batch(
+    approved_print_logo: Version, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.DELIVERY_BACKOFF_SECONDS = 0
+    settings.DELIVERY_MAX_ATTEMPTS = 2
+
+    def broken(**push: Any) -> ImageVersion:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(outbox.exstream, "push_image", broken)
+    assert outbox.drain(until_idle=False) == {"retrying": 2}
+    assert outbox.drain() == {"dead": 2}
+    assert set(Delivery.objects.values_list("last_error", flat=True)) == {"OSError: disk full"}
+
+
+def test_a_version_superseded_while_rendering_is_not_pushed(
+    approved_print_logo: Version, fake: FakeExstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = outbox.rendition_for
+
+    def render_then_supersede(*args: Any, **kwargs: Any) -> Any:
+        made = real(*args, **kwargs)
+        Version.objects.filter(pk=approved_print_logo.pk).update(state="superseded")
+        return made
+
+    monkeypatch.setattr(outbox, "rendition_for", render_then_supersede)
+    assert outbox.drain() == {"skipped": 2}
+    assert fake.pushed == []
