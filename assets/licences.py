@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from assets.models import LicenseTerm, Version, VersionState
 from assets.services import version_expire
+from govern.errors import Conflict
 
 
 def lapsed(now: datetime | None = None) -> QuerySet[Version]:
@@ -24,6 +25,9 @@ def versions_expire() -> int:
     for version in lapsed():
         end = getattr(version, "licence_end", None)  # annotated by lapsed()
         ended = f"{end:%Y-%m-%d}" if end else "earlier"
-        version_expire(version=version, reason=f"The licence ended on {ended}.")
+        try:
+            version_expire(version=version, reason=f"The licence ended on {ended}.")
+        except Conflict:  # withdrawn or retired a moment ago: nothing left to expire
+            continue
         count += 1
     return count

@@ -19,6 +19,7 @@ from assets.models import SmintioConnection
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 DOWNLOAD_CHUNK = 1 << 16
+MAX_RETRY_AFTER_SECONDS = 30.0
 
 
 class SmintioError(Exception):
@@ -123,8 +124,8 @@ class SmintioClient:
 
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
         retry_after = response.headers.get("Retry-After", "") if response is not None else ""
-        if retry_after.isdigit():
-            return float(retry_after)
+        if retry_after.isdigit():  # capped: a worker must not sleep past its task timeout
+            return min(float(retry_after), MAX_RETRY_AFTER_SECONDS)
         return random.uniform(0, self.backoff * 2**attempt)  # noqa: S311 - jitter
 
     def purchases(self, continuation_uuid: str, limit: int) -> Page:

@@ -105,7 +105,10 @@ def composition_add(*, parent: Template, child: Template, actor: User) -> Compos
     if parent.business_unit_id != child.business_unit_id:
         raise ValidationError({"component": "A component must belong to the same unit."})
     with transaction.atomic():
-        Template.objects.select_for_update().filter(pk__in=[parent.pk, child.pk]).count()
+        # Lock both ends (count() would drop FOR UPDATE) so two opposite links cannot race.
+        list(
+            Template.objects.select_for_update().filter(pk__in=[parent.pk, child.pk]).order_by("pk")
+        )
         if parent.pk in graph.contents_of(child.pk):
             raise ValidationError(
                 {"component": f"{child.name} already contains {parent.name}; that is a cycle."}

@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from assets.models import Asset, Version, VersionState
@@ -285,4 +287,7 @@ def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, conflict.detail)
     else:
         messages.success(request, f"Retrying {delivery.profile} of {delivery.version}.")
-    return redirect(request.POST.get("next") or "templates:deliveries")
+    following = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()}):
+        following = reverse("templates:deliveries")
+    return redirect(following)

@@ -59,3 +59,15 @@ def test_review_page_of_an_approved_version_loads_its_deliveries(
 ) -> None:
     page = client_for(compliance_officer).get(approved.get_absolute_url()).content.decode()
     assert f'hx-get="/templates/deliveries/version/{approved.pk}/"' in page
+
+
+def test_retry_never_redirects_off_site(
+    approved: Version, compliance_officer: Any, client_for: ClientFor
+) -> None:
+    Delivery.objects.update(state="dead")
+    delivery = Delivery.objects.first()
+    assert delivery is not None
+    response = client_for(compliance_officer).post(
+        f"/templates/deliveries/{delivery.pk}/retry/", {"next": "https://evil.example/"}
+    )
+    assert response.headers["Location"] == "/templates/deliveries/"
