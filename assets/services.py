@@ -207,7 +207,8 @@ def version_approve(*, version: Version, actor: User, comment: str = "") -> Vers
         version.save(update_fields=["state", "decided_at"])
         deliveries = deliveries_enqueue(version=version)
         flagged = 0
-        if superseded is not None:
+        if superseded is not None or _asset_had_approved(version):
+            # Some context resolved to another version until now; its templates must look.
             flagged = templates_flag_for_change(
                 asset=version.variant.asset,
                 action="approved",
@@ -232,6 +233,17 @@ def version_approve(*, version: Version, actor: User, comment: str = "") -> Vers
 def _nudge_worker() -> None:
     """Ask a worker to drain the outbox now rather than at the next scheduled drain."""
     async_task("templates_app.tasks.drain_deliveries", task_name="drain-after-approval")
+
+
+def _asset_had_approved(version: Version) -> bool:
+    """Say whether another variant of the asset has an approved version (a fallback in use)."""
+    return (
+        Version.objects.filter(
+            variant__asset_id=version.variant.asset_id, state=VersionState.APPROVED
+        )
+        .exclude(pk=version.pk)
+        .exists()
+    )
 
 
 def _supersede_approved(version: Version) -> Version | None:

@@ -160,6 +160,11 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         "is_own": request.user.pk in {version.created_by_id, version.submitted_by_id},
         "metadata_rows": metadata_rows(version.metadata),
         "impact": impact_summary(version.variant.asset_id),
+        "asset_in_use": Version.objects.filter(
+            variant__asset_id=version.variant.asset_id, state=VersionState.APPROVED
+        )
+        .exclude(pk=version.pk)
+        .exists(),
         "licence": licence_summary(version),
         **_comparison(version, approved),
     }

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assets.models import Asset, Version
+from assets.selectors import clean_selectors
 from assets.services import version_approve, version_retire, version_withdraw
 from audit.models import AuditEvent
 from templates_app.models import Binding, Composition, Review, Template, TemplateState
@@ -73,6 +74,22 @@ def test_first_approval_flags_nothing(
     binding_set(template=make_template(), slot="logo", asset=logo, actor=designer)
     version_approve(version=add_version(logo), actor=compliance_officer)
     assert flagged() == set()
+
+
+def test_approving_a_new_variant_flags_users_of_the_asset(
+    logo: Asset,
+    approved_logo: Version,
+    add_version: Callable[..., Version],
+    make_template: MakeTemplate,
+    designer: Any,
+    compliance_officer: Any,
+) -> None:
+    letter = make_template("Letter")
+    binding_set(template=letter, slot="logo", asset=logo, actor=designer)
+    german = add_version(logo, selectors=clean_selectors(language="de"))
+    version_approve(version=german, actor=compliance_officer)
+    review = Review.objects.get(template=letter)
+    assert (review.old_version, review.new_version) == (None, german)
 
 
 @pytest.mark.parametrize("recall", ["withdraw", "retire"])
