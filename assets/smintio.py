@@ -14,6 +14,7 @@ from typing import IO, Any, Protocol
 
 import httpx
 from django.conf import settings
+from django.db import transaction
 
 from assets.models import SmintioConnection
 
@@ -31,11 +32,8 @@ class SmintioError(Exception):
 
 
 class TokenStore(Protocol):
-    def refresh_token(self) -> str: ...
-
-    def rotated(self, refresh_token: str) -> None: ...
-
-    def refused(self, detail: str) -> None: ...
+    def exchange(self, trade: Callable[[str], str]) -> None:
+        """Hand the current refresh token to `trade` and keep the one it returns."""
 
 
 @dataclass(frozen=True)
@@ -70,10 +68,21 @@ class SmintioClient:
         return self._access
 
     def _refresh(self) -> None:
-        """Trade the refresh token for an access token and keep the rotated refresh token."""
+        """Trade the refresh token for an access token; the store keeps the rotated one."""
+        answer: dict[str, Any] = {}
+
+        def trade(refresh_token: str) -> str:
+            answer.update(self._token_request(refresh_token))
+            return str(answer["refresh_token"])
+
+        self.tokens.exchange(trade)
+        self._access = answer["access_token"]
+        self._expires_at = time.monotonic() + float(answer.get("expires_in", 300))
+
+    def _token_request(self, refresh_token: str) -> dict[str, Any]:
         form = {
             "grant_type": "refresh_token",
-            "refresh_token": self.tokens.refresh_token(),
+            "refresh_token": refresh_token,
             "client_id": self.client_id,
             "client_secret": self.client_secret,
         }
@@ -84,13 +93,12 @@ class SmintioClient:
         body = response.json() if response.content else {}
         if response.status_code != 200:
             code = str(body.get("error", response.status_code))
-            detail = f"Smint.io refused the token request: {code}"
-            if code in {"invalid_grant", "invalid_client"}:
-                self.tokens.refused(detail)
-            raise SmintioError(detail, retryable=response.status_code >= 500, code=code)
-        self.tokens.rotated(body["refresh_token"])
-        self._access = body["access_token"]
-        self._expires_at = time.monotonic() + float(body.get("expires_in", 300))
+            raise SmintioError(
+                f"Smint.io refused the token request: {code}",
+                retryable=response.status_code >= 500,
+                code=code,
+            )
+        return dict(body)
 
     def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
         """Send with retries on network errors, 429 and 5xx; renew the token once on 401/403."""
@@ -179,25 +187,32 @@ class SmintioClient:
 
 
 class DatabaseTokens:
-    """Keep the rotating refresh token in SmintioConnection, each rotation committed at once."""
+    """Keep the rotating refresh token in SmintioConnection.
 
-    def refresh_token(self) -> str:
-        connection = _connection()
-        if connection.state == connection.State.NEEDS_AUTHORIZATION:
-            raise SmintioError(
-                connection.last_error or "Smint.io needs a new authorization.",
-                retryable=False,
-                code="invalid_grant",
-            )
-        return connection.refresh_token or settings.SMINTIO_REFRESH_TOKEN
+    The row is locked while the token is traded, so two workers refreshing at once take turns:
+    the second reads the token the first just received instead of reusing a spent one.
+    """
 
-    def rotated(self, refresh_token: str) -> None:
-        SmintioConnection.objects.filter(pk=_connection().pk).update(refresh_token=refresh_token)
-
-    def refused(self, detail: str) -> None:
-        SmintioConnection.objects.filter(pk=_connection().pk).update(
-            state=SmintioConnection.State.NEEDS_AUTHORIZATION, last_error=detail
-        )
+    def exchange(self, trade: Callable[[str], str]) -> None:
+        try:
+            with transaction.atomic():
+                _connection()
+                connection = SmintioConnection.objects.select_for_update().get(pk=1)
+                if connection.state == SmintioConnection.State.NEEDS_AUTHORIZATION:
+                    raise SmintioError(
+                        connection.last_error or "Smint.io needs a new authorization.",
+                        retryable=False,
+                        code="invalid_grant",
+                    )
+                current = connection.refresh_token or settings.SMINTIO_REFRESH_TOKEN
+                connection.refresh_token = trade(current)
+                connection.save(update_fields=["refresh_token"])
+        except SmintioError as error:
+            if error.code in {"invalid_grant", "invalid_client"}:
+                SmintioConnection.objects.filter(pk=1).update(
+                    state=SmintioConnection.State.NEEDS_AUTHORIZATION, last_error=error.detail
+                )
+            raise
 
 
 def _connection() -> SmintioConnection:
@@ -205,8 +220,24 @@ def _connection() -> SmintioConnection:
     return connection
 
 
+_client: SmintioClient | None = None
+
+
 def client() -> SmintioClient:
-    """Return a client configured from settings."""
+    """Return the process's client (its access token is reused until it expires)."""
+    global _client  # noqa: PLW0603 - one client per process
+    if _client is None or _client.api_url != settings.SMINTIO_API_URL.rstrip("/"):
+        _client = _make_client()
+    return _client
+
+
+def reset_client() -> None:
+    """Forget the process's client (settings changed, in tests)."""
+    global _client  # noqa: PLW0603
+    _client = None
+
+
+def _make_client() -> SmintioClient:
     return SmintioClient(
         api_url=settings.SMINTIO_API_URL,
         token_url=settings.SMINTIO_TOKEN_URL,

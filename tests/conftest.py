@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from pytest_django.plugin import blocking_manager_key
 
+from assets import smintio
 from assets.models import BusinessUnit
 from audit import triggers
 from govern.roles import Role
@@ -190,4 +191,5 @@ def smintio_sandbox(smintio_process: str, settings: Any, unit: BusinessUnit) -> 
     settings.SMINTIO_CLIENT_ID, settings.SMINTIO_CLIENT_SECRET = "govern", "sandbox-secret"
     settings.SMINTIO_REFRESH_TOKEN = "sandbox-refresh-token"
     settings.SMINTIO_UNIT = unit.slug
+    smintio.reset_client()
     return smintio_process

@@ -1,11 +1,13 @@
 """The Smint.io sync against the sandbox over real HTTP: purchases, terms, binaries, cancellations,
 rotating refresh tokens, and feedback written back through the outbox."""
 
+import threading
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connections
 
 from assets.models import (
     Asset,
@@ -16,6 +18,7 @@ from assets.models import (
     VocabularyLabel,
 )
 from assets.services import version_approve, version_retire
+from assets.smintio import _make_client
 from assets.smintio_sync import smintio_sync
 from audit.models import AuditEvent
 from templates_app import outbox
@@ -157,3 +160,27 @@ def test_retiring_a_licensed_version_writes_feedback_back_once(
     assert received["status"] == "retired" and received["reason"] == "Campaign over"
     assert version.purchase is not None
     assert received["license_purchase_transaction_uuid"] == version.purchase.uuid
+
+
+def test_two_workers_refreshing_at_once_take_turns_with_the_rotating_token(
+    transactional_db: None, smintio_sandbox: str
+) -> None:
+    start, failures = threading.Barrier(3), []
+
+    def work() -> None:
+        try:
+            api = _make_client()  # a worker process of its own, with no access token yet
+            start.wait()
+            api.generic_metadata()
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert SmintioConnection.objects.get(pk=1).state == "ok"
