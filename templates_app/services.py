@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from assets.licensing import LicenceBook
 from assets.models import Asset, BusinessUnit, Version, VersionState
 from assets.resolution import Catalogue, Context
 from assets.selectors import clean_selectors
@@ -358,9 +359,10 @@ def preflight_run(
         .order_by("template_id", "slot")
     )
     catalogue = Catalogue(binding.asset_id for binding in bindings)
-    resolved: list[dict[str, Any]] = []
+    licences, resolved = LicenceBook(), list[dict[str, Any]]()
     for binding in bindings:
         reasons += _binding_reasons(binding, contexts, catalogue, resolved)
+        reasons += _licence_reasons(binding, contexts, catalogue, licences, run_at)
     verdict = Verdict.NO_GO if reasons else Verdict.GO
     inputs = [{k: v for k, v in vars(context).items() if k != "at"} for context in contexts]
     evidence = {
@@ -413,6 +415,33 @@ def _change(review: Review) -> str:
     old = f"v{review.old_version.number}" if review.old_version else "-"
     new = f"v{review.new_version.number}" if review.new_version else "-"
     return f"{review.action} ({old} → {new})"
+
+
+def _licence_reasons(
+    binding: Binding,
+    contexts: list[Context],
+    catalogue: Catalogue,
+    licences: LicenceBook,
+    run_at: datetime,
+) -> list[dict[str, str]]:
+    """Report every context whose resolved (or pinned) version the licence does not cover."""
+    reasons = []
+    for context in contexts:
+        version = binding.pinned_version or catalogue.resolve(binding.asset, context).version
+        if version is None:
+            continue  # reported as unresolved
+        problem = licences.problem(version, context, run_at)
+        if problem:
+            where = f"{binding.template.name}.{binding.slot}"
+            reasons.append(
+                {
+                    "code": "out_of_rights",
+                    "detail": f"{where}: {binding.asset.key} v{version.number} for "
+                    f"{context.describe()}: {problem}.",
+                    "object": f"version:{version.pk}",
+                }
+            )
+    return reasons
 
 
 def _binding_reasons(

@@ -1,0 +1,87 @@
+"""Pre-flight refuses licensed versions whose terms miss the run's date, region or channel."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from assets.models import Asset, LicensePurchase, LicenseTerm, Version
+from assets.resolution import Context
+from assets.services import version_approve
+from templates_app.models import Template
+from templates_app.services import binding_set, preflight_run
+
+END = datetime(2027, 6, 30, 23, 59, tzinfo=UTC)
+
+
+@pytest.fixture
+def letter(
+    logo: Asset,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    designer: Any,
+    make_template: Callable[..., Template],
+) -> Template:
+    """A letter whose logo comes from a purchase licensed for print in Germany until END."""
+    version = version_approve(version=add_version(logo), actor=compliance_officer)
+    purchase = LicensePurchase.objects.create(
+        uuid="lpt-1", cart_uuid="c", asset=logo, state="completed", content_element_uuid="2:0:1"
+    )
+    LicenseTerm.objects.create(
+        purchase=purchase,
+        sequence_number=1,
+        fingerprint="f",
+        valid_until=END,
+        allowed_geographies=["geography_germany"],
+        allowed_usages=["usage_print"],
+    )
+    Version.objects.filter(pk=version.pk).update(purchase=purchase)
+    letter = make_template("Letter")
+    binding_set(template=letter, slot="logo", asset=logo, actor=designer)
+    return letter
+
+
+def verdict(
+    letter: Template, actor: Any, at: datetime, region: str, channel: str
+) -> tuple[str, list[str]]:
+    contexts = [Context(region=region, channel=channel, at=at)]
+    clearance = preflight_run(template=letter, run_at=at, contexts=contexts, actor=actor)
+    return clearance.verdict, [reason["detail"] for reason in clearance.reasons]
+
+
+def test_a_run_the_licence_covers_goes(letter: Template, designer: Any) -> None:
+    at = datetime(2027, 1, 5, tzinfo=UTC)
+    assert verdict(letter, designer, at, region="DE", channel="print") == ("go", [])
+
+
+@pytest.mark.parametrize(
+    ("at", "region", "channel", "problem"),
+    [
+        (datetime(2027, 7, 2, tzinfo=UTC), "DE", "print", "valid only until 2027-06-30"),
+        (datetime(2027, 1, 5, tzinfo=UTC), "FR", "print", "not for region FR"),
+        (datetime(2027, 1, 5, tzinfo=UTC), "DE", "email", "not for the email channel"),
+    ],
+)
+def test_a_run_outside_the_licence_is_no_go_with_the_reason(
+    letter: Template, designer: Any, at: datetime, region: str, channel: str, problem: str
+) -> None:
+    result, details = verdict(letter, designer, at, region=region, channel=channel)
+    assert result == "no-go"
+    assert details == [
+        f"Letter.logo: brand.logo.primary v1 for region {region}, channel {channel}: "
+        f"its licence is {problem}."
+    ]
+
+
+def test_a_cancelled_purchase_covers_nothing(letter: Template, designer: Any) -> None:
+    LicensePurchase.objects.update(state="cancelled")
+    at = datetime(2027, 1, 5, tzinfo=UTC)
+    result, details = verdict(letter, designer, at, region="DE", channel="print")
+    assert result == "no-go" and "its Smint.io purchase was cancelled" in details[0]
+
+
+def test_unknown_terms_are_not_judged(letter: Template, designer: Any) -> None:
+    LicenseTerm.objects.update(allowed_geographies=None, allowed_usages=None, valid_until=None)
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    assert verdict(letter, designer, at, region="FR", channel="web") == ("go", [])
