@@ -19,7 +19,7 @@ from assets.storage import read_content
 from assets.uploads import UploadRejected, read_text, read_upload
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.roles import Capability
-from govern.serializers import CommentInput, StrictSerializer
+from govern.serializers import CommentInput, StrictSerializer, validated
 
 VERSION_UNIT = "variant__asset__business_unit"
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -138,7 +138,7 @@ class AssetListCreate(generics.ListAPIView):
 
     @extend_schema(request=AssetInput, responses={201: AssetOutput})
     def post(self, request: Request) -> Response:
-        data = _valid(AssetInput, request)
+        data = validated(AssetInput, request)
         units = BusinessUnit.objects.filter(pk__in=scope_for(request).unit_ids)
         unit = units.filter(slug=data["business_unit"]).first()
         if unit is None:
@@ -165,12 +165,6 @@ class AssetDetail(generics.RetrieveAPIView):
         )
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _refuse_oversized(request: Request) -> None:
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     limit = settings.UPLOAD_MAX_BYTES
@@ -189,7 +183,7 @@ class VersionCreate(APIView):
             request, _assets(request), capability=Capability.EDIT_ASSETS, pk=pk
         )
         _refuse_oversized(request)
-        data = _valid(VersionInput, request)
+        data = validated(VersionInput, request)
         selectors = clean_selectors(
             language=data["language"],
             region=data["region"],
@@ -285,7 +279,7 @@ class VersionAction(APIView):
     @extend_schema(request=CommentInput, responses=VersionDetailOutput)
     def post(self, request: Request, pk: int) -> Response:
         version = get_scoped_or_404(request, _versions(request), unit_field=VERSION_UNIT, pk=pk)
-        comment = _valid(CommentInput, request)["comment"]
+        comment = validated(CommentInput, request)["comment"]
         arguments = {"comment": comment} if self.takes_comment else {}
         type(self).service(version=version, actor=acting_user(request), **arguments)
         return Response(_version_detail(version.pk))

@@ -3,6 +3,7 @@
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.request import Request
 
 
 class StrictSerializer(serializers.Serializer):
@@ -18,3 +19,10 @@ class StrictSerializer(serializers.Serializer):
 
 class CommentInput(StrictSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+def validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """Return the request's data checked by an input serializer (400 with reasons if not)."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -20,7 +20,7 @@ from assets.selectors import clean_selectors
 from audit.chain import canonical_json
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.roles import Capability
-from govern.serializers import StrictSerializer
+from govern.serializers import StrictSerializer, validated
 from templates_app import graph, services
 from templates_app.models import (
     Binding,
@@ -89,12 +89,6 @@ class TemplateInput(StrictSerializer):
     owners = serializers.ListField(child=serializers.CharField(), required=False)
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _templates(request: Request) -> QuerySet[Template]:
     return scoped(request, Template.objects.select_related("business_unit"))
 
@@ -128,7 +122,7 @@ class TemplateListCreate(generics.ListAPIView):
 
     @extend_schema(request=TemplateInput, responses={201: TemplateDetailOutput})
     def post(self, request: Request) -> Response:
-        data = _valid(TemplateInput, request)
+        data = validated(TemplateInput, request)
         unit = BusinessUnit.objects.filter(
             pk__in=scope_for(request).unit_ids, slug=data["business_unit"]
         ).first()
@@ -170,7 +164,7 @@ class ComponentAdd(APIView):
     @extend_schema(request=ComponentInput, responses={201: TemplateDetailOutput})
     def post(self, request: Request, pk: int) -> Response:
         parent = _template(request, pk, Capability.EDIT_TEMPLATES)
-        child_id = _valid(ComponentInput, request)["component"]
+        child_id = validated(ComponentInput, request)["component"]
         child = _templates(request).filter(pk=child_id).first()
         if child is None:
             raise exceptions.ValidationError({"component": "No such template among yours."})
@@ -201,7 +195,7 @@ class BindingSet(APIView):
     @extend_schema(request=BindingInput, responses={201: BindingOutput})
     def post(self, request: Request, pk: int) -> Response:
         template = _template(request, pk, Capability.EDIT_TEMPLATES)
-        data = _valid(BindingInput, request)
+        data = validated(BindingInput, request)
         asset = version = None
         if "asset" in data:
             asset = scoped(request, Asset.objects.all()).filter(pk=data["asset"]).first()
@@ -289,7 +283,7 @@ class Preflight(APIView):
     @extend_schema(request=PreflightInput, responses=PreflightOutput)
     def post(self, request: Request, pk: int) -> Response:
         template = _template(request, pk)
-        data = _valid(PreflightInput, request)
+        data = validated(PreflightInput, request)
         contexts = [_context(context, data["run_at"]) for context in data["contexts"]]
         clearance = services.preflight_run(
             template=template,
@@ -399,7 +393,7 @@ class ReviewAcknowledge(APIView):
     @extend_schema(request=AcknowledgeInput, responses=ReviewOutput)
     def post(self, request: Request, pk: int) -> Response:
         review = get_scoped_or_404(request, _reviews(request), unit_field=TEMPLATE_UNIT, pk=pk)
-        note = _valid(AcknowledgeInput, request)["note"]
+        note = validated(AcknowledgeInput, request)["note"]
         services.reviews_acknowledge(reviews=[review], actor=acting_user(request), note=note)
         return Response(ReviewOutput(_reviews(request).get(pk=pk)).data)
 
@@ -417,7 +411,7 @@ class ReviewsAcknowledge(APIView):
         operation_id="v1_reviews_acknowledge_many",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(BulkAcknowledgeInput, request)
+        data = validated(BulkAcknowledgeInput, request)
         reviews = list(_reviews(request).filter(pk__in=data["reviews"]))
         if len(reviews) != len(set(data["reviews"])):
             raise exceptions.NotFound("One of the reviews is not among yours.")
@@ -451,7 +445,7 @@ class ReviewRequestChanges(APIView):
     @extend_schema(request=RequestChangesInput, responses={201: ReplacementOutput})
     def post(self, request: Request, pk: int) -> Response:
         review = get_scoped_or_404(request, _reviews(request), unit_field=TEMPLATE_UNIT, pk=pk)
-        data = _valid(RequestChangesInput, request)
+        data = validated(RequestChangesInput, request)
         replacement = services.review_request_changes(
             review=review,
             actor=acting_user(request),
@@ -492,7 +486,7 @@ class ReplacementFulfil(APIView):
         replacement = get_scoped_or_404(
             request, _replacements(request), unit_field="asset__business_unit", pk=pk
         )
-        version_id = _valid(FulfilInput, request)["version"]
+        version_id = validated(FulfilInput, request)["version"]
         version = Version.objects.select_related("variant").filter(pk=version_id).first()
         if version is None:
             raise exceptions.ValidationError({"version": "No such version."})
@@ -514,7 +508,7 @@ class ReplacementDecline(APIView):
         replacement = get_scoped_or_404(
             request, _replacements(request), unit_field="asset__business_unit", pk=pk
         )
-        reason = _valid(DeclineInput, request)["reason"]
+        reason = validated(DeclineInput, request)["reason"]
         replacement = services.replacement_decline(
             request=replacement, actor=acting_user(request), reason=reason
         )
