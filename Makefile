@@ -1,10 +1,12 @@
-# Govern: `make run` starts the product, `make test` runs the suite. Both create .venv first.
+# Govern: `make run` starts the product, `make test` runs the suite. Both create .venv and a
+# development .env first, and install the Debian packages they need (or name them and stop).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench clean system-print system-browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,25 +14,33 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-run: export DEBUG ?= 1
-run: $(STAMP)
+.env:
+	$(PYTHON) -m govern.dotenv init
+
+system-print:
+	@$(PYTHON) -m govern.system_packages icc
+
+system-browser:
+	@$(PYTHON) -m govern.system_packages icc chromium
+
+run: system-print .env $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py bootstrap
 	$(PY) manage.py install_schedules
 	$(PY) manage.py seed_demo
-	$(PY) manage.py serve
+	$(PY) manage.py serve --bind 127.0.0.1:$(PORT)
 
-test: $(STAMP)
-	$(PY) -m pytest
+test: system-browser .env $(STAMP)
+	GOVERN_REQUIRE_BROWSER=1 $(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	DEBUG=1 $(VENV)/bin/mypy .
+	ENV_FILE=/dev/null DEBUG=1 $(VENV)/bin/mypy .
 
-bench: $(STAMP)
+bench: system-print .env $(STAMP)
 	$(PY) bench/run.py
 
 clean:

@@ -26,6 +26,7 @@ def bench_environment(workdir: str) -> dict[str, str]:
     database = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
     return {
         **os.environ,
+        "ENV_FILE": os.devnull,
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "SECURE_SSL_REDIRECT": "0",

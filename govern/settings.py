@@ -2,33 +2,39 @@
 
 import os
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from govern import dotenv
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _load_dotenv(path: Path) -> None:
-    """Fill os.environ from a local .env file without overriding what is already set."""
-    if not path.is_file():
-        return
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            name, _, value = line.partition("=")
-            value = value.strip().strip("'\"")
-            if value:
-                os.environ.setdefault(name.strip(), value)
-
-
-_load_dotenv(BASE_DIR / ".env")
+try:
+    # ENV_FILE names another file, or none (tests use os.devnull): the environment wins over it.
+    dotenv.load(Path(os.environ.get("ENV_FILE") or BASE_DIR / ".env"), dotenv.known_names())
+except dotenv.DotenvError as error:
+    raise ImproperlyConfigured(str(error)) from error
 
 
 def env(name: str, default: str = "") -> str:
-    """Return a variable's value; unset and empty both mean the default."""
-    return os.environ.get(name) or default
+    """Return a variable's value, or the content of the file NAME_FILE names (for secrets).
+
+    Unset and empty both mean the default.
+    """
+    value, path = os.environ.get(name), os.environ.get(f"{name}_FILE")
+    if value and path:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+    if path:
+        try:
+            value = Path(path).read_text().strip()
+        except OSError as error:
+            raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {error}") from error
+    return value or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -36,7 +42,19 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 def env_int(name: str, default: int) -> int:
-    return int(env(name, str(default)))
+    return _number(name, int, default)
+
+
+def env_float(name: str, default: float) -> float:
+    return _number(name, float, default)
+
+
+def _number(name: str, kind: type[int] | type[float], default: float) -> Any:
+    text = env(name, str(default))
+    try:
+        return kind(text)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a number, got {text!r}.") from error
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -149,7 +167,7 @@ ANONYMOUS_USER_NAME = None
 
 # Lock a username out from one address after repeated failures (django-axes).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_HOURS", "0.25"))
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -251,11 +269,11 @@ EXSTREAM_CLIENT_ID = env("EXSTREAM_CLIENT_ID", "govern")
 EXSTREAM_CLIENT_SECRET = env("EXSTREAM_CLIENT_SECRET", "sandbox-secret" if DEBUG else "")
 EXSTREAM_TRANSPORT = env("EXSTREAM_TRANSPORT", "api")  # "api" or "hotfolder"
 EXSTREAM_HOTFOLDER = Path(env("EXSTREAM_HOTFOLDER", str(BASE_DIR / ".hotfolder")))
-EXSTREAM_CONNECT_TIMEOUT = float(env("EXSTREAM_CONNECT_TIMEOUT", "5"))
-EXSTREAM_READ_TIMEOUT = float(env("EXSTREAM_READ_TIMEOUT", "20"))
-EXSTREAM_DEADLINE = float(env("EXSTREAM_DEADLINE", "60"))
+EXSTREAM_CONNECT_TIMEOUT = env_float("EXSTREAM_CONNECT_TIMEOUT", 5)
+EXSTREAM_READ_TIMEOUT = env_float("EXSTREAM_READ_TIMEOUT", 20)
+EXSTREAM_DEADLINE = env_float("EXSTREAM_DEADLINE", 60)
 EXSTREAM_RETRIES = env_int("EXSTREAM_RETRIES", 3)
-EXSTREAM_BACKOFF_SECONDS = float(env("EXSTREAM_BACKOFF_SECONDS", "0.5"))
+EXSTREAM_BACKOFF_SECONDS = env_float("EXSTREAM_BACKOFF_SECONDS", 0.5)
 # Smint.io: the consumer API and its token endpoint (by tenant, or the sandbox by default), the
 # OAuth client, the first refresh token (later ones rotate and live in the database), the unit
 # synced purchases land in, and the secrets hook signatures may use (several while rotating).
@@ -266,11 +284,13 @@ _smintio_default = (
     else "http://127.0.0.1:8102/consumer/v1"
 )
 SMINTIO_API_URL = env("SMINTIO_API_URL", _smintio_default).rstrip("/")
+# The token endpoint follows the API's host unless set (the tenant's, or the sandbox's).
+_smintio_api = urlsplit(SMINTIO_API_URL)
 SMINTIO_TOKEN_URL = env(
     "SMINTIO_TOKEN_URL",
     f"https://{SMINTIO_TENANT}.smint.io/connect/token"
-    if SMINTIO_TENANT
-    else "http://127.0.0.1:8102/connect/token",
+    if SMINTIO_TENANT and not env("SMINTIO_API_URL")
+    else f"{_smintio_api.scheme}://{_smintio_api.netloc}/connect/token",
 )
 SMINTIO_CLIENT_ID = env("SMINTIO_CLIENT_ID", "govern")
 SMINTIO_CLIENT_SECRET = env("SMINTIO_CLIENT_SECRET", "sandbox-secret" if DEBUG else "")
@@ -352,9 +372,9 @@ EXSTREAM_IMPORT_UNIT = env("EXSTREAM_IMPORT_UNIT")
 # The outbox: attempts before a delivery is dead, backoff between attempts, and how long a worker
 # holds a claimed row before another may take it over (a worker that died).
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8)
-DELIVERY_BACKOFF_SECONDS = float(env("DELIVERY_BACKOFF_SECONDS", "30"))
-DELIVERY_BACKOFF_CAP_SECONDS = float(env("DELIVERY_BACKOFF_CAP_SECONDS", "3600"))
-DELIVERY_LEASE_SECONDS = float(env("DELIVERY_LEASE_SECONDS", "300"))
+DELIVERY_BACKOFF_SECONDS = env_float("DELIVERY_BACKOFF_SECONDS", 30)
+DELIVERY_BACKOFF_CAP_SECONDS = env_float("DELIVERY_BACKOFF_CAP_SECONDS", 3600)
+DELIVERY_LEASE_SECONDS = env_float("DELIVERY_LEASE_SECONDS", 300)
 
 # Renditions per channel. Print goes to CMYK through an ICC output profile (Debian's
 # libgs-common ships the default); digital channels get sRGB within a pixel limit.

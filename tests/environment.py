@@ -2,6 +2,8 @@
 
 import os
 
+# A developer's .env (DEBUG=1, sandbox URLs, ...) never reaches the tests.
+os.environ["ENV_FILE"] = os.devnull
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-which-is-long-enough-0123456789")
 # Tests speak plain HTTP to the test client and the live server.
 os.environ["SECURE_SSL_REDIRECT"] = "0"

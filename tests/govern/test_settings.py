@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def django_check(**environment: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ["PATH"], "HOME": str(ROOT), **environment}
+    env = {"PATH": os.environ["PATH"], "HOME": str(ROOT), "ENV_FILE": os.devnull, **environment}
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -25,8 +25,8 @@ def django_check(**environment: str) -> subprocess.CompletedProcess[str]:
 
 def test_production_start_without_secret_key_is_refused() -> None:
     result = django_check(DEBUG="0")
-    assert result.returncode != 0
-    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.strip() == "Configuration error: SECRET_KEY must be set when DEBUG is off."
 
 
 def test_production_settings_pass_the_deployment_checklist() -> None:

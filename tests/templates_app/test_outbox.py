@@ -48,40 +48,40 @@ def fake(monkeypatch: pytest.MonkeyPatch, settings: Any) -> FakeExstream:
 
 
 @pytest.fixture
-def approved_print_logo(logo: Asset, add_version: AddVersion, compliance_officer: Any) -> Version:
+def approved_logo(logo: Asset, add_version: AddVersion, compliance_officer: Any) -> Version:
     version = add_version(
-        logo, data=images.png(600, 300), selectors=clean_selectors(channels=["print", "web"])
+        logo, data=images.png(600, 300), selectors=clean_selectors(channels=["email", "web"])
     )
     return version_approve(version=version, actor=compliance_officer)
 
 
 def test_approval_writes_one_delivery_per_profile_in_its_transaction(
-    approved_print_logo: Version,
+    approved_logo: Version,
 ) -> None:
-    rows = Delivery.objects.filter(version=approved_print_logo)
-    assert sorted(rows.values_list("profile", flat=True)) == ["print", "web"]
+    rows = Delivery.objects.filter(version=approved_logo)
+    assert sorted(rows.values_list("profile", flat=True)) == ["email", "web"]
     assert set(rows.values_list("state", flat=True)) == {"pending"}
     event = AuditEvent.objects.get(action="version.approved")
     assert event.data["deliveries"] == 2
 
 
 def test_drain_pushes_each_rendition_once_with_its_key(
-    approved_print_logo: Version, fake: FakeExstream
+    approved_logo: Version, fake: FakeExstream
 ) -> None:
     assert outbox.drain() == {"delivered": 2}
     assert outbox.drain() == {}
     names = sorted(push["name"] for push in fake.pushed)
-    assert names == ["brand.logo.primary/print+web/print", "brand.logo.primary/print+web/web"]
+    assert names == ["brand.logo.primary/email+web/email", "brand.logo.primary/email+web/web"]
     keys = {push["key"] for push in fake.pushed}
     assert keys == {str(k) for k in Delivery.objects.values_list("idempotency_key", flat=True)}
     assert set(Delivery.objects.values_list("remote_reference", flat=True)) == {"r1:1", "r1:2"}
     for delivery in Delivery.objects.select_related("rendition"):
         assert delivery.rendition is not None and delivery.rendition.profile == delivery.profile
-        assert delivery.rendition.version_id == approved_print_logo.pk
+        assert delivery.rendition.version_id == approved_logo.pk
 
 
 def test_a_failed_push_is_retried_later_and_a_dead_one_is_audited(
-    approved_print_logo: Version, fake: FakeExstream, settings: Any
+    approved_logo: Version, fake: FakeExstream, settings: Any
 ) -> None:
     settings.DELIVERY_MAX_ATTEMPTS = 2
     Delivery.objects.filter(profile="web").delete()
@@ -98,7 +98,7 @@ def test_a_failed_push_is_retried_later_and_a_dead_one_is_audited(
 
 
 def test_a_refusal_from_exstream_is_dead_at_once(
-    approved_print_logo: Version, fake: FakeExstream
+    approved_logo: Version, fake: FakeExstream
 ) -> None:
     fake.failures = [ExstreamError("400 bad image", retryable=False)]
     outcomes = outbox.drain()
@@ -106,7 +106,7 @@ def test_a_refusal_from_exstream_is_dead_at_once(
 
 
 def test_backoff_waits_before_the_next_attempt(
-    approved_print_logo: Version, fake: FakeExstream, settings: Any
+    approved_logo: Version, fake: FakeExstream, settings: Any
 ) -> None:
     settings.DELIVERY_BACKOFF_SECONDS = 60
     fake.failures = [ExstreamError("timeout", retryable=True)] * 2
@@ -119,15 +119,15 @@ def test_backoff_waits_before_the_next_attempt(
 
 
 def test_a_version_no_longer_approved_is_skipped(
-    approved_print_logo: Version, fake: FakeExstream, compliance_officer: Any
+    approved_logo: Version, fake: FakeExstream, compliance_officer: Any
 ) -> None:
-    version_withdraw(version=approved_print_logo, actor=compliance_officer, comment="Recall")
+    version_withdraw(version=approved_logo, actor=compliance_officer, comment="Recall")
     assert outbox.drain() == {"skipped": 2}
     assert fake.pushed == []
 
 
 def test_a_leased_row_is_not_claimed_twice_until_the_lease_ends(
-    approved_print_logo: Version, settings: Any
+    approved_logo: Version, settings: Any
 ) -> None:
     first = outbox.claim()
     assert len(first) == 2 and outbox.claim() == []
@@ -140,7 +140,7 @@ def test_a_leased_row_is_not_claimed_twice_until_the_lease_ends(
 
 
 def test_a_worker_that_lost_its_lease_cannot_record_an_outcome(
-    approved_print_logo: Version, fake: FakeExstream, settings: Any
+    approved_logo: Version, fake: FakeExstream, settings: Any
 ) -> None:
     [(pk, stale_lease), _other] = outbox.claim()
     with time_machine.travel(
@@ -152,7 +152,7 @@ def test_a_worker_that_lost_its_lease_cannot_record_an_outcome(
 
 
 def test_retrying_a_dead_delivery_is_audited(
-    approved_print_logo: Version, fake: FakeExstream, compliance_officer: Any, auditor: Any
+    approved_logo: Version, fake: FakeExstream, compliance_officer: Any, auditor: Any
 ) -> None:
     Delivery.objects.update(state="dead", attempts=8, last_error="gone")
     delivery = Delivery.objects.first()
@@ -167,16 +167,16 @@ def test_retrying_a_dead_delivery_is_audited(
 
 
 def test_hot_folder_transport_writes_files_and_a_manifest(
-    approved_print_logo: Version, settings: Any, tmp_path: Path
+    approved_logo: Version, settings: Any, tmp_path: Path
 ) -> None:
     settings.EXSTREAM_TRANSPORT = "hotfolder"
     settings.EXSTREAM_HOTFOLDER = tmp_path / "hot"
     assert outbox.drain() == {"delivered": 2}
     manifest = json.loads((tmp_path / "hot" / "manifest.json").read_text())
-    entry = manifest["renditions"]["brand.logo.primary/print+web/print"]
-    assert entry["file"] == "brand.logo.primary__print+web__print.tif"
+    entry = manifest["renditions"]["brand.logo.primary/email+web/email"]
+    assert entry["file"] == "brand.logo.primary__email+web__email.png"
     assert (tmp_path / "hot" / entry["file"]).stat().st_size > 0
-    assert entry["source_sha256"] == approved_print_logo.sha256
+    assert entry["source_sha256"] == approved_logo.sha256
 
 
 def test_hot_folder_manifest_is_never_seen_half_written(tmp_path: Path) -> None:
@@ -215,7 +215,7 @@ def test_hot_folder_manifest_is_never_seen_half_written(tmp_path: Path) -> None:
 
 
 def test_an_unexpected_error_is_retried_then_dead_and_never_stalls_the_batch(
-    approved_print_logo: Version, monkeypatch: pytest.MonkeyPatch, settings: Any
+    approved_logo: Version, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     settings.DELIVERY_BACKOFF_SECONDS = 0
     settings.DELIVERY_MAX_ATTEMPTS = 2
@@ -230,13 +230,13 @@ def test_an_unexpected_error_is_retried_then_dead_and_never_stalls_the_batch(
 
 
 def test_a_version_superseded_while_rendering_is_not_pushed(
-    approved_print_logo: Version, fake: FakeExstream, monkeypatch: pytest.MonkeyPatch
+    approved_logo: Version, fake: FakeExstream, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = outbox.rendition_for
 
     def render_then_supersede(*args: Any, **kwargs: Any) -> Any:
         made = real(*args, **kwargs)
-        Version.objects.filter(pk=approved_print_logo.pk).update(state="superseded")
+        Version.objects.filter(pk=approved_logo.pk).update(state="superseded")
         return made
 
     monkeypatch.setattr(outbox, "rendition_for", render_then_supersede)

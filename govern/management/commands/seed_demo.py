@@ -46,7 +46,7 @@ class Command(BaseCommand):
                 if seed_assets(unit, people["bella"], [people["carla"]]):
                     seed_templates(unit, people["dana"])
                     self.stdout.write(f"  demo assets and templates created in {unit.slug}")
-        self.stdout.write("Demo ready at http://127.0.0.1:8000/ (units: insurance-de, banking-uk)")
+        self.stdout.write("Demo ready in units insurance-de and banking-uk.")
 
     def _unit(self, slug: str, name: str) -> BusinessUnit:
         unit, _ = BusinessUnit.objects.get_or_create(slug=slug, defaults={"name": name})
