@@ -7,6 +7,7 @@ channels its allowed usages map to (LICENCE_REGIONS, LICENCE_USAGE_CHANNELS in s
 Unknown (null) lists and unmapped keys are not judged: unknown is not false.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -51,25 +52,57 @@ def term_problem(term: LicenseTerm, context: Context, at: datetime) -> str | Non
     return None
 
 
+def in_force(term: LicenseTerm, known_at: datetime | None) -> bool:
+    """Say whether Govern held this term at known_at (None: now, the active terms)."""
+    if known_at is None:
+        return term.active
+    return term.created_at <= known_at and (
+        term.deactivated_at is None or term.deactivated_at > known_at
+    )
+
+
+def cancelled(purchase: LicensePurchase, known_at: datetime | None) -> bool:
+    if known_at is None:
+        return purchase.cancelled
+    return purchase.cancelled_at is not None and purchase.cancelled_at <= known_at
+
+
 class LicenceBook:
-    """Purchases and active terms of the versions pre-flight resolves, one query per purchase."""
+    """Purchases and terms of the versions a check looks at, loaded once per purchase.
 
-    def __init__(self) -> None:
+    known_at None judges by what Govern holds now (pre-flight); a time judges by the terms and
+    cancellations Govern held then (reconciliation of a past run).
+    """
+
+    def __init__(self, purchase_ids: Iterable[int] = ()) -> None:
         self._terms: dict[int, tuple[LicensePurchase, list[LicenseTerm]]] = {}
+        self._load(set(purchase_ids))
 
-    def problem(self, version: Version, context: Context, at: datetime) -> str | None:
+    def _load(self, purchase_ids: set[int]) -> None:
+        missing = purchase_ids - set(self._terms)
+        if not missing:
+            return
+        purchases: dict[int, tuple[LicensePurchase, list[LicenseTerm]]] = {
+            p.pk: (p, []) for p in LicensePurchase.objects.filter(pk__in=missing)
+        }
+        for term in LicenseTerm.objects.filter(purchase_id__in=missing):
+            purchases[term.purchase_id][1].append(term)
+        self._terms.update(purchases)
+
+    def problem(
+        self, version: Version, context: Context, at: datetime, known_at: datetime | None = None
+    ) -> str | None:
         """Say why the version's licence does not cover the run, or return None."""
         if version.purchase_id is None:
             return None
-        if version.purchase_id not in self._terms:
-            purchase = LicensePurchase.objects.get(pk=version.purchase_id)
-            self._terms[version.purchase_id] = (purchase, list(purchase.terms.filter(active=True)))
+        self._load({version.purchase_id})
         purchase, terms = self._terms[version.purchase_id]
-        if purchase.cancelled:
+        if cancelled(purchase, known_at):
             return "its Smint.io purchase was cancelled"
-        if not terms:
+        held = [term for term in terms if in_force(term, known_at)]
+        if not held:
             return "its purchase carries no licence terms"
-        problems = [term_problem(term, context, at) for term in terms]
+        problems = [term_problem(term, context, at) for term in held]
         if any(problem is None for problem in problems):
             return None
         return "its licence is " + "; ".join(sorted({p for p in problems if p}))

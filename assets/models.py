@@ -265,6 +265,33 @@ class Decision(models.Model):
         return f"{self.get_action_display()} {self.version} by {self.actor}"
 
 
+class ApprovalPeriod(models.Model):
+    """When a version was the approved one: from its final approval until it left that state.
+
+    Reconciliation asks this, not the current state, whether a run used an approved version.
+    """
+
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="approval_periods")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The state the version left approval for: superseded, withdrawn, retired or expired.
+    ended_as = models.CharField(max_length=16, choices=VersionState.choices, blank=True)
+
+    class Meta:
+        ordering = ["version", "started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_approval_period_per_version",
+            )
+        ]
+        indexes = [models.Index(fields=["version", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} approved {self.started_at:%Y-%m-%d} – {self.ended_at or 'now'}"
+
+
 class Rendition(models.Model):
     """A version converted for one channel profile, stored under its own sha256."""
 
@@ -330,6 +357,8 @@ class LicensePurchase(models.Model):
     model_release_state = models.CharField(max_length=32, blank=True)
     property_release_state = models.CharField(max_length=32, blank=True)
     raw = models.JSONField(default=dict)
+    # When Govern learnt of the cancellation: uses before it were covered by the purchase.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -371,7 +400,9 @@ class LicenseTerm(models.Model):
     valid_until = models.DateTimeField(null=True)
     to_be_used_until = models.DateTimeField(null=True)
     is_editorial_use = models.BooleanField(null=True)
+    # A term is in force from created_at until deactivated_at (when a changed term replaced it).
     created_at = models.DateTimeField(default=timezone.now)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["purchase", "sequence_number", "-created_at"]

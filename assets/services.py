@@ -13,6 +13,7 @@ from django_q.tasks import async_task
 
 from assets.models import (
     REGULATED_KINDS,
+    ApprovalPeriod,
     Asset,
     BusinessUnit,
     Decision,
@@ -205,6 +206,7 @@ def version_approve(*, version: Version, actor: User, comment: str = "") -> Vers
         superseded = _supersede_approved(version)
         version.state, version.decided_at = VersionState.APPROVED, timezone.now()
         version.save(update_fields=["state", "decided_at"])
+        ApprovalPeriod.objects.create(version=version, started_at=version.decided_at)
         deliveries = deliveries_enqueue(version=version)
         flagged = 0
         if superseded is not None or _asset_had_approved(version):
@@ -257,7 +259,14 @@ def _supersede_approved(version: Version) -> Version | None:
         return None
     current.state = VersionState.SUPERSEDED
     current.save(update_fields=["state"])
+    _end_approval(current, VersionState.SUPERSEDED)
     return current
+
+
+def _end_approval(version: Version, state: VersionState) -> None:
+    ApprovalPeriod.objects.filter(version=version, ended_at__isnull=True).update(
+        ended_at=timezone.now(), ended_as=state
+    )
 
 
 def version_reject(*, version: Version, actor: User | None, comment: str) -> Version:
@@ -304,6 +313,7 @@ def _decide(
     version.save(update_fields=["state", "decided_at"])
     flagged = 0
     if state in {VersionState.WITHDRAWN, VersionState.RETIRED, VersionState.EXPIRED}:
+        _end_approval(version, state)
         flagged = templates_flag_for_change(
             asset=version.variant.asset,
             action=state.value,

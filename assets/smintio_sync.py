@@ -236,8 +236,13 @@ def _purchase(lpt: dict[str, Any], asset: Asset) -> tuple[LicensePurchase, bool]
     }
     previous = LicensePurchase.objects.filter(uuid=lpt["uuid"]).values_list("state", flat=True)
     was = previous.first()
+    cancelled_now = was != "cancelled" and fields["state"] == "cancelled"
+    if cancelled_now:
+        fields["cancelled_at"] = fields["updated_at"]
+    elif fields["state"] != "cancelled":
+        fields["cancelled_at"] = None
     purchase, _ = LicensePurchase.objects.update_or_create(uuid=lpt["uuid"], defaults=fields)
-    return purchase, was != "cancelled" and purchase.cancelled
+    return purchase, cancelled_now
 
 
 def _date(value: str | None) -> datetime | None:
@@ -252,7 +257,7 @@ def _terms(purchase: LicensePurchase, terms: list[dict[str, Any]]) -> int:
         active = purchase.terms.filter(sequence_number=term["sequence_number"], active=True)
         if active.filter(fingerprint=fingerprint).exists():
             continue
-        active.update(active=False)
+        active.update(active=False, deactivated_at=timezone.now())
         LicenseTerm.objects.create(
             purchase=purchase,
             sequence_number=term["sequence_number"],
@@ -264,7 +269,9 @@ def _terms(purchase: LicensePurchase, terms: list[dict[str, Any]]) -> int:
         )
         created += 1
     delivered = [term["sequence_number"] for term in terms]
-    purchase.terms.filter(active=True).exclude(sequence_number__in=delivered).update(active=False)
+    purchase.terms.filter(active=True).exclude(sequence_number__in=delivered).update(
+        active=False, deactivated_at=timezone.now()
+    )
     return created
 
 

@@ -21,6 +21,9 @@ class Capability(models.TextChoices):
     EDIT_TEMPLATES = "edit_templates", "Register templates, their components and bindings"
     RUN_PREFLIGHT = "run_preflight", "Ask pre-flight whether a run may go"
     READ_AUDIT = "read_audit", "Read the audit log and usage reports"
+    REPORT_USAGE = "report_usage", "Report what a production run produced"
+    READ_USAGE = "read_usage", "Read usage, reconciliation exceptions and evidence"
+    DECIDE_EXCEPTIONS = "decide_exceptions", "Explain or resolve reconciliation exceptions"
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -31,6 +34,9 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.EDIT_TEMPLATES: frozenset({Role.COMMUNICATION_DESIGNER, Role.INTEGRATION}),
     Capability.RUN_PREFLIGHT: frozenset({Role.INTEGRATION, Role.COMMUNICATION_DESIGNER}),
     Capability.READ_AUDIT: frozenset({Role.AUDITOR}),
+    Capability.REPORT_USAGE: frozenset({Role.INTEGRATION, Role.COMPLIANCE_OFFICER}),
+    Capability.READ_USAGE: frozenset({Role.AUDITOR, Role.COMPLIANCE_OFFICER}),
+    Capability.DECIDE_EXCEPTIONS: frozenset({Role.COMPLIANCE_OFFICER}),
 }
 
 # Model permissions each role's group carries, for the admin and for reporting who may do what.

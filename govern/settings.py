@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "govern",
     "assets",
     "templates_app",
+    "usage",
     "audit",
 ]
 
@@ -406,6 +407,12 @@ APPROVALS_BY_KIND = {
     kind.strip(): int(count)
     for kind, _, count in (item.partition("=") for item in env_list("APPROVALS_BY_KIND"))
 }
+
+# Usage reports: records one API call may carry, the largest file accepted, and the drop folder
+# a schedule imports from (done/ and rejected/ beside it).
+USAGE_MAX_RECORDS = env_int("USAGE_MAX_RECORDS", 10_000)
+USAGE_MAX_BYTES = env_int("USAGE_MAX_MB", 500) * 1_000_000
+USAGE_INBOX = Path(env("USAGE_INBOX", str(BASE_DIR / ".usage-inbox")))
 
 LOGGING = {
     "version": 1,

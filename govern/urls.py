@@ -12,6 +12,7 @@ from assets.hooks import smintio_hook
 from audit.api import AuditEventList
 from govern import api, views
 from templates_app import api_urls as templates_api_urls
+from usage import api_urls as usage_api_urls
 
 # Swagger UI sets inline styles; scripts stay same-origin only.
 api_docs = csp_update({"style-src": [SELF, UNSAFE_INLINE]})(
@@ -25,6 +26,7 @@ api_patterns = [
     path("audit-events/", AuditEventList.as_view(), name="audit-event-list"),
     *assets_api_urls.urlpatterns,
     *templates_api_urls.urlpatterns,
+    *usage_api_urls.urlpatterns,
 ]
 
 urlpatterns = [

@@ -23,7 +23,7 @@ def make_template(designer: Any, unit: BusinessUnit) -> Callable[..., Template]:
     def make(name: str = "", kind: str = "communication", **extra: Any) -> Template:
         n = next(counter)
         return template_create(
-            exstream_id=f"EX-{n:05}",
+            exstream_id=extra.pop("exstream_id", f"EX-{n:05}"),
             name=name or f"Template {n}",
             kind=kind,
             channels=extra.pop("channels", ["print"]),

@@ -1,0 +1,81 @@
+"""Exports people open in spreadsheets: cells that cannot run as formulas, streamed, hashed.
+
+A cell that starts with = + - @, a tab, a carriage return or NUL is prefixed with ' (OWASP's
+advice against CSV injection); so is a cell that starts with ' itself, which keeps the escape
+reversible: `unescape_cell` gives the original back (audit_verify --file relies on it).
+"""
+
+import csv
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from django.http import StreamingHttpResponse
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0", "'")
+
+
+def safe_cell(value: Any) -> Any:
+    """Return a value a spreadsheet shows as text, never evaluates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float):
+        return value
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def unescape_cell(text: str) -> str:
+    """Undo safe_cell on a cell read back from a file."""
+    return text[1:] if text.startswith("'") else text
+
+
+class _Line:
+    """A file-like object whose write returns what was written (Django's streaming CSV idiom)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """Yield CSV lines, header first, every cell made safe."""
+    writer = csv.writer(_Line())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([safe_cell(value) for value in row])
+
+
+def hashed(chunks: Iterable[str], done: Callable[[str, int], None]) -> Iterator[bytes]:
+    """Yield chunks as UTF-8; once the last is out, call done(sha256, byte count).
+
+    A download broken off half-way never reaches done: only a file delivered whole is recorded.
+    """
+    digest, size, buffer = hashlib.sha256(), 0, []
+    for chunk in chunks:
+        buffer.append(chunk)
+        if len(buffer) >= 500:
+            data = "".join(buffer).encode()
+            buffer.clear()
+            digest.update(data)
+            size += len(data)
+            yield data
+    data = "".join(buffer).encode()
+    digest.update(data)
+    size += len(data)
+    yield data
+    done(digest.hexdigest(), size)
+
+
+def csv_response(
+    filename: str,
+    header: list[str],
+    rows: Iterable[Iterable[Any]],
+    done: Callable[[str, int], None],
+) -> StreamingHttpResponse:
+    """Stream a CSV download and report its sha256 when it has been sent whole."""
+    response = StreamingHttpResponse(
+        hashed(csv_lines(header, rows), done), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

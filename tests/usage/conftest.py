@@ -1,0 +1,97 @@
+"""A letter whose logo was approved, cleared by pre-flight and then reported by Exstream."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.test import Client
+
+from assets.models import Asset, Version
+from assets.resolution import Context
+from assets.services import version_approve
+from templates_app.models import Clearance, Template
+from templates_app.services import binding_set, preflight_run
+from tests.templates_app.conftest import (  # noqa: F401  (shared fixtures)
+    add_version,
+    disclaimer,
+    logo,
+    make_template,
+    second_compliance_officer,
+)
+
+APPROVED_AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+CLEARED_AT = datetime(2026, 11, 3, 5, 0, tzinfo=UTC)
+RUN_START = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
+RUN_END = datetime(2026, 11, 3, 7, 30, tzinfo=UTC)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Any:
+    """Start every usage test after the run, so reports of it are in the past."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def approved_logo(
+    logo: Asset, add_version: Callable[..., Version], compliance_officer: Any, clock: Any
+) -> Version:
+    clock.move_to(APPROVED_AT)
+    version = version_approve(version=add_version(logo), actor=compliance_officer)
+    clock.move_to(NOW)
+    return version
+
+
+@pytest.fixture
+def letter(
+    approved_logo: Version, make_template: Callable[..., Template], designer: Any, logo: Asset
+) -> Template:
+    letter = make_template("Policy letter", exstream_id="EX-LETTER")
+    binding_set(template=letter, slot="logo", asset=logo, actor=designer)
+    return letter
+
+
+@pytest.fixture
+def clearance(letter: Template, designer: Any, clock: Any) -> Clearance:
+    clock.move_to(CLEARED_AT)
+    cleared = preflight_run(
+        template=letter,
+        run_at=RUN_START,
+        contexts=[Context(region="DE", language="de", channel="print")],
+        actor=designer,
+    )
+    clock.move_to(NOW)
+    assert cleared.verdict == "go"
+    return cleared
+
+
+@pytest.fixture
+def api(integration_key: str) -> Client:
+    return Client(headers={"Authorization": f"Bearer {integration_key}"})
+
+
+def run_body(version: Version | None = None, **overrides: Any) -> dict[str, Any]:
+    record = {
+        "version": version.pk if version else None,
+        "channel": "print",
+        "region": "DE",
+        "language": "de",
+        "segment": "gold",
+        "documents": 120_000,
+        "pages": 240_000,
+        "impressions": 120_000,
+    }
+    record.update(overrides.pop("record", {}))
+    body = {
+        "run_id": "RUN-2026-11-03-001",
+        "template": "EX-LETTER",
+        "started_at": RUN_START.isoformat(),
+        "finished_at": RUN_END.isoformat(),
+        "clearance": None,
+        "records": [record],
+    }
+    body.update(overrides)
+    return body

@@ -1,0 +1,25 @@
+"""The usage API's routes, included under /api/v1/ by govern/urls.py."""
+
+from django.urls import path
+
+from usage import api
+from usage.models import ExceptionState
+
+urlpatterns = [
+    path("usage/runs/", api.RunCollection.as_view(), name="usage-run-list"),
+    path("usage/runs/<int:pk>/", api.RunDetail.as_view(), name="usage-run-detail"),
+    path("usage/records/", api.RecordList.as_view(), name="usage-record-list"),
+    path("usage/records/export", api.RecordExport.as_view(), name="usage-record-export"),
+    path("usage/exceptions/", api.ExceptionList.as_view(), name="usage-exception-list"),
+    path(
+        "usage/exceptions/<int:pk>/explain/",
+        api.ExceptionDecide.as_view(state=ExceptionState.EXPLAINED),
+        name="usage-exception-explain",
+    ),
+    path(
+        "usage/exceptions/<int:pk>/resolve/",
+        api.ExceptionDecide.as_view(state=ExceptionState.RESOLVED),
+        name="usage-exception-resolve",
+    ),
+    path("usage/caps/", api.CapSet.as_view(), name="usage-cap-set"),
+]

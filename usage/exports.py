@@ -1,0 +1,64 @@
+"""Usage exports: every file delivered whole is an audit event with its filters and sha256."""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from audit.services import audit_record
+from govern.exports import csv_response
+from usage.models import UsageRecord
+
+CHUNK = 2000
+RECORD_HEADER = [
+    *("record", "run", "template", "unit", "started_at", "asset", "version", "reported"),
+    *("sha256", "channel", "region", "language", "segment", "documents", "pages", "impressions"),
+]
+RECORD_VALUES = [
+    *("pk", "run__run_id", "template__exstream_id", "business_unit__slug", "started_at"),
+    *("asset__key", "version_id", "reported", "sha256", "channel", "region", "language"),
+    *("segment", "documents", "pages", "impressions"),
+]
+
+
+def record_rows(records: QuerySet[UsageRecord]) -> Iterator[tuple[Any, ...]]:
+    """Yield the records as tuples, in chunks, whatever their number."""
+    for row in records.values_list(*RECORD_VALUES).iterator(chunk_size=CHUNK):
+        yield (*row[:4], row[4].isoformat(), *row[5:])
+
+
+def export_recorder(
+    kind: str, file_format: str, filters: dict[str, Any], actor: User, unit_id: int | None
+) -> Callable[[str, int], None]:
+    """Return the callback that audits a finished export."""
+
+    def record(sha256: str, size: int) -> None:
+        audit_record(
+            action="export.delivered",
+            actor=actor,
+            unit_id=unit_id,
+            data={
+                "kind": kind,
+                "format": file_format,
+                "filters": filters,
+                "sha256": sha256,
+                "bytes": size,
+            },
+        )
+
+    return record
+
+
+def records_csv(
+    records: QuerySet[UsageRecord], filters: dict[str, Any], actor: User, unit_id: int | None
+) -> StreamingHttpResponse:
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    return csv_response(
+        f"usage-{stamp}.csv",
+        RECORD_HEADER,
+        record_rows(records),
+        export_recorder("usage_records", "csv", filters, actor, unit_id),
+    )

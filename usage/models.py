@@ -1,0 +1,182 @@
+"""What Exstream produced: production runs, their usage records, and what reconciliation found."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from assets.models import Asset, BusinessUnit, Channel, LicensePurchase, Version
+from templates_app.models import Clearance, Template
+
+
+class RunSource(models.TextChoices):
+    API = "api", "API"
+    FILE = "file", "File"
+
+
+class ProductionRun(models.Model):
+    """One run Exstream reported, idempotent by the run id Exstream gave it."""
+
+    run_id = models.CharField(max_length=200, unique=True)
+    source = models.CharField(max_length=8, choices=RunSource.choices)
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="runs")
+    business_unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    clearance = models.ForeignKey(
+        Clearance, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
+    )
+    # sha256 of the report's content, independent of record order: a repeat is recognised.
+    content_hash = models.CharField(max_length=64)
+    record_count = models.PositiveIntegerField(default=0)
+    documents = models.PositiveBigIntegerField(default=0)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(fields=["business_unit", "started_at"]),
+            models.Index(fields=["template", "started_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(finished_at__gte=models.F("started_at")),
+                name="run_finishes_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id}"
+
+
+class UsageRecord(models.Model):
+    """What one run produced with one version in one context, as Exstream counted it."""
+
+    run = models.ForeignKey(ProductionRun, on_delete=models.PROTECT, related_name="records")
+    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="+")
+    business_unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="+")
+    # Copied from the run: reports and reconciliation filter on it without a join.
+    started_at = models.DateTimeField()
+    # What the report named, "version:<id>" or "sha256:<hex>"; asset and version are what it
+    # maps to (null when Govern never delivered it: an unknown_content exception).
+    reported = models.CharField(max_length=80)
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_records"
+    )
+    sha256 = models.CharField(max_length=64, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    region = models.CharField(max_length=2, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    segment = models.CharField(max_length=100, blank=True)
+    documents = models.PositiveBigIntegerField()
+    pages = models.PositiveBigIntegerField()
+    impressions = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["run", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "reported", "channel", "region", "language", "segment"],
+                name="one_record_per_run_version_context",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["business_unit", "started_at"]),
+            models.Index(fields=["version", "started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.reported} {self.channel}"
+
+
+class Metric(models.TextChoices):
+    DOCUMENTS = "documents", "Documents"
+    PAGES = "pages", "Pages"
+    IMPRESSIONS = "impressions", "Impressions"
+
+
+class UsageCap(models.Model):
+    """A volume limit on a licence purchase, set by a compliance officer or from its terms."""
+
+    purchase = models.ForeignKey(LicensePurchase, on_delete=models.PROTECT, related_name="caps")
+    metric = models.CharField(max_length=16, choices=Metric.choices)
+    limit = models.PositiveBigIntegerField()
+    source = models.CharField(max_length=200, help_text="Who set it, or the term key it maps.")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["purchase", "metric", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase", "metric"],
+                condition=models.Q(active=True),
+                name="one_active_cap_per_purchase_metric",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_id}: at most {self.limit} {self.metric}"
+
+
+class ExceptionCode(models.TextChoices):
+    UNAPPROVED_USE = "unapproved_use", "Unapproved use"
+    OUT_OF_RIGHTS = "out_of_rights", "Out of rights"
+    OVER_LIMIT = "over_limit", "Over the licence limit"
+    UNCLEARED_RUN = "uncleared_run", "Uncleared run"
+    UNKNOWN_CONTENT = "unknown_content", "Unknown content"
+
+
+class ExceptionState(models.TextChoices):
+    OPEN = "open", "Open"
+    EXPLAINED = "explained", "Explained"
+    RESOLVED = "resolved", "Resolved"
+
+
+class UsageException(models.Model):
+    """What reconciliation found wrong with a run, with its evidence, until someone decides."""
+
+    # Identifies the finding, e.g. "unapproved_use:run:7:version:12": reconciling again finds
+    # the same key and adds nothing.
+    key = models.CharField(max_length=200, unique=True)
+    code = models.CharField(max_length=20, choices=ExceptionCode.choices)
+    run = models.ForeignKey(ProductionRun, on_delete=models.PROTECT, related_name="exceptions")
+    business_unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    purchase = models.ForeignKey(
+        LicensePurchase, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    detail = models.TextField()
+    evidence = models.JSONField(default=dict)
+    documents = models.PositiveBigIntegerField(default=0)
+    state = models.CharField(
+        max_length=12, choices=ExceptionState.choices, default=ExceptionState.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["business_unit", "state", "code"]),
+            models.Index(fields=["run"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} in run {self.run_id}"

@@ -1,0 +1,228 @@
+"""What a usage report must look like: one run's header and its records, checked field by field.
+
+The API body, Govern's CSV and JSON-lines files and Experience Insights events all become these
+same values, so every source is held to the same rules.
+"""
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from assets.models import Channel
+from audit.chain import canonical_json
+
+COUNT_FIELDS = ("documents", "pages", "impressions")
+CONTEXT_FIELDS = ("channel", "region", "language", "segment")
+RECORD_FIELDS = ("version", "sha256", *CONTEXT_FIELDS, *COUNT_FIELDS)
+HEADER_FIELDS = ("run_id", "template", "started_at", "finished_at", "clearance")
+# A count above this is no production run but a broken report (a trillion documents).
+MAX_COUNT = 10**12
+MAX_ID = 2**63 - 1
+# Exstream's clock and Govern's may differ a little; a run cannot finish later than this ahead.
+CLOCK_SKEW = timedelta(minutes=5)
+PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
+REGION = re.compile(r"^[A-Z]{2}$")
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ReportError(ValueError):
+    """The fields of one line (or body) that are wrong, as {field: message}."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {text}" for name, text in problems.items()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RunHeader:
+    run_id: str
+    template: str
+    started_at: datetime
+    finished_at: datetime
+    clearance: int | None
+
+    def canonical(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "template": self.template,
+            "started_at": self.started_at.astimezone(UTC).isoformat(),
+            "finished_at": self.finished_at.astimezone(UTC).isoformat(),
+            "clearance": self.clearance,
+        }
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    version: int | None
+    sha256: str
+    channel: str
+    region: str
+    language: str
+    segment: str
+    documents: int
+    pages: int
+    impressions: int
+
+    @property
+    def reported(self) -> str:
+        """What the line names its content by: the version id when given, else the sha256."""
+        return f"version:{self.version}" if self.version is not None else f"sha256:{self.sha256}"
+
+    def canonical(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in RECORD_FIELDS}
+
+
+@dataclass
+class RunDigest:
+    """A run's content hash, independent of the order of its records, built record by record."""
+
+    header: RunHeader
+    total: int = 0
+    records: int = 0
+    versions: set[int] = field(default_factory=set)
+    sha256s: set[str] = field(default_factory=set)
+
+    def add(self, record: RecordLine) -> None:
+        digest = hashlib.sha256(canonical_json(record.canonical()).encode()).digest()
+        # A sum (not XOR): the same record twice does not cancel out.
+        self.total = (self.total + int.from_bytes(digest, "big")) % 2**256
+        self.records += 1
+        if record.version is not None:
+            self.versions.add(record.version)
+        else:
+            self.sha256s.add(record.sha256)
+
+    def content_hash(self) -> str:
+        head = canonical_json(self.header.canonical())
+        return hashlib.sha256(f"{head}|{self.total:064x}|{self.records}".encode()).hexdigest()
+
+
+def _text(value: Any, limit: int, *, required: bool = False) -> str:
+    if value is None or value == "":
+        if required:
+            raise ValueError("is required")
+        return ""
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    value = value.strip()
+    if len(value) > limit:
+        raise ValueError(f"is longer than {limit} characters")
+    if not PRINTABLE.match(value):
+        raise ValueError("contains control characters")
+    return value
+
+
+def _time(value: Any) -> datetime:
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be an ISO 8601 date and time")
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValueError("must be an ISO 8601 date and time")
+    if parsed.tzinfo is None:
+        raise ValueError("must name its time zone (e.g. Z or +01:00)")
+    return parsed
+
+
+def _integer(value: Any, low: int, high: int, *, nullable: bool = False) -> int | None:
+    if value is None or value == "":
+        if nullable:
+            return None
+        raise ValueError("is required")
+    if isinstance(value, str) and re.fullmatch(r"\d{1,20}", value.strip()):
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    if not low <= value <= high:
+        raise ValueError(f"must be between {low} and {high}")
+    return value
+
+
+def _check(problems: dict[str, str], name: str, convert: Any) -> Any:
+    """Run one field's conversion; note its problem instead of raising."""
+    try:
+        return convert()
+    except ValueError as error:
+        problems[name] = str(error)
+        return None
+
+
+def _unknown(data: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, str]:
+    return {name: "is not a field of a usage report" for name in data if name not in allowed}
+
+
+def parse_header(data: Mapping[str, Any], *, extra: Iterable[str] = ()) -> RunHeader:
+    """Check a run's header fields; raise ReportError naming every bad one."""
+    problems = _unknown(data, (*HEADER_FIELDS, *extra))
+    run_id = _check(problems, "run_id", lambda: _text(data.get("run_id"), 200, required=True))
+    template = _check(problems, "template", lambda: _text(data.get("template"), 200, required=True))
+    started = _check(problems, "started_at", lambda: _time(data.get("started_at")))
+    finished = _check(problems, "finished_at", lambda: _time(data.get("finished_at")))
+    clearance = _check(
+        problems, "clearance", lambda: _integer(data.get("clearance"), 1, MAX_ID, nullable=True)
+    )
+    if started and finished and finished < started:
+        problems["finished_at"] = "is before started_at"
+    if finished and finished > timezone.now() + CLOCK_SKEW:
+        problems["finished_at"] = "is in the future"
+    if problems:
+        raise ReportError(problems)
+    return RunHeader(run_id, template, started, finished, clearance)
+
+
+def parse_record(data: Mapping[str, Any], *, extra: Iterable[str] = ()) -> RecordLine:
+    """Check one record's fields; raise ReportError naming every bad one."""
+    problems = _unknown(data, (*RECORD_FIELDS, *extra))
+    version = _check(
+        problems, "version", lambda: _integer(data.get("version"), 1, MAX_ID, nullable=True)
+    )
+    sha256 = _check(problems, "sha256", lambda: _sha256(data.get("sha256")))
+    if "version" not in problems and "sha256" not in problems and version is None and not sha256:
+        problems["version"] = "name the version by its id or the sha256 of its rendition"
+    values = {
+        "channel": _check(problems, "channel", lambda: _channel(data.get("channel"))),
+        "region": _check(problems, "region", lambda: _pattern(data.get("region"), REGION, 2)),
+        "language": _check(
+            problems, "language", lambda: _pattern(data.get("language"), LANGUAGE, 35)
+        ),
+        "segment": _check(problems, "segment", lambda: _text(data.get("segment"), 100)),
+    }
+    counts = {
+        name: _check(problems, name, lambda name=name: _integer(data.get(name), 0, MAX_COUNT))
+        for name in COUNT_FIELDS
+    }
+    if problems:
+        raise ReportError(problems)
+    return RecordLine(version=version, sha256=sha256, **values, **counts)
+
+
+def _sha256(value: Any) -> str:
+    text = _text(value, 64).lower()
+    if text and not SHA256.match(text):
+        raise ValueError("must be 64 hexadecimal digits")
+    return text
+
+
+def _channel(value: Any) -> str:
+    text = _text(value, 16, required=True).lower()
+    if text not in Channel.values:
+        raise ValueError(f"must be one of {', '.join(Channel.values)}")
+    return text
+
+
+def _pattern(value: Any, pattern: re.Pattern[str], limit: int) -> str:
+    text = _text(value, limit)
+    if pattern is REGION:
+        text = text.upper()
+    if text and not pattern.match(text):
+        raise ValueError("is not a valid code")
+    return text

@@ -1,0 +1,318 @@
+"""Every state change of usage: reported runs, caps, and decisions on exceptions."""
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from assets.models import LicensePurchase, Version
+from audit.services import audit_record
+from govern.access import require
+from govern.errors import Conflict, RequestRejected
+from govern.roles import Capability
+from templates_app.models import Clearance, Delivery, DeliveryState, Template
+from usage.models import (
+    ExceptionState,
+    Metric,
+    ProductionRun,
+    RunSource,
+    UsageCap,
+    UsageException,
+    UsageRecord,
+)
+from usage.reconcile import reconcile
+from usage.reports import RecordLine, RunDigest
+
+INSERT_BATCH = 5000
+# Records are (run id as reported, record); a source that re-reads its file gives them again.
+RecordStream = Callable[[], Iterator[tuple[str, RecordLine]]]
+
+
+@dataclass
+class IngestOutcome:
+    created: list[ProductionRun] = field(default_factory=list)
+    unchanged: list[ProductionRun] = field(default_factory=list)
+    exceptions: list[UsageException] = field(default_factory=list)
+
+
+def runs_ingest(
+    *,
+    digests: list[RunDigest],
+    records: RecordStream,
+    source: RunSource,
+    actor: User | None,
+    templates: QuerySet[Template],
+    file_name: str = "",
+) -> IngestOutcome:
+    """Store reported runs and their records, then reconcile them, all in one transaction.
+
+    A run already stored with the same content is left as it is; with other content the whole
+    report is refused (Conflict). `templates` are those the caller may report on.
+    """
+    outcome = IngestOutcome()
+    with transaction.atomic():
+        fresh = _new_runs(digests, source, actor, templates, file_name, outcome)
+        if fresh:
+            _insert_records(fresh, records)
+            runs = [entry.run for entry in fresh.values()]
+            outcome.exceptions = reconcile(
+                ProductionRun.objects.filter(pk__in=[run.pk for run in runs])
+            )
+            _audit_runs(runs, outcome.exceptions, actor)
+    return outcome
+
+
+def _new_runs(
+    digests: list[RunDigest],
+    source: RunSource,
+    actor: User | None,
+    templates: QuerySet[Template],
+    file_name: str,
+    outcome: IngestOutcome,
+) -> dict[str, "_Run"]:
+    """Create the runs not stored yet; return them with what their records map to."""
+    existing = {
+        run.run_id: run
+        for run in ProductionRun.objects.select_for_update().filter(
+            run_id__in=[digest.header.run_id for digest in digests]
+        )
+    }
+    fresh: dict[str, _Run] = {}
+    for digest in digests:
+        stored = existing.get(digest.header.run_id)
+        if stored is not None:
+            if stored.content_hash != digest.content_hash():
+                raise Conflict(
+                    f"Run {stored.run_id} was reported before with other content.",
+                    "run_differs",
+                )
+            outcome.unchanged.append(stored)
+            continue
+        fresh[digest.header.run_id] = _create_run(digest, source, actor, templates, file_name)
+        outcome.created.append(fresh[digest.header.run_id].run)
+    return fresh
+
+
+@dataclass
+class _Run:
+    run: ProductionRun
+    versions: dict[int, Version]
+    by_sha256: dict[str, Version]
+    delivered: set[tuple[int, str]]
+
+
+def _create_run(
+    digest: RunDigest,
+    source: RunSource,
+    actor: User | None,
+    templates: QuerySet[Template],
+    file_name: str,
+) -> _Run:
+    header = digest.header
+    template = templates.filter(exstream_id=header.template).first()
+    if template is None:
+        raise ValidationError({"template": f"No template {header.template} is registered."})
+    if actor is not None:
+        require(actor, Capability.REPORT_USAGE, template.business_unit_id)
+    clearance = None
+    if header.clearance is not None:
+        clearance = Clearance.objects.filter(
+            pk=header.clearance, template__business_unit_id=template.business_unit_id
+        ).first()
+        if clearance is None:
+            raise ValidationError({"clearance": f"No clearance {header.clearance} in this unit."})
+    try:
+        with transaction.atomic():
+            run = ProductionRun.objects.create(
+                run_id=header.run_id,
+                source=source,
+                template=template,
+                business_unit_id=template.business_unit_id,
+                started_at=header.started_at,
+                finished_at=header.finished_at,
+                clearance=clearance,
+                content_hash=digest.content_hash(),
+                record_count=digest.records,
+                reported_by=actor,
+                file_name=file_name[:300],
+            )
+    except IntegrityError:  # reported at the same moment by someone else
+        raise Conflict(f"Run {header.run_id} is being reported already.", "run_differs") from None
+    return _Run(run, *_content_map(template.business_unit_id, digest))
+
+
+def _content_map(
+    unit_id: int, digest: RunDigest
+) -> tuple[dict[int, Version], dict[str, Version], set[tuple[int, str]]]:
+    """Map what the report names to versions of the unit, in three queries."""
+    versions = Version.objects.in_units({unit_id}).in_bulk(digest.versions)
+    delivered_rows = Delivery.objects.filter(
+        state=DeliveryState.DELIVERED,
+        version__variant__asset__business_unit_id=unit_id,
+        rendition__isnull=False,
+    ).select_related("rendition", "version")
+    by_sha256: dict[str, Version] = {}
+    for delivery in delivered_rows.filter(rendition__sha256__in=digest.sha256s).order_by(
+        "delivered_at"
+    ):
+        by_sha256[delivery.rendition.sha256] = delivery.version  # type: ignore[union-attr]
+    delivered = {
+        (version_id, sha256)
+        for version_id, sha256 in delivered_rows.filter(version_id__in=digest.versions).values_list(
+            "version_id", "rendition__sha256"
+        )
+    }
+    delivered |= {(version.pk, version.sha256) for version in versions.values()}
+    return versions, by_sha256, delivered
+
+
+def _insert_records(fresh: dict[str, _Run], records: RecordStream) -> None:
+    rows = (_record_row(fresh[run_id], line) for run_id, line in records() if run_id in fresh)
+    try:
+        with transaction.atomic():
+            while batch := list(islice(rows, INSERT_BATCH)):
+                UsageRecord.objects.bulk_create(batch)
+    except IntegrityError:
+        raise RequestRejected(
+            "Two records of one run name the same version and context (channel, region, "
+            "language, segment); report each combination once, with its counts summed.",
+            code="duplicate_record",
+        ) from None
+    for entry in fresh.values():
+        entry.run.documents = entry.run.records.aggregate(total=Sum("documents"))["total"] or 0
+        entry.run.save(update_fields=["documents"])
+
+
+def _record_row(entry: _Run, line: RecordLine) -> UsageRecord:
+    run = entry.run
+    version = _version_of(entry, line)
+    return UsageRecord(
+        run=run,
+        template_id=run.template_id,
+        business_unit_id=run.business_unit_id,
+        started_at=run.started_at,
+        reported=line.reported,
+        asset_id=version.variant.asset_id if version else None,
+        version=version,
+        sha256=line.sha256 or (version.sha256 if version else ""),
+        channel=line.channel,
+        region=line.region,
+        language=line.language,
+        segment=line.segment,
+        documents=line.documents,
+        pages=line.pages,
+        impressions=line.impressions,
+    )
+
+
+def _version_of(entry: _Run, line: RecordLine) -> Version | None:
+    """Return the version a line names, or None when Govern cannot vouch for it."""
+    if line.version is None:
+        return entry.by_sha256.get(line.sha256)
+    version = entry.versions.get(line.version)
+    if version is not None and line.sha256 and (version.pk, line.sha256) not in entry.delivered:
+        return None  # the content Exstream used is not what Govern delivered for it
+    return version
+
+
+def _audit_runs(runs: list[ProductionRun], exceptions: list[UsageException], actor: Any) -> None:
+    by_run: dict[int, Counter[str]] = {run.pk: Counter() for run in runs}
+    for exception in exceptions:
+        by_run[exception.run_id][exception.code] += 1
+    for run in runs:
+        audit_record(
+            action="usage.run_reported",
+            actor=actor,
+            target=run,
+            unit_id=run.business_unit_id,
+            data={
+                "run_id": run.run_id,
+                "source": run.source,
+                "file": run.file_name,
+                "records": run.record_count,
+                "content_hash": run.content_hash,
+                "exceptions": dict(by_run[run.pk]),
+            },
+        )
+
+
+def usage_reconcile(*, runs: QuerySet[ProductionRun], actor: User | None) -> list[UsageException]:
+    """Judge runs again (after a correction of facts); store and audit what is new."""
+    with transaction.atomic():
+        found = reconcile(runs)
+        counts = Counter(exception.code for exception in found)
+        audit_record(
+            action="usage.reconciled",
+            actor=actor,
+            data={"runs": runs.count(), "new_exceptions": dict(counts)},
+        )
+    return found
+
+
+def exception_decide(
+    *, exception: UsageException, state: str, comment: str, actor: User
+) -> UsageException:
+    """Explain or resolve an exception, with the compliance officer's comment."""
+    require(actor, Capability.DECIDE_EXCEPTIONS, exception.business_unit_id)
+    if state not in {ExceptionState.EXPLAINED, ExceptionState.RESOLVED}:
+        raise ValidationError({"state": "Use explained or resolved."})
+    if not comment.strip():
+        raise ValidationError({"comment": "Say why: a decision on an exception needs a comment."})
+    with transaction.atomic():
+        locked = UsageException.objects.select_for_update().get(pk=exception.pk)
+        if locked.state == ExceptionState.RESOLVED or locked.state == state:
+            raise Conflict(
+                f"This exception is {locked.get_state_display().lower()} already; reload.",
+                "stale_state",
+            )
+        previous = locked.state
+        locked.state, locked.comment = state, comment.strip()
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.save(update_fields=["state", "comment", "decided_by", "decided_at"])
+        audit_record(
+            action=f"usage.exception_{state}",
+            actor=actor,
+            target=locked,
+            unit_id=locked.business_unit_id,
+            data={"code": locked.code, "key": locked.key, "from": previous, "comment": comment},
+        )
+    return locked
+
+
+def cap_set(
+    *, purchase: LicensePurchase, metric: str, limit: int, actor: User, comment: str = ""
+) -> UsageCap:
+    """Put a volume cap on a purchase, replacing the one on the same metric."""
+    require(actor, Capability.DECIDE_EXCEPTIONS, purchase.asset.business_unit_id)
+    if metric not in Metric.values:
+        raise ValidationError({"metric": f"Use one of {', '.join(Metric.values)}."})
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 10**12:
+        raise ValidationError({"limit": "Give a whole number between 0 and 10^12."})
+    with transaction.atomic():
+        LicensePurchase.objects.select_for_update().filter(pk=purchase.pk).first()
+        replaced = UsageCap.objects.filter(purchase=purchase, metric=metric, active=True)
+        previous = list(replaced.values_list("limit", flat=True))
+        replaced.update(active=False)
+        cap = UsageCap.objects.create(
+            purchase=purchase,
+            metric=metric,
+            limit=limit,
+            source=f"set by {actor.get_username()}",
+            set_by=actor,
+            comment=comment.strip(),
+        )
+        audit_record(
+            action="usage.cap_set",
+            actor=actor,
+            target=cap,
+            unit_id=purchase.asset.business_unit_id,
+            data={"purchase": purchase.uuid, "metric": metric, "limit": limit, "was": previous},
+        )
+    return cap
