@@ -95,3 +95,33 @@ def run_body(version: Version | None = None, **overrides: Any) -> dict[str, Any]
     }
     body.update(overrides)
     return body
+
+
+def report(
+    run_id: str,
+    lines: list[dict[str, Any]],
+    *,
+    started: datetime = RUN_START,
+    finished: datetime | None = None,
+    template: str = "EX-LETTER",
+    clearance: int | None = None,
+) -> Any:
+    """Report a run through the ingestion service as Exstream's file import would."""
+    from templates_app.models import Template
+    from usage.models import RunSource
+    from usage.reports import RunDigest, RunHeader, parse_record
+    from usage.services import runs_ingest
+
+    header = RunHeader(run_id, template, started, finished or started, clearance)
+    defaults = {"channel": "print", "documents": 10, "pages": 20, "impressions": 10}
+    records = [parse_record({**defaults, **line}) for line in lines]
+    digest = RunDigest(header)
+    for record in records:
+        digest.add(record)
+    return runs_ingest(
+        digests=[digest],
+        records=lambda: ((run_id, record) for record in records),
+        source=RunSource.FILE,
+        actor=None,
+        templates=Template.objects.all(),
+    )
