@@ -2,11 +2,17 @@
 
 from typing import Any
 
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, serializers
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
+from audit.exports import HEADER, event_rows
 from audit.filters import AuditFilterForm
 from audit.models import AuditEvent
-from govern.access import scope_for
+from govern.access import acting_user, scope_for
+from govern.exports import csv_response, export_recorder
 from govern.roles import Capability
 
 
@@ -31,16 +37,42 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]
 
 
+def audited_events(request: Request) -> tuple[Any, AuditFilterForm, set[int]]:
+    """Return the events an auditor may read, filtered as the query asks."""
+    unit_ids = scope_for(request).unit_ids_for(Capability.READ_AUDIT)
+    if not unit_ids:
+        raise exceptions.PermissionDenied("Only auditors read the audit log.")
+    form = AuditFilterForm(request.query_params)
+    if not form.is_valid():
+        raise exceptions.ValidationError(form.errors.get_json_data())
+    return form.apply(AuditEvent.objects.visible_to(unit_ids)), form, unit_ids
+
+
 class AuditEventList(generics.ListAPIView):
     """List audit events in the auditor's units, newest first, with the page's filters."""
 
     serializer_class = AuditEventSerializer
 
     def get_queryset(self) -> Any:
-        unit_ids = scope_for(self.request).unit_ids_for(Capability.READ_AUDIT)
-        if not unit_ids:
-            raise exceptions.PermissionDenied("Only auditors read the audit log.")
-        form = AuditFilterForm(self.request.query_params)
-        if not form.is_valid():
-            raise exceptions.ValidationError(form.errors.get_json_data())
-        return form.apply(AuditEvent.objects.visible_to(unit_ids)).select_related("business_unit")
+        events, _form, _units = audited_events(self.request)
+        return events.select_related("business_unit")
+
+
+class AuditEventExport(APIView):
+    """Download the filtered audit trail, oldest first, with each event's hashes (format=csv)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["csv"])],
+        responses={(200, "text/csv"): bytes},
+    )
+    def get(self, request: Request) -> Any:
+        events, form, unit_ids = audited_events(request)
+        if request.query_params.get("format", "csv") != "csv":
+            raise exceptions.ValidationError({"format": "Use csv."})
+        actor = acting_user(request)
+        filters = {k: str(v) for k, v in form.cleaned_data.items() if v not in ("", None)}
+        unit_id = next(iter(unit_ids)) if len(unit_ids) == 1 else None
+
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        delivered = export_recorder("audit_events", "csv", filters, actor, unit_id)
+        return csv_response(f"audit-{stamp}.csv", HEADER, event_rows(events), delivered)

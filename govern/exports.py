@@ -10,7 +10,10 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import StreamingHttpResponse
+
+from audit.services import audit_record
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0", "'")
 
@@ -79,3 +82,25 @@ def csv_response(
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def export_recorder(
+    kind: str, file_format: str, filters: dict[str, Any], actor: User, unit_id: int | None
+) -> Callable[[str, int], None]:
+    """Return the callback that audits a finished export."""
+
+    def record(sha256: str, size: int) -> None:
+        audit_record(
+            action="export.delivered",
+            actor=actor,
+            unit_id=unit_id,
+            data={
+                "kind": kind,
+                "format": file_format,
+                "filters": filters,
+                "sha256": sha256,
+                "bytes": size,
+            },
+        )
+
+    return record

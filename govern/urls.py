@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from assets import api_urls as assets_api_urls
 from assets.hooks import smintio_hook
-from audit.api import AuditEventList
+from audit.api import AuditEventExport, AuditEventList
 from govern import api, views
 from templates_app import api_urls as templates_api_urls
 from usage import api_urls as usage_api_urls
@@ -24,6 +24,7 @@ api_patterns = [
     path("units/", api.BusinessUnitList.as_view(), name="unit-list"),
     path("me/", api.Me.as_view(), name="me"),
     path("audit-events/", AuditEventList.as_view(), name="audit-event-list"),
+    path("audit-events/export", AuditEventExport.as_view(), name="audit-event-export"),
     *assets_api_urls.urlpatterns,
     *templates_api_urls.urlpatterns,
     *usage_api_urls.urlpatterns,

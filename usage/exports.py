@@ -1,6 +1,6 @@
 """Usage exports: every file delivered whole is an audit event with its filters and sha256."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -8,8 +8,7 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from audit.services import audit_record
-from govern.exports import csv_response
+from govern.exports import csv_response, export_recorder
 from usage.models import UsageRecord
 
 CHUNK = 2000
@@ -28,28 +27,6 @@ def record_rows(records: QuerySet[UsageRecord]) -> Iterator[tuple[Any, ...]]:
     """Yield the records as tuples, in chunks, whatever their number."""
     for row in records.values_list(*RECORD_VALUES).iterator(chunk_size=CHUNK):
         yield (*row[:4], row[4].isoformat(), *row[5:])
-
-
-def export_recorder(
-    kind: str, file_format: str, filters: dict[str, Any], actor: User, unit_id: int | None
-) -> Callable[[str, int], None]:
-    """Return the callback that audits a finished export."""
-
-    def record(sha256: str, size: int) -> None:
-        audit_record(
-            action="export.delivered",
-            actor=actor,
-            unit_id=unit_id,
-            data={
-                "kind": kind,
-                "format": file_format,
-                "filters": filters,
-                "sha256": sha256,
-                "bytes": size,
-            },
-        )
-
-    return record
 
 
 def records_csv(
