@@ -28,6 +28,12 @@ SCHEDULES = [
         "schedule_type": Schedule.HOURLY,
     },
     {
+        "name": "usage-inbox",
+        "func": "usage.tasks.import_usage_inbox",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
+    {
         "name": "exstream-import",
         "func": "templates_app.tasks.import_templates",
         "schedule_type": Schedule.HOURLY,

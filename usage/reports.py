@@ -138,7 +138,7 @@ def _integer(value: Any, low: int, high: int, *, nullable: bool = False) -> int 
         if nullable:
             return None
         raise ValueError("is required")
-    if isinstance(value, str) and re.fullmatch(r"\d{1,20}", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,20}", value.strip()):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("must be a whole number")

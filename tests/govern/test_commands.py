@@ -178,6 +178,7 @@ def test_install_schedules_installs_each_schedule_once() -> None:
         ("worker-heartbeat", "govern.tasks.heartbeat"),
         ("drain-deliveries", "templates_app.tasks.drain_deliveries"),
         ("exstream-import", "templates_app.tasks.import_templates"),
+        ("usage-inbox", "usage.tasks.import_usage_inbox"),
         ("smintio-sync", "assets.tasks.smintio_sync_task"),
         ("licence-expiry", "assets.tasks.licences_expire"),
     }

@@ -1,0 +1,330 @@
+"""Usage files: Govern's CSV and JSON lines, and Experience Insights events, read streaming.
+
+A file is read twice and never held in memory: the first pass checks every line and builds each
+run's digest, the second feeds the records to the ingestion service. A file with any bad line is
+refused whole, naming the first MAX_PROBLEMS bad lines and their fields; nothing is stored.
+Experience Insights events are one document each, so they are summed per run and context in
+the first pass (memory grows with the number of contexts, not of events).
+"""
+
+import csv
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from govern.errors import RequestRejected
+from templates_app.models import Template
+from usage.models import RunSource
+from usage.reports import (
+    HEADER_FIELDS,
+    RECORD_FIELDS,
+    RecordLine,
+    ReportError,
+    RunDigest,
+    RunHeader,
+    parse_header,
+    parse_record,
+)
+from usage.services import IngestOutcome, runs_ingest
+
+FORMATS = ("csv", "jsonl", "xi")
+MAX_PROBLEMS = 100
+COLUMNS = (*HEADER_FIELDS, *RECORD_FIELDS)
+# Experience Insights: the manifest metadata tags Govern reads from an event's `user` block.
+XI_VERSIONS, XI_RUN, XI_CLEARANCE = "govern_versions", "govern_run_id", "govern_clearance"
+XI_COUNTED = "Exstream-Generated"
+XI_CHANNELS = {
+    "application/pdf": "print",
+    "application/postscript": "print",
+    "application/vnd.afp": "print",
+    "application/vnd.hp-pcl": "print",
+    "message/rfc822": "email",
+    "text/html": "email",
+    "text/plain": "mobile",
+    "application/json": "mobile",
+}
+
+
+class FileRefused(Exception):
+    """A usage file that cannot be stored; problems are 'line N: field: text' lines."""
+
+    def __init__(self, problems: list[str], status: int = 400) -> None:
+        super().__init__(f"{len(problems)} problem(s), first: {problems[0]}")
+        self.problems, self.status = problems, status
+
+
+@dataclass
+class Problems:
+    lines: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, number: int, error: ReportError | str) -> None:
+        self.count += 1
+        if len(self.lines) >= MAX_PROBLEMS:
+            return
+        if isinstance(error, str):
+            self.lines.append(f"line {number}: {error}")
+        else:
+            for name, text in error.problems.items():
+                self.lines.append(f"line {number}: {name}: {text}")
+
+
+@dataclass
+class ImportResult:
+    runs_created: int
+    runs_unchanged: int
+    records: int
+    exceptions: int
+    skipped_events: int = 0
+
+
+def import_file(path: Path, file_format: str, *, actor: Any = None) -> ImportResult:
+    """Check and store one usage file; raise FileRefused naming every bad line."""
+    if file_format not in FORMATS:
+        raise FileRefused([f"line 0: unknown format {file_format!r}; use {', '.join(FORMATS)}"])
+    size = path.stat().st_size
+    if size > settings.USAGE_MAX_BYTES:
+        limit = settings.USAGE_MAX_BYTES // 1_000_000
+        raise FileRefused([f"line 0: the file is {size:,} bytes; the limit is {limit} MB"], 413)
+    if file_format == "xi":
+        return _import_events(path, actor)
+    rows = _csv_rows if file_format == "csv" else _json_rows
+    digests = _first_pass(path, rows)
+    return _store(path, list(digests.values()), lambda: _records(path, rows), actor)
+
+
+def _store(
+    path: Path,
+    digests: list[RunDigest],
+    records: Callable[[], Iterator[tuple[str, RecordLine]]],
+    actor: Any,
+    skipped: int = 0,
+) -> ImportResult:
+    if not digests:
+        raise FileRefused(["line 0: the file holds no usage records"])
+    try:
+        outcome: IngestOutcome = runs_ingest(
+            digests=digests,
+            records=records,
+            source=RunSource.FILE,
+            actor=actor,
+            templates=Template.objects.all(),
+            file_name=path.name,
+        )
+    except RequestRejected as rejected:
+        raise FileRefused([f"line 0: {rejected.detail}"], rejected.status) from None
+    return ImportResult(
+        runs_created=len(outcome.created),
+        runs_unchanged=len(outcome.unchanged),
+        records=sum(run.record_count for run in outcome.created),
+        exceptions=len(outcome.exceptions),
+        skipped_events=skipped,
+    )
+
+
+RowReader = Callable[[Path, Problems], Iterator[tuple[int, dict[str, Any]]]]
+
+
+def _csv_rows(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(newline="", encoding="utf-8", errors="strict") as handle:
+        reader = csv.DictReader(handle)
+        unknown = sorted(set(reader.fieldnames or []) - set(COLUMNS))
+        if unknown:
+            problems.add(1, f"unknown column(s) {', '.join(unknown)}")
+            return
+        for row in reader:
+            if None in row:
+                problems.add(reader.line_num, "more cells than columns")
+                continue
+            yield reader.line_num, row
+
+
+def _json_rows(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8", errors="strict") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except (ValueError, RecursionError):
+                problems.add(number, "is not valid JSON")
+                continue
+            if not isinstance(value, dict):
+                problems.add(number, "is not a JSON object")
+                continue
+            yield number, value
+
+
+def _split(row: dict[str, Any]) -> tuple[RunHeader, RecordLine]:
+    header_part = {name: row.get(name) for name in HEADER_FIELDS if name in row}
+    record_part = {name: value for name, value in row.items() if name not in HEADER_FIELDS}
+    problems: dict[str, str] = {}
+    header = record = None
+    try:
+        header = parse_header(header_part)
+    except ReportError as error:
+        problems.update(error.problems)
+    try:
+        record = parse_record(record_part)
+    except ReportError as error:
+        problems.update(error.problems)
+    if problems or header is None or record is None:
+        raise ReportError(problems)
+    return header, record
+
+
+def _first_pass(path: Path, rows: RowReader) -> dict[str, RunDigest]:
+    """Check every line; return each run's digest, or raise FileRefused."""
+    problems, digests, first_line = Problems(), dict[str, RunDigest](), dict[str, int]()
+    try:
+        for number, row in rows(path, problems):
+            try:
+                header, record = _split(row)
+            except ReportError as error:
+                problems.add(number, error)
+                continue
+            digest = digests.setdefault(header.run_id, RunDigest(header))
+            first_line.setdefault(header.run_id, number)
+            if digest.header != header:
+                problems.add(
+                    number,
+                    f"run {header.run_id}: the run's fields differ from line "
+                    f"{first_line[header.run_id]}",
+                )
+                continue
+            digest.add(record)
+    except UnicodeDecodeError as error:
+        problems.add(0, f"is not UTF-8 text ({error.reason} at byte {error.start})")
+    if problems.count:
+        if problems.count > MAX_PROBLEMS:
+            problems.lines.append(f"... and {problems.count - MAX_PROBLEMS} more problems")
+        raise FileRefused(problems.lines)
+    return digests
+
+
+def _records(path: Path, rows: RowReader) -> Iterator[tuple[str, RecordLine]]:
+    """Read the file again, already checked, and yield (run id, record)."""
+    for _number, row in rows(path, Problems()):
+        header, record = _split(row)
+        yield header.run_id, record
+
+
+def _import_events(path: Path, actor: Any) -> ImportResult:
+    problems, runs, skipped = Problems(), _EventRuns(), 0
+    for number, event in _json_rows(path, problems):
+        try:
+            if not runs.add(event):
+                skipped += 1
+        except ReportError as error:
+            problems.add(number, error)
+    if problems.count:
+        raise FileRefused(problems.lines)
+    digests = runs.digests()
+    return _store(path, list(digests.values()), runs.records, actor, skipped)
+
+
+class _EventRuns:
+    """Experience Insights events summed per run and per version × context."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, RunHeader] = {}
+        self.finished: dict[str, Any] = {}
+        self.counts: dict[tuple[str, tuple[Any, ...]], list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def add(self, event: dict[str, Any]) -> bool:
+        """Count one event; return False for events that are no produced document."""
+        envelope, job, user = (_block(event, name) for name in ("expctr", "exstreamJob", "user"))
+        failed = str(job.get("status") or "").lower() in {"failed", "error"}
+        if envelope.get("schemaType") != XI_COUNTED or failed:
+            return False
+        header = self._header(envelope, job, user)
+        produced = parse_header({**header.canonical(), "finished_at": envelope.get("eventDate")})
+        self.finished[header.run_id] = max(self.finished[header.run_id], produced.finished_at)
+        for version in _versions(user.get(XI_VERSIONS)):
+            record = parse_record(
+                {
+                    "version": version,
+                    "channel": user.get("channel") or XI_CHANNELS.get(str(job.get("contentType"))),
+                    "region": user.get("region"),
+                    "language": user.get("language"),
+                    "segment": user.get("segment"),
+                    "documents": 1,
+                    "pages": user.get("pages") or 0,
+                    "impressions": 1,
+                }
+            )
+            context = (record.version, record.channel, record.region, record.language)
+            totals = self.counts[(header.run_id, (*context, record.segment))]
+            totals[0], totals[1], totals[2] = totals[0] + 1, totals[1] + record.pages, totals[2] + 1
+        return True
+
+    def _header(
+        self, envelope: dict[str, Any], job: dict[str, Any], user: dict[str, Any]
+    ) -> RunHeader:
+        """Return the run an event belongs to: named by Govern's tag, else by its job."""
+        run_id = str(
+            user.get(XI_RUN)
+            or f"xi:{envelope.get('tenant', '')}:{job.get('communicationId', '')}:"
+            f"{job.get('creationTime', '')}"
+        )
+        if run_id not in self.headers:
+            started = job.get("creationTime")
+            self.headers[run_id] = parse_header(
+                {
+                    "run_id": run_id,
+                    "template": job.get("communicationId"),
+                    "started_at": started,
+                    "finished_at": started,
+                    "clearance": user.get(XI_CLEARANCE),
+                }
+            )
+            self.finished[run_id] = self.headers[run_id].finished_at
+        return self.headers[run_id]
+
+    def _lines(self) -> Iterator[tuple[str, RecordLine]]:
+        for (run_id, context), (documents, pages, impressions) in self.counts.items():
+            version, channel, region, language, segment = context
+            yield (
+                run_id,
+                RecordLine(
+                    version, "", channel, region, language, segment, documents, pages, impressions
+                ),
+            )
+
+    def digests(self) -> dict[str, RunDigest]:
+        digests = {
+            run_id: RunDigest(replace(header, finished_at=self.finished[run_id]))
+            for run_id, header in self.headers.items()
+        }
+        for run_id, line in self._lines():
+            digests[run_id].add(line)
+        return {run_id: digest for run_id, digest in digests.items() if digest.records}
+
+    def records(self) -> Iterator[tuple[str, RecordLine]]:
+        return self._lines()
+
+
+def _block(event: dict[str, Any], name: str) -> dict[str, Any]:
+    value = event.get(name)
+    if not isinstance(value, dict):
+        raise ReportError({name: "must be an object"})
+    return value
+
+
+def _versions(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        versions = value
+    elif isinstance(value, str):
+        versions = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, int) and not isinstance(value, bool):
+        versions = [value]
+    else:
+        raise ReportError({f"user.{XI_VERSIONS}": "must name the asset versions of the document"})
+    if not versions or len(versions) > 100:
+        raise ReportError({f"user.{XI_VERSIONS}": "must name between 1 and 100 versions"})
+    return versions
