@@ -43,6 +43,7 @@ urlpatterns = [
     path("assets/", include("assets.urls")),
     path("audit/", include("audit.urls")),
     path("templates/", include("templates_app.urls")),
+    path("usage/", include("usage.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,10 +1,12 @@
 """The usage API: runs Exstream reports, their records, exceptions, caps and exports."""
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -14,10 +16,11 @@ from rest_framework.views import APIView
 
 from assets.models import BusinessUnit, LicensePurchase
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
+from govern.exports import export_recorder
 from govern.roles import Capability
 from govern.serializers import StrictSerializer, validated
-from templates_app.models import Template
-from usage import exports, services
+from templates_app.models import Clearance, Template
+from usage import evidence, exports, services
 from usage.filters import ExceptionFilterForm, UsageFilterForm
 from usage.models import (
     ExceptionState,
@@ -316,3 +319,57 @@ class CapSet(APIView):
             actor=acting_user(request),
         )
         return Response(CapOutput(cap).data, status=status.HTTP_201_CREATED)
+
+
+def _pdf(request: Request, kind: str, name: str, data: bytes, unit_id: int, target: Any) -> Any:
+    """Send a PDF and audit its delivery with its sha256."""
+    export_recorder(kind, "pdf", {"id": target.pk}, acting_user(request), unit_id)(
+        hashlib.sha256(data).hexdigest(), len(data)
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class RunEvidence(APIView):
+    """Download a run's evidence pack (PDF): clearance, versions, approvals, usage, hashes."""
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def get(self, request: Request, pk: int) -> Any:
+        run = get_scoped_or_404(
+            request,
+            ProductionRun.objects.select_related(
+                "template", "clearance__template", "business_unit"
+            ),
+            capability=Capability.READ_USAGE,
+            pk=pk,
+        )
+        data = evidence.run_pack(run)
+        return _pdf(
+            request, "run_evidence", f"run-{run.pk}-evidence.pdf", data, run.business_unit_id, run
+        )
+
+
+class ClearanceEvidence(APIView):
+    """Download a clearance's evidence pack (PDF)."""
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def get(self, request: Request, pk: int) -> Any:
+        clearance = get_scoped_or_404(
+            request,
+            Clearance.objects.select_related("template"),
+            unit_field="template__business_unit",
+            capability=Capability.READ_USAGE,
+            pk=pk,
+        )
+        data = evidence.clearance_pack(clearance)
+        unit_id = clearance.template.business_unit_id
+        return _pdf(
+            request,
+            "clearance_evidence",
+            f"clearance-{clearance.pk}-evidence.pdf",
+            data,
+            unit_id,
+            clearance,
+        )

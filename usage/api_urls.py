@@ -22,4 +22,10 @@ urlpatterns = [
         name="usage-exception-resolve",
     ),
     path("usage/caps/", api.CapSet.as_view(), name="usage-cap-set"),
+    path("usage/runs/<int:pk>/evidence.pdf", api.RunEvidence.as_view(), name="usage-run-evidence"),
+    path(
+        "clearances/<int:pk>/evidence.pdf",
+        api.ClearanceEvidence.as_view(),
+        name="clearance-evidence",
+    ),
 ]

@@ -23,8 +23,15 @@ def test_navigation_shows_what_each_role_can_open(
         "dana": nav_labels(client_for(designer).get("/").content.decode()),
     }
     assert pages == {
-        "colin": ["Review queue", "Asset library", "Templates", "Deliveries"],
-        "audrey": ["Asset library", "Templates", "Audit log"],
+        "colin": [
+            "Review queue",
+            "Asset library",
+            "Templates",
+            "Deliveries",
+            "Usage",
+            "Exceptions",
+        ],
+        "audrey": ["Asset library", "Templates", "Usage", "Exceptions", "Audit log"],
         "dana": ["My reviews", "Asset library", "Templates"],
     }
 

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from usage import views
+
+app_name = "usage"
+urlpatterns = [
+    path("", views.report, name="report"),
+    path("runs/<int:pk>/", views.run_detail, name="run-detail"),
+    path("versions/<int:pk>/", views.version_usage, name="version-usage"),
+    path("licences/", views.licences, name="licences"),
+    path("exceptions/", views.exception_queue, name="exceptions"),
+    path("exceptions/<int:pk>/decide/", views.exception_decide, name="exception-decide"),
+]
