@@ -12,6 +12,8 @@ from audit.exports import HEADER, event_rows
 from audit.filters import AuditFilterForm
 from audit.models import AuditEvent
 from govern.access import acting_user, scope_for
+from govern.export_api import ExportJobOutput, job_accepted
+from govern.export_jobs import XLSX_TYPE, xlsx_now_or_later
 from govern.exports import csv_response, export_recorder
 from govern.roles import Capability
 
@@ -59,20 +61,31 @@ class AuditEventList(generics.ListAPIView):
 
 
 class AuditEventExport(APIView):
-    """Download the filtered audit trail, oldest first, with each event's hashes (format=csv)."""
+    """Download the filtered audit trail, oldest first, with each event's hashes: format=csv
+    streams it; format=xlsx answers with the file or, when large, 202 and its export job."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["csv"])],
-        responses={(200, "text/csv"): bytes},
+        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"])],
+        responses={(200, "text/csv"): bytes, (200, XLSX_TYPE): bytes, 202: ExportJobOutput},
     )
     def get(self, request: Request) -> Any:
         events, form, unit_ids = audited_events(request)
-        if request.query_params.get("format", "csv") != "csv":
-            raise exceptions.ValidationError({"format": "Use csv."})
+        wanted = request.query_params.get("format", "csv")
         actor = acting_user(request)
         filters = {k: str(v) for k, v in form.cleaned_data.items() if v not in ("", None)}
         unit_id = next(iter(unit_ids)) if len(unit_ids) == 1 else None
-
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        delivered = export_recorder("audit_events", "csv", filters, actor, unit_id)
-        return csv_response(f"audit-{stamp}.csv", HEADER, event_rows(events), delivered)
+        if wanted == "csv":
+            stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+            delivered = export_recorder("audit_events", "csv", filters, actor, unit_id)
+            return csv_response(f"audit-{stamp}.csv", HEADER, event_rows(events), delivered)
+        if wanted != "xlsx":
+            raise exceptions.ValidationError({"format": "Use csv or xlsx."})
+        answer = xlsx_now_or_later(
+            kind="audit_events",
+            filters=filters,
+            unit_ids=unit_ids,
+            unit_id=unit_id,
+            actor=actor,
+            filename="audit.xlsx",
+        )
+        return job_accepted(request, answer)

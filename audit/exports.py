@@ -14,7 +14,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from audit.chain import GENESIS_HASH, canonical_json, canonical_time, chain_hash
+from audit.filters import AuditFilterForm
 from audit.models import AuditEvent
+from govern.export_jobs import Table
 from govern.exports import unescape_cell
 
 HEADER = [
@@ -114,3 +116,12 @@ def verify_file(path: Path) -> FileCheck:
         if missing:
             return FileCheck(bad_row=1, problem=f"missing columns: {', '.join(sorted(missing))}")
         return verify_rows(reader)
+
+
+def events_table(filters: dict[str, Any], unit_ids: set[int]) -> Table:
+    """The audit events a filter selects among those these units may read."""
+    form = AuditFilterForm(filters)
+    if not form.is_valid():
+        raise ValueError(form.errors.as_text())
+    events = form.apply(AuditEvent.objects.visible_to(unit_ids))
+    return Table(HEADER, events.count(), event_rows(events))

@@ -3,4 +3,7 @@ from django.urls import path
 from audit import views
 
 app_name = "audit"
-urlpatterns = [path("", views.event_list, name="event-list")]
+urlpatterns = [
+    path("", views.event_list, name="event-list"),
+    path("export.xlsx", views.event_export_xlsx, name="event-export-xlsx"),
+]

@@ -5,11 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from audit.filters import AuditFilterForm
 from audit.models import AuditEvent
-from govern.access import scope_for
+from govern.access import acting_user, scope_for
+from govern.export_jobs import xlsx_now_or_later
 from govern.roles import Capability
 
 PAGE_SIZE = 50
@@ -30,5 +31,28 @@ def event_list(request: HttpRequest) -> HttpResponse:
     events = events.select_related("business_unit")
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = form.is_bound and any(form.data.get(name) for name in form.fields)
-    context = {"form": form, "page": page, "filtered": filtered}
+    context = {"form": form, "page": page, "filtered": filtered, "query": request.GET.urlencode()}
     return render(request, "audit/event_list.html", context)
+
+
+@login_required
+def event_export_xlsx(request: HttpRequest) -> HttpResponse:
+    """Download the filtered log as XLSX, or follow a worker writing a large one."""
+    unit_ids = scope_for(request).unit_ids_for(Capability.READ_AUDIT)
+    if not unit_ids:
+        raise PermissionDenied("Only auditors read the audit log.")
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return redirect("audit:event-list")
+    filters = {k: str(v) for k, v in form.cleaned_data.items() if v not in ("", None)}
+    answer = xlsx_now_or_later(
+        kind="audit_events",
+        filters=filters,
+        unit_ids=unit_ids,
+        unit_id=next(iter(unit_ids)) if len(unit_ids) == 1 else None,
+        actor=acting_user(request),
+        filename="audit.xlsx",
+    )
+    if isinstance(answer, HttpResponse):
+        return answer
+    return redirect("export-detail", pk=answer.pk)

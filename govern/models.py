@@ -65,3 +65,48 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Being written"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(models.Model):
+    """A large export a worker writes to storage while the requester watches its progress."""
+
+    kind = models.CharField(max_length=32)
+    file_format = models.CharField(max_length=8)
+    filters = models.JSONField(default=dict)
+    # The units the requester could read when asking: the worker exports exactly those.
+    unit_ids = models.JSONField(default=list)
+    business_unit = models.ForeignKey(
+        "assets.BusinessUnit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=ExportState.choices, default=ExportState.QUEUED)
+    rows_total = models.PositiveBigIntegerField(default=0)
+    rows_done = models.PositiveBigIntegerField(default=0)
+    file = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} ({self.kind}, {self.state})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == ExportState.DONE:
+            return 100
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0

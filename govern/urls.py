@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from assets import api_urls as assets_api_urls
 from assets.hooks import smintio_hook
 from audit.api import AuditEventExport, AuditEventList
-from govern import api, views
+from govern import api, export_api, views
 from templates_app import api_urls as templates_api_urls
 from usage import api_urls as usage_api_urls
 
@@ -25,6 +25,10 @@ api_patterns = [
     path("me/", api.Me.as_view(), name="me"),
     path("audit-events/", AuditEventList.as_view(), name="audit-event-list"),
     path("audit-events/export", AuditEventExport.as_view(), name="audit-event-export"),
+    path("exports/<int:pk>/", export_api.ExportJobDetail.as_view(), name="export-detail"),
+    path(
+        "exports/<int:pk>/download", export_api.ExportJobDownload.as_view(), name="export-download"
+    ),
     *assets_api_urls.urlpatterns,
     *templates_api_urls.urlpatterns,
     *usage_api_urls.urlpatterns,
@@ -33,6 +37,8 @@ api_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("exports/<int:pk>/", views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/file", views.export_file, name="export-file"),
     path("hooks/smintio", smintio_hook, name="smintio-hook"),
     path(
         "login/",

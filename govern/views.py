@@ -5,14 +5,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from assets.models import BusinessUnit
-from govern.access import scope_for
-from govern.models import WorkerHeartbeat
+from govern.access import acting_user, scope_for
+from govern.export_jobs import export_download
+from govern.models import ExportJob, ExportState, WorkerHeartbeat
 
 
 @login_required
@@ -56,3 +57,28 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy = database == "ok" and worker["status"] == "ok"
     body = {"status": "ok" if healthy else "down", "database": database, "worker": worker}
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _own_job(request: HttpRequest, pk: int) -> ExportJob:
+    job = ExportJob.objects.filter(pk=pk, requested_by_id=request.user.pk).first()
+    if job is None:
+        raise Http404("No export job matches the query.")
+    return job
+
+
+@login_required
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show an export's progress (HTMX refreshes it) and its download once written."""
+    job = _own_job(request, pk)
+    partial = bool(getattr(request, "htmx", False))
+    template = "export_progress.html" if partial else "export_detail.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def export_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a finished export to the person who asked for it."""
+    job = _own_job(request, pk)
+    if job.state != ExportState.DONE:
+        return redirect("export-detail", pk=job.pk)
+    return export_download(job=job, actor=acting_user(request))

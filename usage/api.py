@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 
 from assets.models import BusinessUnit, LicensePurchase
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
+from govern.export_api import ExportJobOutput, job_accepted
+from govern.export_jobs import XLSX_TYPE, xlsx_now_or_later
 from govern.exports import export_recorder
 from govern.roles import Capability
 from govern.serializers import StrictSerializer, validated
@@ -224,20 +226,31 @@ def export_unit(request: Request, filters: dict[str, Any]) -> int | None:
 
 
 class RecordExport(APIView):
-    """Download the filtered records: format=csv streams them."""
+    """Download the filtered records: format=csv streams them; format=xlsx answers with the file,
+    or, for more than a few thousand rows, 202 and the export job a worker is writing."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["csv"])],
-        responses={(200, "text/csv"): bytes},
+        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"])],
+        responses={(200, "text/csv"): bytes, (200, XLSX_TYPE): bytes, 202: ExportJobOutput},
     )
     def get(self, request: Request) -> Any:
         records, form = filtered_records(request)
         wanted = request.query_params.get("format", "csv")
-        if wanted != "csv":
-            raise exceptions.ValidationError({"format": "Use csv."})
-        return exports.records_csv(
-            records, form.used(), acting_user(request), export_unit(request, form.used())
+        filters, actor = form.used(), acting_user(request)
+        unit_id = export_unit(request, filters)
+        if wanted == "csv":
+            return exports.records_csv(records, filters, actor, unit_id)
+        if wanted != "xlsx":
+            raise exceptions.ValidationError({"format": "Use csv or xlsx."})
+        answer = xlsx_now_or_later(
+            kind="usage_records",
+            filters=filters,
+            unit_ids=scope_for(request).unit_ids_for(Capability.READ_USAGE),
+            unit_id=unit_id,
+            actor=actor,
+            filename="usage.xlsx",
         )
+        return job_accepted(request, answer)
 
 
 class ExceptionList(generics.ListAPIView):

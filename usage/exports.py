@@ -8,7 +8,9 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from govern.export_jobs import Table
 from govern.exports import csv_response, export_recorder
+from usage.filters import UsageFilterForm
 from usage.models import UsageRecord
 
 CHUNK = 2000
@@ -39,3 +41,12 @@ def records_csv(
         record_rows(records),
         export_recorder("usage_records", "csv", filters, actor, unit_id),
     )
+
+
+def records_table(filters: dict[str, Any], unit_ids: set[int]) -> Table:
+    """The usage records a filter selects in these units, as an export table."""
+    form = UsageFilterForm(filters)
+    if not form.is_valid():
+        raise ValueError(form.errors.as_text())
+    records = form.apply(UsageRecord.objects.filter(business_unit_id__in=unit_ids))
+    return Table(RECORD_HEADER, records.count(), record_rows(records))

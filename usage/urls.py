@@ -5,6 +5,7 @@ from usage import views
 app_name = "usage"
 urlpatterns = [
     path("", views.report, name="report"),
+    path("export.xlsx", views.export_xlsx, name="export-xlsx"),
     path("runs/<int:pk>/", views.run_detail, name="run-detail"),
     path("versions/<int:pk>/", views.version_usage, name="version-usage"),
     path("licences/", views.licences, name="licences"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from assets.models import LicensePurchase, LicenseTerm, Version
 from govern.access import acting_user, get_scoped_or_404, scope_for
 from govern.errors import Conflict
+from govern.export_jobs import xlsx_now_or_later
 from govern.roles import Capability
 from usage import charts, services
 from usage.filters import ExceptionFilterForm, UsageFilterForm
@@ -279,3 +280,26 @@ def exception_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Exception {exception.pk} is {form.cleaned_data['state']}.")
     return redirect("usage:exceptions")
+
+
+@login_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """Download the report's records as XLSX, or follow a worker writing a large one."""
+    unit_ids = _unit_ids(request)
+    form = UsageFilterForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Correct the filters before downloading.")
+        return redirect("usage:report")
+    filters = form.used()
+    unit_id = next(iter(unit_ids)) if len(unit_ids) == 1 else None
+    answer = xlsx_now_or_later(
+        kind="usage_records",
+        filters=filters,
+        unit_ids=unit_ids,
+        unit_id=unit_id,
+        actor=acting_user(request),
+        filename="usage.xlsx",
+    )
+    if isinstance(answer, HttpResponse):
+        return answer
+    return redirect("export-detail", pk=answer.pk)
