@@ -13,6 +13,9 @@ live in one SQLite file and survive a restart.
     POST /das/v1/resources/{id}/versions/{n}/approve   submitted -> approved
     GET  /das/v1/templates[?type=...]                  the seeded, read-only templates
     GET  /_sandbox/health, GET /_sandbox/writes, POST /_sandbox/reset, GET|POST /_sandbox/faults
+    POST /_sandbox/runs                                a production run that asks Govern's
+                                                       pre-flight, reads its manifest and
+                                                       reports usage (sandboxes/production.py)
 
 Faults hit /das/v1 only, never the token or the /_sandbox endpoints. Each request first waits
 `latency_ms`, then draws one number: below `error_rate` it gets a 503 and nothing changes; in the
@@ -37,6 +40,7 @@ replayed or rejected write whose answer was delayed or dropped still shows that.
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -67,6 +71,7 @@ from sandboxes.common import (
     same,
 )
 from sandboxes.common import make_server as make_common_server
+from sandboxes.production import Govern, production_run
 
 DAS_PREFIX = "/das/v1/"
 TRANSITIONS = {"submit": ("draft", "submitted"), "approve": ("submitted", "approved")}
@@ -168,6 +173,10 @@ CREATE TABLE IF NOT EXISTS writes (
     resource TEXT,
     version INTEGER,
     at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS manifests (
+    template TEXT PRIMARY KEY,
+    body TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS templates (
     position INTEGER PRIMARY KEY,
@@ -337,6 +346,22 @@ class Store(Database):
             ).fetchall()
         return [dict(row) for row in rows]
 
+    def get(self, template: str) -> dict[str, Any] | None:
+        """Return the manifest a run of the template read last (the sandbox's package cache)."""
+        with self.transaction():
+            row = self._connection.execute(
+                "SELECT body FROM manifests WHERE template = ?", (template,)
+            ).fetchone()
+        return json.loads(row["body"]) if row else None
+
+    def put(self, template: str, manifest: dict[str, Any]) -> None:
+        with self.transaction():
+            self._connection.execute(
+                "INSERT INTO manifests (template, body) VALUES (?, ?) "
+                "ON CONFLICT (template) DO UPDATE SET body = excluded.body",
+                (template, json.dumps(manifest)),
+            )
+
     def templates(self, kind: str | None) -> list[dict[str, Any]]:
         with self.transaction():
             rows = self._connection.execute(
@@ -353,8 +378,16 @@ def _version(row: sqlite3.Row) -> dict[str, Any]:
 class Sandbox:
     """The simulated service: routes a request, applies faults and keeps writes idempotent."""
 
-    def __init__(self, store: Store, client: Client, faults: Faults, seed: int | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client: Client,
+        faults: Faults,
+        seed: int | None,
+        govern: Govern | None = None,
+    ) -> None:
         self.store = store
+        self.govern = govern
         self.client = client
         self.faults = FaultSettings(faults, seed)
         self._routes = [
@@ -374,6 +407,7 @@ class Sandbox:
             route("POST", r"/_sandbox/reset", self._reset),
             route("GET", r"/_sandbox/faults", self._get_faults),
             route("POST", r"/_sandbox/faults", self._set_faults),
+            route("POST", r"/_sandbox/runs", self._run),
         ]
 
     def respond(self, request: Request) -> Answer:
@@ -514,6 +548,19 @@ class Sandbox:
         self.store.reset()
         return Reply(200, {"status": "reset"})
 
+    def _run(self, request: Request, params: dict[str, str]) -> Reply:
+        if self.govern is None:
+            raise Problem(
+                409, "no_govern", "start the sandbox with --govern-url and GOVERN_API_KEY"
+            )
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise Problem(400, "invalid_request", "the body is not JSON") from None
+        if not isinstance(body, dict):
+            raise Problem(400, "invalid_request", "the body must be a JSON object")
+        return Reply(200, production_run(self.govern, body, self.store))
+
     def _get_faults(self, request: Request, params: dict[str, str]) -> Reply:
         return Reply(200, asdict(self.faults.current))
 
@@ -584,12 +631,16 @@ def serve(
     client_id: str = "govern",
     client_secret: str = "sandbox-secret",  # noqa: S107 - the sandbox's documented default
     seed: int | None = None,
+    govern_url: str | None = None,
 ) -> None:
     """Serve the Exstream sandbox in the foreground until SIGINT or SIGTERM."""
     faults = Faults(error_rate, timeout_rate, drop_rate, latency_ms, timeout_seconds)
     store = Store(state)
+    key = os.environ.get("GOVERN_API_KEY", "")
+    govern = Govern(govern_url, key) if govern_url and key else None
     try:
-        sandbox = Sandbox(store, Client(client_id, client_secret, token_ttl), faults, seed)
+        client = Client(client_id, client_secret, token_ttl)
+        sandbox = Sandbox(store, client, faults, seed, govern)
         server = make_server(sandbox, host, port)
         print(
             f"Exstream sandbox on http://{host}:{server.server_port}/ (state: {state})", flush=True

@@ -109,7 +109,7 @@ def _detail(template: Template) -> Any:
 
 
 class TemplateListCreate(generics.ListAPIView):
-    """List the templates of your units (filters: state, unit), or register one."""
+    """List the templates of your units (filters: state, unit, exstream_id), or register one."""
 
     serializer_class = TemplateOutput
 
@@ -117,6 +117,7 @@ class TemplateListCreate(generics.ListAPIView):
         lookups = {
             "state": self.request.query_params.get("state"),
             "business_unit__slug": self.request.query_params.get("unit"),
+            "exstream_id": self.request.query_params.get("exstream_id"),
         }
         return _templates(self.request).filter(**{k: v for k, v in lookups.items() if v})
 

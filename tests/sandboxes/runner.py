@@ -58,9 +58,12 @@ def start_smintio_sandbox(tmp_dir: Path, **options: object) -> tuple[str, subpro
 
 
 def start_sandbox(
-    system: str, tmp_dir: Path, **options: object
+    system: str, tmp_dir: Path, *, environment: object = None, **options: object
 ) -> tuple[str, subprocess.Popen[bytes]]:
-    """Start `manage.py sandbox SYSTEM` on a free port and return its URL once it is healthy."""
+    """Start `manage.py sandbox SYSTEM` on a free port and return its URL once it is healthy.
+
+    `environment` adds variables to the process's (GOVERN_API_KEY for production runs).
+    """
     port = free_port()
     argv = [sys.executable, "manage.py", "sandbox", system, "--port", str(port)]
     argv += ["--state", str(tmp_dir / f"{system}.sqlite3")]
@@ -71,7 +74,7 @@ def start_sandbox(
         process = subprocess.Popen(  # noqa: S603
             argv,
             cwd=PROJECT_ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **dict(environment or {})},  # type: ignore[call-overload]
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -14,7 +14,7 @@ from sandboxes import exstream, smintio
 # blocks until SIGINT or SIGTERM; the options of other systems are accepted and ignored.
 # Adding a system means adding its entry here.
 SYSTEMS: dict[str, tuple[Callable[..., None], tuple[str, ...]]] = {
-    "exstream": (exstream.serve, ()),
+    "exstream": (exstream.serve, ("govern_url",)),
     "smintio": (
         smintio.serve,
         ("rate_limit_rate", "url_ttl", "refresh_token", "hook_url", "hook_secret"),
@@ -45,6 +45,10 @@ class Command(BaseCommand):
         parser.add_argument("--client-id", default="govern")
         parser.add_argument("--client-secret", default="sandbox-secret")
         parser.add_argument("--seed", type=int, default=None, help="makes the faults repeatable")
+        exstream_options = parser.add_argument_group("exstream only")
+        exstream_options.add_argument(
+            "--govern-url", help="Govern for production runs (the API key: GOVERN_API_KEY)"
+        )
         smintio_options = parser.add_argument_group("smintio only")
         smintio_options.add_argument("--rate-limit-rate", type=_number(float, 0, 1), default=0.0)
         smintio_options.add_argument("--url-ttl", type=_number(int, 1), default=3600)

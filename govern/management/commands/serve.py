@@ -11,8 +11,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from assets.models import BusinessUnit
+from govern.models import ApiKey
+from govern.services import api_key_create, api_key_revoke
 
 STOP_GRACE_SECONDS = 10
+SANDBOX_KEY = "exstream-sandbox"
+# Children that do their work and exit; the others run until Ctrl-C.
+ONE_SHOT = {"demo-runs"}
 
 
 class Command(BaseCommand):
@@ -38,12 +46,21 @@ class Command(BaseCommand):
             ],
             "worker": [sys.executable, manage, "qcluster"],
         }
+        environments: dict[str, dict[str, str]] = {}
         if options["sandboxes"]:
             commands.update(sandbox_commands(manage, options["bind"]))
+            if "exstream-sandbox" in commands:
+                environments["exstream-sandbox"] = {**os.environ, "GOVERN_API_KEY": sandbox_key()}
+                commands["demo-runs"] = [
+                    *(sys.executable, manage, "demo_runs"),
+                    *("--govern-url", f"http://{options['bind']}"),
+                ]
         # Each child leads its own process group: Ctrl-C reaches only this supervisor, which
         # stops every child exactly once, and a stuck child is killed with all its processes.
         children = {
-            name: subprocess.Popen(argv, start_new_session=True)  # noqa: S603
+            name: subprocess.Popen(  # noqa: S603
+                argv, start_new_session=True, env=environments.get(name)
+            )
             for name, argv in commands.items()
         }
         self.stdout.write(f"Govern is running on http://{options['bind']}/ (Ctrl-C stops it)")
@@ -57,12 +74,18 @@ class Command(BaseCommand):
         sys.exit(code)
 
     def _watch(self, children: dict[str, subprocess.Popen[bytes]]) -> int:
-        """Wait until a child exits and return its exit code."""
+        """Wait until a long-running child exits and return its exit code."""
+        finished: set[str] = set()
         while True:
             for name, child in children.items():
-                if child.poll() is not None:
+                if child.poll() is None or name in finished:
+                    continue
+                if name not in ONE_SHOT:
                     self.stderr.write(f"{name} exited with {child.returncode}; stopping.")
                     return child.returncode
+                finished.add(name)
+                if child.returncode:
+                    self.stderr.write(f"{name} failed with {child.returncode}; carrying on.")
             time.sleep(0.5)
 
     def _stop(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
@@ -88,8 +111,22 @@ def sandbox_commands(manage: str, bind: str) -> dict[str, list[str]]:
             argv = [sys.executable, manage, "sandbox", system, "--port", str(address.port)]
             if system == "smintio":  # the sandbox signs a notice to Govern's hook on changes
                 argv += ["--hook-url", f"http://{bind}/hooks/smintio"]
+            if system == "exstream":  # its production runs ask Govern and report usage
+                argv += ["--govern-url", f"http://{bind}"]
             commands[f"{system}-sandbox"] = argv
     return commands
+
+
+def sandbox_key() -> str:
+    """Issue a fresh integration key for the Exstream sandbox in every unit (the old one goes)."""
+    units = list(BusinessUnit.objects.all())
+    if not units:
+        return ""
+    with transaction.atomic():
+        for active in ApiKey.objects.filter(name=SANDBOX_KEY, revoked_at__isnull=True):
+            api_key_revoke(api_key=active, actor=None)
+        _key, raw_key = api_key_create(name=SANDBOX_KEY, units=units, actor=None)
+    return raw_key
 
 
 class _Stop(Exception):

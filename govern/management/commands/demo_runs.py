@@ -1,0 +1,86 @@
+"""Play two demo production runs through the Exstream sandbox once, for `make run`.
+
+In insurance-de a cleared run of the policy letter reports its usage. In banking-uk the
+primary logo is recalled, then the policy letter runs anyway from the package built before
+the recall: Govern's reconciliation finds the unapproved use and the uncleared run.
+"""
+
+import json
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from assets.models import Version, VersionState
+from assets.services import version_withdraw
+from usage.models import ProductionRun
+
+WAIT_SECONDS = 60
+RUNS = [
+    ("DEMO-INSURANCE-1", "INSURANCE-POLICY-LETTER", {}),
+    ("DEMO-BANKING-1", "BANKING-POLICY-LETTER", {}),
+    ("DEMO-BANKING-2", "BANKING-POLICY-LETTER", {"use_cached_manifest": True, "force": True}),
+]
+CONTEXTS = {
+    "INSURANCE-POLICY-LETTER": [{"region": "DE", "language": "de", "channel": "print"}],
+    "BANKING-POLICY-LETTER": [{"region": "GB", "language": "en", "channel": "print"}],
+}
+
+
+def _post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
+    request = urllib.request.Request(  # noqa: S310 - the configured sandbox on loopback
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def _wait_for(url: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310
+            return
+        except urllib.error.HTTPError:
+            return  # it answers, if only with 503 while the worker starts
+        except OSError:
+            time.sleep(1)
+    raise CommandError(f"{url} did not answer within {WAIT_SECONDS} s")
+
+
+class Command(BaseCommand):
+    help = "Run the demo's production runs through the Exstream sandbox (once)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--govern-url", required=True)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if ProductionRun.objects.filter(run_id__startswith="DEMO-").exists():
+            self.stdout.write("Demo production runs were played already.")
+            return
+        _wait_for(f"{options['govern_url'].rstrip('/')}/healthz")
+        _wait_for(f"{settings.EXSTREAM_URL}/_sandbox/health")
+        for run_id, template, extra in RUNS:
+            if run_id == "DEMO-BANKING-2":
+                self._recall_banking_logo()
+            body = {"run_id": run_id, "template": template, "contexts": CONTEXTS[template]}
+            status, answer = _post(f"{settings.EXSTREAM_URL}/_sandbox/runs", {**body, **extra})
+            found = [e["code"] for e in (answer or {}).get("govern", {}).get("exceptions", [])]
+            self.stdout.write(f"  {run_id}: sandbox {status}, exceptions {found or 'none'}")
+
+    def _recall_banking_logo(self) -> None:
+        version = Version.objects.filter(
+            variant__asset__key="banking.logo.primary", state=VersionState.APPROVED
+        ).first()
+        officer = get_user_model().objects.filter(username="carla").first()
+        if version is not None and officer is not None:
+            version_withdraw(
+                version=version, actor=officer, comment="Demo: recalled after a trademark dispute."
+            )
