@@ -178,6 +178,13 @@ class SmintioClient:
         spooled.seek(0)
         return spooled
 
+    def usage_report(self, *, payload: dict[str, Any], key: str) -> dict[str, Any]:
+        """Tell Smint.io how much a purchase was used in one run (idempotent by key)."""
+        response = self._request(
+            "POST", "/usage-reports", json=payload, headers={"Idempotency-Key": key}
+        )
+        return dict(response.json())
+
     def feedback(self, *, payload: dict[str, Any], key: str) -> dict[str, Any]:
         """Tell Smint.io what happened to a licensed asset (idempotent by key)."""
         response = self._request(

@@ -9,8 +9,10 @@ SQLite file and survive a restart.
     GET  /consumer/v1/license-purchase-transactions/{cart}/{lpt}/binaries   with signed URLs
     GET  /consumer/v1/generic-metadata                       labels for every key the feed uses
     POST /consumer/v1/feedback                               write-back; needs an Idempotency-Key
+    POST /consumer/v1/usage-reports                          usage per purchase; Idempotency-Key
     GET  /_files/{binary}/{version}?expires=..&signature=..  the bytes behind a download URL
-    GET  /_sandbox/health, /_sandbox/writes, /_sandbox/feedback; POST /_sandbox/reset;
+    GET  /_sandbox/health, /_sandbox/writes, /_sandbox/feedback, /_sandbox/usage-reports;
+    POST /_sandbox/reset;
     GET|POST /_sandbox/faults
     POST /_sandbox/purchases/{lpt}/cancel                    cancel a purchase
     POST /_sandbox/purchases/{lpt}/terms                     replace its terms with the one given
@@ -219,6 +221,13 @@ CREATE TABLE IF NOT EXISTS feedback (
     status TEXT NOT NULL,
     reason TEXT NOT NULL,
     occurred_at TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS usage_reports (
+    uuid TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    license_purchase_transaction_uuid TEXT NOT NULL,
+    body TEXT NOT NULL,
     received_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS writes (
@@ -641,7 +650,7 @@ class Store(Database):
         with self.transaction():
             for table in (
                 *("continuations", "feed", "binary_versions", "binaries", "purchases"),
-                *("refresh_tokens", "feedback", "writes"),
+                *("refresh_tokens", "feedback", "usage_reports", "writes"),
             ):
                 self._connection.execute(f"DELETE FROM {table}")  # noqa: S608 - names above
             self._seed(refresh_token)
@@ -789,6 +798,37 @@ class Store(Database):
             )
         return Reply(201, answer, resource=answer["uuid"])
 
+    def usage_answer(self, key: str) -> Reply | None:
+        """The answer the usage report recorded with this Idempotency-Key got, if any."""
+        with self.transaction():
+            row = self._connection.execute(
+                "SELECT uuid, received_at FROM usage_reports WHERE idempotency_key = ?", (key,)
+            ).fetchone()
+        return None if row is None else Reply(201, dict(row), resource=row["uuid"])
+
+    def add_usage_report(self, key: str, given: dict[str, Any]) -> Reply:
+        answer = {"uuid": str(uuid.uuid4()), "received_at": now()}
+        with self.transaction():
+            self._connection.execute(
+                "INSERT INTO usage_reports (uuid, received_at, idempotency_key,"
+                " license_purchase_transaction_uuid, body) VALUES (?, ?, ?, ?, ?)",
+                (
+                    *(answer["uuid"], answer["received_at"], key),
+                    *(given["license_purchase_transaction_uuid"], json.dumps(given)),
+                ),
+            )
+        return Reply(201, answer, resource=answer["uuid"])
+
+    def usage_reports(self) -> list[dict[str, Any]]:
+        with self.transaction():
+            rows = self._connection.execute(
+                "SELECT uuid, idempotency_key, body, received_at FROM usage_reports ORDER BY rowid"
+            ).fetchall()
+        return [
+            {**json.loads(row["body"]), **{k: row[k] for k in ("uuid", "idempotency_key")}}
+            for row in rows
+        ]
+
     def feedback(self) -> list[dict[str, Any]]:
         with self.transaction():
             rows = self._connection.execute(
@@ -891,6 +931,8 @@ class Sandbox:
             route("GET", lpts + r"/(?P<cart>[^/]+)/(?P<lpt>[^/]+)/binaries", self._binaries),
             route("GET", r"/consumer/v1/generic-metadata", self._metadata),
             route("POST", r"/consumer/v1/feedback", self._add_feedback),
+            route("POST", r"/consumer/v1/usage-reports", self._add_usage_report),
+            route("GET", r"/_sandbox/usage-reports", self._usage_reports),
             route("GET", r"/_files/(?P<binary>[^/]+)/(?P<version>\d+)", self._file),
             route("GET", r"/_sandbox/health", self._health),
             route("GET", r"/_sandbox/writes", self._writes),
@@ -947,7 +989,7 @@ class Sandbox:
             action, params = resolve(self._routes, request)
             if key is None:
                 raise Problem(400, "missing_idempotency_key", "writes need an Idempotency-Key")
-            remembered = self.store.feedback_answer(key)
+            remembered = self.store.feedback_answer(key) or self.store.usage_answer(key)
             if remembered is not None:
                 return remembered, "replayed"
             return action(request, params), CHANGED_OUTCOMES[fault]
@@ -1105,6 +1147,20 @@ class Sandbox:
 
     def _feedback(self, request: Request, params: dict[str, str]) -> Reply:
         return Reply(200, {"items": self.store.feedback()})
+
+    def _usage_reports(self, request: Request, params: dict[str, str]) -> Reply:
+        return Reply(200, {"items": self.store.usage_reports()})
+
+    def _add_usage_report(self, request: Request, params: dict[str, str]) -> Reply:
+        given = json_object(request.body, "invalid_request")
+        purchase_uuid = given.get("license_purchase_transaction_uuid")
+        if not isinstance(purchase_uuid, str) or self.store.purchase(purchase_uuid) is None:
+            raise Problem(404, "not_found", f"no purchase {purchase_uuid}")
+        for name in ("documents", "pages", "impressions"):
+            value = given.get(name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise Problem(400, "invalid_request", f"{name} must be a non-negative integer")
+        return self.store.add_usage_report(request.headers["Idempotency-Key"], given)
 
     def _reset(self, request: Request, params: dict[str, str]) -> Reply:
         self.store.reset(self.client.refresh_token)

@@ -29,6 +29,8 @@ from templates_app import exstream, hotfolder
 from templates_app.models import DUE_STATES, Binding, Delivery, DeliveryState
 
 CLAIM_BATCH = 10
+# Smint.io deliveries whose profile starts so carry a run's usage of a purchase.
+USAGE_PROFILE = "usage-run-"
 
 
 def deliveries_enqueue(*, version: Version) -> int:
@@ -150,10 +152,10 @@ def _retry_or_give_up(delivery: Delivery, lease: datetime, detail: str, retryabl
 
 
 def _report_to_smintio(delivery: Delivery, lease: datetime) -> str:
+    api = smintio.client()
+    send = api.usage_report if delivery.profile.startswith(USAGE_PROFILE) else api.feedback
     try:
-        answer = smintio.client().feedback(
-            payload=delivery.payload, key=str(delivery.idempotency_key)
-        )
+        answer = send(payload=delivery.payload, key=str(delivery.idempotency_key))
     except smintio.SmintioError as error:
         return _retry_or_give_up(delivery, lease, error.detail, error.retryable)
     _finish(

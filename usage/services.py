@@ -9,8 +9,9 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Min, QuerySet, Sum
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from assets.models import LicensePurchase, Version
 from audit.services import audit_record
@@ -18,6 +19,7 @@ from govern.access import require
 from govern.errors import Conflict, RequestRejected
 from govern.roles import Capability
 from templates_app.models import Clearance, Delivery, DeliveryState, Template
+from templates_app.outbox import USAGE_PROFILE
 from usage.models import (
     ExceptionState,
     Metric,
@@ -28,6 +30,7 @@ from usage.models import (
     UsageRecord,
 )
 from usage.reconcile import reconcile
+from usage.reports import COUNT_FIELDS as COUNTS
 from usage.reports import RecordLine, RunDigest
 
 INSERT_BATCH = 5000
@@ -62,9 +65,9 @@ def runs_ingest(
         if fresh:
             _insert_records(fresh, records)
             runs = [entry.run for entry in fresh.values()]
-            outcome.exceptions = reconcile(
-                ProductionRun.objects.filter(pk__in=[run.pk for run in runs])
-            )
+            stored = ProductionRun.objects.filter(pk__in=[run.pk for run in runs])
+            outcome.exceptions = reconcile(stored)
+            _usage_to_smintio(stored)
             _audit_runs(runs, outcome.exceptions, actor)
     return outcome
 
@@ -220,6 +223,51 @@ def _version_of(entry: _Run, line: RecordLine) -> Version | None:
     if version is not None and line.sha256 and (version.pk, line.sha256) not in entry.delivered:
         return None  # the content Exstream used is not what Govern delivered for it
     return version
+
+
+def _usage_to_smintio(runs: QuerySet[ProductionRun]) -> int:
+    """Queue each run's usage of each Smint.io purchase for the outbox (two queries)."""
+    records = UsageRecord.objects.filter(run__in=runs, version__purchase__isnull=False)
+    key = (
+        "run_id",
+        "run__run_id",
+        "run__started_at",
+        "run__finished_at",
+        "version__purchase__uuid",
+    )
+    channels: dict[tuple[int, str], dict[str, int]] = {}
+    for row in records.values("run_id", "version__purchase__uuid", "channel").annotate(
+        documents=Sum("documents")
+    ):
+        by_channel = channels.setdefault((row["run_id"], row["version__purchase__uuid"]), {})
+        by_channel[row["channel"]] = int(row["documents"] or 0)
+    rows = []
+    for group in records.values(*key).annotate(
+        version=Min("version_id"), **{name: Sum(name) for name in COUNTS}
+    ):
+        purchase = group["version__purchase__uuid"]
+        payload = {
+            "license_purchase_transaction_uuid": purchase,
+            "run_id": group["run__run_id"],
+            "started_at": group["run__started_at"].isoformat(),
+            "finished_at": group["run__finished_at"].isoformat(),
+            **{name: int(group[name] or 0) for name in COUNTS},
+            "documents_by_channel": channels.get((group["run_id"], purchase), {}),
+        }
+        rows.append(
+            Delivery(
+                target="smintio",
+                version_id=group["version"],
+                profile=f"{USAGE_PROFILE}{group['run_id']}",
+                payload=payload,
+            )
+        )
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        transaction.on_commit(
+            lambda: async_task("templates_app.tasks.drain_deliveries", task_name="drain-usage")
+        )
+    return len(rows)
 
 
 def _audit_runs(runs: list[ProductionRun], exceptions: list[UsageException], actor: Any) -> None:
