@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import exstream, framework, impact, review_queue  # noqa: E402
+from bench import exstream, framework, impact, review_queue, usage  # noqa: E402
 from bench.harness import workspace  # noqa: E402
 
 
@@ -19,6 +19,8 @@ def main() -> None:
     with workspace() as env:
         exstream.run(env, Path(env["MEDIA_ROOT"]).parent)
         exstream.renditions(env)
+    with workspace() as env:
+        usage.run(env)
 
 
 if __name__ == "__main__":

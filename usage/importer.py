@@ -160,15 +160,23 @@ def _json_rows(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, 
             yield number, value
 
 
-def _split(row: dict[str, Any]) -> tuple[RunHeader, RecordLine]:
-    header_part = {name: row.get(name) for name in HEADER_FIELDS if name in row}
+HeaderCache = dict[tuple[Any, ...], RunHeader]
+
+
+def _split(row: dict[str, Any], headers: HeaderCache) -> tuple[RunHeader, RecordLine]:
+    """Check one line; the run's fields, the same on most lines, are checked once each."""
+    raw = tuple(row.get(name) for name in HEADER_FIELDS)
     record_part = {name: value for name, value in row.items() if name not in HEADER_FIELDS}
     problems: dict[str, str] = {}
-    header = record = None
-    try:
-        header = parse_header(header_part)
-    except ReportError as error:
-        problems.update(error.problems)
+    header = headers.get(raw)
+    if header is None:
+        try:
+            header = parse_header({name: row[name] for name in HEADER_FIELDS if name in row})
+            if len(headers) < 10_000:
+                headers[raw] = header
+        except ReportError as error:
+            problems.update(error.problems)
+    record = None
     try:
         record = parse_record(record_part)
     except ReportError as error:
@@ -181,10 +189,11 @@ def _split(row: dict[str, Any]) -> tuple[RunHeader, RecordLine]:
 def _first_pass(path: Path, rows: RowReader) -> dict[str, RunDigest]:
     """Check every line; return each run's digest, or raise FileRefused."""
     problems, digests, first_line = Problems(), dict[str, RunDigest](), dict[str, int]()
+    headers: HeaderCache = {}
     try:
         for number, row in rows(path, problems):
             try:
-                header, record = _split(row)
+                header, record = _split(row, headers)
             except ReportError as error:
                 problems.add(number, error)
                 continue
@@ -209,8 +218,9 @@ def _first_pass(path: Path, rows: RowReader) -> dict[str, RunDigest]:
 
 def _records(path: Path, rows: RowReader) -> Iterator[tuple[str, RecordLine]]:
     """Read the file again, already checked, and yield (run id, record)."""
+    headers: HeaderCache = {}
     for _number, row in rows(path, Problems()):
-        header, record = _split(row)
+        header, record = _split(row, headers)
         yield header.run_id, record
 
 

@@ -5,6 +5,7 @@ same values, so every source is held to the same rules.
 """
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,10 +27,11 @@ MAX_COUNT = 10**12
 MAX_ID = 2**63 - 1
 # Exstream's clock and Govern's may differ a little; a run cannot finish later than this ahead.
 CLOCK_SKEW = timedelta(minutes=5)
-PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
 REGION = re.compile(r"^[A-Z]{2}$")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+CHANNELS = frozenset(Channel.values)
+ALLOWED_RECORD = frozenset(RECORD_FIELDS)
 
 
 class ReportError(ValueError):
@@ -75,8 +77,19 @@ class RecordLine:
         """What the line names its content by: the version id when given, else the sha256."""
         return f"version:{self.version}" if self.version is not None else f"sha256:{self.sha256}"
 
-    def canonical(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in RECORD_FIELDS}
+    def canonical(self) -> list[Any]:
+        """The record's values in RECORD_FIELDS order (a list: cheaper to hash, still exact)."""
+        return [
+            self.version,
+            self.sha256,
+            self.channel,
+            self.region,
+            self.language,
+            self.segment,
+            self.documents,
+            self.pages,
+            self.impressions,
+        ]
 
 
 @dataclass
@@ -90,7 +103,9 @@ class RunDigest:
     sha256s: set[str] = field(default_factory=set)
 
     def add(self, record: RecordLine) -> None:
-        digest = hashlib.sha256(canonical_json(record.canonical()).encode()).digest()
+        digest = hashlib.sha256(
+            json.dumps(record.canonical(), separators=(",", ":"), ensure_ascii=False).encode()
+        ).digest()
         # A sum (not XOR): the same record twice does not cancel out.
         self.total = (self.total + int.from_bytes(digest, "big")) % 2**256
         self.records += 1
@@ -114,8 +129,8 @@ def _text(value: Any, limit: int, *, required: bool = False) -> str:
     value = value.strip()
     if len(value) > limit:
         raise ValueError(f"is longer than {limit} characters")
-    if not PRINTABLE.match(value):
-        raise ValueError("contains control characters")
+    if not value.isprintable():
+        raise ValueError("contains control or unprintable characters")
     return value
 
 
@@ -138,9 +153,13 @@ def _integer(value: Any, low: int, high: int, *, nullable: bool = False) -> int 
         if nullable:
             return None
         raise ValueError("is required")
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,20}", value.strip()):
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 20):
+            raise ValueError("must be a whole number")
+        value = int(text)
+    elif isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("must be a whole number")
     if not low <= value <= high:
         raise ValueError(f"must be between {low} and {high}")
@@ -181,28 +200,36 @@ def parse_header(data: Mapping[str, Any], *, extra: Iterable[str] = ()) -> RunHe
 
 def parse_record(data: Mapping[str, Any], *, extra: Iterable[str] = ()) -> RecordLine:
     """Check one record's fields; raise ReportError naming every bad one."""
-    problems = _unknown(data, (*RECORD_FIELDS, *extra))
-    version = _check(
-        problems, "version", lambda: _integer(data.get("version"), 1, MAX_ID, nullable=True)
-    )
-    sha256 = _check(problems, "sha256", lambda: _sha256(data.get("sha256")))
+    allowed = ALLOWED_RECORD.union(extra) if extra else ALLOWED_RECORD
+    problems = {} if allowed.issuperset(data) else _unknown(data, allowed)
+    get = data.get
+    version = _field(problems, "version", _integer, get("version"), 1, MAX_ID, nullable=True)
+    sha256 = _field(problems, "sha256", _sha256, get("sha256"))
     if "version" not in problems and "sha256" not in problems and version is None and not sha256:
         problems["version"] = "name the version by its id or the sha256 of its rendition"
-    values = {
-        "channel": _check(problems, "channel", lambda: _channel(data.get("channel"))),
-        "region": _check(problems, "region", lambda: _pattern(data.get("region"), REGION, 2)),
-        "language": _check(
-            problems, "language", lambda: _pattern(data.get("language"), LANGUAGE, 35)
-        ),
-        "segment": _check(problems, "segment", lambda: _text(data.get("segment"), 100)),
-    }
-    counts = {
-        name: _check(problems, name, lambda name=name: _integer(data.get(name), 0, MAX_COUNT))
-        for name in COUNT_FIELDS
-    }
+    channel = _field(problems, "channel", _channel, get("channel"))
+    region = _field(problems, "region", _pattern, get("region"), REGION, 2)
+    language = _field(problems, "language", _pattern, get("language"), LANGUAGE, 35)
+    segment = _field(problems, "segment", _text, get("segment"), 100)
+    documents = _field(problems, "documents", _integer, get("documents"), 0, MAX_COUNT)
+    pages = _field(problems, "pages", _integer, get("pages"), 0, MAX_COUNT)
+    impressions = _field(problems, "impressions", _integer, get("impressions"), 0, MAX_COUNT)
     if problems:
         raise ReportError(problems)
-    return RecordLine(version=version, sha256=sha256, **values, **counts)
+    return RecordLine(
+        version, sha256, channel, region, language, segment, documents, pages, impressions
+    )
+
+
+def _field(
+    problems: dict[str, str], name: str, convert: Any, value: Any, *args: Any, **options: Any
+) -> Any:
+    """Convert one field; note its problem instead of raising."""
+    try:
+        return convert(value, *args, **options)
+    except ValueError as error:
+        problems[name] = str(error)
+        return None
 
 
 def _sha256(value: Any) -> str:
@@ -214,7 +241,7 @@ def _sha256(value: Any) -> str:
 
 def _channel(value: Any) -> str:
     text = _text(value, 16, required=True).lower()
-    if text not in Channel.values:
+    if text not in CHANNELS:
         raise ValueError(f"must be one of {', '.join(Channel.values)}")
     return text
 

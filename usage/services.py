@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+import psycopg
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, QuerySet, Sum
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -34,6 +35,8 @@ from usage.reports import COUNT_FIELDS as COUNTS
 from usage.reports import RecordLine, RunDigest
 
 INSERT_BATCH = 5000
+# COPY raises the driver's own error, not Django's wrapped one.
+DUPLICATE_ERRORS: tuple[type[Exception], ...] = (IntegrityError, psycopg.IntegrityError)
 # Records are (run id as reported, record); a source that re-reads its file gives them again.
 RecordStream = Callable[[], Iterator[tuple[str, RecordLine]]]
 
@@ -109,6 +112,13 @@ class _Run:
     versions: dict[int, Version]
     by_sha256: dict[str, Version]
     delivered: set[tuple[int, str]]
+    prefix: tuple[Any, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Fix the columns every record of the run shares, as the database takes them."""
+        run = self.run
+        started = connection.ops.adapt_datetimefield_value(run.started_at)
+        self.prefix = (run.pk, run.template_id, run.business_unit_id, started)
 
 
 def _create_run(
@@ -155,12 +165,14 @@ def _content_map(
     unit_id: int, digest: RunDigest
 ) -> tuple[dict[int, Version], dict[str, Version], set[tuple[int, str]]]:
     """Map what the report names to versions of the unit, in three queries."""
-    versions = Version.objects.in_units({unit_id}).in_bulk(digest.versions)
+    versions = (
+        Version.objects.in_units({unit_id}).select_related("variant").in_bulk(digest.versions)
+    )
     delivered_rows = Delivery.objects.filter(
         state=DeliveryState.DELIVERED,
         version__variant__asset__business_unit_id=unit_id,
         rendition__isnull=False,
-    ).select_related("rendition", "version")
+    ).select_related("rendition", "version__variant")
     by_sha256: dict[str, Version] = {}
     for delivery in delivered_rows.filter(rendition__sha256__in=digest.sha256s).order_by(
         "delivered_at"
@@ -176,42 +188,68 @@ def _content_map(
     return versions, by_sha256, delivered
 
 
+RECORD_COLUMNS = (
+    *("run_id", "template_id", "business_unit_id", "started_at", "reported", "asset_id"),
+    *("version_id", "sha256", "channel", "region", "language", "segment", "documents"),
+    *("pages", "impressions"),
+)
+DUPLICATE = (
+    "Two records of one run name the same version and context (channel, region, language, "
+    "segment); report each combination once, with its counts summed."
+)
+
+
 def _insert_records(fresh: dict[str, _Run], records: RecordStream) -> None:
     rows = (_record_row(fresh[run_id], line) for run_id, line in records() if run_id in fresh)
     try:
         with transaction.atomic():
-            while batch := list(islice(rows, INSERT_BATCH)):
-                UsageRecord.objects.bulk_create(batch)
-    except IntegrityError:
-        raise RequestRejected(
-            "Two records of one run name the same version and context (channel, region, "
-            "language, segment); report each combination once, with its counts summed.",
-            code="duplicate_record",
-        ) from None
+            _write(rows)
+    except DUPLICATE_ERRORS:
+        raise RequestRejected(DUPLICATE, code="duplicate_record") from None
+    totals = dict(
+        UsageRecord.objects.filter(run__in=[entry.run for entry in fresh.values()])
+        .values("run_id")
+        .annotate(total=Sum("documents"))
+        .values_list("run_id", "total")
+    )
     for entry in fresh.values():
-        entry.run.documents = entry.run.records.aggregate(total=Sum("documents"))["total"] or 0
+        entry.run.documents = totals.get(entry.run.pk) or 0
         entry.run.save(update_fields=["documents"])
 
 
-def _record_row(entry: _Run, line: RecordLine) -> UsageRecord:
-    run = entry.run
+def _write(rows: Iterator[tuple[Any, ...]]) -> None:
+    """Insert record rows: PostgreSQL's COPY where it runs, else batched executemany.
+
+    Building a row must not query: during COPY the connection serves the copy alone.
+    """
+    table, columns = UsageRecord._meta.db_table, ", ".join(RECORD_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(RECORD_COLUMNS))
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - fixed names
+        while batch := list(islice(rows, INSERT_BATCH)):
+            cursor.executemany(insert, batch)
+
+
+def _record_row(entry: _Run, line: RecordLine) -> tuple[Any, ...]:
     version = _version_of(entry, line)
-    return UsageRecord(
-        run=run,
-        template_id=run.template_id,
-        business_unit_id=run.business_unit_id,
-        started_at=run.started_at,
-        reported=line.reported,
-        asset_id=version.variant.asset_id if version else None,
-        version=version,
-        sha256=line.sha256 or (version.sha256 if version else ""),
-        channel=line.channel,
-        region=line.region,
-        language=line.language,
-        segment=line.segment,
-        documents=line.documents,
-        pages=line.pages,
-        impressions=line.impressions,
+    return (
+        *entry.prefix,
+        line.reported,
+        version.variant.asset_id if version else None,
+        version.pk if version else None,
+        line.sha256 or (version.sha256 if version else ""),
+        line.channel,
+        line.region,
+        line.language,
+        line.segment,
+        line.documents,
+        line.pages,
+        line.impressions,
     )
 
 

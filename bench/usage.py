@@ -1,0 +1,78 @@
+"""Usage at volume: ingest, reconcile and export a million records, against PostgreSQL's COPY.
+
+On PostgreSQL (BENCH_DATABASE_URL or DATABASE_URL naming one) the benchmark creates its own
+database on that server and drops it afterwards; the baselines are COPY of the same file into an
+unindexed table and COPY ... TO STDOUT of the same rows. On SQLite it runs without baselines.
+Each phase runs in its own process, so the peak memory printed is that phase's alone.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from bench.harness import ROOT, figure, manage
+
+ROWS = int(os.environ.get("BENCH_USAGE_ROWS", "1000000"))
+
+
+@contextmanager
+def database(env: dict[str, str], workdir: str) -> Iterator[dict[str, str]]:
+    """Yield an environment on a fresh PostgreSQL database if one is configured, else SQLite."""
+    server = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    if not server.startswith("postgres"):
+        yield {**env, "DATABASE_URL": f"sqlite:///{workdir}/usage.sqlite3"}
+        return
+    name = f"govern_bench_usage_{os.getpid()}"
+    base, _, _old = server.rpartition("/")
+    admin = f"{base}/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {**env, "DATABASE_URL": f"{base}/{name}"}
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _phase(env: dict[str, str], phase: str, workdir: str) -> dict[str, Any]:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bench.usage_measure", phase, workdir, str(ROWS)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        raise RuntimeError(f"usage benchmark phase {phase} failed:\n{result.stderr[-3000:]}")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def run(env: dict[str, str]) -> None:
+    with tempfile.TemporaryDirectory(prefix="govern-bench-usage-") as workdir:
+        with database(env, workdir) as here:
+            manage(here, "migrate", "--no-input")
+            _phase(here, "populate", workdir)
+            ingest = _phase(here, "ingest", workdir)
+            reconciled = _phase(here, "reconcile", workdir)
+            exported = _phase(here, "csv", workdir)
+            workbook = _phase(here, "xlsx", workdir)
+    rate = ROWS / ingest["seconds"]
+    copy_rate = ROWS / ingest["baseline"] if ingest["baseline"] else 0.0
+    figure(f"usage.ingest_{ROWS}_rows_per_s", rate, "rows/s", copy_rate or rate)
+    figure("usage.ingest_peak_memory", ingest["peak_mb"], "MB", ingest["peak_mb"])
+    figure("usage.reconcile_seconds", reconciled["seconds"], "s", reconciled["seconds"])
+    figure("usage.reconcile_queries", reconciled["queries"], "queries", reconciled["queries"])
+    export_rate = ROWS / exported["seconds"]
+    copy_out = ROWS / exported["baseline"] if exported["baseline"] else 0.0
+    figure("usage.csv_export_rows_per_s", export_rate, "rows/s", copy_out or export_rate)
+    figure("usage.csv_export_peak_memory", exported["peak_mb"], "MB", 150.0)
+    figure("usage.xlsx_100k_seconds", workbook["seconds"], "s", workbook["seconds"])
+    figure("usage.xlsx_100k_peak_memory", workbook["peak_mb"], "MB", 150.0)
