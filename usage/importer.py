@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 
 from govern.errors import RequestRejected
+from govern.export_jobs import file_hash
 from templates_app.models import Template
 from usage.models import RunSource
 from usage.reports import (
@@ -33,6 +34,7 @@ from usage.reports import (
 from usage.services import IngestOutcome, runs_ingest
 
 FORMATS = ("csv", "jsonl", "xi")
+CHANGED = "line 0: the file changed while it was read; drop it again once it is complete"
 MAX_PROBLEMS = 100
 COLUMNS = (*HEADER_FIELDS, *RECORD_FIELDS)
 # Experience Insights: the manifest metadata tags Govern reads from an event's `user` block.
@@ -94,8 +96,9 @@ def import_file(path: Path, file_format: str, *, actor: Any = None) -> ImportRes
     if file_format == "xi":
         return _import_events(path, actor)
     rows = _csv_rows if file_format == "csv" else _json_rows
+    before = file_hash(path)
     digests = _first_pass(path, rows)
-    return _store(path, list(digests.values()), lambda: _records(path, rows), actor)
+    return _store(path, list(digests.values()), lambda: _records(path, rows, before), actor)
 
 
 def _store(
@@ -216,12 +219,21 @@ def _first_pass(path: Path, rows: RowReader) -> dict[str, RunDigest]:
     return digests
 
 
-def _records(path: Path, rows: RowReader) -> Iterator[tuple[str, RecordLine]]:
-    """Read the file again, already checked, and yield (run id, record)."""
+def _records(path: Path, rows: RowReader, checked: str) -> Iterator[tuple[str, RecordLine]]:
+    """Read the file again, already checked, and yield (run id, record).
+
+    A file that changed since the first pass is refused; raised while the records are being
+    stored, that rolls back everything stored from it.
+    """
     headers: HeaderCache = {}
-    for _number, row in rows(path, Problems()):
-        header, record = _split(row, headers)
-        yield header.run_id, record
+    try:
+        for _number, row in rows(path, Problems()):
+            header, record = _split(row, headers)
+            yield header.run_id, record
+    except (ReportError, UnicodeDecodeError):
+        raise FileRefused([CHANGED]) from None
+    if file_hash(path) != checked:
+        raise FileRefused([CHANGED])
 
 
 def _import_events(path: Path, actor: Any) -> ImportResult:

@@ -129,6 +129,28 @@ class UsageCap(models.Model):
         return f"{self.purchase_id}: at most {self.limit} {self.metric}"
 
 
+class LimitKey(models.Model):
+    """What a Smint.io usage-limit key (license_usage_limits) means as a volume, set by people.
+
+    Smint.io publishes no key set; a key nobody mapped caps nothing (unknown is not a limit).
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    metric = models.CharField(max_length=16, choices=Metric.choices)
+    limit = models.PositiveBigIntegerField()
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = "usage-limit key"
+
+    def __str__(self) -> str:
+        return f"{self.key}: at most {self.limit} {self.metric}"
+
+
 class ExceptionCode(models.TextChoices):
     UNAPPROVED_USE = "unapproved_use", "Unapproved use"
     OUT_OF_RIGHTS = "out_of_rights", "Out of rights"

@@ -20,11 +20,12 @@ from typing import Any
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from assets.licensing import LicenceBook
-from assets.models import ApprovalPeriod, Version
+from assets.models import ApprovalPeriod, LicenseTerm, Version
 from assets.resolution import Context
 from templates_app.models import Clearance, Verdict
 from usage.models import (
     ExceptionCode,
+    LimitKey,
     ProductionRun,
     UsageCap,
     UsageException,
@@ -296,42 +297,81 @@ def _clearance_problem(
     return None
 
 
+@dataclass(frozen=True)
+class Limit:
+    """A volume limit on a purchase: a compliance officer's cap, or a mapped term key."""
+
+    key: str
+    purchase_id: int
+    metric: str
+    limit: int
+    source: dict[str, Any]
+
+
+def _limits(purchase_ids: set[int]) -> list[Limit]:
+    """Return the caps on these purchases and the limits their active terms' keys map to."""
+    limits = [
+        Limit(f"cap:{cap.pk}", cap.purchase_id, cap.metric, cap.limit, {"cap": cap.pk})
+        for cap in UsageCap.objects.filter(purchase_id__in=purchase_ids, active=True)
+    ]
+    mapped = {limit.key: limit for limit in LimitKey.objects.all()}
+    if not mapped:
+        return limits
+    terms = LicenseTerm.objects.filter(purchase_id__in=purchase_ids, active=True)
+    for purchase_id, keys in terms.values_list("purchase_id", "usage_limits"):
+        for name in keys or []:
+            if name in mapped:
+                meaning = mapped[name]
+                limits.append(
+                    Limit(
+                        f"purchase:{purchase_id}:limit:{name}",
+                        purchase_id,
+                        meaning.metric,
+                        meaning.limit,
+                        {"usage_limit": name},
+                    )
+                )
+    return limits
+
+
 def _over_limit(records: QuerySet[UsageRecord]) -> Iterable[Finding]:
     touched = set(
         records.filter(version__purchase__isnull=False).values_list(
             "version__purchase_id", flat=True
         )
     )
-    caps = list(UsageCap.objects.filter(purchase_id__in=touched, active=True))
-    if not caps:
-        return
+    limits = _limits(touched)
+    limited = {limit.purchase_id for limit in limits}
     used = {
         row["version__purchase_id"]: row
-        for row in UsageRecord.objects.filter(
-            version__purchase_id__in={c.purchase_id for c in caps}
-        )
+        for row in UsageRecord.objects.filter(version__purchase_id__in=limited)
         .values("version__purchase_id")
         .annotate(**_totals())
         .order_by()
     }
     last_run = dict(
-        records.filter(version__purchase_id__in={c.purchase_id for c in caps})
+        records.filter(version__purchase_id__in=limited)
         .values("version__purchase_id")
         .annotate(last=Max("run_id"))
         .values_list("version__purchase_id", "last")
     )
     runs = ProductionRun.objects.in_bulk(set(last_run.values()))
-    for cap in caps:
-        total = int((used.get(cap.purchase_id) or {}).get(cap.metric) or 0)
-        if total > cap.limit:
-            run = runs[last_run[cap.purchase_id]]
+    for limit in limits:
+        total = int((used.get(limit.purchase_id) or {}).get(limit.metric) or 0)
+        if total > limit.limit:
+            run = runs[last_run[limit.purchase_id]]
             yield Finding(
-                key=f"over_limit:cap:{cap.pk}",
+                key=f"over_limit:{limit.key}",
                 code=ExceptionCode.OVER_LIMIT,
                 run_id=run.pk,
                 unit_id=run.business_unit_id,
-                purchase_id=cap.purchase_id,
-                detail=f"Purchase {cap.purchase_id} has been used for {total:,} {cap.metric}; "
-                f"its cap is {cap.limit:,} (run {run.run_id} passed it).",
-                evidence={"cap": cap.pk, "metric": cap.metric, "limit": cap.limit, "used": total},
+                purchase_id=limit.purchase_id,
+                detail=f"Purchase {limit.purchase_id} has been used for {total:,} "
+                f"{limit.metric}; its limit is {limit.limit:,} (run {run.run_id} passed it).",
+                evidence={
+                    **limit.source,
+                    "metric": limit.metric,
+                    "limit": limit.limit,
+                    "used": total,
+                },
             )

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Min, QuerySet, Sum
 from django.utils import timezone
@@ -23,6 +23,7 @@ from templates_app.models import Clearance, Delivery, DeliveryState, Template
 from templates_app.outbox import USAGE_PROFILE
 from usage.models import (
     ExceptionState,
+    LimitKey,
     Metric,
     ProductionRun,
     RunSource,
@@ -402,3 +403,30 @@ def cap_set(
             data={"purchase": purchase.uuid, "metric": metric, "limit": limit, "was": previous},
         )
     return cap
+
+
+def limit_key_set(*, key: str, metric: str, limit: int, actor: User) -> LimitKey:
+    """Say what a Smint.io usage-limit key means as a volume (administrators)."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only administrators map usage-limit keys.")
+    if metric not in Metric.values:
+        raise ValidationError({"metric": f"Use one of {', '.join(Metric.values)}."})
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 10**12:
+        raise ValidationError({"limit": "Give a whole number between 0 and 10^12."})
+    with transaction.atomic():
+        mapping, _ = LimitKey.objects.update_or_create(
+            key=key.strip(),
+            defaults={
+                "metric": metric,
+                "limit": limit,
+                "set_by": actor,
+                "updated_at": timezone.now(),
+            },
+        )
+        audit_record(
+            action="usage.limit_key_set",
+            actor=actor,
+            target=mapping,
+            data={"key": mapping.key, "metric": metric, "limit": limit},
+        )
+    return mapping

@@ -245,3 +245,22 @@ def test_a_file_claimed_by_a_worker_that_died_is_imported_again(
     assert inbox.inbox_import() == {"done": 1, "rejected": 0}
     assert (drop / "done" / "orphan.csv").is_file()
     assert fresh.is_file()
+
+
+def test_a_file_changed_between_the_two_readings_stores_nothing(
+    approved_logo: Version, letter: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from usage import importer
+
+    path = write_csv(tmp_path / "usage.csv", [line(approved_logo)])
+    real = importer._first_pass
+
+    def then_change(*args: Any) -> Any:
+        digests = real(*args)
+        write_csv(path, [line(approved_logo, documents=5)])
+        return digests
+
+    monkeypatch.setattr(importer, "_first_pass", then_change)
+    with pytest.raises(FileRefused, match="changed while it was read"):
+        import_file(path, "csv")
+    assert not ProductionRun.objects.exists() and not UsageRecord.objects.exists()

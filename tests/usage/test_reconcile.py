@@ -226,6 +226,25 @@ def test_volume_past_a_cap_is_over_limit_once(
     assert AuditEvent.objects.filter(action="usage.cap_set").count() == 1
 
 
+def test_a_mapped_usage_limit_key_of_a_term_limits_the_purchase(
+    approved_logo: Version, licensed: LicensePurchase, clearance: Clearance, make_user: Any
+) -> None:
+    from usage.services import limit_key_set
+
+    LicenseTerm.objects.update(usage_limits=["usage_limit_one_edition", "usage_limit_unmapped"])
+    admin = make_user("admin")
+    admin.is_staff = True
+    line = {"version": approved_logo.pk, **DE_PRINT}
+    assert codes(report("R1", [line], clearance=clearance.pk)) == []
+    limit_key_set(key="usage_limit_one_edition", metric="impressions", limit=15, actor=admin)
+    found = report("R2", [line], started=RUN_START + timedelta(hours=1))
+    assert codes(found) == ["over_limit"]
+    exception = UsageException.objects.get(code="over_limit")
+    assert exception.evidence["usage_limit"] == "usage_limit_one_edition"
+    assert exception.evidence["used"] == 20
+    assert AuditEvent.objects.filter(action="usage.limit_key_set").count() == 1
+
+
 def test_reconciling_again_adds_nothing(approved_logo: Version, letter: Template) -> None:
     report("R1", [{"version": approved_logo.pk}])
     assert UsageException.objects.count() == 1
@@ -277,3 +296,14 @@ def test_reconcile_command_refuses_a_bad_date() -> None:
 
     with pytest.raises(CommandError, match="since"):
         call_command("usage_reconcile", "--since", "last tuesday", stdout=_Quiet())
+
+
+def test_only_administrators_map_usage_limit_keys(compliance_officer: Any) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from usage.models import LimitKey
+    from usage.services import limit_key_set
+
+    with pytest.raises(PermissionDenied):
+        limit_key_set(key="usage_limit_x", metric="documents", limit=1, actor=compliance_officer)
+    assert not LimitKey.objects.exists()
