@@ -136,7 +136,8 @@ def _events_of(versions: list[Version], clearance: Clearance | None) -> Q:
 
 
 def _runs_versions(run: ProductionRun) -> list[Version]:
-    ids = set(run.records.exclude(version=None).values_list("version_id", flat=True))
+    used = run.records.exclude(version=None).order_by().values_list("version_id", flat=True)
+    ids = set(used.distinct())
     if run.clearance is not None:
         ids |= {entry["version"] for entry in run.clearance.evidence.get("resolved", [])}
     return list(Version.objects.filter(pk__in=ids).select_related("variant__asset"))

@@ -256,7 +256,12 @@ def _uncleared_runs(
     wanted = {row.clearance_id or row.latest_go for row in rows} - {None}
     clearances = Clearance.objects.in_bulk(wanted)
     used: dict[int, set[int]] = defaultdict(set)
-    pairs = records.filter(version__isnull=False).values_list("run_id", "version_id").distinct()
+    pairs = (
+        records.filter(version__isnull=False)
+        .order_by()  # Meta.ordering would join the DISTINCT and make it one row per record
+        .values_list("run_id", "version_id")
+        .distinct()
+    )
     for run_id, version_id in pairs:
         used[run_id].add(version_id)
     for run in rows:
@@ -336,9 +341,10 @@ def _limits(purchase_ids: set[int]) -> list[Limit]:
 
 def _over_limit(records: QuerySet[UsageRecord]) -> Iterable[Finding]:
     touched = set(
-        records.filter(version__purchase__isnull=False).values_list(
-            "version__purchase_id", flat=True
-        )
+        records.filter(version__purchase__isnull=False)
+        .order_by()
+        .values_list("version__purchase_id", flat=True)
+        .distinct()
     )
     limits = _limits(touched)
     limited = {limit.purchase_id for limit in limits}
