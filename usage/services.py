@@ -95,6 +95,10 @@ def _new_runs(
     for digest in digests:
         stored = existing.get(digest.header.run_id)
         if stored is not None:
+            if not templates.filter(pk=stored.template_id).exists():
+                raise Conflict(f"The run id {stored.run_id} is taken.", "run_id_taken")
+            if actor is not None:
+                require(actor, Capability.REPORT_USAGE, stored.business_unit_id)
             if stored.content_hash != digest.content_hash():
                 raise Conflict(
                     f"Run {stored.run_id} was reported before with other content.",

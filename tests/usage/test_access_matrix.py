@@ -115,3 +115,42 @@ def test_an_integration_key_of_another_unit_cannot_report_here(
 def test_unauthenticated_callers_get_401(target: dict[str, Any]) -> None:
     assert Client().get("/api/v1/usage/runs/").status_code == 401
     assert post(Client(), "/api/v1/usage/runs/", {}).status_code == 401
+
+
+def test_a_run_id_of_another_unit_is_never_answered_with_its_run(
+    target: dict[str, Any],
+    approved_logo: Version,
+    other_unit: Any,
+    make_user: Any,
+    client_for: Any,
+) -> None:
+    from govern.roles import Role
+    from templates_app.services import template_create
+
+    designer = make_user("otis", Role.COMMUNICATION_DESIGNER, other_unit)
+    officer = make_user("ola", Role.COMPLIANCE_OFFICER, other_unit)
+    template_create(
+        exstream_id="EX-OTHER",
+        name="Other",
+        kind="communication",
+        channels=["print"],
+        unit=other_unit,
+        actor=designer,
+    )
+    body = run_body(approved_logo, run_id="R1", template="EX-OTHER")
+    response = post(client_for(officer), "/api/v1/usage/runs/", body)
+    assert response.status_code == 409
+    assert response.json()["error"] == "run_id_taken"
+    assert "run" not in response.json()
+
+
+def test_repeating_a_run_needs_the_right_to_report_in_its_unit(
+    target: dict[str, Any], approved_logo: Version, outsider: Any, unit: Any, client_for: Any
+) -> None:
+    from govern.roles import Role
+    from govern.services import role_grant
+
+    role_grant(user=outsider, role=Role.AUDITOR, unit=unit, actor=None)  # may see, not report
+    repeat = run_body(approved_logo, run_id="R1")
+    response = post(client_for(outsider), "/api/v1/usage/runs/", repeat)
+    assert response.status_code == 403
