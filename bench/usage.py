@@ -66,12 +66,16 @@ def run(env: dict[str, str]) -> None:
             workbook = _phase(here, "xlsx", workdir)
     rate = ROWS / ingest["seconds"]
     copy_rate = ROWS / ingest["baseline"] if ingest["baseline"] else 0.0
+    if copy_rate:
+        figure("usage.copy_in_baseline_rows_per_s", copy_rate, "rows/s", copy_rate)
     figure(f"usage.ingest_{ROWS}_rows_per_s", rate, "rows/s", copy_rate or rate)
     figure("usage.ingest_peak_memory", ingest["peak_mb"], "MB", ingest["peak_mb"])
     figure("usage.reconcile_seconds", reconciled["seconds"], "s", reconciled["seconds"])
     figure("usage.reconcile_queries", reconciled["queries"], "queries", reconciled["queries"])
     export_rate = ROWS / exported["seconds"]
     copy_out = ROWS / exported["baseline"] if exported["baseline"] else 0.0
+    if copy_out:
+        figure("usage.copy_out_baseline_rows_per_s", copy_out, "rows/s", copy_out)
     figure("usage.csv_export_rows_per_s", export_rate, "rows/s", copy_out or export_rate)
     figure("usage.csv_export_peak_memory", exported["peak_mb"], "MB", 150.0)
     figure("usage.xlsx_100k_seconds", workbook["seconds"], "s", workbook["seconds"])
