@@ -16,6 +16,7 @@ from assets.models import Decision, Version
 from assets.previews import thumbnail
 from audit.models import AuditEvent
 from templates_app.models import Clearance
+from usage import charts
 from usage.models import ProductionRun
 
 RECORDS_SHOWN = 200
@@ -182,6 +183,7 @@ def _usage_section(pack: Pack, run: ProductionRun) -> None:
         f"Usage: {totals['d'] or 0} documents, {totals['p'] or 0} pages, "
         f"{totals['i'] or 0} impressions in {run.record_count} records"
     )
+    _chart(pack, run)
     records = run.records.select_related("asset", "version").order_by("-documents", "pk")
     for record in records[:RECORDS_SHOWN]:
         content = (
@@ -196,6 +198,24 @@ def _usage_section(pack: Pack, run: ProductionRun) -> None:
         )
     if run.record_count > RECORDS_SHOWN:
         pack.line_of(f"... {run.record_count - RECORDS_SHOWN} more records in the CSV export.")
+
+
+def _chart(pack: Pack, run: ProductionRun) -> None:
+    """Draw the run's documents per version: the same SVG chart the report page shows."""
+    rows = (
+        run.records.values("asset__key", "version__number", "reported")
+        .annotate(total=Sum("documents"))
+        .order_by("-total")[:10]
+    )
+    points = [
+        charts.Point(
+            f"{row['asset__key']} v{row['version__number']}" if row["asset__key"] else "unknown",
+            int(row["total"] or 0),
+        )
+        for row in rows
+    ]
+    if points:
+        pack.image(io.BytesIO(charts.bars("Documents per version", points).encode()), w=170)
 
 
 def _exceptions_section(pack: Pack, run: ProductionRun) -> None:

@@ -129,6 +129,7 @@ def test_the_run_evidence_pack_holds_the_clearance_approvals_usage_and_hashes(
     assert clearance.evidence_hash in text
     assert "Approved by colin" in text
     assert "700 documents" in text
+    assert "brand.logo.primary v1 700" in text  # the chart of documents per version
     assert "unknown_content" in text
     reported_event = AuditEvent.objects.get(action="usage.run_reported")
     assert reported_event.hash in text
