@@ -1,54 +1,84 @@
-"""Whether a licensed version's terms cover a run: its dates, region and channel.
+"""Whether a licensed version's terms cover a run: its dates, region, channel and language.
 
 A version that did not come from a purchase needs no licence. A cancelled purchase covers
 nothing. Otherwise one active term must cover the run: the run date within its dates, the
 region among its allowed geographies and outside its restricted ones, the channel among the
-channels its allowed usages map to (LICENCE_REGIONS, LICENCE_USAGE_CHANNELS in settings).
-Unknown (null) lists and unmapped keys are not judged: unknown is not false.
+channels its allowed usages map to, the language among the tags its allowed languages map to
+(VocabularyMapping rows: data people edit). Unknown (null) lists and unmapped keys are not
+judged: unknown is not false.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.conf import settings
-
-from assets.models import LicensePurchase, LicenseTerm, Version
+from assets.models import LicensePurchase, LicenseTerm, Version, Vocabulary, VocabularyMapping
 from assets.resolution import Context
 
+Mappings = dict[str, dict[str, list[str]]]
 
-def _regions(keys: list[str] | None) -> set[str] | None:
-    """Map geography keys to ISO codes; None when nothing can be judged."""
+
+def load_mappings() -> Mappings:
+    """Return every vocabulary key's meaning, by vocabulary (one query)."""
+    mappings: Mappings = defaultdict(dict)
+    for vocabulary, key, values in VocabularyMapping.objects.values_list(
+        "vocabulary", "key", "values"
+    ):
+        mappings[vocabulary][key] = list(values)
+    return mappings
+
+
+def _mapped(keys: list[str] | None, table: dict[str, list[str]]) -> set[str] | None:
+    """Map keys to Govern's values; None when nothing can be judged."""
     if keys is None:
         return None
-    mapped = [settings.LICENCE_REGIONS[key] for key in keys if key in settings.LICENCE_REGIONS]
-    return {code for codes in mapped for code in codes} if mapped else None
+    found = [table[key] for key in keys if key in table]
+    return {value for values in found for value in values} if found else None
 
 
-def _channels(keys: list[str] | None) -> set[str] | None:
-    if keys is None:
-        return None
-    table = settings.LICENCE_USAGE_CHANNELS
-    mapped = [table[key] for key in keys if key in table]
-    return {channel for channels in mapped for channel in channels} if mapped else None
+def _speaks(language: str, tags: set[str]) -> bool:
+    """Say whether a run's language is one of the tags: de-CH is covered by de."""
+    language = language.lower()
+    return any(language == tag.lower() or language.startswith(f"{tag.lower()}-") for tag in tags)
 
 
-def term_problem(term: LicenseTerm, context: Context, at: datetime) -> str | None:
+def term_problem(
+    term: LicenseTerm, context: Context, at: datetime, mappings: Mappings
+) -> str | None:
     """Say why a term does not cover the run, or return None when it does."""
     if term.valid_from and at < term.valid_from:
         return f"valid only from {term.valid_from:%Y-%m-%d}"
     if term.valid_until and at > term.valid_until:
         return f"valid only until {term.valid_until:%Y-%m-%d}"
-    allowed, restricted = _regions(term.allowed_geographies), _regions(term.restricted_geographies)
+    places = mappings.get(Vocabulary.GEOGRAPHY, {})
+    allowed, restricted = (
+        _mapped(term.allowed_geographies, places),
+        _mapped(term.restricted_geographies, places),
+    )
     if context.region and restricted and (context.region in restricted or "*" in restricted):
         return f"not for region {context.region}"
     if context.region and allowed is not None and not ({"*", context.region} & allowed):
         return f"not for region {context.region}"
-    channels = _channels(term.allowed_usages)
+    uses = mappings.get(Vocabulary.USAGE, {})
+    channels, barred = _mapped(term.allowed_usages, uses), _mapped(term.restricted_usages, uses)
     if context.channel and channels is not None and context.channel not in channels:
         return f"not for the {context.channel} channel"
-    barred = _channels(term.restricted_usages)
     if context.channel and barred and context.channel in barred:
         return f"not for the {context.channel} channel"
+    return _language_problem(term, context, mappings.get(Vocabulary.LANGUAGE, {}))
+
+
+def _language_problem(
+    term: LicenseTerm, context: Context, tongues: dict[str, list[str]]
+) -> str | None:
+    if not context.language:
+        return None
+    allowed = _mapped(term.allowed_languages, tongues)
+    restricted = _mapped(term.restricted_languages, tongues)
+    if restricted and _speaks(context.language, restricted):
+        return f"not for language {context.language}"
+    if allowed is not None and not _speaks(context.language, allowed):
+        return f"not for language {context.language}"
     return None
 
 
@@ -76,6 +106,7 @@ class LicenceBook:
 
     def __init__(self, purchase_ids: Iterable[int] = ()) -> None:
         self._terms: dict[int, tuple[LicensePurchase, list[LicenseTerm]]] = {}
+        self._mappings: Mappings | None = None
         self._load(set(purchase_ids))
 
     def _load(self, purchase_ids: set[int]) -> None:
@@ -102,7 +133,9 @@ class LicenceBook:
         held = [term for term in terms if in_force(term, known_at)]
         if not held:
             return "its purchase carries no licence terms"
-        problems = [term_problem(term, context, at) for term in held]
+        if self._mappings is None:
+            self._mappings = load_mappings()
+        problems = [term_problem(term, context, at, self._mappings) for term in held]
         if any(problem is None for problem in problems):
             return None
         return "its licence is " + "; ".join(sorted({p for p in problems if p}))

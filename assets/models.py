@@ -437,6 +437,39 @@ class VocabularyLabel(models.Model):
         return f"{self.vocabulary}.{self.key} [{self.culture}]"
 
 
+class Vocabulary(models.TextChoices):
+    """The Smint.io vocabularies whose keys Govern judges, and what each key maps to."""
+
+    GEOGRAPHY = "license_geographies", "Geographies → ISO 3166-1 regions"
+    USAGE = "license_usages", "Usages → channels"
+    LANGUAGE = "license_languages", "Languages → BCP 47 tags"
+
+
+class VocabularyMapping(models.Model):
+    """What one Smint.io vocabulary key means in Govern's terms; data people edit, audited.
+
+    Geographies map to ISO regions ("*" for anywhere), usages to channels, languages to BCP 47
+    tags. A key without a mapping is unknown, which is never the same as not covered.
+    """
+
+    vocabulary = models.CharField(max_length=32, choices=Vocabulary.choices)
+    key = models.CharField(max_length=200)
+    values = models.JSONField(default=list)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["vocabulary", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["vocabulary", "key"], name="one_mapping_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vocabulary}.{self.key} → {', '.join(self.values)}"
+
+
 class HookEvent(models.Model):
     """An event id a hook delivered, kept so a repeated delivery triggers nothing."""
 

@@ -23,12 +23,14 @@ from assets.models import (
     Variant,
     Version,
     VersionState,
+    Vocabulary,
+    VocabularyMapping,
 )
 from assets.selectors import Selectors
 from assets.storage import store_content
 from assets.uploads import Content
 from audit.services import audit_record
-from govern.access import require, user_can
+from govern.access import require, user_can, user_can_anywhere
 from govern.errors import Conflict
 from govern.roles import Capability
 from templates_app.outbox import deliveries_enqueue, feedback_enqueue
@@ -327,3 +329,42 @@ def _decide(
         f"version.{state.value}", version, actor, comment=comment, templates_flagged=flagged
     )
     return version
+
+
+MAPPING_VALUE = {
+    Vocabulary.GEOGRAPHY: (re.compile(r"^([A-Z]{2}|\*)$"), "ISO 3166-1 codes such as DE, or *"),
+    Vocabulary.USAGE: (re.compile(r"^(print|email|web|mobile)$"), "channels: print, email, web"),
+    Vocabulary.LANGUAGE: (
+        re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$"),
+        "BCP 47 tags such as de",
+    ),
+}
+
+
+def vocabulary_map(
+    *, vocabulary: str, key: str, values: list[str], actor: User
+) -> VocabularyMapping:
+    """Say what a Smint.io vocabulary key means in Govern's terms (administrators, audited)."""
+    if not actor.is_staff and not user_can_anywhere(actor, Capability.DECIDE_VERSIONS):
+        raise PermissionDenied("Only administrators and compliance officers map vocabularies.")
+    if vocabulary not in Vocabulary.values:
+        raise ValidationError({"vocabulary": f"Use one of {', '.join(Vocabulary.values)}."})
+    pattern, wanted = MAPPING_VALUE[Vocabulary(vocabulary)]
+    cleaned = sorted({value.strip() for value in values if value.strip()})
+    if not key.strip() or len(key) > 200:
+        raise ValidationError({"key": "Name the key (at most 200 characters)."})
+    if not cleaned or len(cleaned) > 300 or not all(pattern.match(value) for value in cleaned):
+        raise ValidationError({"values": f"Give {wanted}."})
+    with transaction.atomic():
+        mapping, _ = VocabularyMapping.objects.update_or_create(
+            vocabulary=vocabulary,
+            key=key.strip(),
+            defaults={"values": cleaned, "updated_by": actor, "updated_at": timezone.now()},
+        )
+        audit_record(
+            action="vocabulary.mapped",
+            actor=actor,
+            target=mapping,
+            data={"vocabulary": vocabulary, "key": mapping.key, "values": cleaned},
+        )
+    return mapping

@@ -54,6 +54,18 @@ def user_can(user: Any, capability: Capability, unit_id: int) -> bool:
     return bool({Role(c) for c in codenames if c in Role.values} & CAPABILITIES[capability])
 
 
+def user_can_anywhere(user: Any, capability: Capability) -> bool:
+    """Say whether a user holds a role granting capability in any unit (one query)."""
+    if not user.is_authenticated:
+        return False
+    codenames = set(
+        BusinessUnitUserObjectPermission.objects.filter(user=user).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    return bool({Role(c) for c in codenames if c in Role.values} & CAPABILITIES[capability])
+
+
 def require(user: Any, capability: Capability, unit_id: int) -> None:
     """Raise PermissionDenied unless the user may do this in the unit."""
     if not user_can(user, capability, unit_id):

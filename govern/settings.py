@@ -305,68 +305,6 @@ SMINTIO_HOOK_TOLERANCE_SECONDS = env_int("SMINTIO_HOOK_TOLERANCE_SECONDS", 300)
 SMINTIO_BATCH = env_int("SMINTIO_BATCH", 10)
 SMINTIO_URL_MAX_AGE_SECONDS = env_int("SMINTIO_URL_MAX_AGE_SECONDS", 3000)
 
-# What Smint.io's licence keys mean for a run: regions (ISO 3166-1, "*" for any) and channels.
-# Keys not listed here are not judged; a term with unknown (null) geographies is not either.
-LICENCE_REGIONS = {
-    "geography_worldwide": ["*"],
-    "geography_germany": ["DE"],
-    "geography_austria": ["AT"],
-    "geography_switzerland": ["CH"],
-    "geography_united_kingdom": ["GB"],
-    "geography_europe": [
-        "AD",
-        "AL",
-        "AT",
-        "BA",
-        "BE",
-        "BG",
-        "CH",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GB",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IS",
-        "IT",
-        "LI",
-        "LT",
-        "LU",
-        "LV",
-        "MC",
-        "MD",
-        "ME",
-        "MK",
-        "MT",
-        "NL",
-        "NO",
-        "PL",
-        "PT",
-        "RO",
-        "RS",
-        "SE",
-        "SI",
-        "SK",
-        "SM",
-        "UA",
-        "VA",
-    ],
-}
-LICENCE_USAGE_CHANNELS = {
-    "usage_print": ["print"],
-    "usage_web": ["web"],
-    "usage_email": ["email"],
-    "usage_social_media": ["web", "mobile"],
-    "usage_mobile": ["mobile"],
-}
-
 # `manage.py serve` (and so `make run`) also runs the sandboxes where the URLs point at loopback.
 START_SANDBOXES = env_bool("START_SANDBOXES", DEBUG)
 # The unit that the hourly template import fills (empty: no scheduled import).

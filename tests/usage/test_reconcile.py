@@ -307,3 +307,18 @@ def test_only_administrators_map_usage_limit_keys(compliance_officer: Any) -> No
     with pytest.raises(PermissionDenied):
         limit_key_set(key="usage_limit_x", metric="documents", limit=1, actor=compliance_officer)
     assert not LimitKey.objects.exists()
+
+
+def test_a_language_the_licence_does_not_cover_is_out_of_rights(
+    approved_logo: Version, licensed: LicensePurchase, clearance: Clearance
+) -> None:
+    LicenseTerm.objects.update(allowed_languages=["language_german"])
+    lines = [
+        {"version": approved_logo.pk, **DE_PRINT},
+        {"version": approved_logo.pk, "region": "DE", "language": "en"},
+    ]
+    report("R1", lines, clearance=clearance.pk)
+    exception = UsageException.objects.get(code="out_of_rights")
+    assert [c["problem"] for c in exception.evidence["contexts"]] == [
+        "its licence is not for language en"
+    ]
