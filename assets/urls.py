@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assets import views
+from assets import views, vocabulary_views
 
 app_name = "assets"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("versions/<int:pk>/decide/", views.version_decide, name="version-decide"),
     path("versions/<int:pk>/preview", views.version_preview, name="version-preview"),
     path("versions/<int:pk>/diff/<int:other_pk>", views.version_diff, name="version-diff"),
+    path("vocabularies/", vocabulary_views.vocabularies, name="vocabularies"),
+    path("vocabularies/save/", vocabulary_views.vocabulary_save, name="vocabulary-save"),
 ]

@@ -142,6 +142,7 @@ NAVIGATION = [
     ("Templates", "templates:board", Capability.VIEW),
     ("Replacement requests", "templates:replacements", Capability.EDIT_ASSETS),
     ("Deliveries", "templates:deliveries", Capability.DECIDE_VERSIONS),
+    ("Vocabularies", "assets:vocabularies", Capability.DECIDE_VERSIONS),
     ("Usage", "usage:report", Capability.READ_USAGE),
     ("Exceptions", "usage:exceptions", Capability.READ_USAGE),
     ("Audit log", "audit:event-list", Capability.READ_AUDIT),

@@ -28,6 +28,7 @@ def test_navigation_shows_what_each_role_can_open(
             "Asset library",
             "Templates",
             "Deliveries",
+            "Vocabularies",
             "Usage",
             "Exceptions",
         ],
