@@ -96,6 +96,10 @@ class Catalogue:
             asset, None, f"Variants of {asset.key} fit ({labels}) but none has an approved version."
         )
 
+    def version_ids(self) -> set[int]:
+        """Return the ids of every approved version the catalogue holds."""
+        return {version.pk for version in self.approved.values()}
+
     def approved_versions(self, asset_id: int) -> list[Version]:
         return [
             self.approved[variant.pk]

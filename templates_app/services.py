@@ -4,6 +4,7 @@ import hashlib
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from assets.licensing import LicenceBook
 from assets.models import Asset, BusinessUnit, Version, VersionState
+from assets.renditions import profiles_for
 from assets.resolution import Catalogue, Context
 from assets.selectors import clean_selectors
 from audit.chain import canonical_json
@@ -24,6 +26,8 @@ from templates_app.models import (
     Binding,
     Clearance,
     Composition,
+    Delivery,
+    DeliveryState,
     ReplacementRequest,
     ReplacementState,
     Review,
@@ -355,13 +359,16 @@ def preflight_run(
     reasons = _open_review_reasons(tree)
     bindings = list(
         Binding.objects.filter(template_id__in=tree)
-        .select_related("asset", "template", "pinned_version")
+        .select_related("asset", "template", "pinned_version__variant")
         .order_by("template_id", "slot")
     )
     catalogue = Catalogue(binding.asset_id for binding in bindings)
+    deliveries = DeliveryBook(
+        catalogue.version_ids() | {b.pinned_version_id for b in bindings if b.pinned_version_id}
+    )
     licences, resolved = LicenceBook(), list[dict[str, Any]]()
     for binding in bindings:
-        reasons += _binding_reasons(binding, contexts, catalogue, resolved)
+        reasons += _binding_reasons(binding, contexts, catalogue, resolved, deliveries)
         reasons += _licence_reasons(binding, contexts, catalogue, licences, run_at)
     verdict = Verdict.NO_GO if reasons else Verdict.GO
     inputs = [{k: v for k, v in vars(context).items() if k != "at"} for context in contexts]
@@ -444,44 +451,97 @@ def _licence_reasons(
     return reasons
 
 
+class DeliveryBook:
+    """The Exstream deliveries of the versions a pre-flight resolves, loaded in one query."""
+
+    def __init__(self, version_ids: set[int]) -> None:
+        self._rows: dict[tuple[int, str], Delivery] = {
+            (delivery.version_id, delivery.profile): delivery
+            for delivery in Delivery.objects.filter(
+                version_id__in=version_ids, target="exstream"
+            ).select_related("rendition")
+        }
+
+    def problem(self, version: Version, channel: str) -> tuple[str | None, list[str]]:
+        """Say which renditions for the channel Exstream does not hold yet; and their sha256s."""
+        needed = [
+            profile
+            for profile in profiles_for(version)
+            if profile == "text"
+            or not channel
+            or settings.RENDITION_PROFILES.get(profile, {}).get("channel") == channel
+        ]
+        missing, held = [], []
+        for profile in needed:
+            delivery = self._rows.get((version.pk, profile))
+            if delivery is None or delivery.state != DeliveryState.DELIVERED:
+                state = delivery.get_state_display().lower() if delivery else "never queued"
+                missing.append(f"{profile} ({state})")
+            elif delivery.rendition is not None:
+                held.append(delivery.rendition.sha256)
+        if not needed:
+            missing.append(f"no rendition for the {channel} channel")
+        return ("; ".join(missing) or None), held
+
+
+def _delivery_reasons(
+    binding: Binding, version: Version, context: Context, deliveries: DeliveryBook
+) -> tuple[list[dict[str, str]], list[str]]:
+    problem, held = deliveries.problem(version, context.channel)
+    if problem is None:
+        return [], held
+    where = f"{binding.template.name}.{binding.slot}"
+    reason = {
+        "code": "not_delivered",
+        "detail": f"{where}: {binding.asset.key} v{version.number} for {context.describe()} "
+        f"is not in Exstream yet: {problem}.",
+        "object": f"version:{version.pk}",
+    }
+    return [reason], held
+
+
 def _binding_reasons(
     binding: Binding,
     contexts: list[Context],
     catalogue: Catalogue,
     resolved: list[dict[str, Any]],
+    deliveries: DeliveryBook,
 ) -> list[dict[str, str]]:
     where = f"{binding.template.name}.{binding.slot}"
     pinned = binding.pinned_version
-    if pinned is not None:
-        if pinned.state != VersionState.APPROVED:
-            return [
-                {
-                    "code": "pinned_not_approved",
-                    "detail": f"{where} pins {binding.asset.key} v{pinned.number}, which is "
-                    f"{pinned.get_state_display().lower()}.",
-                    "object": f"binding:{binding.pk}",
-                }
-            ]
-        resolved.append({"binding": binding.pk, "version": pinned.pk, "sha256": pinned.sha256})
-        return []
+    if pinned is not None and pinned.state != VersionState.APPROVED:
+        return [
+            {
+                "code": "pinned_not_approved",
+                "detail": f"{where} pins {binding.asset.key} v{pinned.number}, which is "
+                f"{pinned.get_state_display().lower()}.",
+                "object": f"binding:{binding.pk}",
+            }
+        ]
     reasons = []
     for context in contexts:
-        resolution = catalogue.resolve(binding.asset, context)
-        if resolution.version is None:
-            reasons.append(
-                {
-                    "code": "unresolved",
-                    "detail": f"{where}: {resolution.reason}",
-                    "object": f"binding:{binding.pk}",
-                }
-            )
-        else:
-            resolved.append(
-                {
-                    "binding": binding.pk,
-                    "context": context.describe(),
-                    "version": resolution.version.pk,
-                    "sha256": resolution.version.sha256,
-                }
-            )
+        version = pinned
+        if version is None:
+            resolution = catalogue.resolve(binding.asset, context)
+            if resolution.version is None:
+                reasons.append(
+                    {
+                        "code": "unresolved",
+                        "detail": f"{where}: {resolution.reason}",
+                        "object": f"binding:{binding.pk}",
+                    }
+                )
+                continue
+            version = resolution.version
+        missing, held = _delivery_reasons(binding, version, context, deliveries)
+        reasons += missing
+        resolved.append(
+            {
+                "binding": binding.pk,
+                "context": context.describe(),
+                "version": version.pk,
+                "sha256": version.sha256,
+                "renditions": held,
+            }
+        )
     return reasons

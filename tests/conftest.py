@@ -193,3 +193,16 @@ def smintio_sandbox(smintio_process: str, settings: Any, unit: BusinessUnit) -> 
     settings.SMINTIO_UNIT = unit.slug
     smintio.reset_client()
     return smintio_process
+
+
+@pytest.fixture
+def deliver_all(settings: Any, tmp_path: Path) -> Callable[[], Any]:
+    """Push every due delivery through the real outbox, into a hot folder (no network)."""
+    from templates_app import outbox
+
+    def deliver() -> Any:
+        settings.EXSTREAM_TRANSPORT = "hotfolder"
+        settings.EXSTREAM_HOTFOLDER = tmp_path / "hotfolder"
+        return outbox.drain()
+
+    return deliver

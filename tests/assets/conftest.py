@@ -54,7 +54,8 @@ def add_version(brand_manager: Any) -> Callable[..., Version]:
         if asset.takes_text:
             content = read_text(text or f"Terms apply. Revision {n}.")
         else:
-            content = inspect_bytes(data or images.png(20 + n, 20))
+            # Wide enough for print: 480 px across the default 40 mm slot is 305 dpi.
+            content = inspect_bytes(data or images.png(480 + n, 240))
         version = version_create(
             asset=asset,
             selectors=selectors or clean_selectors(),

@@ -2,6 +2,7 @@
 
 import json
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from assets.models import BusinessUnit
@@ -28,8 +29,11 @@ def preflight(base_url: str, key: str, template: Template) -> dict[str, Any]:
         return json.loads(response.read())
 
 
-def test_approval_review_acknowledgement_and_preflight(page: Any, live_server: Any) -> None:
+def test_approval_review_acknowledgement_and_preflight(
+    page: Any, live_server: Any, deliver_all: Callable[[], Any]
+) -> None:
     seed_demo()
+    deliver_all()
     unit = BusinessUnit.objects.get(slug="insurance-de")
     _key, raw_key = api_key_create(name="exstream-test", units=[unit], actor=None)
     letter = Template.objects.get(exstream_id="INSURANCE-POLICY-LETTER")
@@ -42,6 +46,7 @@ def test_approval_review_acknowledgement_and_preflight(page: Any, live_server: A
     page.get_by_role("button", name="Approve").click()
     assert page.get_by_text("insurance.logo.primary v2: approved.").is_visible()
     log_out(page)
+    deliver_all()
 
     blocked = preflight(live_server.url, raw_key, letter)
     assert blocked["verdict"] == "no-go"

@@ -23,8 +23,10 @@ def letter(
     compliance_officer: Any,
     designer: Any,
     make_template: Callable[..., Template],
+    deliver_all: Callable[[], Any],
 ) -> Template:
     version_approve(version=add_version(logo), actor=compliance_officer)
+    deliver_all()
     letter = make_template("Policy letter", exstream_id="EX-LETTER")
     binding_set(template=letter, slot="logo", asset=logo, actor=designer)
     return letter

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from assets.models import Asset, Version
+from assets.models import Asset, Rendition, Version
 from assets.selectors import clean_selectors
 from assets.services import version_approve, version_withdraw
 from audit.models import AuditEvent
@@ -99,8 +99,12 @@ def test_template_writes_are_refused_outside_scope_and_for_read_only_roles(
 
 
 def test_preflight_goes_for_a_cleared_template_with_an_integration_key(
-    letter: Template, integration_key: str, api_client_for_key: Callable[[str], Client]
+    letter: Template,
+    integration_key: str,
+    api_client_for_key: Callable[[str], Client],
+    deliver_all: Callable[[], Any],
 ) -> None:
+    deliver_all()
     response = preflight(api_client_for_key(integration_key), letter)
     assert response.status_code == 200, response.content
     body = response.json()
@@ -108,6 +112,8 @@ def test_preflight_goes_for_a_cleared_template_with_an_integration_key(
     clearance = Clearance.objects.get(pk=body["clearance"])
     assert clearance.contexts == [CONTEXT]
     assert clearance.evidence["resolved"][0]["sha256"]
+    held = clearance.evidence["resolved"][0]["renditions"]
+    assert held and set(held) <= set(Rendition.objects.values_list("sha256", flat=True))
     event = AuditEvent.objects.get(action="preflight.checked")
     assert (event.data["verdict"], event.data["evidence_hash"]) == ("go", clearance.evidence_hash)
     assert event.actor_name == "exstream-prod"
@@ -123,8 +129,10 @@ def test_preflight_gives_every_reason_for_no_go(
     make_template: MakeTemplate,
     integration_key: str,
     api_client_for_key: Callable[[str], Client],
+    deliver_all: Callable[[], Any],
 ) -> None:
     version_approve(version=add_version(logo), actor=compliance_officer)  # opens reviews
+    deliver_all()
     pinned_template = make_template("Pinned")
     binding_set(template=pinned_template, slot="seal", version=approved_logo, actor=designer)
     composition_add(parent=letter, child=pinned_template, actor=designer)

@@ -22,9 +22,11 @@ def letter(
     compliance_officer: Any,
     designer: Any,
     make_template: Callable[..., Template],
+    deliver_all: Callable[[], Any],
 ) -> Template:
     """A letter whose logo comes from a purchase licensed for print in Germany until END."""
     version = version_approve(version=add_version(logo), actor=compliance_officer)
+    deliver_all()
     purchase = LicensePurchase.objects.create(
         uuid="lpt-1", cart_uuid="c", asset=logo, state="completed", content_element_uuid="2:0:1"
     )

@@ -24,9 +24,11 @@ def letter(
     compliance_officer: Any,
     designer: Any,
     make_template: Callable[..., Template],
+    deliver_all: Callable[[], Any],
 ) -> Template:
     """A letter whose logo is licensed for Germany, in German."""
     version = version_approve(version=add_version(logo), actor=compliance_officer)
+    deliver_all()
     purchase = LicensePurchase.objects.create(
         uuid="lpt-v", cart_uuid="c", asset=logo, state="completed", content_element_uuid="e"
     )

@@ -55,8 +55,11 @@ def letter(
 
 
 @pytest.fixture
-def clearance(letter: Template, designer: Any, clock: Any) -> Clearance:
+def clearance(
+    letter: Template, designer: Any, clock: Any, deliver_all: Callable[[], Any]
+) -> Clearance:
     clock.move_to(CLEARED_AT)
+    deliver_all()  # pre-flight says go only once Exstream holds the renditions
     cleared = preflight_run(
         template=letter,
         run_at=RUN_START,

@@ -158,11 +158,16 @@ def test_a_run_without_a_go_clearance_is_uncleared(
 
 
 def test_a_clearance_given_after_the_start_does_not_clear_the_run(
-    approved_logo: Version, letter: Template, designer: Any, clock: Any
+    approved_logo: Version,
+    letter: Template,
+    designer: Any,
+    clock: Any,
+    deliver_all: Callable[[], Any],
 ) -> None:
     from assets.resolution import Context
     from templates_app.services import preflight_run
 
+    deliver_all()
     clock.move_to(RUN_START + timedelta(minutes=5))
     late = preflight_run(
         template=letter, run_at=RUN_START, contexts=[Context(region="DE")], actor=designer

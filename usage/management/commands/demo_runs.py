@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assets.models import Version, VersionState
 from assets.services import version_withdraw
+from templates_app.models import DUE_STATES, Delivery
 from usage.models import ProductionRun
 
 WAIT_SECONDS = 60
@@ -55,6 +56,14 @@ def _wait_for(url: str) -> None:
     raise CommandError(f"{url} did not answer within {WAIT_SECONDS} s")
 
 
+def _wait_for_deliveries() -> None:
+    """Let the worker push the demo's renditions first: pre-flight wants them in Exstream."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    due = Delivery.objects.filter(target="exstream", state__in=DUE_STATES)
+    while due.exists() and time.monotonic() < deadline:
+        time.sleep(1)
+
+
 class Command(BaseCommand):
     help = "Run the demo's production runs through the Exstream sandbox (once)."
 
@@ -67,6 +76,7 @@ class Command(BaseCommand):
             return
         _wait_for(f"{options['govern_url'].rstrip('/')}/healthz")
         _wait_for(f"{settings.EXSTREAM_URL}/_sandbox/health")
+        _wait_for_deliveries()
         for run_id, template, extra in RUNS:
             if run_id == "DEMO-BANKING-2":
                 self._recall_banking_logo()
