@@ -30,7 +30,11 @@ MM_PER_INCH = 25.4
 
 
 class RenditionRefused(Exception):
-    """The source cannot serve this profile (too few pixels for print, a missing ICC profile)."""
+    """The source cannot serve this profile (too few pixels for print): it never will."""
+
+
+class RenditionUnavailable(Exception):
+    """This machine cannot make the rendition now (a missing ICC profile): a setup problem."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ def _print(image: Image.Image, profile: dict[str, Any]) -> Made:
         )
     icc_path = settings.RENDITION_CMYK_ICC
     if not icc_path.is_file():
-        raise RenditionRefused(
+        raise RenditionUnavailable(
             f"The CMYK output profile {icc_path} is missing (RENDITION_CMYK_ICC)."
         )
     output_profile = ImageCms.ImageCmsProfile(str(icc_path))

@@ -5,4 +5,4 @@ class GovernConfig(AppConfig):
     name = "govern"
 
     def ready(self) -> None:
-        from govern import auth  # noqa: F401  (connects the login audit receivers)
+        from govern import auth, checks  # noqa: F401  (login audit receivers, system checks)

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from assets.models import BusinessUnit
 from govern.access import acting_user, scope_for
+from govern.checks import icc_profile_problem
 from govern.export_jobs import export_download
 from govern.models import ExportJob, ExportState, WorkerHeartbeat
 
@@ -54,8 +55,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Report the database and the worker heartbeat; 503 when either is down."""
     database = _database_status()
     worker = _worker_status() if database == "ok" else {"status": "unknown"}
-    healthy = database == "ok" and worker["status"] == "ok"
-    body = {"status": "ok" if healthy else "down", "database": database, "worker": worker}
+    profile = icc_profile_problem() or "ok"
+    healthy = database == "ok" and worker["status"] == "ok" and profile == "ok"
+    body = {
+        "status": "ok" if healthy else "down",
+        "database": database,
+        "worker": worker,
+        "cmyk_profile": profile,
+    }
     return JsonResponse(body, status=200 if healthy else 503)
 
 

@@ -19,7 +19,12 @@ from django.utils import timezone
 
 from assets import smintio
 from assets.models import Rendition, Version, VersionState
-from assets.renditions import RenditionRefused, profiles_for, rendition_for
+from assets.renditions import (
+    RenditionRefused,
+    RenditionUnavailable,
+    profiles_for,
+    rendition_for,
+)
 from assets.storage import read_content
 from audit.services import audit_record
 from govern.access import require, user_can
@@ -29,6 +34,8 @@ from templates_app import exstream, hotfolder
 from templates_app.models import DUE_STATES, Binding, Delivery, DeliveryState
 
 CLAIM_BATCH = 10
+# How often a delivery waiting for the machine's setup (a missing ICC profile) tries again.
+SETUP_RETRY_SECONDS = 300
 # Smint.io deliveries whose profile starts so carry a run's usage of a purchase.
 USAGE_PROFILE = "usage-run-"
 
@@ -111,6 +118,8 @@ def deliver(pk: int, lease: datetime) -> str:
         reference = _push(delivery, version, rendition)
     except RenditionRefused as refusal:
         return _give_up(delivery, lease, str(refusal))
+    except RenditionUnavailable as missing:
+        return _wait_for_setup(delivery, lease, str(missing))
     except exstream.ExstreamError as error:
         return _retry_or_give_up(delivery, lease, error.detail, error.retryable)
     except Exception as error:  # noqa: BLE001 - one bad row must not stall the outbox
@@ -149,6 +158,19 @@ def _retry_or_give_up(delivery: Delivery, lease: datetime, detail: str, retryabl
         next_attempt_at=timezone.now() + _backoff(delivery.attempts),
     )
     return "retrying"
+
+
+def _wait_for_setup(delivery: Delivery, lease: datetime, detail: str) -> str:
+    """Keep a delivery waiting, uncounted, until the machine is set up (never dead for it)."""
+    _finish(
+        delivery.pk,
+        lease,
+        state=DeliveryState.RETRYING,
+        attempts=F("attempts") - 1,
+        last_error=f"Waiting for the setup: {detail}",
+        next_attempt_at=timezone.now() + timedelta(seconds=SETUP_RETRY_SECONDS),
+    )
+    return "waiting"
 
 
 def _report_to_smintio(delivery: Delivery, lease: datetime) -> str:

@@ -8,7 +8,12 @@ import pytest
 from PIL import Image
 
 from assets.models import Asset, Rendition, Version
-from assets.renditions import RenditionRefused, profiles_for, rendition_for
+from assets.renditions import (
+    RenditionRefused,
+    RenditionUnavailable,
+    profiles_for,
+    rendition_for,
+)
 from assets.selectors import clean_selectors
 from assets.storage import read_content
 from tests import images
@@ -44,12 +49,12 @@ def test_print_refuses_too_few_pixels_for_the_slot(logo: Asset, add_version: Add
     assert not Rendition.objects.exists()
 
 
-def test_missing_icc_profile_is_a_clear_refusal(
+def test_a_missing_icc_profile_is_a_setup_problem_not_a_refusal(
     settings: Any, logo: Asset, add_version: AddVersion, tmp_path: Any
 ) -> None:
     settings.RENDITION_CMYK_ICC = tmp_path / "absent.icc"
     version = add_version(logo, data=images.png(600, 300))
-    with pytest.raises(RenditionRefused, match="absent.icc is missing"):
+    with pytest.raises(RenditionUnavailable, match="absent.icc is missing"):
         rendition_for(version, "print")
 
 

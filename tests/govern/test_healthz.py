@@ -1,6 +1,7 @@
 """/healthz reports the database and the worker heartbeat."""
 
 from datetime import timedelta
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -21,6 +22,7 @@ def test_worker_without_a_heartbeat_is_down_with_503() -> None:
         "status": "down",
         "database": "ok",
         "worker": {"status": "down", "last_seen": None},
+        "cmyk_profile": "ok",
     }
 
 
@@ -57,3 +59,19 @@ def test_database_failure_gives_503() -> None:
     assert response.status_code == 503
     assert response.json()["database"] == "down: DatabaseError"
     assert response.json()["worker"] == {"status": "unknown"}
+
+
+@pytest.mark.django_db
+def test_a_missing_cmyk_profile_is_reported_and_a_system_check_error(
+    settings: Any, tmp_path: Any
+) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    heartbeat()
+    settings.RENDITION_CMYK_ICC = tmp_path / "missing.icc"
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert "missing.icc is missing" in response.json()["cmyk_profile"]
+    with pytest.raises(SystemCheckError, match="govern.E001"):
+        call_command("check")

@@ -242,3 +242,22 @@ def test_a_version_superseded_while_rendering_is_not_pushed(
     monkeypatch.setattr(outbox, "rendition_for", render_then_supersede)
     assert outbox.drain() == {"skipped": 2}
     assert fake.pushed == []
+
+
+def test_a_missing_cmyk_profile_keeps_the_print_delivery_waiting_never_dead(
+    logo: Asset,
+    add_version: AddVersion,
+    compliance_officer: Any,
+    fake: FakeExstream,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    version = add_version(logo, selectors=clean_selectors(channels=["print"]))
+    version_approve(version=version, actor=compliance_officer)
+    settings.RENDITION_CMYK_ICC = tmp_path / "missing.icc"
+    settings.DELIVERY_MAX_ATTEMPTS = 1
+    assert outbox.drain(until_idle=False) == {"waiting": 1}
+    delivery = Delivery.objects.get()
+    assert (delivery.state, delivery.attempts) == ("retrying", 0)
+    assert "missing.icc is missing" in delivery.last_error
+    assert not AuditEvent.objects.filter(action="delivery.dead").exists()
