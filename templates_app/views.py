@@ -1,6 +1,7 @@
 """Pages of the templates room: readiness board, inbox, replacement requests, deliveries."""
 
 from collections import Counter
+from datetime import UTC
 from typing import Any
 
 from django import forms
@@ -12,10 +13,13 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from assets.models import Asset, Version, VersionState
+from assets.models import Asset, Channel, Version, VersionState
+from assets.resolution import Context
+from assets.selectors import clean_selectors
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict
 from govern.roles import Capability
@@ -82,8 +86,52 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "bindings": template.bindings.select_related("asset", "pinned_version"),
         "reviews": template.reviews.select_related("asset", "old_version", "new_version", "actor"),
         "clearances": template.clearances.all()[:10],
+        "preflight_form": PreflightForm(initial={"run_at": timezone.now().replace(microsecond=0)})
+        if scope_for(request).can(Capability.RUN_PREFLIGHT, template.business_unit_id)
+        else None,
     }
     return render(request, "templates_app/template_detail.html", context)
+
+
+class PreflightForm(forms.Form):
+    run_at = forms.DateTimeField(
+        label="Run at (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    region = forms.CharField(required=False, max_length=2, label="Region")
+    language = forms.CharField(required=False, max_length=35, label="Language")
+    segment = forms.CharField(required=False, max_length=100, label="Segment")
+    channel = forms.ChoiceField(
+        required=False, choices=[("", "any"), *Channel.choices], label="Channel"
+    )
+
+
+@login_required
+@require_POST
+def preflight(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask pre-flight from the template page for one context, and show every reason."""
+    template = get_scoped_or_404(
+        request, Template.objects.all(), capability=Capability.RUN_PREFLIGHT, pk=pk
+    )
+    form = PreflightForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a run date and a valid context.")
+        return redirect(template.get_absolute_url())
+    data = form.cleaned_data
+    try:
+        selectors = clean_selectors(
+            region=data["region"], language=data["language"], segment=data["segment"]
+        )
+    except ValidationError as invalid:
+        messages.error(request, "; ".join(invalid.messages))
+        return redirect(template.get_absolute_url())
+    context = Context(selectors.region, selectors.language, selectors.segment, data["channel"])
+    run_at = data["run_at"] if data["run_at"].tzinfo else data["run_at"].replace(tzinfo=UTC)
+    clearance = services.preflight_run(
+        template=template, run_at=run_at, contexts=[context], actor=acting_user(request)
+    )
+    verdict = "go" if clearance.verdict == "go" else f"no-go, {len(clearance.reasons)} reason(s)"
+    messages.success(request, f"Pre-flight {clearance.pk}: {verdict}.")
+    return redirect(template.get_absolute_url())
 
 
 def _designer_units(request: HttpRequest) -> set[int]:
