@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from govern.access import acting_user, scope_for
 from govern.export_api import ExportJobOutput, job_accepted
 from govern.export_jobs import XLSX_TYPE, xlsx_now_or_later
-from govern.exports import csv_response, export_recorder
+from govern.exports import csv_response, export_recorder, single_unit
 from govern.roles import Capability
 
 
@@ -73,7 +73,7 @@ class AuditEventExport(APIView):
         wanted = request.query_params.get("format", "csv")
         actor = acting_user(request)
         filters = {k: str(v) for k, v in form.cleaned_data.items() if v not in ("", None)}
-        unit_id = next(iter(unit_ids)) if len(unit_ids) == 1 else None
+        unit_id = single_unit(unit_ids)
         if wanted == "csv":
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
             delivered = export_recorder("audit_events", "csv", filters, actor, unit_id)

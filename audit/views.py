@@ -11,6 +11,7 @@ from audit.filters import AuditFilterForm
 from audit.models import AuditEvent
 from govern.access import acting_user, scope_for
 from govern.export_jobs import xlsx_now_or_later
+from govern.exports import single_unit
 from govern.roles import Capability
 
 PAGE_SIZE = 50
@@ -49,7 +50,7 @@ def event_export_xlsx(request: HttpRequest) -> HttpResponse:
         kind="audit_events",
         filters=filters,
         unit_ids=unit_ids,
-        unit_id=next(iter(unit_ids)) if len(unit_ids) == 1 else None,
+        unit_id=single_unit(unit_ids),
         actor=acting_user(request),
         filename="audit.xlsx",
     )

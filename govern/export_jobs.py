@@ -20,13 +20,13 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.tasks import async_task
 
 from audit.services import audit_record
-from govern.exports import safe_cell
+from govern.exports import audit_delivery, safe_cell
 from govern.models import ExportJob, ExportState
 
 TABLES = {
@@ -91,29 +91,6 @@ def file_hash(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def audit_delivery(
-    kind: str,
-    file_format: str,
-    filters: dict[str, Any],
-    actor: User,
-    unit_id: int | None,
-    sha256: str,
-    size: int,
-) -> None:
-    audit_record(
-        action="export.delivered",
-        actor=actor,
-        unit_id=unit_id,
-        data={
-            "kind": kind,
-            "format": file_format,
-            "filters": filters,
-            "sha256": sha256,
-            "bytes": size,
-        },
-    )
 
 
 def export_job_create(
@@ -216,11 +193,17 @@ def attachment(data: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-def export_download(*, job: ExportJob, actor: User) -> HttpResponse:
+def export_download(*, job: ExportJob, actor: User) -> FileResponse:
     """Send a finished export to its requester and audit the delivery."""
-    with default_storage.open(job.file, "rb") as stored:
-        data = stored.read()
     audit_delivery(
         job.kind, job.file_format, job.filters, actor, job.business_unit_id, job.sha256, job.size
     )
-    return attachment(data, XLSX_TYPE, f"{job.kind}-{job.pk}.xlsx")
+    # Streamed from storage in chunks: a large workbook is never held in memory whole.
+    response = FileResponse(
+        default_storage.open(job.file, "rb"),
+        as_attachment=True,
+        filename=f"{job.kind}-{job.pk}.xlsx",
+        content_type=XLSX_TYPE,
+    )
+    response["Cache-Control"] = "no-store"
+    return response

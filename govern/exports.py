@@ -84,23 +84,41 @@ def csv_response(
     return response
 
 
+def single_unit(unit_ids: set[int]) -> int | None:
+    """The unit an export belongs to when the reader reads just one, else none."""
+    return next(iter(unit_ids)) if len(unit_ids) == 1 else None
+
+
+def audit_delivery(
+    kind: str,
+    file_format: str,
+    filters: dict[str, Any],
+    actor: User,
+    unit_id: int | None,
+    sha256: str,
+    size: int,
+) -> None:
+    """Record that an export was delivered whole: what, to whom, with which filters and hash."""
+    audit_record(
+        action="export.delivered",
+        actor=actor,
+        unit_id=unit_id,
+        data={
+            "kind": kind,
+            "format": file_format,
+            "filters": filters,
+            "sha256": sha256,
+            "bytes": size,
+        },
+    )
+
+
 def export_recorder(
     kind: str, file_format: str, filters: dict[str, Any], actor: User, unit_id: int | None
 ) -> Callable[[str, int], None]:
-    """Return the callback that audits a finished export."""
+    """Return the callback that audits a streamed export once it is sent whole."""
 
     def record(sha256: str, size: int) -> None:
-        audit_record(
-            action="export.delivered",
-            actor=actor,
-            unit_id=unit_id,
-            data={
-                "kind": kind,
-                "format": file_format,
-                "filters": filters,
-                "sha256": sha256,
-                "bytes": size,
-            },
-        )
+        audit_delivery(kind, file_format, filters, actor, unit_id, sha256, size)
 
     return record

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -83,7 +84,7 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def export_file(request: HttpRequest, pk: int) -> HttpResponse:
+def export_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Send a finished export to the person who asked for it."""
     job = _own_job(request, pk)
     if job.state != ExportState.DONE:

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -17,8 +16,8 @@ from rest_framework.views import APIView
 from assets.models import BusinessUnit, LicensePurchase
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.export_api import ExportJobOutput, job_accepted
-from govern.export_jobs import XLSX_TYPE, xlsx_now_or_later
-from govern.exports import export_recorder
+from govern.export_jobs import XLSX_TYPE, attachment, xlsx_now_or_later
+from govern.exports import audit_delivery, single_unit
 from govern.roles import Capability
 from govern.serializers import StrictSerializer, validated
 from templates_app.models import Clearance, Template
@@ -81,10 +80,7 @@ class ReportOutput(serializers.Serializer):
 
 def usage_runs(request: Request) -> QuerySet[ProductionRun]:
     """Return the runs the caller may read (auditors and compliance officers of the unit)."""
-    unit_ids = scope_for(request).unit_ids_for(Capability.READ_USAGE)
-    if not unit_ids:
-        raise exceptions.PermissionDenied("Only auditors and compliance officers read usage.")
-    return ProductionRun.objects.filter(business_unit_id__in=unit_ids)
+    return _readable(request, ProductionRun.objects.all())
 
 
 def _readable(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -222,7 +218,7 @@ def export_unit(request: Request, filters: dict[str, Any]) -> int | None:
     if "unit" in filters:
         unit = BusinessUnit.objects.filter(slug=filters["unit"], pk__in=unit_ids).first()
         return unit.pk if unit else None
-    return next(iter(unit_ids)) if len(unit_ids) == 1 else None
+    return single_unit(unit_ids)
 
 
 class RecordExport(APIView):
@@ -336,13 +332,9 @@ class CapSet(APIView):
 
 def _pdf(request: Request, kind: str, name: str, data: bytes, unit_id: int, target: Any) -> Any:
     """Send a PDF and audit its delivery with its sha256."""
-    export_recorder(kind, "pdf", {"id": target.pk}, acting_user(request), unit_id)(
-        hashlib.sha256(data).hexdigest(), len(data)
-    )
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    digest = hashlib.sha256(data).hexdigest()
+    audit_delivery(kind, "pdf", {"id": target.pk}, acting_user(request), unit_id, digest, len(data))
+    return attachment(data, "application/pdf", name)
 
 
 class RunEvidence(APIView):

@@ -19,6 +19,7 @@ from assets.models import LicensePurchase, LicenseTerm, Version
 from govern.access import acting_user, get_scoped_or_404, scope_for
 from govern.errors import Conflict
 from govern.export_jobs import xlsx_now_or_later
+from govern.exports import single_unit
 from govern.roles import Capability
 from usage import charts, services
 from usage.filters import ExceptionFilterForm, UsageFilterForm
@@ -291,7 +292,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Correct the filters before downloading.")
         return redirect("usage:report")
     filters = form.used()
-    unit_id = next(iter(unit_ids)) if len(unit_ids) == 1 else None
+    unit_id = single_unit(unit_ids)
     answer = xlsx_now_or_later(
         kind="usage_records",
         filters=filters,
