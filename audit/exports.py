@@ -6,6 +6,7 @@ previous hash and hash: `manage.py audit_verify --file` recomputes them without 
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from audit.models import AuditEvent
 from govern.export_jobs import Table
 from govern.exports import unescape_cell
 
+HASH = re.compile(r"[0-9a-f]{64}")
 HEADER = [
     *("sequence", "created_at", "actor_id", "actor_name", "action", "target_type", "target_id"),
     *("business_unit_id", "data", "prev_hash", "hash"),
@@ -84,6 +86,8 @@ def verify_rows(rows: Iterable[dict[str, str]]) -> FileCheck:
     for line, raw in enumerate(rows, start=2):
         cells = {name: unescape_cell(raw.get(name) or "") for name in HEADER}
         try:
+            if not (HASH.fullmatch(cells["prev_hash"]) and HASH.fullmatch(cells["hash"])):
+                raise ValueError("prev_hash and hash must be 64 hexadecimal digits")
             payload = _payload(cells)
         except (ValueError, KeyError) as error:
             check.bad_row, check.problem = line, f"unreadable row: {error}"
@@ -112,10 +116,14 @@ def verify_rows(rows: Iterable[dict[str, str]]) -> FileCheck:
 def verify_file(path: Path) -> FileCheck:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        missing = set(HEADER) - set(reader.fieldnames or [])
-        if missing:
-            return FileCheck(bad_row=1, problem=f"missing columns: {', '.join(sorted(missing))}")
-        return verify_rows(reader)
+        try:
+            missing = set(HEADER) - set(reader.fieldnames or [])
+            if missing:
+                problem = f"missing columns: {', '.join(sorted(missing))}"
+                return FileCheck(bad_row=1, problem=problem)
+            return verify_rows(reader)
+        except (csv.Error, UnicodeDecodeError) as error:
+            return FileCheck(bad_row=reader.line_num, problem=f"not a readable CSV file: {error}")
 
 
 def events_table(filters: dict[str, Any], unit_ids: set[int]) -> Table:

@@ -15,6 +15,7 @@ GOVERN_API_KEY environment variable, so it never shows in a process list).
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -42,11 +43,19 @@ class Govern:
         )
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
-                return answer.status, json.loads(answer.read() or b"null")
+                return answer.status, _body(answer.read())
         except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+            return error.code, _body(error.read())
         except (urllib.error.URLError, TimeoutError) as error:
             raise Problem(502, "govern_unreachable", f"Govern did not answer: {error}") from None
+
+
+def _body(data: bytes) -> Any:
+    """Govern answers JSON; anything else (a proxy's page) is kept as text for the report."""
+    try:
+        return json.loads(data or b"null")
+    except ValueError:
+        return data[:500].decode("utf-8", "replace")
 
 
 def _checked(answer: tuple[int, Any], step: str) -> Any:
@@ -117,7 +126,11 @@ def _records(manifest: dict[str, Any], contexts: list[dict[str, str]], documents
 def production_run(govern: Govern, body: dict[str, Any], cache: Any) -> dict[str, Any]:
     """Run one production as described in the module docstring; return Govern's answers."""
     template = str(body.get("template") or "")
-    found = _checked(govern.call("GET", f"/api/v1/templates/?exstream_id={template}"), "lookup")
+    documents = body.get("documents", 1000)
+    if isinstance(documents, bool) or not isinstance(documents, int) or not 1 <= documents <= 10**9:
+        raise Problem(400, "invalid_request", "documents must be a whole number from 1 to 10^9")
+    query = urllib.parse.urlencode({"exstream_id": template})
+    found = _checked(govern.call("GET", f"/api/v1/templates/?{query}"), "lookup")
     if not found.get("results"):
         raise Problem(404, "unknown_template", f"Govern knows no template {template}")
     template_id = found["results"][0]["id"]
@@ -139,7 +152,7 @@ def production_run(govern: Govern, body: dict[str, Any], cache: Any) -> dict[str
             govern.call("GET", f"/api/v1/templates/{template_id}/manifest"), "manifest"
         )
         cache.put(template, manifest)
-    records = _records(manifest, contexts, int(body.get("documents") or 1000))
+    records = _records(manifest, contexts, documents)
     if not records:
         raise Problem(
             409, "nothing_to_produce", "the manifest offers no version for these contexts"

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
-from govern.errors import RequestRejected
+from govern.errors import Conflict, RequestRejected
 from govern.export_jobs import file_hash
 from templates_app.models import Template
 from usage.models import RunSource
@@ -121,6 +122,10 @@ def _store(
         )
     except RequestRejected as rejected:
         raise FileRefused([f"line 0: {rejected.detail}"], rejected.status) from None
+    except Conflict as conflict:  # a run id reported before with other content
+        raise FileRefused([f"line 0: {conflict.detail}"], 409) from None
+    except ValidationError as invalid:  # an unknown template or clearance
+        raise FileRefused([f"line 0: {text}" for text in invalid.messages]) from None
     return ImportResult(
         runs_created=len(outcome.created),
         runs_unchanged=len(outcome.unchanged),
@@ -140,11 +145,14 @@ def _csv_rows(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, A
         if unknown:
             problems.add(1, f"unknown column(s) {', '.join(unknown)}")
             return
-        for row in reader:
-            if None in row:
-                problems.add(reader.line_num, "more cells than columns")
-                continue
-            yield reader.line_num, row
+        try:
+            for row in reader:
+                if None in row:
+                    problems.add(reader.line_num, "more cells than columns")
+                    continue
+                yield reader.line_num, row
+        except csv.Error as error:  # a NUL byte, a cell beyond the csv module's limit
+            problems.add(reader.line_num, f"is not readable CSV ({error}); reading stopped here")
 
 
 def _json_rows(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:

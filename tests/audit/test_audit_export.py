@@ -128,3 +128,15 @@ def test_formula_cells_in_the_audit_export_are_defused_and_still_verify(
 
 def test_only_auditors_export_the_trail(designer: Any, client_for: Any) -> None:
     assert client_for(designer).get(URL).status_code == 403
+
+
+def test_a_file_that_is_no_csv_export_is_refused_without_a_traceback(
+    events: None, auditor: Any, client_for: Any, tmp_path: Path
+) -> None:
+    path = export(client_for(auditor), tmp_path)
+    rewrite(path, lambda row: row.update(prev_hash="ä" * 64))
+    with pytest.raises(CommandError, match="unreadable row"):
+        verify(path)
+    path.write_bytes(b"sequence,created_at\n\x00\x00\n")
+    with pytest.raises(CommandError, match="missing columns|not a readable CSV"):
+        verify(path)

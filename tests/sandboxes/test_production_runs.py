@@ -62,3 +62,10 @@ def test_a_run_from_an_old_package_after_a_recall_raises_exceptions(
 def test_an_unknown_template_is_refused(production: str, letter: Template) -> None:
     answer = post_json(f"{production}/_sandbox/runs", {**RUN, "template": "EX-NONE"})
     assert answer.status == 404
+
+
+def test_a_bad_document_count_is_refused(production: str, letter: Template) -> None:
+    for documents in ("many", -1, 10**10, True):
+        answer = post_json(f"{production}/_sandbox/runs", {**RUN, "documents": documents})
+        assert answer.status == 400, documents
+    assert not ProductionRun.objects.exists()

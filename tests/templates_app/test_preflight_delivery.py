@@ -68,19 +68,27 @@ def test_a_dead_print_delivery_blocks_a_print_run_but_not_an_email_one(
     assert check(letter, designer, "email") == ("go", [])
 
 
-def test_a_variant_without_the_runs_channel_has_no_rendition_for_it(
-    letter: Template,
+def test_a_pinned_version_without_the_runs_channel_has_no_rendition_for_it(
     logo: Asset,
     add_version: Any,
     compliance_officer: Any,
     designer: Any,
+    make_template: Callable[..., Template],
     deliver_all: Callable[[], Any],
 ) -> None:
-    approve(logo, add_version, compliance_officer, channels=["web"])
+    web_only = approve(logo, add_version, compliance_officer, channels=["web"])
     deliver_all()
-    assert check(letter, designer, "web") == ("go", [])
-    # The web-only variant does not fit a print context: nothing resolves there.
-    assert check(letter, designer, "print") == ("no-go", ["unresolved"])
+    pinned = make_template("Pinned")
+    binding_set(template=pinned, slot="logo", version=web_only, actor=designer)
+    assert check(pinned, designer, "web") == ("go", [])
+    clearance = preflight_run(
+        template=pinned,
+        run_at=web_only.created_at,
+        contexts=[Context(channel="print")],
+        actor=designer,
+    )
+    assert [reason["code"] for reason in clearance.reasons] == ["not_delivered"]
+    assert "no rendition for the print channel" in clearance.reasons[0]["detail"]
 
 
 def test_the_evidence_names_the_renditions_exstream_holds(

@@ -264,3 +264,28 @@ def test_a_file_changed_between_the_two_readings_stores_nothing(
     with pytest.raises(FileRefused, match="changed while it was read"):
         import_file(path, "csv")
     assert not ProductionRun.objects.exists() and not UsageRecord.objects.exists()
+
+
+def test_a_csv_the_csv_module_cannot_read_is_refused_not_a_crash(
+    approved_logo: Version, letter: Template, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "usage.csv", [line(approved_logo)])
+    path.write_text(path.read_text() + 'F2,EX-LETTER,"' + "x" * 200_000 + '"\n')
+    with pytest.raises(FileRefused, match="not readable CSV"):
+        import_file(path, "csv")
+    assert not ProductionRun.objects.exists()
+
+
+def test_an_unknown_template_or_a_changed_run_refuses_the_file_into_rejected(
+    approved_logo: Version, letter: Template, drop: Path
+) -> None:
+    write_csv(drop / "a.csv", [line(approved_logo, template="EX-NOPE")])
+    write_csv(drop / "b.csv", [line(approved_logo)])
+    assert inbox.inbox_import() == {"done": 1, "rejected": 1}
+    report = json.loads((drop / "rejected" / "a.csv.report.json").read_text())
+    assert report["problems"] == ["line 0: No template EX-NOPE is registered."]
+    write_csv(drop / "c.csv", [line(approved_logo, documents=1)])  # F1 again, other counts
+    assert inbox.inbox_import() == {"done": 0, "rejected": 1}
+    report = json.loads((drop / "rejected" / "c.csv.report.json").read_text())
+    assert report["status"] == 409 and "reported before with other content" in report["problems"][0]
+    assert list(ProductionRun.objects.values_list("run_id", flat=True)) == ["F1"]
