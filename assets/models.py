@@ -12,9 +12,35 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from govern.roles import Role
 
 
+class Industry(models.TextChoices):
+    """What a business unit does, which licences' industry terms are judged against."""
+
+    BANKING = "banking", "Banking"
+    INSURANCE = "insurance", "Insurance"
+    ASSET_MANAGEMENT = "asset_management", "Asset management"
+    ENERGY = "energy", "Energy"
+    UTILITIES = "utilities", "Utilities"
+    TELECOMMUNICATIONS = "telecommunications", "Telecommunications"
+    HEALTHCARE = "healthcare", "Healthcare"
+    PHARMACEUTICALS = "pharmaceuticals", "Pharmaceuticals"
+    PUBLIC_SECTOR = "public_sector", "Public sector"
+    RETAIL = "retail", "Retail"
+    TRANSPORT = "transport", "Transport"
+    MEDIA = "media", "Media and publishing"
+    GAMBLING = "gambling", "Gambling"
+    ALCOHOL = "alcohol", "Alcohol"
+    TOBACCO = "tobacco", "Tobacco"
+    POLITICS = "politics", "Politics"
+    OTHER = "other", "Other"
+
+
 class BusinessUnit(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
+    # Blank: not said, so a licence's industry terms cannot be judged (unknown, not false).
+    industry = models.CharField(max_length=32, choices=Industry.choices, blank=True)
+    # Editorial-only licences are never used in commercial communications unless this is set.
+    publishes_editorial = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -63,6 +89,18 @@ class Channel(models.TextChoices):
     EMAIL = "email", "E-mail"
     WEB = "web", "Web"
     MOBILE = "mobile", "Mobile"
+
+
+class Placement(models.TextChoices):
+    """Where in a communication a template slot puts its asset (licences may limit it)."""
+
+    COVER = "cover", "Cover or first page"
+    INSIDE = "inside", "Inside pages"
+    HEADER = "header", "Header"
+    FOOTER = "footer", "Footer"
+    BANNER = "banner", "Banner"
+    INSERT = "insert", "Insert"
+    ENVELOPE = "envelope", "Envelope"
 
 
 class Source(models.TextChoices):
@@ -443,6 +481,10 @@ class Vocabulary(models.TextChoices):
     GEOGRAPHY = "license_geographies", "Geographies → ISO 3166-1 regions"
     USAGE = "license_usages", "Usages → channels"
     LANGUAGE = "license_languages", "Languages → BCP 47 tags"
+    PLACEMENT = "license_placements", "Placements → slot placements"
+    INDUSTRY = "license_industries", "Industries → business-unit industries"
+    SIZE = "license_sizes", "Sizes → widths (mm for print, px for screens)"
+    DISTRIBUTION = "license_distributions", "Distributions → copies (documents)"
 
 
 class VocabularyMapping(models.Model):
@@ -468,6 +510,41 @@ class VocabularyMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vocabulary}.{self.key} → {', '.join(self.values)}"
+
+
+class OnUnknown(models.TextChoices):
+    BLOCK = "block", "Block the run"
+    WARN = "warn", "Warn and let the run go"
+
+
+class RightsPolicy(models.Model):
+    """What a unit does with a licence Govern cannot judge, per asset kind.
+
+    Without a row: block for regulated kinds, warn for the others (default_on_unknown).
+    """
+
+    business_unit = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    on_unknown = models.CharField(max_length=8, choices=OnUnknown.choices)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["business_unit", "kind"]
+        verbose_name_plural = "rights policies"
+        constraints = [
+            models.UniqueConstraint(fields=["business_unit", "kind"], name="one_policy_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business_unit_id}/{self.kind}: {self.on_unknown}"
+
+
+def default_on_unknown(kind: str) -> str:
+    """Without a policy row: block for regulated kinds, warn for the others."""
+    return OnUnknown.BLOCK if kind in REGULATED_KINDS else OnUnknown.WARN
 
 
 class HookEvent(models.Model):

@@ -3,13 +3,16 @@ manifest and the pages share.
 
 Variants match when each of their selectors is empty or equal to the context's; among the
 matches the most specific wins: language first (de-CH before de before any), then region,
-segment and channels.
+segment and channels. Given a judge (the rights of a version for the use), resolution passes
+over a variant whose version the judge keeps out and falls back to the next most specific one,
+saying which it skipped and why.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from assets.models import Asset, Variant, Version, VersionState
 
@@ -33,10 +36,33 @@ class Context:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A better-fitting variant's version resolution passed over, and why."""
+
+    version: Version
+    reason: str
+    verdict: Any = None  # the judge's full answer (assets.rights.Rights)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version.pk,
+            "number": self.version.number,
+            "variant": self.version.variant.selector_label,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
 class Resolution:
     asset: Asset
     version: Version | None
     reason: str = ""
+    skipped: tuple[Skipped, ...] = ()
+    verdict: Any = None  # the judge's answer for the chosen version
+
+
+# A judge says why a version may not be used (None when it may) and what it based that on.
+Judge = Callable[[Version], tuple[str | None, Any]]
 
 
 def language_candidates(language: str) -> list[str]:
@@ -75,8 +101,9 @@ class Catalogue:
             ).select_related("variant__asset")
         }
 
-    def resolve(self, asset: Asset, context: Context) -> Resolution:
-        """Return the approved version of the best-fitting variant that has one, or why not."""
+    def resolve(self, asset: Asset, context: Context, judge: Judge | None = None) -> Resolution:
+        """Return the approved version of the best-fitting variant that has one the judge lets
+        through, or why there is none."""
         ranked = sorted(
             (
                 (rank, variant)
@@ -86,11 +113,28 @@ class Catalogue:
             key=lambda pair: pair[0],
             reverse=True,
         )
+        skipped: list[Skipped] = []
         for _rank, variant in ranked:
-            if variant.pk in self.approved:
-                return Resolution(asset, self.approved[variant.pk])
+            version = self.approved.get(variant.pk)
+            if version is None:
+                continue
+            problem, verdict = judge(version) if judge else (None, None)
+            if problem is None:
+                return Resolution(asset, version, skipped=tuple(skipped), verdict=verdict)
+            skipped.append(Skipped(version, problem, verdict))
         if not ranked:
             return Resolution(asset, None, f"No variant of {asset.key} fits {context.describe()}.")
+        if skipped:
+            why = "; ".join(
+                f"v{s.version.number} [{s.version.variant.selector_label}]: {s.reason}"
+                for s in skipped
+            )
+            return Resolution(
+                asset,
+                None,
+                f"No approved version of {asset.key} may be used for {context.describe()}: {why}.",
+                tuple(skipped),
+            )
         labels = ", ".join(variant.selector_label for _rank, variant in ranked)
         return Resolution(
             asset, None, f"Variants of {asset.key} fit ({labels}) but none has an approved version."

@@ -20,15 +20,17 @@ from assets.models import (
     DecisionAction,
     Kind,
     LicensePurchase,
+    OnUnknown,
+    RightsPolicy,
     Variant,
     Version,
     VersionState,
-    Vocabulary,
     VocabularyMapping,
 )
 from assets.selectors import Selectors
 from assets.storage import store_content
 from assets.uploads import Content
+from assets.vocabularies import clean_values
 from audit.services import audit_record
 from govern.access import require, user_can, user_can_anywhere
 from govern.errors import Conflict
@@ -331,30 +333,15 @@ def _decide(
     return version
 
 
-MAPPING_VALUE = {
-    Vocabulary.GEOGRAPHY: (re.compile(r"^([A-Z]{2}|\*)$"), "ISO 3166-1 codes such as DE, or *"),
-    Vocabulary.USAGE: (re.compile(r"^(print|email|web|mobile)$"), "channels: print, email, web"),
-    Vocabulary.LANGUAGE: (
-        re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$"),
-        "BCP 47 tags such as de",
-    ),
-}
-
-
 def vocabulary_map(
     *, vocabulary: str, key: str, values: list[str], actor: User
 ) -> VocabularyMapping:
     """Say what a Smint.io vocabulary key means in Govern's terms (administrators, audited)."""
     if not actor.is_staff and not user_can_anywhere(actor, Capability.DECIDE_VERSIONS):
         raise PermissionDenied("Only administrators and compliance officers map vocabularies.")
-    if vocabulary not in Vocabulary.values:
-        raise ValidationError({"vocabulary": f"Use one of {', '.join(Vocabulary.values)}."})
-    pattern, wanted = MAPPING_VALUE[Vocabulary(vocabulary)]
-    cleaned = sorted({value.strip() for value in values if value.strip()})
+    cleaned = clean_values(vocabulary, values)
     if not key.strip() or len(key) > 200:
         raise ValidationError({"key": "Name the key (at most 200 characters)."})
-    if not cleaned or len(cleaned) > 300 or not all(pattern.match(value) for value in cleaned):
-        raise ValidationError({"values": f"Give {wanted}."})
     with transaction.atomic():
         mapping, _ = VocabularyMapping.objects.update_or_create(
             vocabulary=vocabulary,
@@ -368,3 +355,28 @@ def vocabulary_map(
             data={"vocabulary": vocabulary, "key": mapping.key, "values": cleaned},
         )
     return mapping
+
+
+def rights_policy_set(
+    *, unit: BusinessUnit, kind: str, on_unknown: str, actor: User
+) -> RightsPolicy:
+    """Say whether a licence Govern cannot judge blocks runs of this kind in the unit, or warns."""
+    require(actor, Capability.SET_CRITERIA, unit.pk)
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"Use one of {', '.join(Kind.values)}."})
+    if on_unknown not in OnUnknown.values:
+        raise ValidationError({"on_unknown": f"Use one of {', '.join(OnUnknown.values)}."})
+    with transaction.atomic():
+        policy, _ = RightsPolicy.objects.update_or_create(
+            business_unit=unit,
+            kind=kind,
+            defaults={"on_unknown": on_unknown, "updated_by": actor, "updated_at": timezone.now()},
+        )
+        audit_record(
+            action="rights_policy.set",
+            actor=actor,
+            target=policy,
+            unit_id=unit.pk,
+            data={"kind": kind, "on_unknown": on_unknown},
+        )
+    return policy

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assets import views, vocabulary_views
+from assets import policy_views, views, vocabulary_views
 
 app_name = "assets"
 urlpatterns = [
@@ -14,4 +14,10 @@ urlpatterns = [
     path("versions/<int:pk>/diff/<int:other_pk>", views.version_diff, name="version-diff"),
     path("vocabularies/", vocabulary_views.vocabularies, name="vocabularies"),
     path("vocabularies/save/", vocabulary_views.vocabulary_save, name="vocabulary-save"),
+    path("rights-policies/", policy_views.rights_policies, name="rights-policies"),
+    path(
+        "rights-policies/<int:unit_pk>/",
+        policy_views.rights_policy_save,
+        name="rights-policy-save",
+    ),
 ]

@@ -12,14 +12,15 @@ from django.views.decorators.http import require_POST
 
 from assets.models import LicenseTerm, Vocabulary, VocabularyLabel, VocabularyMapping
 from assets.services import vocabulary_map
+from assets.vocabularies import CHECKS
 from govern.access import acting_user, scope_for
 from govern.roles import Capability
 
-# The term lists each vocabulary's keys appear in.
+# The term lists each vocabulary's keys appear in: license_usages in allowed_/restricted_usages.
 TERM_FIELDS = {
-    Vocabulary.GEOGRAPHY: ("allowed_geographies", "restricted_geographies"),
-    Vocabulary.USAGE: ("allowed_usages", "restricted_usages"),
-    Vocabulary.LANGUAGE: ("allowed_languages", "restricted_languages"),
+    vocabulary: (f"allowed_{name}", f"restricted_{name}")
+    for vocabulary in Vocabulary
+    if (name := vocabulary.value.removeprefix("license_"))
 }
 
 
@@ -82,6 +83,7 @@ def vocabularies(request: HttpRequest) -> HttpResponse:
         {
             "vocabulary": vocabulary,
             "label": label,
+            "wanted": CHECKS[vocabulary][1],
             "rows": _rows(vocabulary, counts[vocabulary], language),
         }
         for vocabulary, label in Vocabulary.choices
@@ -103,5 +105,6 @@ def vocabulary_save(request: HttpRequest) -> HttpResponse:
     except ValidationError as invalid:
         messages.error(request, "; ".join(invalid.messages))
     else:
-        messages.success(request, f"{mapping.key} now means {', '.join(mapping.values)}.")
+        meaning = ", ".join(mapping.values) or "nothing Govern judges"
+        messages.success(request, f"{mapping.key} now means {meaning}.")
     return redirect("assets:vocabularies")

@@ -24,6 +24,7 @@ class Capability(models.TextChoices):
     REPORT_USAGE = "report_usage", "Report what a production run produced"
     READ_USAGE = "read_usage", "Read usage, reconciliation exceptions and evidence"
     DECIDE_EXCEPTIONS = "decide_exceptions", "Explain or resolve reconciliation exceptions"
+    SET_CRITERIA = "set_criteria", "Set compliance criteria and what unknown licences do"
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -37,6 +38,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.REPORT_USAGE: frozenset({Role.INTEGRATION, Role.COMPLIANCE_OFFICER}),
     Capability.READ_USAGE: frozenset({Role.AUDITOR, Role.COMPLIANCE_OFFICER}),
     Capability.DECIDE_EXCEPTIONS: frozenset({Role.COMPLIANCE_OFFICER}),
+    Capability.SET_CRITERIA: frozenset({Role.COMPLIANCE_OFFICER}),
 }
 
 # Model permissions each role's group carries, for the admin and for reporting who may do what.

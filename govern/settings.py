@@ -353,6 +353,9 @@ APPROVALS_BY_KIND = {
 USAGE_MAX_RECORDS = env_int("USAGE_MAX_RECORDS", 10_000)
 USAGE_MAX_BYTES = env_int("USAGE_MAX_MB", 500) * 1_000_000
 USAGE_INBOX = Path(env("USAGE_INBOX", str(BASE_DIR / ".usage-inbox")))
+# Where the rights function learns what usage reports counted per purchase (usage stands above
+# assets, so assets asks through this path instead of importing it).
+RIGHTS_USAGE_FACTS = "usage.limits.purchase_facts"
 
 LOGGING = {
     "version": 1,

@@ -1,12 +1,14 @@
 """The templates API: templates, components, bindings, reviews, pre-flight and manifests."""
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
@@ -14,8 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.api import VariantOutput
-from assets.models import Asset, BusinessUnit, Version
+from assets.models import Asset, BusinessUnit, Placement, Version, VersionState
 from assets.resolution import Catalogue, Context
+from assets.rights import RightsBook, Use
 from assets.selectors import clean_selectors
 from audit.chain import canonical_json
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
@@ -40,6 +43,8 @@ class BindingOutput(serializers.Serializer):
     asset = serializers.CharField(source="asset.key")
     asset_id = serializers.IntegerField()
     pinned_version = serializers.IntegerField(source="pinned_version_id", allow_null=True)
+    placement = serializers.CharField()
+    print_width_mm = serializers.IntegerField(allow_null=True)
 
 
 class ReviewOutput(serializers.Serializer):
@@ -188,6 +193,10 @@ class BindingInput(StrictSerializer):
     slot = serializers.CharField(max_length=100)
     asset = serializers.IntegerField(required=False)
     version = serializers.IntegerField(required=False)
+    placement = serializers.ChoiceField(Placement.choices, required=False, allow_blank=True)
+    print_width_mm = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=5000
+    )
 
 
 class BindingSet(APIView):
@@ -220,6 +229,8 @@ class BindingSet(APIView):
             asset=asset,
             version=version,
             actor=acting_user(request),
+            placement=data.get("placement", ""),
+            print_width_mm=data.get("print_width_mm"),
         )
         return Response(BindingOutput(binding).data, status=status.HTTP_201_CREATED)
 
@@ -256,6 +267,7 @@ class PreflightInput(StrictSerializer):
 class PreflightOutput(serializers.Serializer):
     verdict = serializers.CharField()
     reasons = serializers.ListField(child=serializers.DictField())
+    warnings = serializers.ListField(child=serializers.DictField())
     clearance = serializers.IntegerField()
     evidence_hash = serializers.CharField()
 
@@ -296,38 +308,104 @@ class Preflight(APIView):
             {
                 "verdict": clearance.verdict,
                 "reasons": clearance.reasons,
+                "warnings": clearance.warnings,
                 "clearance": clearance.pk,
                 "evidence_hash": clearance.evidence_hash,
             }
         )
 
 
-def build_manifest(template: Template) -> dict[str, Any]:
-    """Return every binding of the template and its components with its approved versions."""
+class ManifestQuery(StrictSerializer):
+    at = serializers.DateTimeField(required=False)
+    region = serializers.CharField(required=False, allow_blank=True, default="")
+    language = serializers.CharField(required=False, allow_blank=True, default="")
+    segment = serializers.CharField(required=False, allow_blank=True, default="")
+    channel = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def build_manifest(
+    template: Template, at: datetime, context: Context | None, given_at: bool = True
+) -> dict[str, Any]:
+    """Return every binding of the template and its components with the versions it may use.
+
+    With a context: per binding the one version resolution chooses there at `at`, past the
+    variants whose rights stop them, and what it skipped. Without: every approved version,
+    with its rights at `at` for each context its variant serves (the template's channels).
+    """
     tree = graph.contents_of(template.pk)
     bindings = list(
         Binding.objects.filter(template_id__in=tree)
-        .select_related("template", "asset", "pinned_version__variant")
+        .select_related("template", "asset", "pinned_version__variant__asset")
         .order_by("template__exstream_id", "slot")
     )
     catalogue = Catalogue(binding.asset_id for binding in bindings)
+    versions = [*catalogue.approved.values()] + [
+        b.pinned_version for b in bindings if b.pinned_version is not None
+    ]
+    rights = RightsBook({v.purchase_id for v in versions if v.purchase_id is not None})
     entries = []
     for binding in bindings:
-        pinned = binding.pinned_version
-        if pinned is not None:
-            versions = [pinned] if pinned.state == "approved" else []
+        entry = {
+            "template": binding.template.exstream_id,
+            "slot": binding.slot,
+            "asset": binding.asset.key,
+            "pinned": binding.pinned_version_id is not None,
+        }
+        if context is None:
+            entry["versions"] = _every_version(binding, catalogue, rights, at)
         else:
-            versions = catalogue.approved_versions(binding.asset_id)
-        entries.append(
-            {
-                "template": binding.template.exstream_id,
-                "slot": binding.slot,
-                "asset": binding.asset.key,
-                "pinned": pinned is not None,
-                "versions": [_manifest_version(version) for version in versions],
-            }
-        )
-    return {"template": template.exstream_id, "bindings": entries}
+            entry.update(_chosen_version(binding, catalogue, rights, at, context))
+        entries.append(entry)
+    manifest: dict[str, Any] = {"template": template.exstream_id}
+    if given_at:  # a manifest for now stays the same, and its ETag too, until rights change
+        manifest["at"] = at.isoformat()
+    if context is not None:
+        manifest["context"] = {k: v for k, v in vars(context).items() if k != "at"}
+    return {**manifest, "bindings": entries}
+
+
+def _binding_versions(binding: Binding, catalogue: Catalogue) -> list[Version]:
+    pinned = binding.pinned_version
+    if pinned is not None:
+        return [pinned] if pinned.state == VersionState.APPROVED else []
+    return catalogue.approved_versions(binding.asset_id)
+
+
+def _every_version(
+    binding: Binding, catalogue: Catalogue, rights: RightsBook, at: datetime
+) -> list[dict[str, Any]]:
+    channels = binding.template.channel_list or [""]
+    listed = []
+    for version in _binding_versions(binding, catalogue):
+        variant = version.variant
+        served = [c for c in channels if not variant.channels or c in variant.channel_list]
+        contexts = {}
+        for channel in served or variant.channel_list:
+            context = Context(variant.region, variant.language, variant.segment, channel)
+            use = Use(context, at, binding.placement, binding.print_width_mm)
+            contexts[context.describe()] = rights.judge(version, use).as_dict()
+        listed.append({**_manifest_version(version), "rights": contexts})
+    return listed
+
+
+def _chosen_version(
+    binding: Binding, catalogue: Catalogue, rights: RightsBook, at: datetime, context: Context
+) -> dict[str, Any]:
+    use = Use(context, at, binding.placement, binding.print_width_mm)
+    judge = services.rights_judge(rights, binding.asset, use)
+    pinned = binding.pinned_version
+    if pinned is not None and pinned.state != VersionState.APPROVED:
+        return {"versions": [], "skipped": []}
+    resolution = services.binding_resolution(binding, context, catalogue, judge)
+    chosen_list = []
+    if resolution.version is not None:
+        chosen_list = [
+            {**_manifest_version(resolution.version), "rights": resolution.verdict.as_dict()}
+        ]
+    return {
+        "versions": chosen_list,
+        "skipped": [skipped.as_dict() for skipped in resolution.skipped],
+    }
 
 
 def _manifest_version(version: Version) -> dict[str, Any]:
@@ -342,12 +420,20 @@ def _manifest_version(version: Version) -> dict[str, Any]:
 
 
 class Manifest(APIView):
-    """Return what Exstream should load for this template; unchanged since If-None-Match: 304."""
+    """Return what Exstream may load for this template at `at` (default now), in one context
+    (`region`, `language`, `segment`, `channel`) or every known one, each version with its
+    rights; the ETag changes when they do; unchanged since If-None-Match: 304."""
 
-    @extend_schema(responses={200: dict[str, Any], 304: None})
+    @extend_schema(parameters=[ManifestQuery], responses={200: dict[str, Any], 304: None})
     def get(self, request: Request, pk: int) -> HttpResponse:
-        manifest = build_manifest(_template(request, pk))
-        body = canonical_json(manifest)
+        template = _template(request, pk)
+        query = ManifestQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        at = data.get("at") or timezone.now()
+        contextual = any(data[name] for name in ("region", "language", "segment", "channel"))
+        context = _context(data, at) if contextual else None
+        body = canonical_json(build_manifest(template, at, context, given_at="at" in data))
         etag = f'"{hashlib.sha256(body.encode()).hexdigest()}"'
         if etag in request.headers.get("If-None-Match", ""):
             return HttpResponse(status=304, headers={"ETag": etag})

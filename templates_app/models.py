@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
-from assets.models import Asset, BusinessUnit, Version
+from assets.models import Asset, BusinessUnit, Placement, Version
 
 
 class TemplateKind(models.TextChoices):
@@ -94,6 +94,8 @@ class Binding(models.Model):
     )
     # Width the slot prints at; print renditions must reach the profile's dpi at this size.
     print_width_mm = models.PositiveIntegerField(null=True, blank=True)
+    # Where the slot sits; blank: not said, so licence placement terms cannot be judged.
+    placement = models.CharField(max_length=16, choices=Placement.choices, blank=True)
 
     class Meta:
         ordering = ["template", "slot"]
@@ -215,6 +217,8 @@ class Clearance(models.Model):
     contexts = models.JSONField()
     verdict = models.CharField(max_length=8, choices=Verdict.choices)
     reasons = models.JSONField(default=list)
+    # What did not stop the run but must be known: licences the unit's policy lets go unjudged.
+    warnings = models.JSONField(default=list)
     evidence = models.JSONField(default=dict)
     evidence_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)

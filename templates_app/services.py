@@ -1,6 +1,7 @@
 """Every state change of templates, reviews, replacement requests and clearances."""
 
 import hashlib
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -10,10 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from assets.licensing import LicenceBook
-from assets.models import Asset, BusinessUnit, Version, VersionState
+from assets.models import Asset, BusinessUnit, Placement, Version, VersionState
 from assets.renditions import profiles_for
-from assets.resolution import Catalogue, Context
+from assets.resolution import Catalogue, Context, Judge, Resolution, Skipped
+from assets.rights import Outcome, Rights, RightsBook, Use
 from assets.selectors import clean_selectors
 from audit.chain import canonical_json
 from audit.services import audit_record
@@ -141,8 +142,11 @@ def binding_set(
     actor: User,
     asset: Asset | None = None,
     version: Version | None = None,
+    placement: str = "",
+    print_width_mm: int | None = None,
 ) -> Binding:
-    """Bind a slot to an asset, resolved at run time, or pin it to one version."""
+    """Bind a slot to an asset, resolved at run time, or pin it to one version; say where the
+    slot sits and how wide it prints, which licences and print renditions are judged by."""
     require(actor, Capability.EDIT_TEMPLATES, template.business_unit_id)
     if (asset is None) == (version is None):
         raise ValidationError("Bind the slot to an asset or pin it to a version, not both.")
@@ -151,11 +155,18 @@ def binding_set(
         raise ValidationError({"asset": "The asset must belong to the template's unit."})
     if not slot.strip():
         raise ValidationError({"slot": "A slot needs a name."})
+    if placement not in ("", *Placement.values):
+        raise ValidationError({"placement": f"Use one of {', '.join(Placement.values)}."})
     with transaction.atomic():
         binding, _ = Binding.objects.update_or_create(
             template=template,
             slot=slot.strip(),
-            defaults={"asset": asset, "pinned_version": version},
+            defaults={
+                "asset": asset,
+                "pinned_version": version,
+                "placement": placement,
+                "print_width_mm": print_width_mm,
+            },
         )
         _audit(
             "template.binding_set",
@@ -164,6 +175,8 @@ def binding_set(
             slot=slot,
             asset=asset.key,
             pinned_version=version.pk if version else None,
+            placement=placement,
+            print_width_mm=print_width_mm,
         )
     return binding
 
@@ -356,29 +369,25 @@ def preflight_run(
     if not contexts:
         raise ValidationError({"contexts": "Name at least one context of the run."})
     tree = graph.contents_of(template.pk)
-    reasons = _open_review_reasons(tree)
     bindings = list(
         Binding.objects.filter(template_id__in=tree)
-        .select_related("asset", "template", "pinned_version__variant")
+        .select_related("asset", "template", "pinned_version__variant__asset")
         .order_by("template_id", "slot")
     )
-    catalogue = Catalogue(binding.asset_id for binding in bindings)
-    deliveries = DeliveryBook(
-        catalogue.version_ids() | {b.pinned_version_id for b in bindings if b.pinned_version_id}
-    )
-    licences, resolved = LicenceBook(), list[dict[str, Any]]()
+    check = _Check.of(bindings, contexts, run_at)
+    check.reasons += _open_review_reasons(tree)
     for binding in bindings:
-        reasons += _binding_reasons(binding, contexts, catalogue, resolved, deliveries)
-        reasons += _licence_reasons(binding, contexts, catalogue, licences, run_at)
-    verdict = Verdict.NO_GO if reasons else Verdict.GO
+        _check_binding(binding, check)
+    verdict = Verdict.NO_GO if check.reasons else Verdict.GO
     inputs = [{k: v for k, v in vars(context).items() if k != "at"} for context in contexts]
     evidence = {
         "template": template.exstream_id,
         "run_at": run_at.isoformat(),
         "contexts": inputs,
         "verdict": verdict.value,
-        "reasons": reasons,
-        "resolved": resolved,
+        "reasons": check.reasons,
+        "warnings": check.warnings,
+        "resolved": check.resolved,
     }
     evidence_hash = hashlib.sha256(canonical_json(evidence).encode()).hexdigest()
     with transaction.atomic():
@@ -388,7 +397,8 @@ def preflight_run(
             run_at=run_at,
             contexts=inputs,
             verdict=verdict,
-            reasons=reasons,
+            reasons=check.reasons,
+            warnings=check.warnings,
             evidence=evidence,
             evidence_hash=evidence_hash,
         )
@@ -401,6 +411,131 @@ def preflight_run(
             evidence_hash=evidence_hash,
         )
     return clearance
+
+
+@dataclass
+class _Check:
+    """What one pre-flight reads once (versions, deliveries, licences) and what it found."""
+
+    contexts: list[Context]
+    run_at: datetime
+    catalogue: Catalogue
+    deliveries: "DeliveryBook"
+    rights: RightsBook
+    reasons: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    resolved: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, bindings: list[Binding], contexts: list[Context], run_at: datetime) -> "_Check":
+        catalogue = Catalogue(binding.asset_id for binding in bindings)
+        pinned = [b.pinned_version for b in bindings if b.pinned_version is not None]
+        versions = [*catalogue.approved.values(), *pinned]
+        return cls(
+            contexts,
+            run_at,
+            catalogue,
+            DeliveryBook({version.pk for version in versions}),
+            RightsBook({v.purchase_id for v in versions if v.purchase_id is not None}),
+        )
+
+
+def rights_judge(rights: RightsBook, asset: Asset, use: Use) -> Judge:
+    """Return the judge resolution asks: a version may be used unless its rights stop it."""
+
+    def judge(version: Version) -> tuple[str | None, Rights]:
+        verdict = rights.judge(version, use)
+        return (verdict.summary() if rights.stops(asset, verdict) else None), verdict
+
+    return judge
+
+
+def binding_resolution(
+    binding: Binding, context: Context, catalogue: Catalogue, judge: Judge
+) -> Resolution:
+    """Resolve a slot in a context: its pinned version if the judge lets it, else by variant."""
+    pinned = binding.pinned_version
+    if pinned is None:
+        return catalogue.resolve(binding.asset, context, judge)
+    problem, verdict = judge(pinned)
+    if problem is None:
+        return Resolution(binding.asset, pinned, verdict=verdict)
+    return Resolution(binding.asset, None, problem, (Skipped(pinned, problem, verdict),))
+
+
+def _rights_reason(where: str, asset: Asset, context: Context, skipped: Skipped) -> dict[str, str]:
+    verdict: Rights = skipped.verdict
+    code = "out_of_rights" if verdict.outcome == Outcome.NOT_COVERED else "licence_unknown"
+    return {
+        "code": code,
+        "detail": f"{where}: {asset.key} v{skipped.version.number} for {context.describe()}: "
+        f"{skipped.reason}.",
+        "object": f"version:{skipped.version.pk}",
+    }
+
+
+def _check_binding(binding: Binding, check: _Check) -> None:
+    where = f"{binding.template.name}.{binding.slot}"
+    pinned = binding.pinned_version
+    if pinned is not None and pinned.state != VersionState.APPROVED:
+        check.reasons.append(
+            {
+                "code": "pinned_not_approved",
+                "detail": f"{where} pins {binding.asset.key} v{pinned.number}, which is "
+                f"{pinned.get_state_display().lower()}.",
+                "object": f"binding:{binding.pk}",
+            }
+        )
+        return
+    for context in check.contexts:
+        use = Use(context, check.run_at, binding.placement, binding.print_width_mm)
+        judge = rights_judge(check.rights, binding.asset, use)
+        resolution = binding_resolution(binding, context, check.catalogue, judge)
+        _check_resolution(binding, where, context, resolution, check)
+
+
+def _check_resolution(
+    binding: Binding, where: str, context: Context, resolution: Resolution, check: _Check
+) -> None:
+    version = resolution.version
+    if version is None:
+        if resolution.skipped:
+            check.reasons += [
+                _rights_reason(where, binding.asset, context, skipped)
+                for skipped in resolution.skipped
+            ]
+        else:
+            check.reasons.append(
+                {
+                    "code": "unresolved",
+                    "detail": f"{where}: {resolution.reason}",
+                    "object": f"binding:{binding.pk}",
+                }
+            )
+        return
+    verdict: Rights = resolution.verdict
+    if verdict.outcome == Outcome.UNKNOWN:
+        check.warnings.append(
+            {
+                "code": "licence_unknown",
+                "detail": f"{where}: {binding.asset.key} v{version.number} for "
+                f"{context.describe()}: {verdict.summary()}.",
+                "object": f"version:{version.pk}",
+            }
+        )
+    missing, held = _delivery_reasons(binding, version, context, check.deliveries)
+    check.reasons += missing
+    check.resolved.append(
+        {
+            "binding": binding.pk,
+            "context": context.describe(),
+            "version": version.pk,
+            "sha256": version.sha256,
+            "renditions": held,
+            "rights": verdict.outcome.value,
+            "skipped": [skipped.as_dict() for skipped in resolution.skipped],
+        }
+    )
 
 
 def _open_review_reasons(tree: set[int]) -> list[dict[str, str]]:
@@ -422,33 +557,6 @@ def _change(review: Review) -> str:
     old = f"v{review.old_version.number}" if review.old_version else "-"
     new = f"v{review.new_version.number}" if review.new_version else "-"
     return f"{review.action} ({old} → {new})"
-
-
-def _licence_reasons(
-    binding: Binding,
-    contexts: list[Context],
-    catalogue: Catalogue,
-    licences: LicenceBook,
-    run_at: datetime,
-) -> list[dict[str, str]]:
-    """Report every context whose resolved (or pinned) version the licence does not cover."""
-    reasons = []
-    for context in contexts:
-        version = binding.pinned_version or catalogue.resolve(binding.asset, context).version
-        if version is None:
-            continue  # reported as unresolved
-        problem = licences.problem(version, context, run_at)
-        if problem:
-            where = f"{binding.template.name}.{binding.slot}"
-            reasons.append(
-                {
-                    "code": "out_of_rights",
-                    "detail": f"{where}: {binding.asset.key} v{version.number} for "
-                    f"{context.describe()}: {problem}.",
-                    "object": f"version:{version.pk}",
-                }
-            )
-    return reasons
 
 
 class DeliveryBook:
@@ -498,50 +606,3 @@ def _delivery_reasons(
         "object": f"version:{version.pk}",
     }
     return [reason], held
-
-
-def _binding_reasons(
-    binding: Binding,
-    contexts: list[Context],
-    catalogue: Catalogue,
-    resolved: list[dict[str, Any]],
-    deliveries: DeliveryBook,
-) -> list[dict[str, str]]:
-    where = f"{binding.template.name}.{binding.slot}"
-    pinned = binding.pinned_version
-    if pinned is not None and pinned.state != VersionState.APPROVED:
-        return [
-            {
-                "code": "pinned_not_approved",
-                "detail": f"{where} pins {binding.asset.key} v{pinned.number}, which is "
-                f"{pinned.get_state_display().lower()}.",
-                "object": f"binding:{binding.pk}",
-            }
-        ]
-    reasons = []
-    for context in contexts:
-        version = pinned
-        if version is None:
-            resolution = catalogue.resolve(binding.asset, context)
-            if resolution.version is None:
-                reasons.append(
-                    {
-                        "code": "unresolved",
-                        "detail": f"{where}: {resolution.reason}",
-                        "object": f"binding:{binding.pk}",
-                    }
-                )
-                continue
-            version = resolution.version
-        missing, held = _delivery_reasons(binding, version, context, deliveries)
-        reasons += missing
-        resolved.append(
-            {
-                "binding": binding.pk,
-                "context": context.describe(),
-                "version": version.pk,
-                "sha256": version.sha256,
-                "renditions": held,
-            }
-        )
-    return reasons

@@ -5,7 +5,7 @@ query per record, and writes its findings as UsageException rows keyed so that r
 the same runs again adds nothing:
 - unknown_content: a record names a version or sha256 Govern never delivered;
 - unapproved_use: the version was not the approved one when the run started;
-- out_of_rights: the licence Govern held then did not cover the run's date, region or channel;
+- out_of_rights: the licence Govern held then did not cover the run (unknown is not a finding);
 - uncleared_run: no go clearance for the template before the run, or the run used versions
   the clearance did not resolve;
 - over_limit: a purchase's cumulative volume passed a cap on it.
@@ -19,18 +19,12 @@ from typing import Any
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
-from assets.licensing import LicenceBook
-from assets.models import ApprovalPeriod, LicenseTerm, Version
+from assets.models import ApprovalPeriod, Version
 from assets.resolution import Context
+from assets.rights import Outcome, RightsBook, Use
 from templates_app.models import Clearance, Verdict
-from usage.models import (
-    ExceptionCode,
-    LimitKey,
-    ProductionRun,
-    UsageCap,
-    UsageException,
-    UsageRecord,
-)
+from usage.limits import limits_of
+from usage.models import ExceptionCode, ProductionRun, UsageException, UsageRecord
 
 # Contexts quoted in one exception's evidence; the counts cover them all.
 EVIDENCE_CONTEXTS = 50
@@ -194,14 +188,18 @@ def _out_of_rights(records: QuerySet[UsageRecord]) -> Iterable[Finding]:
         .annotate(**_totals())
         .order_by("run_id", "version_id", "channel", "region", "language", "segment")
     )
-    book = LicenceBook({group["version__purchase_id"] for group in contexts})
-    versions = Version.objects.in_bulk({group["version_id"] for group in contexts})
+    book = RightsBook({group["version__purchase_id"] for group in contexts})
+    versions = Version.objects.select_related("variant__asset").in_bulk(
+        {group["version_id"] for group in contexts}
+    )
     failing: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
     for group in contexts:
         context = Context(group["region"], group["language"], group["segment"], group["channel"])
         started = group["started_at"]
-        problem = book.problem(versions[group["version_id"]], context, started, known_at=started)
-        if problem:
+        use = Use(context, started, known_at=started, volumes=False)
+        rights = book.judge(versions[group["version_id"]], use)
+        if rights.outcome == Outcome.NOT_COVERED:
+            problem = rights.summary()
             failing[(group["run_id"], group["version_id"])].append({**group, "problem": problem})
     for (run_id, version_id), groups in failing.items():
         yield _rights_finding(run_id, versions[version_id], groups)
@@ -302,43 +300,6 @@ def _clearance_problem(
     return None
 
 
-@dataclass(frozen=True)
-class Limit:
-    """A volume limit on a purchase: a compliance officer's cap, or a mapped term key."""
-
-    key: str
-    purchase_id: int
-    metric: str
-    limit: int
-    source: dict[str, Any]
-
-
-def _limits(purchase_ids: set[int]) -> list[Limit]:
-    """Return the caps on these purchases and the limits their active terms' keys map to."""
-    limits = [
-        Limit(f"cap:{cap.pk}", cap.purchase_id, cap.metric, cap.limit, {"cap": cap.pk})
-        for cap in UsageCap.objects.filter(purchase_id__in=purchase_ids, active=True)
-    ]
-    mapped = {limit.key: limit for limit in LimitKey.objects.all()}
-    if not mapped:
-        return limits
-    terms = LicenseTerm.objects.filter(purchase_id__in=purchase_ids, active=True)
-    for purchase_id, keys in terms.values_list("purchase_id", "usage_limits"):
-        for name in keys or []:
-            if name in mapped:
-                meaning = mapped[name]
-                limits.append(
-                    Limit(
-                        f"purchase:{purchase_id}:limit:{name}",
-                        purchase_id,
-                        meaning.metric,
-                        meaning.limit,
-                        {"usage_limit": name},
-                    )
-                )
-    return limits
-
-
 def _over_limit(records: QuerySet[UsageRecord]) -> Iterable[Finding]:
     touched = set(
         records.filter(version__purchase__isnull=False)
@@ -346,7 +307,7 @@ def _over_limit(records: QuerySet[UsageRecord]) -> Iterable[Finding]:
         .values_list("version__purchase_id", flat=True)
         .distinct()
     )
-    limits = _limits(touched)
+    limits = limits_of(touched)
     limited = {limit.purchase_id for limit in limits}
     used = {
         row["version__purchase_id"]: row

@@ -4,11 +4,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assets.models import Asset, Variant, Version
-from assets.resolution import Context, language_candidates, resolve, specificity
+from assets.resolution import Catalogue, Context, language_candidates, resolve, specificity
 from assets.selectors import clean_selectors
 from assets.services import version_approve
 
@@ -99,3 +99,78 @@ def test_the_more_specific_language_always_ranks_higher(context: Context) -> Non
     ]
     assert all(rank is not None for rank in ranks)
     assert ranks == sorted(ranks, reverse=True)  # type: ignore[type-var]
+
+
+def test_a_variant_the_judge_keeps_out_is_skipped_for_the_next_most_specific(
+    logo: Asset, approve: Callable[..., Version]
+) -> None:
+    anywhere = approve(logo)
+    german = approve(logo, language="de")
+    catalogue = Catalogue([logo.pk])
+
+    def ended_in_german(version: Version) -> tuple[str | None, Any]:
+        return ("its licence ended", None) if version == german else (None, "ok")
+
+    result = catalogue.resolve(logo, Context(language="de"), ended_in_german)
+    assert result.version == anywhere and result.verdict == "ok"
+    assert [(s.version, s.reason) for s in result.skipped] == [(german, "its licence ended")]
+    nothing = catalogue.resolve(logo, Context(language="de"), lambda v: ("out of rights", None))
+    assert nothing.version is None and len(nothing.skipped) == 2
+    assert nothing.reason.startswith("No approved version of brand.logo.primary may be used")
+
+
+SELECTORS: list[dict[str, Any]] = [
+    {},
+    {"language": "de"},
+    {"language": "de-CH"},
+    {"region": "DE"},
+    {"language": "de", "region": "DE"},
+    {"channels": ["print"]},
+    {"language": "de", "channels": ["print"]},
+    {"segment": "gold"},
+]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    blocked=st.sets(st.integers(0, len(SELECTORS) - 1)),
+    language=st.sampled_from(["", "de", "de-CH", "fr"]),
+    region=st.sampled_from(["", "DE", "FR"]),
+    channel=st.sampled_from(["", "print", "web"]),
+    segment=st.sampled_from(["", "gold"]),
+)
+def test_resolution_chooses_the_most_specific_variant_the_judge_lets_through(
+    variants_of_logo: tuple[Asset, list[Version]],
+    blocked: set[int],
+    language: str,
+    region: str,
+    channel: str,
+    segment: str,
+) -> None:
+    logo, versions = variants_of_logo
+    context = Context(region=region, language=language, segment=segment, channel=channel)
+    kept_out = {versions[index].pk for index in blocked}
+    result = Catalogue([logo.pk]).resolve(
+        logo, context, lambda v: ("blocked", None) if v.pk in kept_out else (None, None)
+    )
+    fitting = [
+        (rank, version)
+        for version in versions
+        if (rank := specificity(version.variant, context)) is not None
+    ]
+    allowed = [(rank, v) for rank, v in fitting if v.pk not in kept_out]
+    if not allowed:
+        assert result.version is None
+        return
+    best = max(rank for rank, _ in allowed)
+    assert result.version is not None
+    assert specificity(result.version.variant, context) == best
+    assert all(rank >= best for rank, v in fitting if v in [s.version for s in result.skipped])
+    assert {s.version.pk for s in result.skipped} <= kept_out
+
+
+@pytest.fixture
+def variants_of_logo(logo: Asset, approve: Callable[..., Version]) -> tuple[Asset, list[Version]]:
+    return logo, [approve(logo, **selectors) for selectors in SELECTORS]

@@ -4,7 +4,14 @@ from typing import Any
 
 from django.test import Client
 
-from assets.models import Asset, LicensePurchase, LicenseTerm, VocabularyLabel, VocabularyMapping
+from assets.models import (
+    Asset,
+    LicensePurchase,
+    LicenseTerm,
+    RightsPolicy,
+    VocabularyLabel,
+    VocabularyMapping,
+)
 from audit.models import AuditEvent
 
 
@@ -42,7 +49,7 @@ def test_saving_a_mapping_goes_through_the_audited_service(
     assert mapping.values == ["CY", "GR"]
     assert AuditEvent.objects.get(action="vocabulary.mapped").actor == compliance_officer
     refused = client.post("/assets/vocabularies/save/", {**body, "values": "Greece"}, follow=True)
-    assert "Give ISO 3166-1 codes" in refused.content.decode()
+    assert "&#x27;Greece&#x27; is not valid" in refused.content.decode()
     mapping.refresh_from_db()
     assert mapping.values == ["CY", "GR"]
 
@@ -53,3 +60,32 @@ def test_roles_that_do_not_decide_may_not_map(designer: Any, client_for: Any) ->
     body = {"vocabulary": "license_usages", "key": "usage_print", "values": "email"}
     assert client.post("/assets/vocabularies/save/", body).status_code == 403
     assert VocabularyMapping.objects.get(key="usage_print").values == ["print"]
+
+
+def test_the_policy_page_lists_each_kind_with_its_default_and_saves_a_choice(
+    logo: Asset, compliance_officer: Any, client_for: Any
+) -> None:
+    client: Client = client_for(compliance_officer)
+    html = client.get("/assets/rights-policies/").content.decode()
+    disclaimer = html[html.index("Disclaimer") : html.index("</tr>", html.index("Disclaimer"))]
+    assert 'value="block" selected' in disclaimer and "default" in disclaimer
+    unit = logo.business_unit
+    saved = client.post(
+        f"/assets/rights-policies/{unit.pk}/", {"kind": "logo", "on_unknown": "block"}, follow=True
+    )
+    assert "an unknown licence now blocks the run" in saved.content.decode()
+    assert RightsPolicy.objects.get(business_unit=unit, kind="logo").on_unknown == "block"
+    bad = client.post(f"/assets/rights-policies/{unit.pk}/", {"kind": "logo", "on_unknown": "x"})
+    assert bad.status_code == 302
+    assert RightsPolicy.objects.get(business_unit=unit, kind="logo").on_unknown == "block"
+
+
+def test_the_policy_page_is_403_for_other_roles_and_404_for_other_units(
+    logo: Asset, designer: Any, outsider: Any, compliance_officer: Any, client_for: Any
+) -> None:
+    unit = logo.business_unit
+    body = {"kind": "logo", "on_unknown": "block"}
+    assert client_for(designer).get("/assets/rights-policies/").status_code == 403
+    assert client_for(designer).post(f"/assets/rights-policies/{unit.pk}/", body).status_code == 403
+    assert client_for(outsider).post(f"/assets/rights-policies/{unit.pk}/", body).status_code == 404
+    assert not RightsPolicy.objects.exists()

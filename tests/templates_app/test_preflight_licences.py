@@ -62,7 +62,7 @@ def test_a_run_the_licence_covers_goes(letter: Template, designer: Any) -> None:
     [
         (datetime(2027, 7, 2, tzinfo=UTC), "DE", "print", "valid only until 2027-06-30"),
         (datetime(2027, 1, 5, tzinfo=UTC), "FR", "print", "not for region FR"),
-        (datetime(2027, 1, 5, tzinfo=UTC), "DE", "email", "not for the email channel"),
+        (datetime(2027, 1, 5, tzinfo=UTC), "DE", "email", "not for channel email"),
     ],
 )
 def test_a_run_outside_the_licence_is_no_go_with_the_reason(

@@ -73,9 +73,14 @@ def test_the_run_language_is_judged_by_the_mapped_tags(
         assert details[0].endswith(f"its licence is not for language {language}.")
 
 
-def test_an_unmapped_language_key_is_not_judged(letter: Template, designer: Any) -> None:
+def test_an_unmapped_language_key_is_unknown_never_not_covered(
+    letter: Template, designer: Any
+) -> None:
     LicenseTerm.objects.update(allowed_languages=["language_klingon"])
-    assert verdict(letter, designer, region="DE", language="fr") == ("go", [])
+    context = Context(region="DE", language="fr")
+    clearance = preflight_run(template=letter, run_at=AT, contexts=[context], actor=designer)
+    assert (clearance.verdict, clearance.reasons) == ("go", [])
+    assert "allowed languages language_klingon are not mapped" in clearance.warnings[0]["detail"]
 
 
 def test_changing_a_mapping_changes_the_verdict_and_is_audited(
@@ -103,6 +108,16 @@ def test_changing_a_mapping_changes_the_verdict_and_is_audited(
         ("license_usages", ["fax"]),
         ("license_languages", ["German"]),
         ("license_geographies", []),
+        ("license_geographies", ["XX"]),
+        ("license_geographies", ["DE", "EU"]),
+        ("license_languages", ["xx"]),
+        ("license_languages", ["de-XX"]),
+        ("license_placements", ["sidebar"]),
+        ("license_industries", ["mining"]),
+        ("license_sizes", ["210"]),
+        ("license_sizes", ["0mm"]),
+        ("license_distributions", ["many"]),
+        ("license_distributions", ["1e9"]),
         ("license_colours", ["red"]),
     ],
 )
@@ -112,6 +127,27 @@ def test_a_mapping_with_values_of_the_wrong_kind_is_refused(
     with pytest.raises(ValidationError):
         vocabulary_map(vocabulary=vocabulary, key="k", values=values, actor=compliance_officer)
     assert not VocabularyMapping.objects.filter(key="k").exists()
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "values", "stored"),
+    [
+        ("license_geographies", ["*"], ["*"]),
+        ("license_languages", ["de-CH", "zh-Hant-TW", "gsw"], ["de-CH", "gsw", "zh-Hant-TW"]),
+        ("license_placements", ["cover", "inside"], ["cover", "inside"]),
+        ("license_industries", ["banking"], ["banking"]),
+        ("license_sizes", ["210mm", "2000px"], ["2000px", "210mm"]),
+        ("license_distributions", ["100000"], ["100000"]),
+        ("license_usages", ["none"], []),
+    ],
+)
+def test_every_vocabulary_takes_its_own_kind_of_value(
+    compliance_officer: Any, vocabulary: str, values: list[str], stored: list[str]
+) -> None:
+    mapping = vocabulary_map(
+        vocabulary=vocabulary, key="k", values=values, actor=compliance_officer
+    )
+    assert mapping.values == stored
 
 
 def test_only_administrators_and_compliance_officers_map(designer: Any) -> None:

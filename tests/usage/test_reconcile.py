@@ -108,8 +108,8 @@ def test_a_context_the_licence_does_not_cover_is_out_of_rights(
     assert exception.evidence["contexts_total"] == 2
     problems = sorted(context["problem"] for context in exception.evidence["contexts"])
     assert problems == [
+        "its licence is not for channel email",
         "its licence is not for region FR",
-        "its licence is not for the email channel",
     ]
     assert exception.documents == 20
 

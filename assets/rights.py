@@ -1,0 +1,454 @@
+"""Whether a version may be used somewhere at some time: the one answer every caller asks.
+
+rights_of() answers covered, not covered (with every reason) or unknown (with what could not
+be judged) for a version, a use (the run's context, the slot and the moment) and what Govern
+knows of the purchase. The rules:
+
+- A version that did not come from a purchase needs no licence.
+- A cancelled purchase covers nothing; one active term of one valid purchase covering is enough.
+- Within a term, a restriction beats a permission: a restricted key that applies fails the term
+  even when an allowed key covers the use.
+- Unknown is never false, and never true: a null list, a key nobody mapped (VocabularyMapping),
+  or a use that does not say what a term limits (a slot without placement) is unknown. An
+  explicitly empty list limits nothing.
+- Every stored term kind is judged: validity (valid_from, valid_until, to_be_used_until as the
+  last date a first use may start), usages to channels, placements, distributions (copies,
+  against the documents counted from usage reports), geographies to regions, languages to BCP
+  47 tags, industries against the unit's industry, sizes (mm for print, px for screens),
+  editorial-only use, model and property releases, and usage limits. Exclusivities are the
+  licensor's promise not to sell to others: they limit nobody's use and are reported as notes.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from assets.models import (
+    Asset,
+    BusinessUnit,
+    LicensePurchase,
+    LicenseTerm,
+    OnUnknown,
+    RightsPolicy,
+    Version,
+    Vocabulary,
+    VocabularyMapping,
+    default_on_unknown,
+)
+from assets.resolution import Context
+
+Mappings = dict[str, dict[str, list[str]]]
+
+
+class Outcome(StrEnum):
+    COVERED = "covered"
+    NOT_COVERED = "not_covered"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Use:
+    """Where and when a version would be used: the run's context, the slot, the moment."""
+
+    context: Context
+    at: datetime
+    placement: str = ""
+    width_mm: int | None = None
+    # None judges by what Govern holds now; a time by the terms Govern held then.
+    known_at: datetime | None = None
+    # Reconciliation reports volumes as over_limit findings of their own.
+    volumes: bool = True
+
+
+@dataclass(frozen=True)
+class Rights:
+    outcome: Outcome
+    reasons: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def covered(self) -> bool:
+        return self.outcome == Outcome.COVERED
+
+    def summary(self) -> str:
+        if self.outcome == Outcome.NOT_COVERED:
+            return "its licence is " + "; ".join(self.reasons)
+        if self.outcome == Outcome.UNKNOWN:
+            return "its licence cannot be judged: " + "; ".join(self.unknown)
+        return "covered"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.outcome.value,
+            "reasons": list(self.reasons),
+            "unknown": list(self.unknown),
+            "notes": list(self.notes),
+        }
+
+
+NO_LICENCE_NEEDED = Rights(Outcome.COVERED, notes=("not from a purchase: needs no licence",))
+
+
+@dataclass(frozen=True)
+class PurchaseUse:
+    """What usage reports say of one purchase: its volume, its first use, the limits it passed."""
+
+    documents: int = 0
+    first_use: datetime | None = None
+    exceeded: tuple[str, ...] = ()
+    # The usage-limit keys people gave a volume to; the others are unknown.
+    mapped_limits: frozenset[str] = frozenset()
+
+
+@dataclass
+class _Finding:
+    """One term's answer: why it does not cover the use, and what it could not judge."""
+
+    problems: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+def load_mappings() -> Mappings:
+    """Return every vocabulary key's meaning, by vocabulary (one query)."""
+    mappings: Mappings = defaultdict(dict)
+    for vocabulary, key, values in VocabularyMapping.objects.values_list(
+        "vocabulary", "key", "values"
+    ):
+        mappings[vocabulary][key] = list(values)
+    return mappings
+
+
+def _speaks(language: str, tags: set[str]) -> bool:
+    """Say whether a run's language is one of the tags: de-CH is covered by de."""
+    language = language.lower()
+    return any(language == tag.lower() or language.startswith(f"{tag.lower()}-") for tag in tags)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A pair of term lists whose keys map to a set of Govern values the use names one of."""
+
+    vocabulary: Vocabulary
+    noun: str
+    value: Callable[[Use, BusinessUnit], str]
+    matches: Callable[[str, set[str]], bool] = lambda value, meaning: value in meaning
+
+    @property
+    def lists(self) -> str:
+        return self.vocabulary.value.removeprefix("license_")
+
+
+DIMENSIONS = (
+    Dimension(Vocabulary.GEOGRAPHY, "region", lambda use, unit: use.context.region),
+    Dimension(Vocabulary.USAGE, "channel", lambda use, unit: use.context.channel),
+    Dimension(Vocabulary.LANGUAGE, "language", lambda use, unit: use.context.language, _speaks),
+    Dimension(Vocabulary.PLACEMENT, "placement", lambda use, unit: use.placement),
+    Dimension(Vocabulary.INDUSTRY, "industry", lambda use, unit: unit.industry),
+)
+
+
+def _meaning(keys: list[str], table: dict[str, list[str]]) -> tuple[set[str], list[str]]:
+    """Map keys to Govern's values; return them and the keys nobody mapped."""
+    values = {value for key in keys if key in table for value in table[key]}
+    return values, sorted(key for key in keys if key not in table)
+
+
+def _judge_set(
+    term: LicenseTerm, dim: Dimension, value: str, table: dict[str, list[str]], found: _Finding
+) -> None:
+    allowed = getattr(term, f"allowed_{dim.lists}")
+    restricted = getattr(term, f"restricted_{dim.lists}")
+    if restricted is None:
+        found.unknown.append(f"its restricted {dim.lists} are not stated")
+    else:
+        barred, unmapped = _meaning(restricted, table)
+        if "*" in barred or (value and dim.matches(value, barred)):
+            found.problems.append(f"restricted for {dim.noun} {value or 'any'}")
+            return
+        if unmapped:
+            found.unknown.append(f"restricted {dim.lists} {', '.join(unmapped)} are not mapped")
+        elif barred and not value:
+            found.unknown.append(f"the use names no {dim.noun}")
+    if allowed is None:
+        found.unknown.append(f"its allowed {dim.lists} are not stated")
+        return
+    if not allowed:
+        return
+    permitted, unmapped = _meaning(allowed, table)
+    if "*" in permitted or (value and dim.matches(value, permitted)):
+        return
+    if unmapped:
+        found.unknown.append(f"allowed {dim.lists} {', '.join(unmapped)} are not mapped")
+    elif not value:
+        found.unknown.append(f"the use names no {dim.noun}")
+    else:
+        found.problems.append(f"not for {dim.noun} {value}")
+
+
+AMOUNT = re.compile(r"^(\d{1,12})(mm|px)?$")
+
+
+def _amounts(keys: list[str], table: dict[str, list[str]], unit: str) -> tuple[list[int], bool]:
+    """Return the numbers the keys map to in this unit, and whether any means unlimited."""
+    numbers, unlimited = [], False
+    for key in keys:
+        for value in table.get(key, []):
+            if value == "*":
+                unlimited = True
+            elif (match := AMOUNT.match(value)) and (match.group(2) or "") == unit:
+                numbers.append(int(match.group(1)))
+    return numbers, unlimited
+
+
+def _judge_amount(
+    term: LicenseTerm,
+    name: str,
+    amount: int | None,
+    unit: str,
+    table: dict[str, list[str]],
+    found: _Finding,
+) -> None:
+    """Judge a size or a distribution: allowed keys mean "up to", restricted "from"."""
+    allowed, restricted = getattr(term, f"allowed_{name}"), getattr(term, f"restricted_{name}")
+    shown = f"{amount:,}{unit}" if amount is not None else ""
+    if restricted is None:
+        found.unknown.append(f"its restricted {name} are not stated")
+    elif restricted:
+        barred, _ = _amounts(restricted, table, unit)
+        unmapped = [key for key in restricted if key not in table]
+        if amount is not None and any(amount >= limit for limit in barred):
+            found.problems.append(f"restricted from {min(barred):,}{unit} ({name}: {shown})")
+            return
+        if unmapped:
+            found.unknown.append(f"restricted {name} {', '.join(sorted(unmapped))} are not mapped")
+        elif barred and amount is None:
+            found.unknown.append(f"the use states no {name.rstrip('s')}")
+    if allowed is None:
+        found.unknown.append(f"its allowed {name} are not stated")
+        return
+    if not allowed:
+        return
+    permitted, unlimited = _amounts(allowed, table, unit)
+    if unlimited or (amount is not None and any(amount <= limit for limit in permitted)):
+        return
+    if not permitted:
+        found.unknown.append(f"its allowed {name} state nothing in {unit or 'copies'}")
+    elif amount is None:
+        found.unknown.append(f"the use states no {name.rstrip('s')}")
+    else:
+        found.problems.append(f"allowed only up to {max(permitted):,}{unit} ({name}: {shown})")
+
+
+def _judge_dates(term: LicenseTerm, use: Use, facts: PurchaseUse, found: _Finding) -> None:
+    if term.valid_from and use.at < term.valid_from:
+        found.problems.append(f"valid only from {term.valid_from:%Y-%m-%d}")
+    if term.valid_until and use.at > term.valid_until:
+        found.problems.append(f"valid only until {term.valid_until:%Y-%m-%d}")
+    first = term.to_be_used_until
+    if first and use.at > first and (facts.first_use is None or facts.first_use > first):
+        found.problems.append(f"to be first used by {first:%Y-%m-%d}, and it was not")
+
+
+def _judge_editorial(term: LicenseTerm, unit: BusinessUnit, found: _Finding) -> None:
+    if unit.publishes_editorial or term.is_editorial_use is False:
+        return
+    if term.is_editorial_use:
+        found.problems.append("for editorial use only, not commercial communications")
+    else:
+        found.unknown.append("whether it is editorial use only is not stated")
+
+
+def _judge_limits(term: LicenseTerm, use: Use, facts: PurchaseUse, found: _Finding) -> None:
+    if not use.volumes:
+        return
+    if term.usage_limits is None:
+        found.unknown.append("its usage limits are not stated")
+        return
+    unmapped = sorted(set(term.usage_limits) - facts.mapped_limits)
+    if unmapped:
+        found.unknown.append(f"usage limits {', '.join(unmapped)} have no volume")
+
+
+RELEASED = {"released", "no_release_required", "all"}
+
+
+def _purchase_finding(purchase: LicensePurchase, unit: BusinessUnit, use: Use) -> _Finding:
+    """What the purchase as a whole says of the use: releases and the volumes it passed."""
+    found = _Finding()
+    for name, state in (
+        ("model", purchase.model_release_state),
+        ("property", purchase.property_release_state),
+    ):
+        if state == "not_released" and not unit.publishes_editorial:
+            found.problems.append(f"without a {name} release, so not for commercial use")
+        elif state not in RELEASED and state != "not_released":
+            known = f" ({state})" if state else ""
+            found.unknown.append(f"its {name} release state is not known{known}")
+    return found
+
+
+def _term_finding(
+    term: LicenseTerm,
+    unit: BusinessUnit,
+    use: Use,
+    pixels: int | None,
+    facts: PurchaseUse,
+    mappings: Mappings,
+) -> _Finding:
+    found = _Finding()
+    _judge_dates(term, use, facts, found)
+    for dim in DIMENSIONS:
+        _judge_set(term, dim, dim.value(use, unit), mappings.get(dim.vocabulary, {}), found)
+    sizes = mappings.get(Vocabulary.SIZE, {})
+    if use.context.channel in ("print", ""):
+        _judge_amount(term, "sizes", use.width_mm, "mm", sizes, found)
+    else:
+        _judge_amount(term, "sizes", pixels, "px", sizes, found)
+    if use.volumes:
+        copies = mappings.get(Vocabulary.DISTRIBUTION, {})
+        _judge_amount(term, "distributions", facts.documents, "", copies, found)
+    _judge_editorial(term, unit, found)
+    _judge_limits(term, use, facts, found)
+    return found
+
+
+def in_force(term: LicenseTerm, known_at: datetime | None) -> bool:
+    """Say whether Govern held this term at known_at (None: now, the active terms)."""
+    if known_at is None:
+        return term.active
+    return term.created_at <= known_at and (
+        term.deactivated_at is None or term.deactivated_at > known_at
+    )
+
+
+def cancelled(purchase: LicensePurchase, known_at: datetime | None) -> bool:
+    if known_at is None:
+        return purchase.cancelled
+    return purchase.cancelled_at is not None and purchase.cancelled_at <= known_at
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+Licence = tuple[LicensePurchase, list[LicenseTerm]]
+
+
+def judge(
+    licences: list[Licence],
+    unit: BusinessUnit,
+    use: Use,
+    *,
+    pixels: int | None = None,
+    facts: dict[int, PurchaseUse] | None = None,
+    mappings: Mappings | None = None,
+) -> Rights:
+    """Answer for a version's purchases (with their terms) whether they cover the use."""
+    if not licences:
+        return NO_LICENCE_NEEDED
+    facts, mappings = facts or {}, mappings or {}
+    problems: list[str] = []
+    unknown: list[str] = []
+    notes: list[str] = []
+    for purchase, terms in licences:
+        if cancelled(purchase, use.known_at):
+            problems.append("its Smint.io purchase was cancelled")
+            continue
+        held = [term for term in terms if in_force(term, use.known_at)]
+        if not held:
+            problems.append("its purchase carries no licence terms")
+            continue
+        used = facts.get(purchase.pk, PurchaseUse())
+        whole = _purchase_finding(purchase, unit, use)
+        if use.volumes:
+            whole.problems += used.exceeded
+        for term in held:
+            notes += [f"exclusive: {key}" for key in term.exclusivities or []]
+            found = _term_finding(term, unit, use, pixels, used, mappings)
+            failed, unsure = whole.problems + found.problems, whole.unknown + found.unknown
+            if not failed and not unsure:
+                return Rights(Outcome.COVERED, notes=_unique(notes))
+            if failed:
+                problems += failed
+            else:
+                unknown += unsure
+    outcome = Outcome.UNKNOWN if unknown else Outcome.NOT_COVERED
+    return Rights(outcome, _unique(problems), _unique(unknown), _unique(notes))
+
+
+def no_facts(purchase_ids: set[int]) -> dict[int, PurchaseUse]:
+    return {}
+
+
+class RightsBook:
+    """Purchases, terms, mappings, usage facts and policies for the versions a check looks at,
+    each loaded once, so a check's queries do not grow with its bindings or contexts."""
+
+    def __init__(self, purchase_ids: Iterable[int] = ()) -> None:
+        self._licences: dict[int, Licence] = {}
+        self._facts: dict[int, PurchaseUse] = {}
+        self._mappings: Mappings | None = None
+        self._units: dict[int, BusinessUnit] = {}
+        self._policies: dict[tuple[int, str], str] | None = None
+        self._load(set(purchase_ids))
+
+    def _load(self, purchase_ids: set[int]) -> None:
+        missing = purchase_ids - set(self._licences)
+        if not missing:
+            return
+        licences: dict[int, Licence] = {
+            p.pk: (p, []) for p in LicensePurchase.objects.filter(pk__in=missing)
+        }
+        for term in LicenseTerm.objects.filter(purchase_id__in=missing):
+            licences[term.purchase_id][1].append(term)
+        self._licences.update(licences)
+        source = import_string(getattr(settings, "RIGHTS_USAGE_FACTS", f"{__name__}.no_facts"))
+        self._facts.update(source(missing))
+
+    def _unit(self, unit_id: int) -> BusinessUnit:
+        if unit_id not in self._units:
+            self._units.update(BusinessUnit.objects.in_bulk())
+        return self._units[unit_id]
+
+    def judge(self, version: Version, use: Use) -> Rights:
+        """Answer whether the version's licence covers the use."""
+        if version.purchase_id is None:
+            return NO_LICENCE_NEEDED
+        self._load({version.purchase_id})
+        if self._mappings is None:
+            self._mappings = load_mappings()
+        width = version.metadata.get("width") if isinstance(version.metadata, dict) else None
+        return judge(
+            [self._licences[version.purchase_id]],
+            self._unit(version.variant.asset.business_unit_id),
+            use,
+            pixels=int(width) if isinstance(width, int | float) else None,
+            facts=self._facts,
+            mappings=self._mappings,
+        )
+
+    def on_unknown(self, asset: Asset) -> str:
+        """Return what the asset's unit does with an unjudgeable licence for its kind."""
+        if self._policies is None:
+            self._policies = {
+                (unit, kind): choice
+                for unit, kind, choice in RightsPolicy.objects.values_list(
+                    "business_unit_id", "kind", "on_unknown"
+                )
+            }
+        policy = self._policies.get((asset.business_unit_id, asset.kind))
+        return policy or default_on_unknown(asset.kind)
+
+    def stops(self, asset: Asset, rights: Rights) -> bool:
+        """Say whether these rights keep the asset out of a run under its unit's policy."""
+        if rights.outcome == Outcome.UNKNOWN:
+            return self.on_unknown(asset) == OnUnknown.BLOCK
+        return rights.outcome == Outcome.NOT_COVERED
