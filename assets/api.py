@@ -49,9 +49,11 @@ class AssetDetailOutput(AssetOutput):
 
 
 class DecisionOutput(serializers.Serializer):
-    actor = serializers.CharField(source="actor.username")
+    actor = serializers.CharField(source="actor.username", default=None)
     action = serializers.CharField()
     comment = serializers.CharField()
+    criteria = serializers.CharField()
+    checklist = serializers.ListField(child=serializers.CharField())
     created_at = serializers.DateTimeField()
 
 
@@ -65,6 +67,7 @@ class VersionOutput(serializers.Serializer):
     media_type = serializers.CharField()
     size = serializers.IntegerField()
     metadata = serializers.JSONField()
+    criteria = serializers.JSONField()
     required_approvals = serializers.IntegerField()
     created_by = serializers.CharField(source="created_by.username", default=None)
     created_at = serializers.DateTimeField()
@@ -270,17 +273,25 @@ def content_response(version: Version) -> HttpResponseBase:
     return response
 
 
+class ApproveInput(CommentInput):
+    checklist = serializers.ListField(
+        child=serializers.CharField(max_length=300), required=False, max_length=30, default=list
+    )
+
+
 class VersionAction(APIView):
     """Base of the workflow actions: load the version in scope, call one service."""
 
     service: Any = None
     takes_comment = True
+    payload: type[serializers.Serializer] = CommentInput
 
     @extend_schema(request=CommentInput, responses=VersionDetailOutput)
     def post(self, request: Request, pk: int) -> Response:
         version = get_scoped_or_404(request, _versions(request), unit_field=VERSION_UNIT, pk=pk)
-        comment = validated(CommentInput, request)["comment"]
-        arguments = {"comment": comment} if self.takes_comment else {}
+        arguments = validated(self.payload, request)
+        if not self.takes_comment:
+            arguments.pop("comment")
         type(self).service(version=version, actor=acting_user(request), **arguments)
         return Response(_version_detail(version.pk))
 
@@ -293,9 +304,14 @@ class VersionSubmit(VersionAction):
 
 
 class VersionApprove(VersionAction):
-    """Approve a version in review (not your own)."""
+    """Approve a version in review (not your own), ticking every item of its kind's checklist."""
 
     service = services.version_approve
+    payload = ApproveInput
+
+    @extend_schema(request=ApproveInput, responses=VersionDetailOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
 
 
 class VersionReject(VersionAction):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from assets import api
+from assets import api, criteria_api
 
 urlpatterns = [
     path("assets/", api.AssetListCreate.as_view(), name="asset-list"),
@@ -16,4 +16,6 @@ urlpatterns = [
     path("versions/<int:pk>/reject/", api.VersionReject.as_view(), name="version-reject"),
     path("versions/<int:pk>/withdraw/", api.VersionWithdraw.as_view(), name="version-withdraw"),
     path("versions/<int:pk>/retire/", api.VersionRetire.as_view(), name="version-retire"),
+    path("criteria/", criteria_api.CriteriaList.as_view(), name="criteria-list"),
+    path("criteria/rules/", criteria_api.RuleCatalogue.as_view(), name="criteria-rules"),
 ]

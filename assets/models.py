@@ -221,6 +221,8 @@ class Version(models.Model):
     size = models.PositiveBigIntegerField()
     text = models.TextField(blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The last evaluation of the compliance criteria: {"rule_set": label, "results": [...]}.
+    criteria = models.JSONField(default=dict, blank=True)
     required_approvals = models.PositiveSmallIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -287,6 +289,9 @@ class Decision(models.Model):
     )
     action = models.CharField(max_length=16, choices=DecisionAction.choices)
     comment = models.TextField(blank=True)
+    # The criteria the decider saw: "kind/unit#number" of the rule set, and the items ticked.
+    criteria = models.CharField(max_length=100, blank=True)
+    checklist = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -301,6 +306,45 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.version} by {self.actor}"
+
+
+class CriteriaRuleSet(models.Model):
+    """The compliance criteria of an asset kind, for every unit or one: versioned, never edited.
+
+    rules: [{"rule": "min_print_dpi", "params": {"dpi": 300}, "blocking": true}, ...]
+    checklist: the items each approver ticks. A change is a new row with the next number.
+    """
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    business_unit = models.ForeignKey(
+        BusinessUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    number = models.PositiveIntegerField()
+    rules = models.JSONField(default=list)
+    checklist = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "business_unit", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "business_unit"],
+                condition=models.Q(active=True, business_unit__isnull=False),
+                name="one_active_rule_set_per_unit_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(active=True, business_unit__isnull=True),
+                name="one_active_rule_set_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Criteria for {self.kind} #{self.number}"
 
 
 class ApprovalPeriod(models.Model):

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from PIL import Image, ImageCms
 from resvg_py import svg_to_bytes
 
+from assets.criteria import skips_print
 from assets.models import Rendition, Version
 from assets.storage import read_content, store_content
 from assets.uploads import Content
@@ -60,14 +61,16 @@ SVG_FALLBACK_SETTINGS = {"format": "PNG", "max_side": 2000, "rasterise": True}
 
 
 def profiles_for(version: Version) -> list[str]:
-    """Return the profiles a version is pushed in: its variant's channels, or all of them."""
+    """Return the profiles a version is pushed in: its variant's channels, or all of them, but
+    not print for a version the criteria found too coarse for it (open to every channel)."""
     if version.is_text:
         return ["text"]
     channels = version.variant.channel_list
     names = [
         name
         for name, profile in settings.RENDITION_PROFILES.items()
-        if not channels or profile["channel"] in channels
+        if (not channels or profile["channel"] in channels)
+        and not (profile["channel"] == "print" and skips_print(version))
     ]
     if version.is_svg and any(
         settings.RENDITION_PROFILES[name].get("colour") != "CMYK" for name in names

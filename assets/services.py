@@ -11,11 +11,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from assets import criteria
 from assets.models import (
     REGULATED_KINDS,
     ApprovalPeriod,
     Asset,
     BusinessUnit,
+    CriteriaRuleSet,
     Decision,
     DecisionAction,
     Kind,
@@ -35,7 +37,7 @@ from audit.services import audit_record
 from govern.access import require, user_can, user_can_anywhere
 from govern.errors import Conflict
 from govern.roles import Capability
-from templates_app.outbox import deliveries_enqueue, feedback_enqueue
+from templates_app.outbox import deliveries_enqueue, feedback_enqueue, print_width
 from templates_app.services import templates_flag_for_change
 
 ASSET_KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
@@ -143,8 +145,31 @@ def version_create(
             external_id=external_id,
             purchase=purchase,
         )
+        _criteria_check(version)  # recorded for the review page; enforced from submission on
+        version.save(update_fields=["criteria"])
         _audit_version("version.created", version, actor, sha256=content.sha256)
     return version
+
+
+def _criteria_check(version: Version, step: str = "") -> criteria.CriteriaRuleSet:
+    """Measure the version against its kind's criteria, store the results, refuse at a step."""
+    rule_set = criteria.rule_set_for(version.variant.asset)
+    facts = criteria.Facts(print_width_mm=print_width(version))
+    results = criteria.evaluate(version, rule_set, facts)
+    version.criteria = criteria.record(rule_set, results)
+    if step:
+        criteria.refuse_failures(results, step)
+    return rule_set
+
+
+def _checklist_check(rule_set: criteria.CriteriaRuleSet, ticked: list[str] | None) -> list[str]:
+    ticked = [item for item in (ticked or []) if item in rule_set.checklist]
+    missing = [item for item in rule_set.checklist if item not in ticked]
+    if missing:
+        raise ValidationError(
+            {"checklist": f"Tick every item before approving: {'; '.join(missing)}."}
+        )
+    return ticked
 
 
 def _lock(version: Version, *, expected: str) -> Version:
@@ -177,24 +202,47 @@ def version_submit(*, version: Version, actor: User | None) -> Version:
     _require(actor, Capability.EDIT_ASSETS, version.variant.asset.business_unit_id)
     with transaction.atomic():
         version = _lock(version, expected=VersionState.DRAFT)
+        _criteria_check(version, "submitted")
         version.state = VersionState.IN_REVIEW
         version.submitted_by, version.submitted_at = actor, timezone.now()
         version.required_approvals = required_approvals(version.variant.asset)
-        version.save(update_fields=["state", "submitted_by", "submitted_at", "required_approvals"])
+        version.save(
+            update_fields=[
+                "state",
+                "submitted_by",
+                "submitted_at",
+                "required_approvals",
+                "criteria",
+            ]
+        )
         _audit_version("version.submitted", version, actor)
     return version
 
 
-def version_approve(*, version: Version, actor: User, comment: str = "") -> Version:
-    """Record an approval; with enough distinct approvers the version replaces the approved one."""
+def version_approve(
+    *, version: Version, actor: User, comment: str = "", checklist: list[str] | None = None
+) -> Version:
+    """Record an approval; with enough distinct approvers the version replaces the approved one.
+
+    The criteria are measured again (a blocking failure refuses) and every checklist item of
+    the kind's rule set must be ticked; the decision records both.
+    """
     require(actor, Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id)
     with transaction.atomic():
         version = _lock(version, expected=VersionState.IN_REVIEW)
         _refuse_own(version, actor)
         if version.decisions.filter(actor=actor, action=DecisionAction.APPROVE).exists():
             raise Conflict("You already approved this version; another officer must.", "repeat")
+        rule_set = _criteria_check(version, "approved")
+        ticked = _checklist_check(rule_set, checklist)
+        version.save(update_fields=["criteria"])
         Decision.objects.create(
-            version=version, actor=actor, action=DecisionAction.APPROVE, comment=comment.strip()
+            version=version,
+            actor=actor,
+            action=DecisionAction.APPROVE,
+            comment=comment.strip(),
+            criteria=criteria.label(rule_set),
+            checklist=ticked,
         )
         approvals = version.decisions.filter(action=DecisionAction.APPROVE).count()
         if approvals < version.required_approvals:
@@ -380,3 +428,57 @@ def rights_policy_set(
             data={"kind": kind, "on_unknown": on_unknown},
         )
     return policy
+
+
+def criteria_set(
+    *,
+    kind: str,
+    unit: BusinessUnit | None,
+    rules: Any,
+    checklist: Any,
+    actor: User,
+) -> CriteriaRuleSet:
+    """Give a kind new criteria, for one unit or (administrators) every unit: the next number.
+
+    Versions already approved are measured again at pre-flight; those the new rules fail give
+    criteria_failed there.
+    """
+    if unit is None and not actor.is_staff:
+        raise PermissionDenied("Only administrators set the criteria of every unit.")
+    if unit is not None:
+        require(actor, Capability.SET_CRITERIA, unit.pk)
+    if kind not in Kind.values:
+        raise ValidationError({"kind": f"Use one of {', '.join(Kind.values)}."})
+    cleaned_rules = criteria.clean_rules(rules)
+    cleaned_list = criteria.clean_checklist(checklist)
+    with transaction.atomic():
+        current = (
+            CriteriaRuleSet.objects.select_for_update()
+            .filter(kind=kind, business_unit=unit)
+            .order_by("-number")
+            .first()
+        )
+        CriteriaRuleSet.objects.filter(kind=kind, business_unit=unit, active=True).update(
+            active=False
+        )
+        rule_set = CriteriaRuleSet.objects.create(
+            kind=kind,
+            business_unit=unit,
+            number=(current.number if current else 0) + 1,
+            rules=cleaned_rules,
+            checklist=cleaned_list,
+            created_by=actor,
+        )
+        audit_record(
+            action="criteria.set",
+            actor=actor,
+            target=rule_set,
+            unit_id=unit.pk if unit else None,
+            data={
+                "kind": kind,
+                "number": rule_set.number,
+                "rules": cleaned_rules,
+                "checklist": cleaned_list,
+            },
+        )
+    return rule_set

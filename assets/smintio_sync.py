@@ -15,6 +15,7 @@ from typing import Any
 
 import nh3
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -313,10 +314,13 @@ def _add_version(
                 external_id=_external_id(lpt, binary.uuid, binary.version),
                 purchase=purchase,
             )
-            version_submit(version=version, actor=None)  # in review: never approved by a sync
     except Conflict as conflict:
         report.problems.append(f"Binary {binary.uuid}: {conflict.detail}")
         return 0
+    try:
+        version_submit(version=version, actor=None)  # in review: never approved by a sync
+    except ValidationError as failed:
+        report.problems.append(f"Binary {binary.uuid} stays a draft: {' '.join(failed.messages)}")
     return 1
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assets import previews, services
+from assets import criteria, previews, services
 from assets.api import VERSION_UNIT, content_response
 from assets.forms import AssetForm, LibraryFilterForm, QueueFilterForm, VersionForm
 from assets.models import Asset, BusinessUnit, Version, VersionState, VocabularyLabel
@@ -24,6 +24,7 @@ from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict, RequestRejected
 from govern.roles import Capability
 from templates_app.graph import impact_summary
+from templates_app.outbox import print_width
 
 QUEUE_PAGE_SIZE = 25
 LIBRARY_PAGE_SIZE = 25
@@ -166,9 +167,21 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         .exclude(pk=version.pk)
         .exists(),
         "licence": licence_summary(version),
+        **_criteria_context(version),
         **_comparison(version, approved),
     }
     return render(request, "assets/version_review.html", context)
+
+
+def _criteria_context(version: Version) -> dict[str, Any]:
+    """Today's criteria measured on the version, and the checklist an approver ticks."""
+    rule_set = criteria.rule_set_for(version.variant.asset)
+    facts = criteria.Facts(print_width_mm=print_width(version))
+    return {
+        "criteria_results": criteria.evaluate(version, rule_set, facts),
+        "criteria_label": criteria.label(rule_set),
+        "checklist": rule_set.checklist,
+    }
 
 
 @login_required
@@ -203,7 +216,9 @@ def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if service is None:
         return HttpResponse("Unknown action.", status=400)
     comment = request.POST.get("comment", "")
-    arguments = {} if action == "submit" else {"comment": comment}
+    arguments: dict[str, Any] = {} if action == "submit" else {"comment": comment}
+    if action == "approve":
+        arguments["checklist"] = request.POST.getlist("checklist")
     try:
         service(version=version, actor=acting_user(request), **arguments)
     except ValidationError as error:

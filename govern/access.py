@@ -143,6 +143,7 @@ NAVIGATION = [
     ("Replacement requests", "templates:replacements", Capability.EDIT_ASSETS),
     ("Deliveries", "templates:deliveries", Capability.DECIDE_VERSIONS),
     ("Vocabularies", "assets:vocabularies", Capability.DECIDE_VERSIONS),
+    ("Criteria", "assets:criteria", Capability.SET_CRITERIA),
     ("Usage", "usage:report", Capability.READ_USAGE),
     ("Exceptions", "usage:exceptions", Capability.READ_USAGE),
     ("Audit log", "audit:event-list", Capability.READ_AUDIT),

@@ -247,6 +247,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Assets and templates both have a "kind"; name their choice sets apart.
+    "ENUM_NAME_OVERRIDES": {
+        "AssetKindEnum": "assets.models.Kind",
+        "TemplateKindEnum": "templates_app.models.TemplateKind",
+    },
 }
 
 # django-q2 on the ORM broker: at-least-once delivery; retries live in Govern's own outbox.

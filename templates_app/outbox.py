@@ -112,7 +112,7 @@ def deliver(pk: int, lease: datetime) -> str:
     if not _still_approved(version):
         return _skip(delivery, lease)
     try:
-        rendition = rendition_for(version, delivery.profile, _print_width(version))
+        rendition = rendition_for(version, delivery.profile, print_width(version))
         if not _still_approved(version):  # rendering takes a while; a newer one may have won
             return _skip(delivery, lease)
         reference = _push(delivery, version, rendition)
@@ -215,7 +215,8 @@ def remote_name(version: Version, profile: str) -> str:
     return f"{variant.asset.key}/{'.'.join(p for p in parts if p) or 'any'}/{profile}"
 
 
-def _print_width(version: Version) -> int | None:
+def print_width(version: Version) -> int | None:
+    """Return the widest print width of the slots that use the version's asset, if any says."""
     widest = Binding.objects.filter(asset_id=version.variant.asset_id).aggregate(
         widest=Max("print_width_mm")
     )["widest"]

@@ -9,8 +9,10 @@ from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from assets.criteria import CriteriaBook
 from assets.models import Asset, BusinessUnit, Placement, Version, VersionState
 from assets.renditions import profiles_for
 from assets.resolution import Catalogue, Context, Judge, Resolution, Skipped
@@ -422,21 +424,32 @@ class _Check:
     catalogue: Catalogue
     deliveries: "DeliveryBook"
     rights: RightsBook
+    criteria: CriteriaBook
     reasons: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
     resolved: list[dict[str, Any]] = field(default_factory=list)
+    criteria_seen: set[tuple[int, int]] = field(default_factory=set)
 
     @classmethod
     def of(cls, bindings: list[Binding], contexts: list[Context], run_at: datetime) -> "_Check":
         catalogue = Catalogue(binding.asset_id for binding in bindings)
         pinned = [b.pinned_version for b in bindings if b.pinned_version is not None]
         versions = [*catalogue.approved.values(), *pinned]
+        widths = dict(
+            Binding.objects.filter(asset_id__in={binding.asset_id for binding in bindings})
+            .values("asset_id")
+            .annotate(widest=Max("print_width_mm"))
+            .filter(widest__isnull=False)
+            .order_by()
+            .values_list("asset_id", "widest")
+        )
         return cls(
             contexts,
             run_at,
             catalogue,
             DeliveryBook({version.pk for version in versions}),
             RightsBook({v.purchase_id for v in versions if v.purchase_id is not None}),
+            CriteriaBook(widths),
         )
 
 
@@ -448,6 +461,24 @@ def rights_judge(rights: RightsBook, asset: Asset, use: Use) -> Judge:
         return (verdict.summary() if rights.stops(asset, verdict) else None), verdict
 
     return judge
+
+
+def _criteria_reasons(
+    binding: Binding, where: str, version: Version, check: _Check
+) -> list[dict[str, str]]:
+    """Report, once per slot and version, the blocking criteria it fails today."""
+    if (binding.pk, version.pk) in check.criteria_seen:
+        return []
+    check.criteria_seen.add((binding.pk, version.pk))
+    return [
+        {
+            "code": "criteria_failed",
+            "detail": f"{where}: {binding.asset.key} v{version.number} fails {failure.rule}: "
+            f"{failure.detail}.",
+            "object": f"version:{version.pk}",
+        }
+        for failure in check.criteria.failures(version)
+    ]
 
 
 def binding_resolution(
@@ -524,7 +555,7 @@ def _check_resolution(
             }
         )
     missing, held = _delivery_reasons(binding, version, context, check.deliveries)
-    check.reasons += missing
+    check.reasons += missing + _criteria_reasons(binding, where, version, check)
     check.resolved.append(
         {
             "binding": binding.pk,

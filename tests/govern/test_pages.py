@@ -29,6 +29,7 @@ def test_navigation_shows_what_each_role_can_open(
             "Templates",
             "Deliveries",
             "Vocabularies",
+            "Criteria",
             "Usage",
             "Exceptions",
         ],

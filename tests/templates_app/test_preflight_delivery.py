@@ -52,7 +52,7 @@ def test_a_rendition_still_pending_is_not_delivered(
     assert "print (pending)" in clearance.reasons[0]["detail"]
 
 
-def test_a_dead_print_delivery_blocks_a_print_run_but_not_an_email_one(
+def test_a_version_too_coarse_for_print_gets_no_print_rendition_and_blocks_print_runs(
     letter: Template,
     logo: Asset,
     add_version: Any,
@@ -60,10 +60,11 @@ def test_a_dead_print_delivery_blocks_a_print_run_but_not_an_email_one(
     designer: Any,
     deliver_all: Callable[[], Any],
 ) -> None:
-    small = add_version(logo, data=images.png(400, 200))  # 254 dpi at 40 mm: print refuses it
-    version_approve(version=small, actor=compliance_officer)
+    small = add_version(logo, data=images.png(400, 200))  # 254 dpi at 40 mm
+    version_approve(version=small, actor=compliance_officer)  # open to every channel: a warning
     deliver_all()
-    assert Delivery.objects.get(profile="print").state == "dead"
+    assert not Delivery.objects.filter(profile="print").exists()
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"delivered"}
     assert check(letter, designer, "print") == ("no-go", ["not_delivered"])
     assert check(letter, designer, "email") == ("go", [])
 

@@ -35,7 +35,9 @@ def licence(version: Version, key: str, **given: Any) -> LicensePurchase:
         model_release_state="released",
         property_release_state="released",
     )
-    lists: dict[str, Any] = {f"{side}_{name}": [] for side in ("allowed", "restricted") for name in LISTS}
+    lists: dict[str, Any] = {
+        f"{side}_{name}": [] for side in ("allowed", "restricted") for name in LISTS
+    }
     LicenseTerm.objects.create(
         purchase=purchase,
         sequence_number=1,

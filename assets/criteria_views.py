@@ -1,0 +1,83 @@
+"""The compliance criteria page: each kind's rules and checklist per unit, and a new version."""
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from assets import criteria, services
+from assets.models import Asset, BusinessUnit, Kind
+from govern.access import acting_user, scope_for
+from govern.roles import Capability
+
+
+def _units(request: HttpRequest) -> list[BusinessUnit]:
+    unit_ids = scope_for(request).unit_ids_for(Capability.SET_CRITERIA)
+    if not unit_ids:
+        raise PermissionDenied("Only compliance officers set compliance criteria.")
+    return list(BusinessUnit.objects.filter(pk__in=unit_ids))
+
+
+def _rows(unit: BusinessUnit, draft: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for kind, label in Kind.choices:
+        rule_set = criteria.rule_set_for(Asset(kind=kind, business_unit=unit))
+        own = draft if draft.get("kind") == kind and draft.get("unit") == unit.pk else {}
+        rows.append(
+            {
+                "kind": kind,
+                "label": label,
+                "rule_set": rule_set,
+                "in_force": criteria.label(rule_set) if rule_set.pk else "the default",
+                "rules": own.get("rules") or json.dumps(rule_set.rules, indent=2),
+                "checklist": own.get("checklist") or "\n".join(rule_set.checklist),
+                "error": own.get("error", ""),
+            }
+        )
+    return rows
+
+
+@login_required
+def criteria_page(request: HttpRequest, draft: dict[str, Any] | None = None) -> HttpResponse:
+    """List every kind's criteria in force for each unit the caller sets them in."""
+    units = [{"unit": unit, "rows": _rows(unit, draft or {})} for unit in _units(request)]
+    context = {"units": units, "catalogue": criteria.catalogue()}
+    return render(request, "assets/criteria_page.html", context, status=400 if draft else 200)
+
+
+@login_required
+@require_POST
+def criteria_save(request: HttpRequest, unit_pk: int) -> HttpResponse:
+    """Store the kind's next criteria for the unit; show the form again with the reason if not."""
+    if unit_pk not in scope_for(request).unit_ids_for(Capability.VIEW):
+        raise Http404("No business unit matches the query.")
+    unit = get_object_or_404(BusinessUnit, pk=unit_pk)
+    kind = request.POST.get("kind", "")
+    text, lines = request.POST.get("rules", ""), request.POST.get("checklist", "")
+    try:
+        rule_set = services.criteria_set(
+            kind=kind,
+            unit=unit,
+            rules=_parsed(text),
+            checklist=lines.splitlines(),
+            actor=acting_user(request),
+        )
+    except ValidationError as invalid:
+        draft = {"kind": kind, "unit": unit.pk, "rules": text, "checklist": lines}
+        return criteria_page(request, {**draft, "error": "; ".join(invalid.messages)})
+    messages.success(request, f"{unit.name}: {criteria.label(rule_set)} is in force.")
+    return redirect("assets:criteria")
+
+
+def _parsed(text: str) -> Any:
+    try:
+        return json.loads(text or "[]")
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            {"rules": f"The rules are not valid JSON: {error.msg} at line {error.lineno}."}
+        ) from None
