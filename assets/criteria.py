@@ -274,6 +274,8 @@ def rule_set_for(asset: Asset) -> CriteriaRuleSet:
 
 
 def label(rule_set: CriteriaRuleSet) -> str:
+    if not rule_set.number:
+        return f"default {rule_set.kind} criteria"
     where = f"unit {rule_set.business_unit_id}" if rule_set.business_unit_id else "every unit"
     return f"{rule_set.kind} criteria #{rule_set.number} ({where})"
 

@@ -33,7 +33,7 @@ def _rows(unit: BusinessUnit, draft: dict[str, Any]) -> list[dict[str, Any]]:
                 "kind": kind,
                 "label": label,
                 "rule_set": rule_set,
-                "in_force": criteria.label(rule_set) if rule_set.pk else "the default",
+                "in_force": criteria.label(rule_set),
                 "rules": own.get("rules") or json.dumps(rule_set.rules, indent=2),
                 "checklist": own.get("checklist") or "\n".join(rule_set.checklist),
                 "error": own.get("error", ""),

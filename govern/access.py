@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 
 from assets.models import BusinessUnitUserObjectPermission, SmintioConnection
 from govern.models import ApiKey
+from govern.notify import unread_count
 from govern.roles import CAPABILITIES, Capability, Role
 
 ModelT = TypeVar("ModelT", bound=models.Model)
@@ -162,6 +163,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     ]
     return {
         "navigation": entries,
+        "unread_notices": unread_count(request.user),
         "user_roles": sorted(r.label for r in scope.roles),
         "smintio_alert": _smintio_alert(request, scope),
     }

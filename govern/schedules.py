@@ -28,6 +28,11 @@ SCHEDULES = [
         "schedule_type": Schedule.HOURLY,
     },
     {
+        "name": "licence-expiry-warnings",
+        "func": "templates_app.tasks.warn_of_expiry",
+        "schedule_type": Schedule.DAILY,
+    },
+    {
         "name": "usage-inbox",
         "func": "usage.tasks.import_usage_inbox",
         "schedule_type": Schedule.MINUTES,

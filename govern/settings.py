@@ -358,6 +358,26 @@ APPROVALS_BY_KIND = {
 USAGE_MAX_RECORDS = env_int("USAGE_MAX_RECORDS", 10_000)
 USAGE_MAX_BYTES = env_int("USAGE_MAX_MB", 500) * 1_000_000
 USAGE_INBOX = Path(env("USAGE_INBOX", str(BASE_DIR / ".usage-inbox")))
+# Licence expiry warnings: days before a licence ends (or a first use must start) that notify.
+EXPIRY_WARNING_DAYS = sorted(
+    {int(days) for days in env_list("EXPIRY_WARNING_DAYS", "30,7,1") if days.strip().isdigit()},
+    reverse=True,
+)
+
+# Notification emails, sent by the worker. With DEBUG they are printed unless a server is set.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or not DEBUG
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "govern@localhost")
+
 # Where the rights function learns what usage reports counted per purchase (usage stands above
 # assets, so assets asks through this path instead of importing it).
 RIGHTS_USAGE_FACTS = "usage.limits.purchase_facts"

@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from assets import api_urls as assets_api_urls
 from assets.hooks import smintio_hook
 from audit.api import AuditEventExport, AuditEventList
-from govern import api, export_api, views
+from govern import api, export_api, notification_views, views
 from templates_app import api_urls as templates_api_urls
 from usage import api_urls as usage_api_urls
 
@@ -37,6 +37,17 @@ api_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path(
+        "notifications/<int:pk>/read",
+        notification_views.notification_read,
+        name="notification-read",
+    ),
+    path(
+        "notifications/read",
+        notification_views.notifications_read_all,
+        name="notifications-read-all",
+    ),
     path("exports/<int:pk>/", views.export_detail, name="export-detail"),
     path("exports/<int:pk>/file", views.export_file, name="export-file"),
     path("hooks/smintio", smintio_hook, name="smintio-hook"),

@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from assets.models import BusinessUnit
-from templates_app import exstream, outbox
+from templates_app import expiry, exstream, outbox
 from templates_app.importer import templates_import
 
 # Well below django-q2's 120 s task timeout, so a drain never gets killed half-way by it.
@@ -21,3 +21,8 @@ def import_templates() -> str:
     if unit is None:
         return "EXSTREAM_IMPORT_UNIT names no unit; nothing imported."
     return templates_import(unit=unit, items=exstream.client().templates()).summary()
+
+
+def warn_of_expiry() -> int:
+    """Tell people about licences ending within EXPIRY_WARNING_DAYS (once per threshold)."""
+    return expiry.expiry_warnings()

@@ -23,7 +23,7 @@ from assets.selectors import clean_selectors
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict
 from govern.roles import Capability
-from templates_app import graph, outbox, services
+from templates_app import expiry, graph, outbox, services
 from templates_app.models import (
     UNSETTLED_REVIEW_STATES,
     Delivery,
@@ -56,6 +56,9 @@ def board(request: HttpRequest) -> HttpResponse:
         templates = templates.filter(pk__in=_users_of_key(request, asset_key))
     ordered = templates.order_by("-state", "name").prefetch_related(_unsettled_reviews())
     page = Paginator(ordered, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    ending = expiry.soonest_by_template({template.pk for template in page.object_list})
+    for template in page.object_list:
+        template.licence_ending = ending.get(template.pk, (None, ""))[1]
     counts = dict(
         scoped(request, Template.objects.all()).values_list("state").annotate(n=Count("pk"))
     )

@@ -282,6 +282,8 @@ def test_workflow_through_the_api(
         "actor": "colin",
         "action": "approve",
         "comment": "OK",
+        "criteria": "default logo criteria",
+        "checklist": [],
         "created_at": None,
     }
     again = post_json(officer, f"/api/v1/versions/{version_id}/approve/")

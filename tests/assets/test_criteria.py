@@ -81,7 +81,7 @@ def test_the_review_page_shows_each_rule_with_pass_or_fail(
     section = html[
         html.index('id="criteria"') : html.index("</section>", html.index('id="criteria"'))
     ]
-    assert "Warning" in section and "254 dpi" in section and "logo criteria #0" in section
+    assert "Warning" in section and "254 dpi" in section and "default logo criteria" in section
 
 
 def test_approval_needs_every_checklist_item_and_records_them_with_the_criteria(

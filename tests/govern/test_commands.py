@@ -181,4 +181,5 @@ def test_install_schedules_installs_each_schedule_once() -> None:
         ("usage-inbox", "usage.tasks.import_usage_inbox"),
         ("smintio-sync", "assets.tasks.smintio_sync_task"),
         ("licence-expiry", "assets.tasks.licences_expire"),
+        ("licence-expiry-warnings", "templates_app.tasks.warn_of_expiry"),
     }

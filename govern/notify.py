@@ -1,0 +1,71 @@
+"""The one way any room tells people something: an in-product notice and an email.
+
+notify() writes one Notification per person (once per key: a repeated cause notifies nobody
+twice) in the caller's transaction, and after the commit queues the email for a worker, so a
+slow or absent mail server never holds up a decision. send_email() marks what it sent; a
+worker that dies before that sends it again on the next run (at least once).
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from govern.models import Notification
+
+
+def notify(
+    *, users: Iterable[User], key: str, subject: str, body: str = "", url: str = ""
+) -> list[Notification]:
+    """Tell each user once about this cause; return the notices that are new."""
+    people = {user.pk: user for user in users if user.is_active}
+    known = set(
+        Notification.objects.filter(user_id__in=people, key=key).values_list("user_id", flat=True)
+    )
+    fresh = [
+        Notification(user=user, key=key, subject=subject[:200], body=body, url=url[:500])
+        for pk, user in people.items()
+        if pk not in known
+    ]
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)  # a racing twin: one row
+    created = list(
+        Notification.objects.filter(user_id__in=[n.user_id for n in fresh], key=key).filter(
+            emailed_at__isnull=True
+        )
+    )
+    ids = [notice.pk for notice in created]
+    if ids:
+        transaction.on_commit(lambda: async_task("govern.notify.send_emails", ids))
+    return created
+
+
+def send_emails(ids: list[int]) -> int:
+    """Email the notices not emailed yet (to people with an address); return how many."""
+    sent = 0
+    for notice in Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).select_related(
+        "user"
+    ):
+        if notice.user.email:
+            send_mail(
+                subject=f"[Govern] {notice.subject}",
+                message=_text(notice),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[notice.user.email],
+            )
+            sent += 1
+        Notification.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())
+    return sent
+
+
+def _text(notice: Notification) -> str:
+    link = f"\n\n{settings.SITE_URL}{notice.url}" if notice.url else ""
+    return f"{notice.body}{link}\n\nYour notices: {settings.SITE_URL}/notifications/\n"
+
+
+def unread_count(user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
