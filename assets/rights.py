@@ -118,7 +118,7 @@ class _Finding:
 
 def load_mappings() -> Mappings:
     """Return every vocabulary key's meaning, by vocabulary (one query)."""
-    mappings: Mappings = defaultdict(dict)
+    mappings: Mappings = defaultdict(Table)
     for vocabulary, key, values in VocabularyMapping.objects.values_list(
         "vocabulary", "key", "values"
     ):
@@ -155,10 +155,22 @@ DIMENSIONS = (
 )
 
 
+class Table(dict[str, list[str]]):
+    """One vocabulary's mappings, remembering what each list of keys means (terms repeat)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.memo: dict[tuple[str, ...], tuple[set[str], list[str]]] = {}
+
+
 def _meaning(keys: list[str], table: dict[str, list[str]]) -> tuple[set[str], list[str]]:
     """Map keys to Govern's values; return them and the keys nobody mapped."""
-    values = {value for key in keys if key in table for value in table[key]}
-    return values, sorted(key for key in keys if key not in table)
+    memo = table.memo if isinstance(table, Table) else {}
+    found = memo.get(tuple(keys))
+    if found is None:
+        values = {value for key in keys if key in table for value in table[key]}
+        found = memo[tuple(keys)] = (values, sorted(key for key in keys if key not in table))
+    return found
 
 
 def _judge_set(
@@ -422,7 +434,8 @@ class RightsBook:
         """Answer whether the version's licence covers the use."""
         if version.purchase_id is None:
             return NO_LICENCE_NEEDED
-        self._load({version.purchase_id})
+        if version.purchase_id not in self._licences:
+            self._load({version.purchase_id})
         if self._mappings is None:
             self._mappings = load_mappings()
         width = version.metadata.get("width") if isinstance(version.metadata, dict) else None

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import exstream, framework, impact, review_queue, usage  # noqa: E402
+from bench import exstream, framework, impact, preflight, review_queue, usage  # noqa: E402
 from bench.harness import workspace  # noqa: E402
 
 
@@ -16,6 +16,8 @@ def main() -> None:
         review_queue.run(env)
     with workspace() as env:
         impact.run(env)
+    with workspace() as env:
+        preflight.run(env)
     with workspace() as env:
         exstream.run(env, Path(env["MEDIA_ROOT"]).parent)
         exstream.renditions(env)
