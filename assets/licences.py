@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from assets.models import LicenseTerm, Version, VersionState
@@ -11,11 +11,19 @@ from govern.errors import Conflict
 
 
 def lapsed(now: datetime | None = None) -> QuerySet[Version]:
-    """Return approved versions with an active licence term whose valid_until has passed."""
+    """Return approved versions whose licence has ended: every active term's valid_until has
+    passed (one term still running, or without an end, keeps the licence alive)."""
     moment = now or timezone.now()
     ended = LicenseTerm.objects.filter(active=True, valid_until__lt=moment).values("purchase_id")
-    return Version.objects.filter(state=VersionState.APPROVED, purchase_id__in=ended).annotate(
-        licence_end=Min("purchase__terms__valid_until", filter=Q(purchase__terms__active=True))
+    running = LicenseTerm.objects.filter(active=True).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=moment)
+    )
+    return (
+        Version.objects.filter(state=VersionState.APPROVED, purchase_id__in=ended)
+        .exclude(purchase_id__in=running.values("purchase_id"))
+        .annotate(
+            licence_end=Max("purchase__terms__valid_until", filter=Q(purchase__terms__active=True))
+        )
     )
 
 

@@ -310,12 +310,28 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied("Only brand managers upload versions.")
         created = _create_version(request, asset, form)
         if created is not None:
-            messages.success(request, f"Uploaded {created}. Submit it when it is ready.")
+            _uploaded_message(request, created)
             return HttpResponseRedirect(reverse("assets:asset-detail", args=[asset.pk]))
         status = 409 if getattr(form, "conflict", False) else 400
     variants = asset.variants.prefetch_related("versions")
     context = {"asset": asset, "variants": variants, "form": form, "can_edit": can_edit}
     return render(request, "assets/asset_detail.html", context, status=status)
+
+
+def _uploaded_message(request: HttpRequest, version: Version) -> None:
+    """Say the upload worked and, before anyone submits, which blocking criteria it fails."""
+    failing = [
+        f"{r['rule']}: {r['detail']}"
+        for r in version.criteria.get("results", [])
+        if r["blocking"] and not r["passed"]
+    ]
+    if failing:
+        messages.warning(
+            request,
+            f"Uploaded {version}, but it cannot be submitted as it is: {'; '.join(failing)}.",
+        )
+    else:
+        messages.success(request, f"Uploaded {version}. Submit it when it is ready.")
 
 
 def _create_version(request: HttpRequest, asset: Asset, form: VersionForm) -> Version | None:

@@ -1,11 +1,20 @@
 """Demo content for `manage.py seed_demo`: a few assets with versions in several states."""
 
 import io
+from datetime import timedelta
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from assets.models import Asset, BusinessUnit, Version
+from assets.models import (
+    Asset,
+    BusinessUnit,
+    LicensePurchase,
+    LicenseTerm,
+    Version,
+    VocabularyLabel,
+)
 from assets.selectors import clean_selectors
 from assets.services import asset_create, version_approve, version_create, version_submit
 from assets.uploads import Content, inspect_bytes, read_text
@@ -20,6 +29,75 @@ def _picture(size: tuple[int, int], background: str, mark: str, shape: str = "ci
     output = io.BytesIO()
     image.save(output, "PNG", dpi=(300, 300))
     return inspect_bytes(output.getvalue())
+
+
+TERM_LISTS = ("usages", "sizes", "placements", "distributions", "geographies", "industries")
+
+
+def _licensed(version: Version, name: str, **terms: object) -> None:
+    """Give a demo version a licence purchase of its own, as a Smint.io sync would."""
+    purchase = LicensePurchase.objects.create(
+        uuid=f"demo-{name}",
+        cart_uuid="demo",
+        asset=version.variant.asset,
+        state="completed",
+        content_element_uuid=f"demo:{name}",
+        provider="demo",
+        license_type="rights_managed",
+        model_release_state="released",
+        property_release_state="no_release_required",
+    )
+    lists: dict[str, object] = {
+        f"{side}_{n}": [] for side in ("allowed", "restricted") for n in TERM_LISTS
+    }
+    LicenseTerm.objects.create(
+        purchase=purchase,
+        sequence_number=1,
+        fingerprint=name,
+        usage_limits=[],
+        is_editorial_use=False,
+        allowed_languages=[],
+        restricted_languages=[],
+        **(lists | terms),
+    )
+    Version.objects.filter(pk=version.pk).update(purchase=purchase)
+
+
+def seed_rights(unit: BusinessUnit, author: User, officers: list[User], designer: User) -> None:
+    """A campaign image whose German licence has ended, with an any-language fallback licensed
+    for "geography_dach", a key nobody has mapped yet: pre-flight warns until someone does."""
+    prefix = unit.slug.split("-")[0]
+    hero = asset_create(
+        key=f"{prefix}.campaign.renewal-hero",
+        title="Renewal campaign hero",
+        kind="product_image",
+        unit=unit,
+        actor=author,
+    )
+    german = _add(hero, _picture((900, 450), "#2e7d32", "#ffffff"), author, "de")
+    german = version_approve(version=german, actor=officers[0], comment="German campaign.")
+    ended = timezone.now() - timedelta(days=2)
+    _licensed(
+        german, f"{prefix}-hero-de", allowed_geographies=["geography_germany"], valid_until=ended
+    )
+    anywhere = _add(hero, _picture((900, 450), "#1b5e20", "#ffeb3b"), author)
+    anywhere = version_approve(version=anywhere, actor=officers[0], comment="Fallback.")
+    _licensed(anywhere, f"{prefix}-hero-any", allowed_geographies=["geography_dach"])
+    VocabularyLabel.objects.get_or_create(
+        vocabulary="license_geographies",
+        key="geography_dach",
+        culture="en",
+        defaults={"label": "Germany, Austria and Switzerland"},
+    )
+    mailing = template_create(
+        exstream_id=f"{prefix.upper()}-RENEWAL-MAILING",
+        name="Renewal mailing",
+        kind="communication",
+        channels=["print", "email"],
+        unit=unit,
+        actor=designer,
+    )
+    binding_set(template=mailing, slot="hero", asset=hero, actor=designer, placement="cover")
 
 
 def _add(asset: Asset, content: Content, author: User, language: str = "") -> Version:

@@ -339,3 +339,21 @@ def test_criteria_pages_and_api_are_for_compliance_officers_of_the_unit(
         content_type="application/json",
     )
     assert wrong.status_code == 400 and "bytes must be a whole number" in json.dumps(wrong.json())
+
+
+def test_the_pages_say_before_and_at_submission_why_a_print_logo_cannot_go(
+    logo: Asset, brand_manager: Any, client_for: Callable[[Any], Client]
+) -> None:
+    client = client_for(brand_manager)
+    upload = SimpleUploadedFile("logo.png", images.png(400, 200), content_type="image/png")
+    uploaded = client.post(
+        f"/assets/{logo.pk}/", {"file": upload, "channels": ["print"]}, follow=True
+    ).content.decode()
+    assert "cannot be submitted as it is: min_print_dpi: 400 px across 40 mm is 254 dpi" in uploaded
+    version = Version.objects.get()
+    refused = client.post(
+        f"/assets/versions/{version.pk}/decide/", {"action": "submit"}, follow=True
+    ).content.decode()
+    assert "The version cannot be submitted: min_print_dpi" in refused
+    version.refresh_from_db()
+    assert version.state == "draft"

@@ -64,3 +64,23 @@ def test_versions_without_an_end_date_never_expire(
     licensed(logo, version, None)
     with time_machine.travel(timezone.now() + timedelta(days=3650)):
         assert versions_expire() == 0
+
+
+def test_a_version_expires_only_when_its_last_running_term_has_ended(
+    logo: Asset, add_version: Any, compliance_officer: Any
+) -> None:
+    first_end = timezone.now() + timedelta(days=5)
+    version = version_approve(version=add_version(logo), actor=compliance_officer)
+    licensed(logo, version, first_end)
+    LicenseTerm.objects.create(
+        purchase=LicensePurchase.objects.get(),
+        sequence_number=2,
+        fingerprint="g",
+        valid_until=first_end + timedelta(days=30),
+    )
+    with time_machine.travel(first_end + timedelta(days=1)):
+        assert versions_expire() == 0, "the second term still covers"
+    with time_machine.travel(first_end + timedelta(days=31)):
+        assert versions_expire() == 1
+    decision = version.decisions.get(action="expire")
+    assert decision.comment == f"The licence ended on {first_end + timedelta(days=30):%Y-%m-%d}."

@@ -162,10 +162,11 @@ def test_seed_demo_is_idempotent_and_gives_one_person_per_role() -> None:
     assert held == set(Role.values) - {Role.INTEGRATION.value}
     assert BusinessUnitUserObjectPermission.objects.count() == 10
     assert User.objects.get(username="colin").check_password("demo-pass-123")
-    assert Asset.objects.count() == 6, "three assets per unit, created once"
-    assert Version.objects.filter(state="approved").count() == 2
+    assert Asset.objects.count() == 8, "four assets per unit, created once"
+    assert Version.objects.filter(state="approved").count() == 6
     assert Version.objects.filter(state="in_review").count() == 6
-    assert Template.objects.count() == 6 and Composition.objects.count() == 4
+    assert Template.objects.count() == 8 and Composition.objects.count() == 4
+    assert Version.objects.filter(purchase__isnull=False).count() == 4, "two licensed per unit"
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from assets.models import BusinessUnit
-from govern.demo import seed_assets, seed_templates
+from govern.demo import seed_assets, seed_rights, seed_templates
 from govern.roles import Role
 from govern.services import role_grant
 
@@ -45,6 +45,7 @@ class Command(BaseCommand):
             for unit in units:
                 if seed_assets(unit, people["bella"], [people["carla"]]):
                     seed_templates(unit, people["dana"])
+                    seed_rights(unit, people["bella"], [people["carla"]], people["dana"])
                     self.stdout.write(f"  demo assets and templates created in {unit.slug}")
         self.stdout.write("Demo ready in units insurance-de and banking-uk.")
 
