@@ -144,12 +144,15 @@ def _aspect(version: Version, params: dict[str, Any], facts: Facts) -> tuple[boo
 def _transparent(version: Version, params: dict[str, Any], facts: Facts) -> tuple[bool, str] | None:
     if version.is_text or version.is_svg:
         return None
-    with Image.open(io.BytesIO(read_content(version.file))) as image:
-        if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
-            return False, f"colour mode {image.mode} has no transparency"
-        alpha = image.convert("RGBA").getchannel("A")
-        w, h = alpha.size
-        corners = [alpha.getpixel(xy) for xy in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1))]
+    try:
+        with Image.open(io.BytesIO(read_content(version.file))) as image:
+            if image.mode not in ("RGBA", "LA", "PA") and "transparency" not in image.info:
+                return False, f"colour mode {image.mode} has no transparency"
+            alpha = image.convert("RGBA").getchannel("A")
+    except (OSError, ValueError):  # a missing or unreadable stored file fails, never crashes
+        return False, "the stored file cannot be read"
+    w, h = alpha.size
+    corners = [alpha.getpixel(xy) for xy in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1))]
     opaque = sum(1 for value in corners if value != 0)
     return opaque == 0, f"{opaque} of 4 corners opaque; the background must be transparent"
 

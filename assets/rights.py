@@ -173,11 +173,17 @@ def _meaning(keys: list[str], table: dict[str, list[str]]) -> tuple[set[str], li
     return found
 
 
+def _keys(term: LicenseTerm, field_name: str) -> list[str] | None:
+    """Read a term list as keys; anything but a list (as delivered) is unknown, like null."""
+    value = getattr(term, field_name)
+    return [str(key) for key in value] if isinstance(value, list) else None
+
+
 def _judge_set(
     term: LicenseTerm, dim: Dimension, value: str, table: dict[str, list[str]], found: _Finding
 ) -> None:
-    allowed = getattr(term, f"allowed_{dim.lists}")
-    restricted = getattr(term, f"restricted_{dim.lists}")
+    allowed = _keys(term, f"allowed_{dim.lists}")
+    restricted = _keys(term, f"restricted_{dim.lists}")
     if restricted is None:
         found.unknown.append(f"its restricted {dim.lists} are not stated")
     else:
@@ -229,7 +235,7 @@ def _judge_amount(
     found: _Finding,
 ) -> None:
     """Judge a size or a distribution: allowed keys mean "up to", restricted "from"."""
-    allowed, restricted = getattr(term, f"allowed_{name}"), getattr(term, f"restricted_{name}")
+    allowed, restricted = _keys(term, f"allowed_{name}"), _keys(term, f"restricted_{name}")
     shown = f"{amount:,}{unit}" if amount is not None else ""
     if restricted is None:
         found.unknown.append(f"its restricted {name} are not stated")
@@ -281,10 +287,11 @@ def _judge_editorial(term: LicenseTerm, unit: BusinessUnit, found: _Finding) -> 
 def _judge_limits(term: LicenseTerm, use: Use, facts: PurchaseUse, found: _Finding) -> None:
     if not use.volumes:
         return
-    if term.usage_limits is None:
+    limits = _keys(term, "usage_limits")
+    if limits is None:
         found.unknown.append("its usage limits are not stated")
         return
-    unmapped = sorted(set(term.usage_limits) - facts.mapped_limits)
+    unmapped = sorted(set(limits) - facts.mapped_limits)
     if unmapped:
         found.unknown.append(f"usage limits {', '.join(unmapped)} have no volume")
 
@@ -383,7 +390,7 @@ def judge(
         if use.volumes:
             whole.problems += used.exceeded
         for term in held:
-            notes += [f"exclusive: {key}" for key in term.exclusivities or []]
+            notes += [f"exclusive: {key}" for key in _keys(term, "exclusivities") or []]
             found = _term_finding(term, unit, use, pixels, used, mappings)
             failed, unsure = whole.problems + found.problems, whole.unknown + found.unknown
             if not failed and not unsure:

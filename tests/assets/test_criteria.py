@@ -357,3 +357,11 @@ def test_the_pages_say_before_and_at_submission_why_a_print_logo_cannot_go(
     assert "The version cannot be submitted: min_print_dpi" in refused
     version.refresh_from_db()
     assert version.state == "draft"
+
+
+def test_a_version_whose_stored_file_is_gone_fails_the_transparency_rule_without_a_crash() -> None:
+    missing = unsaved()
+    missing.file = "nowhere/absent.png"
+    assert measured(missing, ("transparent_background", {})) == [
+        (False, "the stored file cannot be read")
+    ]

@@ -104,6 +104,13 @@ def test_each_term_kind_is_judged(given: dict[str, Any], outcome: Outcome, said:
     assert said in rights.summary()
 
 
+def test_malformed_term_lists_are_unknown_not_a_crash() -> None:
+    odd = term(allowed_geographies="g_de", restricted_usages=[{"key": "u_web"}])
+    rights = answer(odd)
+    assert rights.outcome == Outcome.UNKNOWN
+    assert "its allowed geographies are not stated" in rights.unknown
+
+
 def test_a_slot_wider_than_the_allowed_size_or_inside_a_restricted_one_is_not_covered() -> None:
     wide = Use(DE_PRINT.context, AT, "inside", 200)
     assert "allowed only up to 148mm" in answer(term(allowed_sizes=["s_half"]), use=wide).summary()
