@@ -249,11 +249,21 @@ CREATE TABLE IF NOT EXISTS secrets (
 
 
 def texts(english: str, german: str | None = None) -> list[dict[str, str]]:
-    """Return a localized text: English, and German when given."""
+    """Return a localized string (the SDKs' LocalizedString list): English, German if given."""
     values = [{"culture": "en", "value": english}]
     if german is not None:
         values.append({"culture": "de", "value": german})
     return values
+
+
+def element(culture: str, **fields: str) -> dict[str, Any]:
+    """Return one LocalizedMetadataElement: {culture, metadata_element: {key, name, url}}."""
+    return {"culture": culture, "metadata_element": fields}
+
+
+def words(*names: str) -> list[dict[str, Any]]:
+    """Return keywords as the SDKs deliver them: metadata elements with only a name."""
+    return [element("en", name=name) for name in names]
 
 
 def release_details(
@@ -342,7 +352,9 @@ def purchase(purchased_at: str, **given: Any) -> dict[str, Any]:
 
 
 def offering(license_type: str, *urls: str) -> dict[str, Any]:
-    return {"license_type": license_type, "license_urls": list(urls)}
+    """Return an offering: its license type and its license URLs as localized elements."""
+    links = [element("en", key="license", name="License", url=url) for url in urls]
+    return {"license_type": license_type, "license_urls": links}
 
 
 def license_text(html: str, safe: bool) -> dict[str, Any]:
@@ -362,7 +374,7 @@ SEED_PURCHASES: tuple[dict[str, Any], ...] = (
             "creative",
             texts("Wind turbines at sunrise", "Windräder bei Sonnenaufgang"),
             description=texts("Three wind turbines on a hill in Schleswig-Holstein at dawn."),
-            keywords=texts("wind energy") + texts("sunrise") + texts("renewable"),
+            keywords=words("wind energy", "sunrise", "renewable"),
             copyright_notices=texts("© Lena Hartmann / Getty Images"),
         ),
         offering=offering("rights_managed", "https://www.gettyimages.com/eula"),
@@ -398,7 +410,7 @@ SEED_PURCHASES: tuple[dict[str, Any], ...] = (
             "shutterstock",
             "creative",
             texts("Family reading a letter at the kitchen table", "Familie liest einen Brief"),
-            keywords=texts("family") + texts("kitchen"),
+            keywords=words("family", "kitchen"),
             copyright_notices=texts("© Jonas Berg / Shutterstock"),
             release_details=release_details("released", "released"),
         ),
@@ -532,6 +544,72 @@ SEED_PURCHASES: tuple[dict[str, Any], ...] = (
         ],
         license_download_constraints=constraints(None, None, None),
     ),
+    # 7: a purchase whose content element is gone (null): the SDKs skip it.
+    purchase(
+        "2026-03-18T08:00:00Z",
+        uuid="0b5e2c7e-61d4-4c0a-9a43-5d1f0c7a9e10",
+        cart_purchase_transaction_uuid=CART_PORTAL,
+        content_element=None,
+        offering=offering("royalty_free"),
+        license_text=license_text("<p>Standard royalty-free license.</p>", True),
+        license_terms=[term(allowed_usages=["usage_web"])],
+        license_download_constraints=constraints(0, 0, 0),
+    ),
+    # 8: a purchase Smint.io says cannot be synced (can_be_synced false): skipped.
+    purchase(
+        "2026-03-18T08:05:00Z",
+        uuid="6f7a9d2b-3c1e-4e8f-b5a6-2d9c8e7f1a04",
+        cart_purchase_transaction_uuid=CART_PORTAL,
+        can_be_synced=False,
+        content_element=content(
+            "2:0:88123004", "getty", "creative", texts("Harbour at dusk", "Hafen am Abend")
+        ),
+        offering=offering("royalty_free", "https://www.gettyimages.com/eula"),
+        license_text=license_text("<p>Pending provider approval.</p>", True),
+        license_terms=[term(allowed_usages=["usage_print"])],
+        license_download_constraints=constraints(0, 0, 0),
+    ),
+    # 9: the family photo (2) bought again for print and web in Europe until 2028: the same
+    # content and the same bytes, another licence.
+    purchase(
+        "2026-04-01T09:30:00Z",
+        uuid="a31f6c55-8b2e-4f0d-9e71-0c4b5d6e7f82",
+        cart_purchase_transaction_uuid=CART_SPRING,
+        reused_license_purchase_transaction_uuid="4e947f6d-e372-4f9e-a3f1-38584aaaddc6",
+        content_element=content(
+            "3:0:1459871234",
+            "shutterstock",
+            "creative",
+            texts("Family reading a letter at the kitchen table", "Familie liest einen Brief"),
+            keywords=words("family", "kitchen"),
+            copyright_notices=texts("© Jonas Berg / Shutterstock"),
+            release_details=release_details("released", "released"),
+        ),
+        offering=offering("rights_managed", "https://www.shutterstock.com/license"),
+        license_text=license_text("<p>Print and web in Europe until the end of 2028.</p>", True),
+        license_terms=[
+            term(
+                name=texts("Print and web, Europe", "Print und Web, Europa"),
+                allowed_usages=["usage_print", "usage_web"],
+                allowed_geographies=["geography_europe"],
+                valid_until="2028-12-31T23:59:59Z",
+            )
+        ],
+        license_download_constraints=constraints(0, 0, 0),
+    ),
+    # 10: a purchase whose term carries a date that is not ISO 8601: it cannot be mapped.
+    purchase(
+        "2026-04-02T11:00:00Z",
+        uuid="e94d0a7c-2b5f-4c3e-8d16-7a0f9b2c4e53",
+        cart_purchase_transaction_uuid=CART_PORTAL,
+        content_element=content(
+            "4:0:771200458", "adobestock", "creative", texts("Open-plan office", "Großraumbüro")
+        ),
+        offering=offering("royalty_free", "https://stock.adobe.com/license-terms"),
+        license_text=license_text("<p>Standard royalty-free license.</p>", True),
+        license_terms=[term(allowed_usages=["usage_web"], valid_until="31/12/2027")],
+        license_download_constraints=constraints(0, 0, 0),
+    ),
 )
 
 
@@ -595,6 +673,28 @@ SEED_BINARIES = (
         "#c0392b",
         "Headset on a service desk",
         "headset-service-desk.png",
+    ),
+    SeedBinary(
+        "1c9e4b70-5d2a-4f8e-a3b6-9e0d7c5f2a18",
+        SEED_PURCHASES[7]["uuid"],
+        "#34495e",
+        "Harbour at dusk",
+        "harbour-at-dusk.png",
+    ),
+    # The same colour and version as the family photo's binary: the same bytes.
+    SeedBinary(
+        "f0a2d6c4-7b9e-4e15-8c3a-2d5f6e7a8b90",
+        SEED_PURCHASES[8]["uuid"],
+        "#2f7ed8",
+        "Family at the kitchen table",
+        "family-kitchen-table.png",
+    ),
+    SeedBinary(
+        "7d3b1e9f-4a6c-4b2d-9e8f-0a1b2c3d4e5f",
+        SEED_PURCHASES[9]["uuid"],
+        "#d35400",
+        "Open-plan office",
+        "open-plan-office.png",
     ),
 )
 
@@ -1038,7 +1138,8 @@ class Sandbox:
         if purchase is None or purchase["cart_purchase_transaction_uuid"] != params["cart"]:
             raise Problem(404, "not_found", f"no purchase {params['cart']}/{params['lpt']}")
         binaries = self.store.binaries(params["lpt"])
-        return Reply(200, {"binaries": [self._binary(request.host, each) for each in binaries]})
+        # A bare JSON array, as the SDKs' generated clients read it (List<SyncBinary>).
+        return Reply(200, [self._binary(request.host, each) for each in binaries])
 
     def _binary(self, host: str, binary: dict[str, Any]) -> dict[str, Any]:
         details = binary["details"]
@@ -1082,10 +1183,13 @@ class Sandbox:
         return Reply(200, content, content_type=content_type)
 
     def _metadata(self, request: Request, params: dict[str, str]) -> Reply:
+        """Every vocabulary as the SDKs read it: a flat list of localized metadata elements,
+        one per key and culture."""
         body = {
             category: [
-                {"key": key, "name": texts(english, german)}
+                element(culture, key=key, name=label)
                 for key, (english, german) in labels.items()
+                for culture, label in (("en", english), ("de", german))
             ]
             for category, labels in METADATA.items()
         }
