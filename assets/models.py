@@ -429,10 +429,18 @@ class LicensePurchase(models.Model):
     provider = models.CharField(max_length=100, blank=True)
     content_category = models.CharField(max_length=100, blank=True)
     license_type = models.CharField(max_length=100, blank=True)
-    license_text = models.TextField(blank=True, help_text="Sanitised HTML.")
+    license_text = models.TextField(blank=True, help_text="Sanitised HTML, in English if given.")
+    # Every culture's text, sanitised: {"en": "<p>..</p>", "de": ".."}; the reader's first.
+    license_texts = models.JSONField(default=dict, blank=True)
+    # Localized links and notices as delivered: [{"culture", "name", "url"}], [{"culture", ..}].
+    license_urls = models.JSONField(default=list, blank=True)
+    copyright_notices = models.JSONField(default=list, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
     is_ai = models.BooleanField(null=True)
     is_editorial_use = models.BooleanField(null=True, help_text="Unknown is not false.")
-    has_restrictive_terms = models.BooleanField(default=False)
+    has_restrictive_terms = models.BooleanField(null=True, help_text="Unknown is not false.")
+    # The earlier purchase of the same content this one re-licenses, as Smint.io says.
+    reused_uuid = models.CharField(max_length=100, blank=True)
     max_users = models.IntegerField(null=True, blank=True)
     max_downloads = models.IntegerField(null=True, blank=True)
     max_reuses = models.IntegerField(null=True, blank=True)
@@ -450,6 +458,67 @@ class LicensePurchase(models.Model):
     @property
     def cancelled(self) -> bool:
         return self.state == "cancelled"
+
+
+class VersionLicence(models.Model):
+    """A purchase that licenses a version: its own, or a second purchase of the same content.
+
+    The version is usable while any of its purchases covers the use.
+    """
+
+    version = models.ForeignKey("Version", on_delete=models.CASCADE, related_name="licences")
+    purchase = models.ForeignKey(
+        LicensePurchase, on_delete=models.PROTECT, related_name="licensed_versions"
+    )
+    attached_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version", "attached_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "purchase"], name="one_licence_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} licensed by {self.purchase_id}"
+
+
+class QuarantineState(models.TextChoices):
+    OPEN = "open", "Waiting"
+    RESOLVED = "resolved", "Mapped"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class QuarantinedPurchase(models.Model):
+    """A Smint.io purchase that could not be mapped, kept whole until it is or someone says no.
+
+    The rest of its batch commits and the feed moves on; nothing of it is lost.
+    """
+
+    uuid = models.CharField(max_length=200, blank=True)
+    payload = models.JSONField()
+    error = models.TextField()
+    state = models.CharField(
+        max_length=16, choices=QuarantineState.choices, default=QuarantineState.OPEN
+    )
+    attempts = models.PositiveIntegerField(default=1)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uuid"],
+                condition=models.Q(state="open"),
+                name="one_open_quarantine_per_purchase",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Quarantined {self.uuid or '(no uuid)'} ({self.state})"
 
 
 class LicenseTerm(models.Model):

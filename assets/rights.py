@@ -38,6 +38,7 @@ from assets.models import (
     OnUnknown,
     RightsPolicy,
     Version,
+    VersionLicence,
     Vocabulary,
     VocabularyMapping,
     default_on_unknown,
@@ -411,13 +412,29 @@ class RightsBook:
     """Purchases, terms, mappings, usage facts and policies for the versions a check looks at,
     each loaded once, so a check's queries do not grow with its bindings or contexts."""
 
-    def __init__(self, purchase_ids: Iterable[int] = ()) -> None:
+    def __init__(self, versions: Iterable[Version] = ()) -> None:
         self._licences: dict[int, Licence] = {}
+        self._purchases_of: dict[int, set[int]] = {}
         self._facts: dict[int, PurchaseUse] = {}
         self._mappings: Mappings | None = None
         self._units: dict[int, BusinessUnit] = {}
         self._policies: dict[tuple[int, str], str] | None = None
-        self._load(set(purchase_ids))
+        self._know(list(versions))
+
+    def _know(self, versions: list[Version]) -> None:
+        """Learn which purchases license these versions: their own and any re-purchase."""
+        licensed = [
+            v for v in versions if v.purchase_id is not None and v.pk not in self._purchases_of
+        ]
+        if not licensed:
+            return
+        for version in licensed:
+            self._purchases_of[version.pk] = {version.purchase_id}  # type: ignore[arg-type]
+        for version_id, purchase_id in VersionLicence.objects.filter(
+            version_id__in=[v.pk for v in licensed]
+        ).values_list("version_id", "purchase_id"):
+            self._purchases_of[version_id].add(purchase_id)
+        self._load({pk for pks in self._purchases_of.values() for pk in pks})
 
     def _load(self, purchase_ids: set[int]) -> None:
         missing = purchase_ids - set(self._licences)
@@ -438,16 +455,16 @@ class RightsBook:
         return self._units[unit_id]
 
     def judge(self, version: Version, use: Use) -> Rights:
-        """Answer whether the version's licence covers the use."""
+        """Answer whether any of the version's purchases covers the use."""
         if version.purchase_id is None:
             return NO_LICENCE_NEEDED
-        if version.purchase_id not in self._licences:
-            self._load({version.purchase_id})
+        if version.pk not in self._purchases_of:
+            self._know([version])
         if self._mappings is None:
             self._mappings = load_mappings()
         width = version.metadata.get("width") if isinstance(version.metadata, dict) else None
         return judge(
-            [self._licences[version.purchase_id]],
+            [self._licences[pk] for pk in sorted(self._purchases_of[version.pk])],
             self._unit(version.variant.asset.business_unit_id),
             use,
             pixels=int(width) if isinstance(width, int | float) else None,

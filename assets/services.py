@@ -26,6 +26,7 @@ from assets.models import (
     RightsPolicy,
     Variant,
     Version,
+    VersionLicence,
     VersionState,
     VocabularyMapping,
 )
@@ -147,6 +148,8 @@ def version_create(
         )
         _criteria_check(version)  # recorded for the review page; enforced from submission on
         version.save(update_fields=["criteria"])
+        if purchase is not None:
+            VersionLicence.objects.create(version=version, purchase=purchase)
         _audit_version("version.created", version, actor, sha256=content.sha256)
     return version
 

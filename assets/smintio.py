@@ -73,9 +73,12 @@ class SmintioClient:
 
         def trade(refresh_token: str) -> str:
             answer.update(self._token_request(refresh_token))
-            return str(answer["refresh_token"])
+            # An answer without a new refresh token leaves the old one valid (as the Java SDK).
+            return str(answer.get("refresh_token") or refresh_token)
 
         self.tokens.exchange(trade)
+        if not isinstance(answer.get("access_token"), str):
+            raise SmintioError("Smint.io's token answer has no access_token.", retryable=True)
         self._access = answer["access_token"]
         self._expires_at = time.monotonic() + float(answer.get("expires_in", 300))
 
@@ -141,15 +144,39 @@ class SmintioClient:
         params: dict[str, Any] = {"limit": limit}
         if continuation_uuid:
             params["continuation_uuid"] = continuation_uuid
-        body = self._request("GET", "/license-purchase-transactions", params=params).json()
-        return Page(body["license_purchase_transactions"], body["continuation_uuid"])
+        body = _json(self._request("GET", "/license-purchase-transactions", params=params))
+        purchases = body.get("license_purchase_transactions") if isinstance(body, dict) else None
+        cursor = body.get("continuation_uuid") if isinstance(body, dict) else None
+        if not isinstance(purchases, list) or not isinstance(cursor, str):
+            raise SmintioError(
+                "The purchase feed answered without license_purchase_transactions (a list) "
+                "and continuation_uuid (a string).",
+                retryable=False,
+                code="unexpected_shape",
+            )
+        return Page(purchases, cursor)
 
     def binaries(self, cart_uuid: str, purchase_uuid: str) -> list[dict[str, Any]]:
+        """Return a purchase's binaries: a bare list, as the SDKs read it (a list wrapped in
+        {"binaries": [...]} is accepted too)."""
         path = f"/license-purchase-transactions/{cart_uuid}/{purchase_uuid}/binaries"
-        return list(self._request("GET", path).json()["binaries"])
+        body = _json(self._request("GET", path))
+        listed = body.get("binaries") if isinstance(body, dict) else body
+        if not isinstance(listed, list) or not all(isinstance(each, dict) for each in listed):
+            raise SmintioError(
+                f"The binaries of {purchase_uuid} are not a list of objects.",
+                retryable=False,
+                code="unexpected_shape",
+            )
+        return listed
 
-    def generic_metadata(self) -> dict[str, list[dict[str, Any]]]:
-        return dict(self._request("GET", "/generic-metadata").json())
+    def generic_metadata(self) -> dict[str, Any]:
+        body = _json(self._request("GET", "/generic-metadata"))
+        if not isinstance(body, dict):
+            raise SmintioError(
+                "The generic metadata is not an object.", retryable=False, code="unexpected_shape"
+            )
+        return body
 
     def download(self, url: str, max_bytes: int) -> IO[bytes]:
         """Stream a signed download URL into a temporary file, refusing more than max_bytes."""
@@ -191,6 +218,16 @@ class SmintioClient:
             "POST", "/feedback", json=payload, headers={"Idempotency-Key": key}
         )
         return dict(response.json())
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as error:
+        raise SmintioError(
+            f"Smint.io answered {response.status_code} with a body that is not JSON.",
+            retryable=True,
+        ) from error
 
 
 class DatabaseTokens:

@@ -1,24 +1,28 @@
 """Pull licensed assets from Smint.io: purchases, their terms and binaries, and cancellations.
 
 Every batch is downloaded first and then applied in one transaction together with the feed
-cursor, so the cursor never moves past a batch that was not committed. Re-delivered purchases
-update in place; a binary version already synced is skipped; a cancelled purchase withdraws its
-approved versions through the same service as a compliance withdrawal.
+cursor, so the cursor never moves past a batch that was not committed. Each purchase is applied
+in a savepoint: one that cannot be mapped is quarantined with its payload and the reason, and
+the rest of the batch commits. Purchases without a content element, and new ones Smint.io says
+cannot be synced, are skipped and logged, as the SDKs do. Re-delivered purchases update in
+place; a binary version already synced is skipped; a second purchase of the same content
+attaches to the version as another licence; a cancelled purchase withdraws a version only when
+no other valid purchase licenses it.
 """
 
 import hashlib
+import logging
 import re
 import time
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import nh3
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError, IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from assets import smintio
 from assets.models import (
@@ -26,38 +30,34 @@ from assets.models import (
     BusinessUnit,
     LicensePurchase,
     LicenseTerm,
+    QuarantinedPurchase,
+    QuarantineState,
     SmintioConnection,
     Source,
     Version,
+    VersionLicence,
     VersionState,
     VocabularyLabel,
 )
 from assets.selectors import clean_selectors
 from assets.services import version_create, version_reject, version_submit, version_withdraw
+from assets.smintio_mapping import (
+    MappingError,
+    by_culture,
+    check_purchase,
+    licence_text,
+    localized_elements,
+    localized_strings,
+    pick,
+    state,
+    vocabulary_labels,
+)
 from assets.uploads import Content, UploadRejected, inspect_bytes
 from audit.chain import canonical_json
 from audit.services import audit_record
 from govern.errors import Conflict
 
-TERM_LISTS = [
-    "exclusivities",
-    "allowed_usages",
-    "restricted_usages",
-    "allowed_sizes",
-    "restricted_sizes",
-    "allowed_placements",
-    "restricted_placements",
-    "allowed_distributions",
-    "restricted_distributions",
-    "allowed_geographies",
-    "restricted_geographies",
-    "allowed_industries",
-    "restricted_industries",
-    "allowed_languages",
-    "restricted_languages",
-    "usage_limits",
-]
-TERM_DATES = ["valid_from", "valid_until", "to_be_used_until"]
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -66,12 +66,17 @@ class SyncReport:
     versions: int = 0
     terms: int = 0
     cancelled: int = 0
+    licences: int = 0  # re-purchases attached to a version Govern already had
+    skipped: int = 0
+    quarantined: int = 0
+    vocabulary_skipped: int = 0
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (
             f"{self.purchases} purchases, {self.versions} new versions, {self.terms} new "
-            f"terms, {self.cancelled} cancelled"
+            f"terms, {self.cancelled} cancelled, {self.licences} licences attached, "
+            f"{self.skipped} skipped, {self.quarantined} quarantined"
         )
         return text + (f"; {len(self.problems)} problem(s)" if self.problems else "")
 
@@ -92,17 +97,17 @@ def smintio_sync(*, api: smintio.SmintioClient | None = None) -> SyncReport:
             f"SMINTIO_UNIT '{settings.SMINTIO_UNIT}' names no unit.", retryable=False
         )
     report = SyncReport()
-    _vocabularies(api)
+    _vocabularies(api, report)
     connection, _ = SmintioConnection.objects.get_or_create(pk=1)
     cursor = connection.continuation_uuid
     while True:
         page = api.purchases(cursor, settings.SMINTIO_BATCH)
         if not page.purchases:
             break
-        prepared = [(lpt, _binaries(api, lpt, report)) for lpt in page.purchases]
+        prepared = [_prepare(api, lpt, report) for lpt in page.purchases]
         with transaction.atomic():
-            for lpt, binaries in prepared:
-                purchase_apply(lpt=lpt, binaries=binaries, unit=unit, report=report)
+            for item in prepared:
+                _settle(item, unit, report)
             SmintioConnection.objects.filter(pk=connection.pk).update(
                 continuation_uuid=page.continuation_uuid
             )
@@ -113,20 +118,108 @@ def smintio_sync(*, api: smintio.SmintioClient | None = None) -> SyncReport:
     return report
 
 
-def _vocabularies(api: smintio.SmintioClient) -> None:
-    rows = [
-        VocabularyLabel(
-            vocabulary=vocabulary,
-            key=item["key"],
-            culture=name["culture"],
-            label=name["value"][:500],
+@dataclass
+class Prepared:
+    """A purchase of a batch, checked and with its new binaries downloaded, or why not."""
+
+    lpt: Any
+    binaries: list[Binary] = field(default_factory=list)
+    terms: list[dict[str, Any]] = field(default_factory=list)
+    skip: str = ""
+    error: str = ""
+
+
+def _prepare(api: smintio.SmintioClient, lpt: Any, report: SyncReport) -> Prepared:
+    """Check a purchase and download what it brings; a network failure stops the batch."""
+    try:
+        checked = check_purchase(lpt)
+    except MappingError as error:
+        if error.field == "content_element" and lpt.get("content_element") is None:
+            return Prepared(lpt, skip="it has no content element")
+        return Prepared(lpt, error=str(error))
+    known = LicensePurchase.objects.filter(uuid=lpt["uuid"]).exists()
+    if lpt.get("can_be_synced") is False and not known:
+        return Prepared(lpt, skip="Smint.io says it cannot be synced")
+    try:
+        binaries = [] if lpt.get("can_be_synced") is False else _binaries(api, lpt, report)
+    except (MappingError, KeyError, TypeError) as error:
+        return Prepared(lpt, error=f"binaries: {error}")
+    except smintio.SmintioError as error:
+        if error.retryable:
+            raise
+        return Prepared(lpt, error=error.detail)
+    return Prepared(lpt, binaries, checked["terms"])
+
+
+MAPPING_FAILURES = (
+    MappingError,
+    KeyError,
+    TypeError,
+    ValueError,
+    ValidationError,
+    Conflict,
+    IntegrityError,
+    DataError,
+)
+
+
+def _settle(item: Prepared, unit: BusinessUnit, report: SyncReport) -> None:
+    """Apply one prepared purchase in a savepoint; quarantine it if it cannot be mapped."""
+    uuid = str(item.lpt.get("uuid") or "") if isinstance(item.lpt, dict) else ""
+    if item.skip:
+        report.skipped += 1
+        report.problems.append(f"Purchase {uuid or '?'} skipped: {item.skip}.")
+        logger.info("Smint.io purchase %s skipped: %s", uuid, item.skip)
+        return
+    if item.error:
+        quarantine(item.lpt, item.error, report)
+        return
+    before = replace(report, problems=list(report.problems))
+    try:
+        with transaction.atomic():
+            purchase_apply(
+                lpt=item.lpt, binaries=item.binaries, unit=unit, report=report, terms=item.terms
+            )
+    except MAPPING_FAILURES as error:
+        for name in ("purchases", "versions", "terms", "cancelled", "licences", "problems"):
+            setattr(report, name, getattr(before, name))
+        quarantine(item.lpt, f"{type(error).__name__}: {error}", report)
+    else:
+        QuarantinedPurchase.objects.filter(uuid=uuid, state=QuarantineState.OPEN).update(
+            state=QuarantineState.RESOLVED, updated_at=timezone.now()
         )
-        for vocabulary, items in api.generic_metadata().items()
-        for item in items
-        for name in item.get("name") or []
-    ]
+
+
+def quarantine(lpt: Any, error: str, report: SyncReport) -> QuarantinedPurchase:
+    """Keep a purchase that cannot be mapped, with its payload and the reason, audited."""
+    uuid = str(lpt.get("uuid") or "")[:200] if isinstance(lpt, dict) else ""
+    held = QuarantinedPurchase.objects.filter(uuid=uuid, state=QuarantineState.OPEN).first()
+    if held is None:
+        held = QuarantinedPurchase.objects.create(uuid=uuid, payload=lpt, error=error)
+    else:
+        held.payload, held.error, held.attempts = lpt, error, held.attempts + 1
+        held.updated_at = timezone.now()
+        held.save(update_fields=["payload", "error", "attempts", "updated_at"])
+    report.quarantined += 1
+    report.problems.append(f"Purchase {uuid or '?'} quarantined: {error}")
+    logger.warning("Smint.io purchase %s quarantined: %s", uuid, error)
+    audit_record(
+        action="smintio.purchase_quarantined",
+        target=held,
+        data={"purchase": uuid, "error": error[:500], "attempts": held.attempts},
+    )
+    return held
+
+
+def _vocabularies(api: smintio.SmintioClient, report: SyncReport) -> None:
+    """Store every label of every vocabulary element, per culture."""
+    rows, skipped = vocabulary_labels(api.generic_metadata())
+    report.vocabulary_skipped = skipped
     VocabularyLabel.objects.bulk_create(
-        rows,
+        [
+            VocabularyLabel(vocabulary=vocabulary, key=key, culture=culture, label=label)
+            for vocabulary, key, culture, label in rows
+        ],
         update_conflicts=True,
         unique_fields=["vocabulary", "key", "culture"],
         update_fields=["label"],
@@ -139,10 +232,13 @@ def _external_id(lpt: dict[str, Any], binary_uuid: str, version: int) -> str:
 
 def _binaries(api: smintio.SmintioClient, lpt: dict[str, Any], report: SyncReport) -> list[Binary]:
     """Download the binaries this purchase has that Govern does not have yet."""
-    if lpt.get("state") == "cancelled" or not lpt.get("can_be_synced", True):
+    if state(lpt) == "cancelled":
         return []
     fetched_at = time.monotonic()
-    listed = api.binaries(lpt["cart_purchase_transaction_uuid"], lpt["uuid"])
+    listed = [
+        _checked_binary(b, n)
+        for n, b in enumerate(api.binaries(lpt["cart_purchase_transaction_uuid"], lpt["uuid"]))
+    ]
     binaries = []
     for binary in listed:
         if Version.objects.filter(
@@ -156,6 +252,21 @@ def _binaries(api: smintio.SmintioClient, lpt: dict[str, Any], report: SyncRepor
             fetched_at = time.monotonic()
         binaries.append(Binary(binary["uuid"], binary["version"], _content(api, binary, report)))
     return binaries
+
+
+def _checked_binary(binary: dict[str, Any], position: int) -> dict[str, Any]:
+    """Read a SyncBinary: its uuid, its version (1 when Smint.io leaves it out), its URL."""
+    field_name = f"binaries[{position}]"
+    if not isinstance(binary.get("uuid"), str) or not binary["uuid"]:
+        raise MappingError(f"{field_name}.uuid", "must be a non-empty string")
+    if not isinstance(binary.get("download_url"), str):
+        raise MappingError(f"{field_name}.download_url", "must be a URL")
+    version = binary.get("version")
+    if version is None:
+        version = 1
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise MappingError(f"{field_name}.version", "must be a whole number")
+    return {**binary, "version": version}
 
 
 def _content(
@@ -173,15 +284,12 @@ def _content(
     return None
 
 
-def _localized(values: list[dict[str, Any]] | None, culture: str = "en") -> str:
-    values = values or []
-    chosen = next((v for v in values if v.get("culture") == culture), values[0] if values else {})
-    return str(chosen.get("value", ""))
-
-
 def _asset(lpt: dict[str, Any], unit: BusinessUnit) -> Asset:
     element = lpt["content_element"]
-    earlier = LicensePurchase.objects.filter(content_element_uuid=element["uuid"]).first()
+    reused = lpt.get("reused_license_purchase_transaction_uuid")
+    earlier = (
+        LicensePurchase.objects.filter(uuid=reused).first() if reused else None
+    ) or LicensePurchase.objects.filter(content_element_uuid=element["uuid"]).first()
     if earlier is not None:
         return earlier.asset
     slug = re.sub(r"[^a-z0-9]+", "-", element["uuid"].lower()).strip("-")
@@ -189,7 +297,7 @@ def _asset(lpt: dict[str, Any], unit: BusinessUnit) -> Asset:
     asset, created = Asset.objects.get_or_create(
         key=key,
         defaults={
-            "title": _localized(element.get("name")) or key,
+            "title": pick(localized_strings(element.get("name"), "name"))[:300] or key,
             "business_unit": unit,
             "kind": settings.SMINTIO_ASSET_KIND,
             "source": Source.SMINTIO,
@@ -214,24 +322,31 @@ def _editorial(terms: list[dict[str, Any]]) -> bool | None:
 def _purchase(lpt: dict[str, Any], asset: Asset) -> tuple[LicensePurchase, bool]:
     element, constraints = lpt["content_element"], lpt.get("license_download_constraints") or {}
     release = element.get("release_details") or {}
-    text = _localized((lpt.get("license_text") or {}).get("effective_text"))
+    texts, _safe = licence_text(lpt)  # sanitised whatever the flag says: it may be wrong
+    cleaned = {culture: nh3.clean(text) for culture, text in by_culture(texts).items()}
+    offering = lpt.get("offering") or {}
     fields = {
         "cart_uuid": lpt["cart_purchase_transaction_uuid"],
         "asset": asset,
-        "state": lpt.get("state", ""),
+        "state": state(lpt),
         "content_element_uuid": element["uuid"],
-        "provider": element.get("provider") or "",
-        "content_category": element.get("content_category") or "",
-        "license_type": (lpt.get("offering") or {}).get("license_type") or "",
-        "license_text": nh3.clean(text),
-        "is_ai": element.get("is_ai"),
+        "provider": str(element.get("provider") or "")[:100],
+        "content_category": str(element.get("content_category") or "")[:100],
+        "license_type": str(offering.get("license_type") or "")[:100],
+        "license_text": cleaned.get("en") or next(iter(cleaned.values()), ""),
+        "license_texts": cleaned,
+        "license_urls": localized_elements(offering.get("license_urls"), "offering.license_urls"),
+        "copyright_notices": localized_strings(element.get("copyright_notices"), "copyright"),
+        "keywords": localized_elements(element.get("keywords"), "keywords"),
+        "is_ai": element.get("is_ai") if isinstance(element.get("is_ai"), bool) else None,
         "is_editorial_use": _editorial(lpt.get("license_terms") or []),
-        "has_restrictive_terms": bool(lpt.get("has_potentially_restrictive_license_terms")),
+        "has_restrictive_terms": lpt.get("has_potentially_restrictive_license_terms"),
+        "reused_uuid": str(lpt.get("reused_license_purchase_transaction_uuid") or "")[:100],
         "max_users": constraints.get("effective_max_users"),
         "max_downloads": constraints.get("effective_max_downloads"),
         "max_reuses": constraints.get("effective_max_reuses"),
-        "model_release_state": release.get("model_release_state") or "",
-        "property_release_state": release.get("property_release_state") or "",
+        "model_release_state": str(release.get("model_release_state") or "")[:32],
+        "property_release_state": str(release.get("property_release_state") or "")[:32],
         "raw": lpt,
         "updated_at": timezone.now(),
     }
@@ -246,46 +361,46 @@ def _purchase(lpt: dict[str, Any], asset: Asset) -> tuple[LicensePurchase, bool]
     return purchase, cancelled_now
 
 
-def _date(value: str | None) -> datetime | None:
-    return parse_datetime(value) if value else None
-
-
-def _terms(purchase: LicensePurchase, terms: list[dict[str, Any]]) -> int:
+def _terms(purchase: LicensePurchase, raw: list[Any], terms: list[dict[str, Any]]) -> int:
     """Keep terms immutable: a changed one becomes a new row and the old one inactive."""
     created = 0
-    for term in terms:
-        fingerprint = hashlib.sha256(canonical_json(term).encode()).hexdigest()
+    for delivered, term in zip(raw, terms, strict=True):
+        fingerprint = hashlib.sha256(canonical_json(delivered).encode()).hexdigest()
         active = purchase.terms.filter(sequence_number=term["sequence_number"], active=True)
         if active.filter(fingerprint=fingerprint).exists():
             continue
         active.update(active=False, deactivated_at=timezone.now())
-        LicenseTerm.objects.create(
-            purchase=purchase,
-            sequence_number=term["sequence_number"],
-            fingerprint=fingerprint,
-            name=term.get("name") or [],
-            is_editorial_use=term.get("is_editorial_use"),
-            **{name: term.get(name) for name in TERM_LISTS},
-            **{name: _date(term.get(name)) for name in TERM_DATES},
-        )
+        LicenseTerm.objects.create(purchase=purchase, fingerprint=fingerprint, **term)
         created += 1
-    delivered = [term["sequence_number"] for term in terms]
-    purchase.terms.filter(active=True).exclude(sequence_number__in=delivered).update(
+    numbers = [term["sequence_number"] for term in terms]
+    purchase.terms.filter(active=True).exclude(sequence_number__in=numbers).update(
         active=False, deactivated_at=timezone.now()
     )
     return created
 
 
 def purchase_apply(
-    *, lpt: dict[str, Any], binaries: list[Binary], unit: BusinessUnit, report: SyncReport
+    *,
+    lpt: dict[str, Any],
+    binaries: list[Binary],
+    unit: BusinessUnit,
+    report: SyncReport,
+    terms: list[dict[str, Any]] | None = None,
 ) -> LicensePurchase:
     """Create or update one purchase with its terms and new binary versions, in review."""
+    if terms is None:
+        terms = check_purchase(lpt)["terms"]
     asset = _asset(lpt, unit)
     purchase, cancelled_now = _purchase(lpt, asset)
     report.purchases += 1
-    report.terms += _terms(purchase, lpt.get("license_terms") or [])
+    report.terms += _terms(purchase, lpt.get("license_terms") or [], terms)
+    report.licences += _attach_reused(purchase)
     for index, binary in enumerate(binaries):
         if binary.content is None:
+            continue
+        holding = _holding(asset, binary.content.sha256)
+        if holding is not None:  # the same bytes again: another licence, not another copy
+            report.licences += _attach(holding, purchase, "identical bytes")
             continue
         segment = f"b{index + 1}" if len(binaries) > 1 else ""
         report.versions += _add_version(asset, purchase, lpt, binary, segment, report)
@@ -293,6 +408,47 @@ def purchase_apply(
         _revoke(purchase)
         report.cancelled += 1
     return purchase
+
+
+LIVE_STATES = (VersionState.DRAFT, VersionState.IN_REVIEW, VersionState.APPROVED)
+
+
+def _attach(version: Version, purchase: LicensePurchase, why: str) -> bool:
+    """License a version Govern has by one more purchase; False when it already is."""
+    if version.purchase_id == purchase.pk:
+        return False
+    _licence, created = VersionLicence.objects.get_or_create(version=version, purchase=purchase)
+    if created:
+        audit_record(
+            action="smintio.licence_attached",
+            target=version,
+            unit_id=version.variant.asset.business_unit_id,
+            data={"version": version.pk, "purchase": purchase.uuid, "because": why},
+        )
+    return created
+
+
+def _attach_reused(purchase: LicensePurchase) -> int:
+    """A purchase that says it re-licenses an earlier one licenses that one's versions too."""
+    if not purchase.reused_uuid:
+        return 0
+    versions = Version.objects.filter(
+        licences__purchase__uuid=purchase.reused_uuid, state__in=LIVE_STATES
+    ).select_related("variant__asset")
+    return sum(
+        _attach(version, purchase, "reused_license_purchase_transaction_uuid")
+        for version in versions
+    )
+
+
+def _holding(asset: Asset, sha256: str) -> Version | None:
+    """Return the newest live version of the asset with these bytes, if Govern has one."""
+    return (
+        Version.objects.filter(variant__asset=asset, sha256=sha256, state__in=LIVE_STATES)
+        .select_related("variant__asset")
+        .order_by("-number")
+        .first()
+    )
 
 
 def _add_version(
@@ -325,15 +481,78 @@ def _add_version(
 
 
 def _revoke(purchase: LicensePurchase) -> None:
-    """A cancelled purchase has no valid licence: take its versions out of use and review."""
+    """A cancelled purchase licenses nothing: a version it licensed leaves use and review
+    unless another purchase that is not cancelled still licenses it."""
     reason = f"The Smint.io purchase {purchase.uuid} was cancelled; its licence is void."
-    for version in purchase.versions.filter(state=VersionState.APPROVED):
-        version_withdraw(version=version, actor=None, comment=reason)
-    for version in purchase.versions.filter(state=VersionState.IN_REVIEW):
-        version_reject(version=version, actor=None, comment=reason)
+    licensed = Version.objects.filter(
+        Q(purchase=purchase) | Q(licences__purchase=purchase),
+        state__in=(VersionState.APPROVED, VersionState.IN_REVIEW),
+    ).distinct()
+    kept = []
+    for version in licensed.select_related("variant__asset"):
+        others = (
+            LicensePurchase.objects.filter(
+                Q(versions=version) | Q(licensed_versions__version=version)
+            )
+            .exclude(pk=purchase.pk)
+            .exclude(state="cancelled")
+        )
+        if others.exists():
+            kept.append(version.pk)
+        elif version.state == VersionState.APPROVED:
+            version_withdraw(version=version, actor=None, comment=reason)
+        else:
+            version_reject(version=version, actor=None, comment=reason)
     audit_record(
         action="smintio.purchase_cancelled",
         target=purchase,
         unit_id=purchase.asset.business_unit_id,
-        data={"purchase": purchase.uuid, "asset": purchase.asset.key},
+        data={"purchase": purchase.uuid, "asset": purchase.asset.key, "still_licensed": kept},
     )
+
+
+def quarantine_retry(
+    *, item: QuarantinedPurchase, actor: Any, api: smintio.SmintioClient | None = None
+) -> SyncReport:
+    """Try a quarantined purchase again (administrators): mapped, it leaves the quarantine."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("Only administrators retry quarantined purchases.")
+    if item.state != QuarantineState.OPEN:
+        raise Conflict(
+            f"This purchase is {item.get_state_display().lower()} already.", "stale_state"
+        )
+    unit = BusinessUnit.objects.filter(slug=settings.SMINTIO_UNIT).first()
+    if unit is None:
+        raise ValidationError(f"SMINTIO_UNIT '{settings.SMINTIO_UNIT}' names no unit.")
+    report = SyncReport()
+    prepared = _prepare(api or smintio.client(), item.payload, report)
+    with transaction.atomic():
+        _settle(prepared, unit, report)
+        item.refresh_from_db()
+        audit_record(
+            action="smintio.quarantine_retried",
+            actor=actor,
+            target=item,
+            data={"purchase": item.uuid, "mapped": item.state == QuarantineState.RESOLVED},
+        )
+    return report
+
+
+def quarantine_dismiss(*, item: QuarantinedPurchase, actor: Any, reason: str) -> None:
+    """Give up on a quarantined purchase (administrators), saying why; it stays on record."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("Only administrators dismiss quarantined purchases.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the purchase is dismissed."})
+    with transaction.atomic():
+        updated = QuarantinedPurchase.objects.filter(pk=item.pk, state=QuarantineState.OPEN).update(
+            state=QuarantineState.DISMISSED, decided_by=actor, updated_at=timezone.now()
+        )
+        if not updated:
+            raise Conflict("This purchase is not waiting any more.", "stale_state")
+        audit_record(
+            action="smintio.quarantine_dismissed",
+            actor=actor,
+            target=item,
+            data={"purchase": item.uuid, "reason": reason.strip()},
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assets import criteria_views, policy_views, views, vocabulary_views
+from assets import criteria_views, policy_views, quarantine_views, views, vocabulary_views
 
 app_name = "assets"
 urlpatterns = [
@@ -14,6 +14,12 @@ urlpatterns = [
     path("versions/<int:pk>/diff/<int:other_pk>", views.version_diff, name="version-diff"),
     path("vocabularies/", vocabulary_views.vocabularies, name="vocabularies"),
     path("vocabularies/save/", vocabulary_views.vocabulary_save, name="vocabulary-save"),
+    path("smintio/quarantine/", quarantine_views.quarantine, name="quarantine"),
+    path(
+        "smintio/quarantine/<int:pk>/",
+        quarantine_views.quarantine_decide,
+        name="quarantine-decide",
+    ),
     path("criteria/", criteria_views.criteria_page, name="criteria"),
     path("criteria/<int:unit_pk>/", criteria_views.criteria_save, name="criteria-save"),
     path("rights-policies/", policy_views.rights_policies, name="rights-policies"),

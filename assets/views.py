@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +16,14 @@ from django.views.decorators.http import require_POST
 from assets import criteria, previews, services
 from assets.api import VERSION_UNIT, content_response
 from assets.forms import AssetForm, LibraryFilterForm, QueueFilterForm, VersionForm
-from assets.models import Asset, BusinessUnit, Version, VersionState, VocabularyLabel
+from assets.models import (
+    Asset,
+    BusinessUnit,
+    LicensePurchase,
+    Version,
+    VersionState,
+    VocabularyLabel,
+)
 from assets.selectors import clean_selectors
 from assets.uploads import read_text, read_upload
 from audit.models import AuditEvent
@@ -110,35 +117,65 @@ def metadata_rows(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def _labels(keys: list[str] | None, vocabulary: str) -> str:
+def _labels(keys: list[str] | None, vocabulary: str, language: str) -> str:
+    """Name keys by their labels in the reader's language, then English, then the key."""
     if keys is None:
         return ""
-    labels = dict(
-        VocabularyLabel.objects.filter(
-            vocabulary=vocabulary, key__in=keys, culture="en"
-        ).values_list("key", "label")
-    )
-    return ", ".join(labels.get(key, key) for key in keys) or "none"
+    found: dict[str, dict[str, str]] = {}
+    for key, culture, label in VocabularyLabel.objects.filter(
+        vocabulary=vocabulary, key__in=keys
+    ).values_list("key", "culture", "label"):
+        found.setdefault(key, {})[culture] = label
+    return ", ".join(_in(found.get(key, {}), language) or key for key in keys) or "none"
 
 
-def licence_summary(version: Version) -> dict[str, Any] | None:
-    """Return the purchase and active terms of a licensed version, in words."""
-    purchase = version.purchase
-    if purchase is None:
+def _in(by_culture: dict[str, str], language: str) -> str:
+    for culture in (language, language.split("-")[0], "en"):
+        if by_culture.get(culture):
+            return by_culture[culture]
+    return next(iter(by_culture.values()), "")
+
+
+def licence_summary(version: Version, language: str = "en") -> dict[str, Any] | None:
+    """Return every purchase licensing the version, with its active terms, in words."""
+    if version.purchase_id is None:
         return None
+    purchases = (
+        LicensePurchase.objects.filter(
+            Q(pk=version.purchase_id) | Q(licensed_versions__version=version)
+        )
+        .distinct()
+        .order_by("created_at", "pk")
+    )
+    return {"purchases": [_purchase_summary(p, language) for p in purchases]}
+
+
+def _purchase_summary(purchase: LicensePurchase, language: str) -> dict[str, Any]:
     terms = [
         {
             "sequence_number": term.sequence_number,
-            "geographies": _labels(term.allowed_geographies, "license_geographies"),
-            "usages": _labels(term.allowed_usages, "license_usages"),
-            "languages": _labels(term.allowed_languages, "license_languages"),
+            "geographies": _labels(term.allowed_geographies, "license_geographies", language),
+            "usages": _labels(term.allowed_usages, "license_usages", language),
+            "languages": _labels(term.allowed_languages, "license_languages", language),
             "valid_from": term.valid_from,
             "valid_until": term.valid_until,
             "to_be_used_until": term.to_be_used_until,
         }
         for term in purchase.terms.filter(active=True)
     ]
-    return {"purchase": purchase, "terms": terms}
+    notices = {n.get("culture") or "en": n.get("value", "") for n in purchase.copyright_notices}
+    return {
+        "purchase": purchase,
+        "terms": terms,
+        "text": _in(purchase.license_texts, language) or purchase.license_text,
+        "copyright": _in(notices, language),
+        # Only web links: a javascript: or data: URL from a payload never becomes a link.
+        "urls": [
+            link
+            for link in purchase.license_urls
+            if str(link.get("url", "")).lower().startswith(("https://", "http://"))
+        ],
+    }
 
 
 @login_required
@@ -166,7 +203,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         )
         .exclude(pk=version.pk)
         .exists(),
-        "licence": licence_summary(version),
+        "licence": licence_summary(version, getattr(request, "LANGUAGE_CODE", "en")),
         **_criteria_context(version),
         **_comparison(version, approved),
     }

@@ -9,7 +9,12 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
 
-from assets.models import BusinessUnitUserObjectPermission, SmintioConnection
+from assets.models import (
+    BusinessUnitUserObjectPermission,
+    QuarantinedPurchase,
+    QuarantineState,
+    SmintioConnection,
+)
 from govern.models import ApiKey
 from govern.notify import unread_count
 from govern.roles import CAPABILITIES, Capability, Role
@@ -166,7 +171,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "unread_notices": unread_count(request.user),
         "user_roles": sorted(r.label for r in scope.roles),
         "smintio_alert": _smintio_alert(request, scope),
+        "quarantined": _quarantined(request),
     }
+
+
+def _quarantined(request: HttpRequest) -> int:
+    """Tell administrators how many Smint.io purchases wait in quarantine."""
+    if not request.user.is_staff:
+        return 0
+    return QuarantinedPurchase.objects.filter(state=QuarantineState.OPEN).count()
 
 
 def _smintio_alert(request: HttpRequest, scope: Scope) -> str:

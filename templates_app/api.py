@@ -342,7 +342,7 @@ def build_manifest(
     versions = [*catalogue.approved.values()] + [
         b.pinned_version for b in bindings if b.pinned_version is not None
     ]
-    rights = RightsBook({v.purchase_id for v in versions if v.purchase_id is not None})
+    rights = RightsBook(versions)
     entries = []
     for binding in bindings:
         entry = {

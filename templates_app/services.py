@@ -448,7 +448,7 @@ class _Check:
             run_at,
             catalogue,
             DeliveryBook({version.pk for version in versions}),
-            RightsBook({v.purchase_id for v in versions if v.purchase_id is not None}),
+            RightsBook(versions),
             CriteriaBook(widths),
         )
 

@@ -188,10 +188,10 @@ def _out_of_rights(records: QuerySet[UsageRecord]) -> Iterable[Finding]:
         .annotate(**_totals())
         .order_by("run_id", "version_id", "channel", "region", "language", "segment")
     )
-    book = RightsBook({group["version__purchase_id"] for group in contexts})
     versions = Version.objects.select_related("variant__asset").in_bulk(
         {group["version_id"] for group in contexts}
     )
+    book = RightsBook(versions.values())
     failing: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
     for group in contexts:
         context = Context(group["region"], group["language"], group["segment"], group["channel"])

@@ -56,9 +56,10 @@ def test_first_sync_maps_purchases_to_assets_terms_and_versions_in_review(
     smintio_sandbox: str, roles: None
 ) -> None:
     report = smintio_sync()
-    assert report.purchases == 6 and report.cancelled == 1, "one purchase arrives cancelled"
+    assert report.purchases == 7 and report.cancelled == 1, "one purchase arrives cancelled"
+    assert (report.skipped, report.quarantined, report.licences) == (2, 1, 1)
     assert not LicensePurchase.objects.get(state="cancelled").versions.exists()
-    assert LicensePurchase.objects.count() == 6
+    assert LicensePurchase.objects.count() == 7, "six purchases and one re-purchase"
     assert Asset.objects.filter(source="smintio").count() == 6
     versions = Version.objects.filter(purchase__isnull=False)
     assert versions.count() == report.versions >= 5

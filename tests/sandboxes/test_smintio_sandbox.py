@@ -35,6 +35,10 @@ FEED = "/consumer/v1/license-purchase-transactions"
 GERMANY_PRINT = "eb484002-e1a1-41d7-be11-037c0627cf4e"
 COMPOUND = "4719a24b-3bb6-4f4a-a93f-4677d0892678"
 COMPOUND_CART = "4f5f6938-5a64-45e2-85e1-7c884eb19f5b"
+NO_CONTENT_ELEMENT = "0b5e2c7e-61d4-4c0a-9a43-5d1f0c7a9e10"
+NOT_SYNCABLE = "6f7a9d2b-3c1e-4e8f-b5a6-2d9c8e7f1a04"
+REPURCHASE = "a31f6c55-8b2e-4f0d-9e71-0c4b5d6e7f82"
+UNMAPPABLE = "e94d0a7c-2b5f-4c3e-8d16-7a0f9b2c4e53"
 SEEDED = {
     GERMANY_PRINT,
     "4e947f6d-e372-4f9e-a3f1-38584aaaddc6",
@@ -42,6 +46,10 @@ SEEDED = {
     "d9f65f19-6103-421f-ac13-24c5f2b6b3bc",
     COMPOUND,
     "d8c0bca3-ca77-474e-95f2-a1ed2a36b305",
+    NO_CONTENT_ELEMENT,
+    NOT_SYNCABLE,
+    REPURCHASE,
+    UNMAPPABLE,
 }
 HOOK_SECRET = "hook-secret-for-tests"
 
@@ -83,7 +91,8 @@ def binaries(base_url: str, auth: dict[str, str], cart: str, lpt: str) -> Respon
 def compound_binaries(base_url: str, auth: dict[str, str]) -> list[dict[str, Any]]:
     response = binaries(base_url, auth, COMPOUND_CART, COMPOUND)
     assert response.status == 200, response.body
-    items: list[dict[str, Any]] = response.json()["binaries"]
+    items = response.json()
+    assert isinstance(items, list), "a bare list, as the SDKs' generated clients read it"
     return items
 
 
@@ -192,17 +201,17 @@ def test_access_tokens_and_download_urls_expire(tmp_path: Path) -> None:
 def test_the_feed_pages_through_every_purchase_then_has_nothing_new(
     smintio: str, auth: dict[str, str]
 ) -> None:
-    first = pull(smintio, auth, limit=4)
-    second = pull(smintio, auth, first["continuation_uuid"], limit=4)
-    third = pull(smintio, auth, second["continuation_uuid"], limit=4)
+    first = pull(smintio, auth, limit=6)
+    second = pull(smintio, auth, first["continuation_uuid"], limit=6)
+    third = pull(smintio, auth, second["continuation_uuid"], limit=6)
 
-    assert [first["count"], second["count"], third["count"]] == [4, 2, 0]
+    assert [first["count"], second["count"], third["count"]] == [6, 4, 0]
     purchases = first["license_purchase_transactions"] + second["license_purchase_transactions"]
     assert {each["uuid"] for each in purchases} == SEEDED
     assert [each["state"] for each in purchases].count("cancelled") == 1
     assert third["license_purchase_transactions"] == []
     assert third["continuation_uuid"] == second["continuation_uuid"]
-    assert pull(smintio, auth)["count"] == 6  # without a continuation it starts over
+    assert pull(smintio, auth)["count"] == 10  # without a continuation it starts over
 
 
 def test_the_seed_covers_restrictive_open_editorial_and_unknown_terms(
@@ -227,6 +236,34 @@ def test_the_seed_covers_restrictive_open_editorial_and_unknown_terms(
     assert unknown["license_terms"][0]["allowed_geographies"] is None
     assert unknown["license_terms"][0]["valid_until"] is None
     assert set(unknown["license_download_constraints"].values()) == {None}
+
+
+def test_the_seed_serves_the_cases_a_real_tenant_has(smintio: str, auth: dict[str, str]) -> None:
+    purchases = by_uuid(pull(smintio, auth))
+    assert purchases[NO_CONTENT_ELEMENT]["content_element"] is None
+    assert purchases[NOT_SYNCABLE]["can_be_synced"] is False
+    repurchase = purchases[REPURCHASE]
+    original = purchases[repurchase["reused_license_purchase_transaction_uuid"]]
+    assert repurchase["content_element"]["uuid"] == original["content_element"]["uuid"]
+    assert purchases[UNMAPPABLE]["license_terms"][0]["valid_until"] == "31/12/2027"
+    (link,) = purchases[GERMANY_PRINT]["offering"]["license_urls"]
+    assert link == {
+        "culture": "en",
+        "metadata_element": {
+            "key": "license",
+            "name": "License",
+            "url": "https://www.gettyimages.com/eula",
+        },
+    }
+    keyword = purchases[GERMANY_PRINT]["content_element"]["keywords"][0]
+    assert keyword == {"culture": "en", "metadata_element": {"name": "wind energy"}}
+
+    def bytes_of(lpt: str) -> bytes:
+        cart = purchases[lpt]["cart_purchase_transaction_uuid"]
+        (binary,) = binaries(smintio, auth, cart, lpt).json()
+        return call("GET", binary["download_url"]).body
+
+    assert bytes_of(REPURCHASE) == bytes_of(original["uuid"]), "the same content, the same bytes"
 
 
 def test_an_unknown_continuation_or_a_bad_limit_is_refused(
@@ -337,6 +374,8 @@ def test_generic_metadata_labels_every_key_the_seed_uses(
     used: dict[str, set[str]] = {}
     for purchase in purchases:
         element = purchase["content_element"]
+        if element is None:
+            continue
         used.setdefault("providers", set()).add(element["provider"])
         used.setdefault("content_types", set()).add(element["content_type"])
         used.setdefault("license_types", set()).add(purchase["offering"]["license_type"])
@@ -350,11 +389,15 @@ def test_generic_metadata_labels_every_key_the_seed_uses(
 
     assert set(used) <= set(metadata)
     for category, keys in used.items():
-        labelled = {entry["key"] for entry in metadata[category]}
+        labelled = {entry["metadata_element"]["key"] for entry in metadata[category]}
         assert keys <= labelled, category
     for entries in metadata.values():
-        for entry in entries:
-            assert {name["culture"] for name in entry["name"]} == {"en", "de"}, entry
+        cultures: dict[str, set[str]] = {}
+        for entry in entries:  # flat localized metadata elements, one per key and culture
+            assert set(entry) == {"culture", "metadata_element"}, entry
+            assert set(entry["metadata_element"]) == {"key", "name"}, entry
+            cultures.setdefault(entry["metadata_element"]["key"], set()).add(entry["culture"])
+        assert all(found == {"en", "de"} for found in cultures.values()), cultures
 
 
 def _category(term_field: str) -> str:
@@ -446,7 +489,7 @@ def test_reset_reseeds_forgets_feedback_and_restores_the_refresh_token(
 
     assert response.status == 200
     page = pull(smintio, auth)
-    assert page["count"] == 6
+    assert page["count"] == 10
     assert by_uuid(page)[GERMANY_PRINT]["state"] == "completed"
     assert (feedback(smintio), write_log(smintio)) == ([], [])
     assert token(smintio).status == 200  # the fixture had spent it; reset made it valid again
@@ -469,7 +512,7 @@ def test_continuations_and_rotated_tokens_survive_a_restart(tmp_path: Path) -> N
     finally:
         stop(process)
 
-    assert rest["count"] == 4
+    assert rest["count"] == 8
     assert (original.status, rotated.status) == (400, 200)
 
 
