@@ -12,15 +12,20 @@ from govern.errors import Conflict
 
 def lapsed(now: datetime | None = None) -> QuerySet[Version]:
     """Return approved versions whose licence has ended: every active term's valid_until has
-    passed (one term still running, or without an end, keeps the licence alive)."""
+    passed (one term still running, or without an end, keeps the licence alive), on their own
+    purchase and on every other purchase that licenses them and is not cancelled."""
     moment = now or timezone.now()
     ended = LicenseTerm.objects.filter(active=True, valid_until__lt=moment).values("purchase_id")
-    running = LicenseTerm.objects.filter(active=True).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=moment)
+    running = (
+        LicenseTerm.objects.filter(active=True)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=moment))
+        .exclude(purchase__state="cancelled")
+        .values("purchase_id")
     )
     return (
         Version.objects.filter(state=VersionState.APPROVED, purchase_id__in=ended)
-        .exclude(purchase_id__in=running.values("purchase_id"))
+        .exclude(purchase_id__in=running)
+        .exclude(licences__purchase_id__in=running)
         .annotate(
             licence_end=Max("purchase__terms__valid_until", filter=Q(purchase__terms__active=True))
         )

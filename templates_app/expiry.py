@@ -15,7 +15,14 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from assets.models import BusinessUnitUserObjectPermission, LicenseTerm, Version, VersionState
+from assets.models import (
+    BusinessUnitUserObjectPermission,
+    LicensePurchase,
+    LicenseTerm,
+    Version,
+    VersionLicence,
+    VersionState,
+)
 from govern.notify import notify
 from govern.roles import Role
 from templates_app import graph
@@ -40,27 +47,42 @@ class Ending:
 
 
 def endings(now: datetime, horizon_days: int) -> list[Ending]:
-    """Return the approved licensed versions whose licence, or first-use date, ends soon."""
+    """Return the approved licensed versions whose licence, or first-use date, ends soon.
+
+    A version's licence is every purchase that licenses it and is not cancelled.
+    """
     horizon = now + timedelta(days=horizon_days)
-    versions = {
-        v.purchase_id: v
-        for v in Version.objects.filter(state=VersionState.APPROVED, purchase__isnull=False)
-        .exclude(purchase__state="cancelled")
-        .select_related("variant__asset")
-    }
+    versions = list(
+        Version.objects.filter(state=VersionState.APPROVED, purchase__isnull=False).select_related(
+            "variant__asset"
+        )
+    )
+    purchases: dict[int, set[int]] = {v.pk: {v.purchase_id} for v in versions if v.purchase_id}
+    for version_id, purchase_id in VersionLicence.objects.filter(
+        version_id__in=purchases
+    ).values_list("version_id", "purchase_id"):
+        purchases[version_id].add(purchase_id)
+    valid = set(
+        LicensePurchase.objects.filter(pk__in={p for ps in purchases.values() for p in ps})
+        .exclude(state="cancelled")
+        .values_list("pk", flat=True)
+    )
     terms: dict[int, list[LicenseTerm]] = {}
-    for term in LicenseTerm.objects.filter(purchase_id__in=versions, active=True):
+    for term in LicenseTerm.objects.filter(purchase_id__in=valid, active=True):
         terms.setdefault(term.purchase_id, []).append(term)
-    facts = import_string(settings.RIGHTS_USAGE_FACTS)(set(terms))
+    facts = import_string(settings.RIGHTS_USAGE_FACTS)(valid)
     found = []
-    for purchase_id, held in terms.items():
-        version = versions[purchase_id]
+    for version in versions:
+        mine = purchases[version.pk] & valid
+        held = [term for pk in mine for term in terms.get(pk, [])]
+        if not held:
+            continue
         ends = [t.valid_until for t in held if t.valid_until]
         if len(ends) == len(held) and now < max(ends) <= horizon:  # a term without end: none
             found.append(Ending(version, "licence", max(ends)))
         first = [t.to_be_used_until for t in held if t.to_be_used_until]
-        used = facts.get(purchase_id)
-        if first and now < max(first) <= horizon and (used is None or used.first_use is None):
+        used = any(facts.get(pk) and facts[pk].first_use for pk in mine)
+        if first and now < max(first) <= horizon and not used:
             found.append(Ending(version, "first_use", max(first)))
     return found
 

@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from assets.licences import versions_expire
-from assets.models import Asset, LicensePurchase, LicenseTerm, Version
+from assets.models import Asset, LicensePurchase, LicenseTerm, Version, VersionLicence
 from assets.services import version_approve
 from audit.models import AuditEvent
 from templates_app.models import Review, Template
@@ -84,3 +84,23 @@ def test_a_version_expires_only_when_its_last_running_term_has_ended(
         assert versions_expire() == 1
     decision = version.decisions.get(action="expire")
     assert decision.comment == f"The licence ended on {first_end + timedelta(days=30):%Y-%m-%d}."
+
+
+def test_a_second_purchase_still_running_keeps_the_version(
+    logo: Asset, add_version: Any, compliance_officer: Any
+) -> None:
+    end = timezone.now() + timedelta(days=5)
+    version = version_approve(version=add_version(logo), actor=compliance_officer)
+    licensed(logo, version, end)
+    again = LicensePurchase.objects.create(
+        uuid="lpt-2", cart_uuid="cart-2", asset=logo, state="completed", content_element_uuid="e"
+    )
+    LicenseTerm.objects.create(
+        purchase=again, sequence_number=1, fingerprint="g", valid_until=end + timedelta(days=60)
+    )
+    VersionLicence.objects.create(version=version, purchase=again)
+    with time_machine.travel(end + timedelta(days=1)):
+        assert versions_expire() == 0, "the re-purchase still covers"
+    LicensePurchase.objects.filter(pk=again.pk).update(state="cancelled")
+    with time_machine.travel(end + timedelta(days=1)):
+        assert versions_expire() == 1, "a cancelled purchase keeps nothing alive"
