@@ -1,6 +1,13 @@
 from django.urls import path
 
-from assets import criteria_views, policy_views, quarantine_views, views, vocabulary_views
+from assets import (
+    criteria_views,
+    policy_views,
+    quarantine_views,
+    smintio_connect,
+    views,
+    vocabulary_views,
+)
 
 app_name = "assets"
 urlpatterns = [
@@ -14,6 +21,9 @@ urlpatterns = [
     path("versions/<int:pk>/diff/<int:other_pk>", views.version_diff, name="version-diff"),
     path("vocabularies/", vocabulary_views.vocabularies, name="vocabularies"),
     path("vocabularies/save/", vocabulary_views.vocabulary_save, name="vocabulary-save"),
+    path("smintio/", smintio_connect.connect, name="smintio-connect"),
+    path("smintio/authorize", smintio_connect.start, name="smintio-authorize"),
+    path("smintio/callback", smintio_connect.callback, name="smintio-callback"),
     path("smintio/quarantine/", quarantine_views.quarantine, name="quarantine"),
     path(
         "smintio/quarantine/<int:pk>/",

@@ -300,6 +300,11 @@ SMINTIO_TOKEN_URL = env(
     if SMINTIO_TENANT and not env("SMINTIO_API_URL")
     else f"{_smintio_api.scheme}://{_smintio_api.netloc}/connect/token",
 )
+# Where an administrator consents (authorization code with PKCE): beside the token endpoint.
+SMINTIO_AUTHORIZE_URL = env(
+    "SMINTIO_AUTHORIZE_URL", SMINTIO_TOKEN_URL.rsplit("/", 1)[0] + "/authorize"
+)
+SMINTIO_SCOPE = "smintio.full openid profile offline_access"
 SMINTIO_CLIENT_ID = env("SMINTIO_CLIENT_ID", "govern")
 SMINTIO_CLIENT_SECRET = env("SMINTIO_CLIENT_SECRET", "sandbox-secret" if DEBUG else "")
 SMINTIO_REFRESH_TOKEN = env("SMINTIO_REFRESH_TOKEN", "sandbox-refresh-token" if DEBUG else "")
@@ -366,6 +371,8 @@ EXPIRY_WARNING_DAYS = sorted(
 
 # Notification emails, sent by the worker. With DEBUG they are printed unless a server is set.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address Smint.io sends an administrator back to after consent; register it with Smint.io.
+SMINTIO_REDIRECT_URI = env("SMINTIO_REDIRECT_URI", f"{SITE_URL}/assets/smintio/callback")
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")

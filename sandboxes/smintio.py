@@ -4,7 +4,9 @@ Stdlib only, so it runs without Django: `python manage.py sandbox smintio --port
 Purchases, the feed, binaries with their bytes, tokens, feedback and the write log live in one
 SQLite file and survive a restart.
 
-    POST /connect/token                                      refresh token -> access + new refresh
+    POST /connect/token                                      refresh token or consent code (PKCE)
+                                                             -> access + new refresh
+    GET|POST /connect/authorize                              the consent page; redirects a code
     GET  /consumer/v1/license-purchase-transactions          the feed, after a continuation_uuid
     GET  /consumer/v1/license-purchase-transactions/{cart}/{lpt}/binaries   with signed URLs
     GET  /consumer/v1/generic-metadata                       labels for every key the feed uses
@@ -38,8 +40,10 @@ background with a signed POST (`Govern-Signature: t=<unix seconds>,v1=<hex HMAC-
 "{t}.{body}">`); failures are logged and forgotten.
 """
 
+import base64
 import hashlib
 import hmac
+import html
 import json
 import secrets
 import struct
@@ -82,6 +86,8 @@ CONSUMER_PREFIX = "/consumer/v1/"
 FILES_PREFIX = "/_files/"
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
+CODE_TTL_SECONDS = 600
+SCOPE = {"smintio.full", "openid", "profile", "offline_access"}
 FEEDBACK_STATUSES = ("retired", "withdrawn", "replacement_requested")
 HOOK_EVENT = "license_purchase_transactions.changed"
 HOOK_TIMEOUT_SECONDS = 5
@@ -212,6 +218,12 @@ CREATE TABLE IF NOT EXISTS binary_versions (
 );
 CREATE TABLE IF NOT EXISTS refresh_tokens (
     token TEXT PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS authorization_codes (
+    code TEXT PRIMARY KEY,
+    redirect_uri TEXT NOT NULL,
+    challenge TEXT NOT NULL,
+    issued_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS feedback (
     uuid TEXT PRIMARY KEY,
@@ -750,7 +762,8 @@ class Store(Database):
         with self.transaction():
             for table in (
                 *("continuations", "feed", "binary_versions", "binaries", "purchases"),
-                *("refresh_tokens", "feedback", "usage_reports", "writes"),
+                *("refresh_tokens", "authorization_codes", "feedback", "usage_reports"),
+                "writes",
             ):
                 self._connection.execute(f"DELETE FROM {table}")  # noqa: S608 - names above
             self._seed(refresh_token)
@@ -770,6 +783,34 @@ class Store(Database):
             )
             self.add_binary_version(binary.uuid)
         self._connection.execute("INSERT INTO refresh_tokens (token) VALUES (?)", (refresh_token,))
+
+    def issue_code(self, redirect_uri: str, challenge: str) -> str:
+        """Remember a consent: a one-time code bound to its redirect URI and PKCE challenge."""
+        code = secrets.token_urlsafe(24)
+        with self.transaction():
+            self._connection.execute(
+                "INSERT INTO authorization_codes (code, redirect_uri, challenge, issued_at)"
+                " VALUES (?, ?, ?, ?)",
+                (code, redirect_uri, challenge, time.time()),
+            )
+        return code
+
+    def redeem_code(self, code: str) -> dict[str, Any] | None:
+        """Spend a code once; None if it is unknown, spent or older than ten minutes."""
+        with self.transaction():
+            row = self._connection.execute(
+                "SELECT * FROM authorization_codes WHERE code = ?", (code,)
+            ).fetchone()
+            self._connection.execute("DELETE FROM authorization_codes WHERE code = ?", (code,))
+        if row is None or time.time() - row["issued_at"] > CODE_TTL_SECONDS:
+            return None
+        return dict(row)
+
+    def new_refresh_token(self) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.transaction():
+            self._connection.execute("INSERT INTO refresh_tokens (token) VALUES (?)", (token,))
+        return token
 
     def rotate_refresh_token(self, token: str) -> str | None:
         """Spend a refresh token and return the next one; None if it is unknown or spent."""
@@ -1027,6 +1068,8 @@ class Sandbox:
         purchases = r"/_sandbox/purchases/(?P<lpt>[^/]+)"
         self._routes = [
             route("POST", r"/connect/token", self._token),
+            route("GET", r"/connect/authorize", self._consent_page),
+            route("POST", r"/connect/authorize", self._consent),
             route("GET", lpts, self._feed),
             route("GET", lpts + r"/(?P<cart>[^/]+)/(?P<lpt>[^/]+)/binaries", self._binaries),
             route("GET", r"/consumer/v1/generic-metadata", self._metadata),
@@ -1099,18 +1142,23 @@ class Sandbox:
     def _token(self, request: Request, params: dict[str, str]) -> Reply:
         fields = parse_qs(request.body.decode("utf-8", "replace"))
         form = {name: values[0] for name, values in fields.items()}
-        if form.get("grant_type") != "refresh_token":
-            raise Problem(400, "unsupported_grant_type", "only refresh_token is supported")
+        grant = form.get("grant_type")
+        if grant not in ("refresh_token", "authorization_code"):
+            raise Problem(400, "unsupported_grant_type", "use refresh_token or authorization_code")
         if not (
             same(form.get("client_id", ""), self.client.client_id)
             and same(form.get("client_secret", ""), self.client.client_secret)
         ):
             raise Problem(401, "invalid_client", "unknown client or wrong secret")
-        if not form.get("refresh_token"):
-            raise Problem(400, "invalid_request", "the form needs a refresh_token")
-        successor = self.store.rotate_refresh_token(form["refresh_token"])
-        if successor is None:
-            raise Problem(400, "invalid_grant", "the refresh token is unknown or already used")
+        if grant == "authorization_code":
+            successor = self._redeem(form)
+        else:
+            if not form.get("refresh_token"):
+                raise Problem(400, "invalid_request", "the form needs a refresh_token")
+            found = self.store.rotate_refresh_token(form["refresh_token"])
+            if found is None:
+                raise Problem(400, "invalid_grant", "the refresh token is unknown or already used")
+            successor = found
         body = {
             "access_token": self.store.issue_token(self.client.token_ttl),
             "refresh_token": successor,
@@ -1118,6 +1166,63 @@ class Sandbox:
             "token_type": "Bearer",
         }
         return Reply(200, body, {"Cache-Control": "no-store"})
+
+    def _redeem(self, form: dict[str, str]) -> str:
+        """Trade a consent code, checked against its redirect URI and PKCE verifier (S256)."""
+        held = self.store.redeem_code(form.get("code", ""))
+        if held is None:
+            raise Problem(400, "invalid_grant", "the code is unknown, spent or expired")
+        if form.get("redirect_uri") != held["redirect_uri"]:
+            raise Problem(400, "invalid_grant", "the redirect_uri differs from the consent's")
+        if not same(_challenge(form.get("code_verifier", "")), held["challenge"]):
+            raise Problem(400, "invalid_grant", "the code_verifier does not match the challenge")
+        return self.store.new_refresh_token()
+
+    def _consent_request(self, values: dict[str, str]) -> dict[str, str]:
+        """Check an authorization request as an OpenID provider would, or refuse it."""
+        if values.get("response_type") != "code":
+            raise Problem(400, "unsupported_response_type", "response_type must be code")
+        if not same(values.get("client_id", ""), self.client.client_id):
+            raise Problem(400, "invalid_client", "unknown client")
+        if not values.get("redirect_uri", "").startswith(("http://", "https://")):
+            raise Problem(400, "invalid_request", "redirect_uri must be an http(s) URL")
+        if not SCOPE <= set(values.get("scope", "").split()):
+            raise Problem(400, "invalid_scope", f"scope must include {' '.join(sorted(SCOPE))}")
+        if values.get("code_challenge_method") != "S256" or not values.get("code_challenge"):
+            raise Problem(400, "invalid_request", "PKCE with S256 is required")
+        wanted = ("redirect_uri", "state", "code_challenge")
+        return {name: values.get(name, "") for name in wanted}
+
+    def _consent_page(self, request: Request, params: dict[str, str]) -> Reply:
+        asked = self._consent_request(request.query)
+        hidden = "".join(
+            f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
+            for name, value in {**request.query}.items()
+            if name
+            in {"response_type", "client_id", "redirect_uri", "scope", "state"}
+            | {"code_challenge", "code_challenge_method"}
+        )
+        page = (
+            "<!doctype html><title>Smint.io sandbox: consent</title>"
+            f"<h1>Allow {html.escape(self.client.client_id)} to read your licence purchases?</h1>"
+            f"<p>You will return to {html.escape(asked['redirect_uri'])}.</p>"
+            f'<form method="post" action="/connect/authorize">{hidden}'
+            '<button name="decision" value="allow">Allow</button> '
+            '<button name="decision" value="deny">Deny</button></form>'
+        )
+        return Reply(200, page.encode(), content_type="text/html; charset=utf-8")
+
+    def _consent(self, request: Request, params: dict[str, str]) -> Reply:
+        fields = parse_qs(request.body.decode("utf-8", "replace"))
+        asked = self._consent_request({name: values[0] for name, values in fields.items()})
+        decision = fields.get("decision", [""])[0]
+        answer = {"state": asked["state"]}
+        if decision == "allow":
+            answer["code"] = self.store.issue_code(asked["redirect_uri"], asked["code_challenge"])
+        else:
+            answer["error"] = "access_denied"
+        location = f"{asked['redirect_uri']}?{urlencode(answer)}"
+        return Reply(302, b"", {"Location": location}, content_type="text/plain")
 
     def _feed(self, request: Request, params: dict[str, str]) -> Reply:
         limit = _limit(request.query.get("limit"))
@@ -1275,6 +1380,12 @@ class Sandbox:
 
     def _set_faults(self, request: Request, params: dict[str, str]) -> Reply:
         return Reply(200, asdict(self.faults.change(request.body)))
+
+
+def _challenge(verifier: str) -> str:
+    """PKCE S256: base64url of the verifier's sha256, without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _limit(text: str | None) -> int:
