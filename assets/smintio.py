@@ -178,6 +178,19 @@ class SmintioClient:
             )
         return body
 
+    def pusher_auth(self, socket_id: str, channel: str) -> str:
+        """Ask Smint.io to authorize a Pusher socket for the tenant's private channel."""
+        response = self._request(
+            "POST",
+            "/notifications/pusher/auth",
+            data={"socket_id": socket_id, "channel_name": channel},
+        )
+        body = _json(response)
+        auth = body.get("auth") if isinstance(body, dict) else None
+        if not isinstance(auth, str) or not auth:
+            raise SmintioError("The Pusher authorization has no auth.", retryable=True)
+        return auth
+
     def download(self, url: str, max_bytes: int) -> IO[bytes]:
         """Stream a signed download URL into a temporary file, refusing more than max_bytes."""
         spooled = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - returned

@@ -313,6 +313,15 @@ SMINTIO_ASSET_KIND = env("SMINTIO_ASSET_KIND", "campaign_visual")
 SMINTIO_HOOK_SECRETS = env_list("SMINTIO_HOOK_SECRETS", "sandbox-hook-secret" if DEBUG else "")
 SMINTIO_HOOK_TOLERANCE_SECONDS = env_int("SMINTIO_HOOK_TOLERANCE_SECONDS", 300)
 SMINTIO_BATCH = env_int("SMINTIO_BATCH", 10)
+# Push: Pusher Channels (Smint.io's public app key, cluster eu) on the tenant's private channel
+# private-2-<id>; without a channel id no listener runs and the scheduled pull alone syncs.
+SMINTIO_PUSHER_URL = env(
+    "SMINTIO_PUSHER_URL",
+    "wss://ws-eu.pusher.com/app/32f31c26a83e09dc401b?protocol=7&client=govern&version=1"
+    if SMINTIO_TENANT
+    else "ws://127.0.0.1:8103/app/32f31c26a83e09dc401b?protocol=7&client=govern&version=1",
+)
+SMINTIO_CHANNEL_ID = env_int("SMINTIO_CHANNEL_ID", 4711 if DEBUG and not SMINTIO_TENANT else 0)
 SMINTIO_URL_MAX_AGE_SECONDS = env_int("SMINTIO_URL_MAX_AGE_SECONDS", 3000)
 
 # `manage.py serve` (and so `make run`) also runs the sandboxes where the URLs point at loopback.

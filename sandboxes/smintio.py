@@ -81,12 +81,14 @@ from sandboxes.common import (
     same,
 )
 from sandboxes.common import Faults as CommonFaults
+from sandboxes.pusher import APP_KEY, PusherServer, channel_for, signature
 
 CONSUMER_PREFIX = "/consumer/v1/"
 FILES_PREFIX = "/_files/"
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 CODE_TTL_SECONDS = 600
+PUSHER_AUTH = "/consumer/v1/notifications/pusher/auth"
 SCOPE = {"smintio.full", "openid", "profile", "offline_access"}
 FEEDBACK_STATUSES = ("retired", "withdrawn", "replacement_requested")
 HOOK_EVENT = "license_purchase_transactions.changed"
@@ -1018,13 +1020,23 @@ class Client:
 
 
 class Hook:
-    """Announce feed changes to a webhook URL: in the background, best effort, signed."""
+    """Announce feed changes: through Pusher as Smint.io does (when a Pusher server runs), and
+    to a webhook URL (Govern's relay contract): in the background, best effort, signed."""
 
-    def __init__(self, url: str | None, secret: str) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        secret: str,
+        pusher: PusherServer | None = None,
+        channel_id: int = 0,
+    ) -> None:
         self.url = url
         self.secret = secret
+        self.pusher, self.channel = pusher, channel_for(channel_id)
 
     def announce(self) -> None:
+        if self.pusher is not None:  # Smint.io's payload is not documented; the SDKs ignore it
+            self.pusher.publish(self.channel, {"changed_at": now()})
         if self.url is None:
             return
         event = {"event_id": str(uuid.uuid4()), "type": HOOK_EVENT, "occurred_at": now()}
@@ -1073,6 +1085,7 @@ class Sandbox:
             route("GET", lpts, self._feed),
             route("GET", lpts + r"/(?P<cart>[^/]+)/(?P<lpt>[^/]+)/binaries", self._binaries),
             route("GET", r"/consumer/v1/generic-metadata", self._metadata),
+            route("POST", PUSHER_AUTH, self._pusher_auth),
             route("POST", r"/consumer/v1/feedback", self._add_feedback),
             route("POST", r"/consumer/v1/usage-reports", self._add_usage_report),
             route("GET", r"/_sandbox/usage-reports", self._usage_reports),
@@ -1096,7 +1109,8 @@ class Sandbox:
         time.sleep(faults.latency_ms / 1000)
         fault = self.faults.draw(faults)
         authenticate = request.path.startswith(CONSUMER_PREFIX)
-        if request.method == "POST" and authenticate:
+        # A channel authorization is a POST that writes nothing: no Idempotency-Key, no log.
+        if request.method == "POST" and authenticate and request.path != PUSHER_AUTH:
             reply = self._write(request, fault)
         elif fault in REFUSALS:
             reply = REFUSALS[fault]
@@ -1300,6 +1314,17 @@ class Sandbox:
         }
         return Reply(200, body)
 
+    def _pusher_auth(self, request: Request, params: dict[str, str]) -> Reply:
+        """Authorize a Pusher socket for the tenant's private channel, and no other."""
+        fields = parse_qs(request.body.decode("utf-8", "replace"))
+        socket_id = fields.get("socket_id", [""])[0]
+        channel = fields.get("channel_name", [""])[0]
+        if self.hook.pusher is None:
+            raise Problem(404, "not_found", "notifications are off in this sandbox")
+        if not socket_id or channel != self.hook.channel:
+            raise Problem(403, "forbidden", f"only {self.hook.channel} may be subscribed")
+        return Reply(200, {"auth": signature(self.hook.pusher.secret, socket_id, channel)})
+
     def _add_feedback(self, request: Request, params: dict[str, str]) -> Reply:
         given = _checked_feedback(json_object(request.body, "invalid_request"))
         purchase_uuid = given["license_purchase_transaction_uuid"]
@@ -1492,19 +1517,33 @@ def serve(
     hook_url: str | None = None,
     hook_secret: str = "sandbox-hook-secret",  # noqa: S107 - the documented default
     seed: int | None = None,
+    pusher_port: int | None = None,
+    channel_id: int = 4711,
+    pusher_secret: str = "sandbox-pusher-secret",  # noqa: S107 - the documented default
 ) -> None:
-    """Serve the Smint.io sandbox in the foreground until SIGINT or SIGTERM."""
+    """Serve the Smint.io sandbox in the foreground until SIGINT or SIGTERM; with a Pusher
+    port, notify changes through Pusher on the tenant's channel too."""
     faults = Faults(
         error_rate, timeout_rate, drop_rate, latency_ms, timeout_seconds, rate_limit_rate
     )
     store = Store(state, refresh_token)
+    pusher = None if pusher_port is None else PusherServer(host, pusher_port, pusher_secret)
     try:
         client = Client(client_id, client_secret, refresh_token, token_ttl)
-        sandbox = Sandbox(store, client, url_ttl, Hook(hook_url, hook_secret), faults, seed)
+        hook = Hook(hook_url, hook_secret, pusher, channel_id)
+        sandbox = Sandbox(store, client, url_ttl, hook, faults, seed)
         server = make_server(sandbox.respond, host, port, "SmintioSandbox")
         print(
             f"Smint.io sandbox on http://{host}:{server.server_port}/ (state: {state})", flush=True
         )
+        if pusher is not None:
+            print(
+                f"Pusher on ws://{host}:{pusher.port}/app/{APP_KEY} "
+                f"(channel {channel_for(channel_id)})",
+                flush=True,
+            )
         run_until_stopped(server)
     finally:
+        if pusher is not None:
+            pusher.close()
         store.close()

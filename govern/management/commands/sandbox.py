@@ -17,7 +17,10 @@ SYSTEMS: dict[str, tuple[Callable[..., None], tuple[str, ...]]] = {
     "exstream": (exstream.serve, ("govern_url",)),
     "smintio": (
         smintio.serve,
-        ("rate_limit_rate", "url_ttl", "refresh_token", "hook_url", "hook_secret"),
+        (
+            *("rate_limit_rate", "url_ttl", "refresh_token", "hook_url", "hook_secret"),
+            *("pusher_port", "channel_id"),
+        ),
     ),
 }
 SERVE_OPTIONS = (
@@ -55,6 +58,13 @@ class Command(BaseCommand):
         smintio_options.add_argument("--refresh-token", default="sandbox-refresh-token")
         smintio_options.add_argument("--hook-url", help="POST a signed event here on changes")
         smintio_options.add_argument("--hook-secret", default="sandbox-hook-secret")
+        smintio_options.add_argument(
+            "--pusher-port",
+            type=_number(int, 0, 65535),
+            default=None,
+            help="also serve Pusher notifications (websocket) on this port",
+        )
+        smintio_options.add_argument("--channel-id", type=_number(int, 1), default=4711)
 
     def handle(self, *args: Any, **options: Any) -> None:
         system = options["system"]

@@ -46,6 +46,8 @@ class Command(BaseCommand):
             ],
             "worker": [sys.executable, manage, "qcluster"],
         }
+        if settings.SMINTIO_CHANNEL_ID:  # Smint.io's push; the scheduled pull stays the fallback
+            commands["smintio-listener"] = [sys.executable, manage, "smintio_listen"]
         environments: dict[str, dict[str, str]] = {}
         if options["sandboxes"]:
             commands.update(sandbox_commands(manage, options["bind"]))
@@ -109,12 +111,22 @@ def sandbox_commands(manage: str, bind: str) -> dict[str, list[str]]:
         address = urlsplit(url)
         if address.hostname in {"127.0.0.1", "localhost"} and address.port is not None:
             argv = [sys.executable, manage, "sandbox", system, "--port", str(address.port)]
-            if system == "smintio":  # the sandbox signs a notice to Govern's hook on changes
-                argv += ["--hook-url", f"http://{bind}/hooks/smintio"]
+            if system == "smintio":  # changes are notified through Pusher, as Smint.io does,
+                # or else to Govern's relay hook, signed
+                argv += _pusher_options() or ["--hook-url", f"http://{bind}/hooks/smintio"]
             if system == "exstream":  # its production runs ask Govern and report usage
                 argv += ["--govern-url", f"http://{bind}"]
             commands[f"{system}-sandbox"] = argv
     return commands
+
+
+def _pusher_options() -> list[str]:
+    """Serve Pusher beside the Smint.io sandbox when Govern listens to it on loopback."""
+    address = urlsplit(settings.SMINTIO_PUSHER_URL)
+    if not settings.SMINTIO_CHANNEL_ID or address.hostname not in {"127.0.0.1", "localhost"}:
+        return []
+    port = address.port or 80
+    return ["--pusher-port", str(port), "--channel-id", str(settings.SMINTIO_CHANNEL_ID)]
 
 
 def sandbox_key() -> str:
