@@ -272,7 +272,15 @@ WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 
 # Exstream: the API (or the sandbox `manage.py sandbox exstream` starts) or a hot folder.
 EXSTREAM_URL = env("EXSTREAM_URL", "http://127.0.0.1:8101").rstrip("/")
-EXSTREAM_TOKEN_URL = env("EXSTREAM_TOKEN_URL", f"{EXSTREAM_URL}/otdsws/oauth2/token")
+# Where Govern's resource calls live on the instance (its Design API is under /design/), the
+# OTDS tenant (token under /otdstenant/<tenant>/otdsws), the domain, and a CSRF token for
+# instances that want one on writes.
+EXSTREAM_API_PREFIX = env("EXSTREAM_API_PREFIX", "/design/das/v1")
+EXSTREAM_OTDS_TENANT = env("EXSTREAM_OTDS_TENANT", "govern" if DEBUG else "")
+EXSTREAM_DOMAIN = env("EXSTREAM_DOMAIN")
+EXSTREAM_CSRF_TOKEN = env("EXSTREAM_CSRF_TOKEN")
+_otds = f"/otdstenant/{EXSTREAM_OTDS_TENANT}/otdsws" if EXSTREAM_OTDS_TENANT else "/otdsws"
+EXSTREAM_TOKEN_URL = env("EXSTREAM_TOKEN_URL", f"{EXSTREAM_URL}{_otds}/oauth2/token")
 EXSTREAM_CLIENT_ID = env("EXSTREAM_CLIENT_ID", "govern")
 EXSTREAM_CLIENT_SECRET = env("EXSTREAM_CLIENT_SECRET", "sandbox-secret" if DEBUG else "")
 EXSTREAM_TRANSPORT = env("EXSTREAM_TRANSPORT", "api")  # "api" or "hotfolder"

@@ -4,30 +4,32 @@ Stdlib only, so it runs without Django: `python manage.py sandbox exstream --por
 Images with their bytes, idempotency records, the write log, tokens and the seeded templates
 live in one SQLite file and survive a restart.
 
-    POST /otdsws/oauth2/token                          client credentials -> bearer token
-    GET  /das/v1/resources?type=image[&name=...]       images, or the one with that exact name
-    GET  /das/v1/resources/{id}                        one image with all its versions
-    GET  /das/v1/resources/{id}/usedby                 templates with a slot naming the image
-    POST /das/v1/resources/images                      multipart upload: new image or next version
-    POST /das/v1/resources/{id}/versions/{n}/submit    draft -> submitted
-    POST /das/v1/resources/{id}/versions/{n}/approve   submitted -> approved
-    GET  /das/v1/templates[?type=...]                  the seeded, read-only templates
+    POST /otdstenant/{tenant}/otdsws/oauth2/token     client credentials -> bearer token
+                                                      (/otdsws/oauth2/token without a tenant)
+    Under the API prefix (--api-prefix, default /design/das/v1; PREFIX below):
+    GET  PREFIX/resources?type=image[&name=...]       images, or the one with that exact name
+    GET  PREFIX/resources/{id}                        one image with all its versions
+    GET  PREFIX/resources/{id}/usedby                 templates with a slot naming the image
+    POST PREFIX/resources/images                      multipart upload: new image or next version
+    POST PREFIX/resources/{id}/versions/{n}/submit    draft -> submitted
+    POST PREFIX/resources/{id}/versions/{n}/approve   submitted -> approved
+    GET  PREFIX/templates[?type=...]                  the seeded, read-only templates
     GET  /_sandbox/health, GET /_sandbox/writes, POST /_sandbox/reset, GET|POST /_sandbox/faults
     POST /_sandbox/runs                                a production run that asks Govern's
                                                        pre-flight, reads its manifest and
                                                        reports usage (sandboxes/production.py)
 
-Faults hit /das/v1 only, never the token or the /_sandbox endpoints. Each request first waits
+Faults hit PREFIX only, never the token or the /_sandbox endpoints. Each request first waits
 `latency_ms`, then draws one number: below `error_rate` it gets a 503 and nothing changes; in the
 next `timeout_rate` it is applied and answered `timeout_seconds` late; in the next `drop_rate`
 it is applied and the connection is closed without an answer. The rates are shares of all
 requests, checked in that order; past a sum of 1 the later ones get what is left.
 
-Idempotency: every POST to /das/v1 needs an Idempotency-Key. The first successful (2xx) answer
+Idempotency: every POST under PREFIX needs an Idempotency-Key. The first successful (2xx) answer
 for a key is remembered and a later request with that key, to any path, gets it again without
 changing anything. Rejected and failed writes are not remembered, so they can be retried.
 
-The write log has one entry per POST to /das/v1, in order. `outcome` says what the write did:
+The write log has one entry per POST under PREFIX, in order. `outcome` says what the write did:
     applied   the state changed and the answer went out
     timeout   the state changed; the answer was held back `timeout_seconds`
     dropped   the state changed; the connection was closed without an answer
@@ -41,6 +43,7 @@ replayed or rejected write whose answer was delayed or dropped still shows that.
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 import uuid
@@ -73,7 +76,7 @@ from sandboxes.common import (
 from sandboxes.common import make_server as make_common_server
 from sandboxes.production import Govern, production_run
 
-DAS_PREFIX = "/das/v1/"
+DEFAULT_PREFIX = "/design/das/v1"
 TRANSITIONS = {"submit": ("draft", "submitted"), "approve": ("submitted", "approved")}
 TEMPLATE_TYPES = ("communication", "document", "component", "design", "message")
 
@@ -385,23 +388,29 @@ class Sandbox:
         faults: Faults,
         seed: int | None,
         govern: Govern | None = None,
+        api_prefix: str = DEFAULT_PREFIX,
+        otds_tenant: str = "",
     ) -> None:
         self.store = store
         self.govern = govern
         self.client = client
         self.faults = FaultSettings(faults, seed)
+        self.prefix = "/" + api_prefix.strip("/")
+        api = re.escape(self.prefix)
+        otds = f"/otdstenant/{re.escape(otds_tenant)}/otdsws" if otds_tenant else "/otdsws"
+        resource = api + r"/resources/(?P<id>[^/]+)"
         self._routes = [
-            route("POST", r"/otdsws/oauth2/token", self._token),
-            route("GET", r"/das/v1/resources", self._list_images),
-            route("POST", r"/das/v1/resources/images", self._upload),
-            route("GET", r"/das/v1/resources/(?P<id>[^/]+)", self._get_image),
-            route("GET", r"/das/v1/resources/(?P<id>[^/]+)/usedby", self._used_by),
+            route("POST", otds + r"/oauth2/token", self._token),
+            route("GET", api + r"/resources", self._list_images),
+            route("POST", api + r"/resources/images", self._upload),
+            route("GET", resource, self._get_image),
+            route("GET", resource + r"/usedby", self._used_by),
             route(
                 "POST",
-                r"/das/v1/resources/(?P<id>[^/]+)/versions/(?P<version>\d+)/(?P<step>submit|approve)",
+                resource + r"/versions/(?P<version>\d+)/(?P<step>submit|approve)",
                 self._transition,
             ),
-            route("GET", r"/das/v1/templates", self._templates),
+            route("GET", api + r"/templates", self._templates),
             route("GET", r"/_sandbox/health", self._health),
             route("GET", r"/_sandbox/writes", self._writes),
             route("POST", r"/_sandbox/reset", self._reset),
@@ -411,8 +420,8 @@ class Sandbox:
         ]
 
     def respond(self, request: Request) -> Answer:
-        """Answer one request; a /das/v1 one first waits and draws its fault."""
-        if not request.path.startswith(DAS_PREFIX):
+        """Answer one request; one under the API prefix first waits and draws its fault."""
+        if not request.path.startswith(self.prefix + "/"):
             return Answer(self._dispatch(request))
         faults = self.faults.current
         time.sleep(faults.latency_ms / 1000)
@@ -632,15 +641,18 @@ def serve(
     client_secret: str = "sandbox-secret",  # noqa: S107 - the sandbox's documented default
     seed: int | None = None,
     govern_url: str | None = None,
+    api_prefix: str = DEFAULT_PREFIX,
+    otds_tenant: str = "",
 ) -> None:
-    """Serve the Exstream sandbox in the foreground until SIGINT or SIGTERM."""
+    """Serve the Exstream sandbox in the foreground until SIGINT or SIGTERM, its resources
+    under `api_prefix` and its token under the OTDS tenant's path."""
     faults = Faults(error_rate, timeout_rate, drop_rate, latency_ms, timeout_seconds)
     store = Store(state)
     key = os.environ.get("GOVERN_API_KEY", "")
     govern = Govern(govern_url, key) if govern_url and key else None
     try:
         client = Client(client_id, client_secret, token_ttl)
-        sandbox = Sandbox(store, client, faults, seed, govern)
+        sandbox = Sandbox(store, client, faults, seed, govern, api_prefix, otds_tenant)
         server = make_server(sandbox, host, port)
         print(
             f"Exstream sandbox on http://{host}:{server.server_port}/ (state: {state})", flush=True

@@ -1,9 +1,14 @@
 """The only module that talks to Exstream: one httpx client, typed results, one error type.
 
-The contract (see README, "Exstream"): an OTDS client-credentials token; image resources under
-/das/v1 with integer versions moving draft -> submitted -> approved; "used by" references;
-templates with the images and components they use. Writes carry an Idempotency-Key, and after
-an ambiguous failure (a timeout or a dropped connection) the client looks before it sends again.
+The contract (see README, "Exstream", and `manage.py exstream_contract` for it as OpenAPI): an
+OTDS client-credentials token (under `/otdstenant/<tenant>/otdsws` when the instance has OTDS
+tenants); image resources with integer versions moving draft -> submitted -> approved; "used
+by" references; templates with the images and components they use. Every call Govern makes is
+declared once, in CALLS, relative to EXSTREAM_API_PREFIX (an instance's Design API lives under
+/design/; these resource paths are Govern's contract, mapped onto the instance by an
+integrator or a thin proxy). Writes carry an Idempotency-Key (and the instance's CSRF token
+where it needs one), and after an ambiguous failure (a timeout or a dropped connection) the
+client looks before it sends again.
 """
 
 import itertools
@@ -18,6 +23,20 @@ import httpx
 from django.conf import settings
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+# Every resource call Govern makes: name -> (method, path under EXSTREAM_API_PREFIX, summary).
+CALLS: dict[str, tuple[str, str, str]] = {
+    "find_images": ("GET", "/resources", "Images, or the one with an exact name (type=image)"),
+    "upload_image": ("POST", "/resources/images", "Upload a new image or its next version"),
+    "get_image": ("GET", "/resources/{id}", "One image with all its versions"),
+    "move_version": (
+        "POST",
+        "/resources/{id}/versions/{version}/{action}",
+        "Move a version: submit (draft -> submitted) or approve (submitted -> approved)",
+    ),
+    "used_by": ("GET", "/resources/{id}/usedby", "Templates with a slot naming the image"),
+    "templates": ("GET", "/templates", "Templates with the images and components they use"),
+}
 AMBIGUOUS = (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError)
 
 
@@ -64,8 +83,16 @@ class ExstreamClient:
         backoff: float | None = None,
         deadline: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        prefix: str | None = None,
+        domain: str | None = None,
+        csrf_token: str | None = None,
     ) -> None:
         self.base_url, self.token_url = base_url.rstrip("/"), token_url
+        self.prefix = "/" + (prefix if prefix is not None else settings.EXSTREAM_API_PREFIX).strip(
+            "/"
+        )
+        self.domain = settings.EXSTREAM_DOMAIN if domain is None else domain
+        self.csrf_token = settings.EXSTREAM_CSRF_TOKEN if csrf_token is None else csrf_token
         self.client_id, self.client_secret = client_id, client_secret
         timeout = httpx.Timeout(
             settings.EXSTREAM_READ_TIMEOUT, connect=settings.EXSTREAM_CONNECT_TIMEOUT
@@ -155,7 +182,16 @@ class ExstreamClient:
         headers = {"Authorization": f"Bearer {self._bearer()}"}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
+        if self.domain:
+            headers["Exstream-Domain"] = self.domain
+        if self.csrf_token and method != "GET":
+            headers["X-CSRF-Token"] = self.csrf_token
         return self.http.request(method, self.base_url + path, headers=headers, **options)
+
+    def path(self, call: str, **params: Any) -> str:
+        """Return a declared call's path on this instance, its parameters filled in."""
+        _method, template, _summary = CALLS[call]
+        return self.prefix + template.format(**params)
 
     def _look(self, already_done: Callable[[], Any]) -> Any:
         try:
@@ -195,7 +231,9 @@ class ExstreamClient:
     # Images
 
     def find_image(self, name: str) -> dict[str, Any] | None:
-        items = self._request("GET", "/das/v1/resources", params={"type": "image", "name": name})
+        items = self._request(
+            "GET", self.path("find_images"), params={"type": "image", "name": name}
+        )
         return next((item for item in items["items"] if item["name"] == name), None)
 
     def find_version(self, name: str, key: str) -> ImageVersion | None:
@@ -215,7 +253,7 @@ class ExstreamClient:
         properties = {**properties, "idempotency_key": key}
         body = self._request(
             "POST",
-            "/das/v1/resources/images",
+            self.path("upload_image"),
             idempotency_key=f"{key}:upload",
             already_done=lambda: self.find_version(name, key),
             data={"name": name, "properties": json.dumps(properties)},
@@ -228,7 +266,9 @@ class ExstreamClient:
     def move(self, version: ImageVersion, action: str, key: str) -> ImageVersion:
         """Submit or approve a version in Exstream's own workflow."""
         target = {"submit": "submitted", "approve": "approved"}[action]
-        path = f"/das/v1/resources/{version.resource_id}/versions/{version.version}/{action}"
+        path = self.path(
+            "move_version", id=version.resource_id, version=version.version, action=action
+        )
         body = self._request(
             "POST",
             path,
@@ -238,17 +278,17 @@ class ExstreamClient:
         return body if isinstance(body, ImageVersion) else _version(version.resource_id, body)
 
     def _in_state(self, version: ImageVersion, state: str) -> ImageVersion | None:
-        image = self._request("GET", f"/das/v1/resources/{version.resource_id}")
+        image = self._request("GET", self.path("get_image", id=version.resource_id))
         for item in image["versions"]:
             if item["version"] == version.version and item["state"] in _at_least(state):
                 return _version(version.resource_id, item)
         return None
 
     def used_by(self, resource_id: str) -> list[dict[str, Any]]:
-        return list(self._request("GET", f"/das/v1/resources/{resource_id}/usedby")["items"])
+        return list(self._request("GET", self.path("used_by", id=resource_id))["items"])
 
     def templates(self) -> list[dict[str, Any]]:
-        return list(self._request("GET", "/das/v1/templates")["items"])
+        return list(self._request("GET", self.path("templates"))["items"])
 
 
 def _at_least(state: str) -> set[str]:

@@ -134,11 +134,28 @@ def test_smintio_token_url_follows_its_api_url(
     assert value == expected
 
 
-def test_exstream_token_url_follows_its_api_url(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, "http://127.0.0.1:8301/otdstenant/govern/otdsws/oauth2/token"),
+        (
+            {"EXSTREAM_OTDS_TENANT": "bank"},
+            "http://127.0.0.1:8301/otdstenant/bank/otdsws/oauth2/token",
+        ),
+        ({"EXSTREAM_TOKEN_URL": "https://otds.example/t"}, "https://otds.example/t"),
+    ],
+)
+def test_exstream_token_url_follows_its_api_url_and_otds_tenant(
+    environment: dict[str, str], expected: str, tmp_path: Path
+) -> None:
     value = show_setting(
-        "EXSTREAM_TOKEN_URL", tmp_path / "none", DEBUG="1", EXSTREAM_URL="http://127.0.0.1:8301"
+        "EXSTREAM_TOKEN_URL",
+        tmp_path / "none",
+        DEBUG="1",
+        EXSTREAM_URL="http://127.0.0.1:8301",
+        **environment,
     )
-    assert value == "http://127.0.0.1:8301/otdsws/oauth2/token"
+    assert value == expected
 
 
 def test_every_variable_settings_reads_is_in_env_example_and_the_readme() -> None:

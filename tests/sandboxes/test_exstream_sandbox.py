@@ -75,7 +75,7 @@ def upload(
     body, content_type = multipart(name, content, properties or {})
     return call(
         "POST",
-        f"{base_url}/das/v1/resources/images",
+        f"{base_url}/design/das/v1/resources/images",
         body=body,
         headers={**headers, "Content-Type": content_type},
         timeout=timeout,
@@ -85,13 +85,13 @@ def upload(
 def step(
     base_url: str, headers: dict[str, str], resource: str, version: int, name: str
 ) -> Response:
-    url = f"{base_url}/das/v1/resources/{resource}/versions/{version}/{name}"
+    url = f"{base_url}/design/das/v1/resources/{resource}/versions/{version}/{name}"
     return call("POST", url, headers=headers)
 
 
 def images(base_url: str, auth: dict[str, str], name: str | None = None) -> list[dict[str, Any]]:
     query = urlencode({"type": "image", **({"name": name} if name else {})})
-    response = call("GET", f"{base_url}/das/v1/resources?{query}", headers=auth)
+    response = call("GET", f"{base_url}/design/das/v1/resources?{query}", headers=auth)
     assert response.status == 200, response.body
     items: list[dict[str, Any]] = response.json()["items"]
     return items
@@ -114,7 +114,7 @@ def test_the_right_credentials_get_a_token_that_opens_the_api(exstream: str) -> 
     body = response.json()
     assert (body["token_type"], body["expires_in"]) == ("Bearer", 300)
     headers = {"Authorization": f"Bearer {body['access_token']}"}
-    assert call("GET", f"{exstream}/das/v1/templates", headers=headers).status == 200
+    assert call("GET", f"{exstream}/design/das/v1/templates", headers=headers).status == 200
 
 
 def test_wrong_credentials_or_grant_type_get_no_token(exstream: str) -> None:
@@ -131,7 +131,7 @@ def test_the_api_refuses_requests_without_a_valid_token(
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
 
-    response = call("GET", f"{exstream}/das/v1/resources?type=image", headers=headers)
+    response = call("GET", f"{exstream}/design/das/v1/resources?type=image", headers=headers)
 
     assert response.status == 401
     assert response.json()["error"] == "invalid_token"
@@ -142,9 +142,9 @@ def test_a_token_expires_after_its_ttl_and_the_sandbox_stops_cleanly(tmp_path: P
     base_url, process = start_exstream_sandbox(tmp_path, token_ttl=1)
     try:
         auth = bearer(base_url)
-        assert call("GET", f"{base_url}/das/v1/templates", headers=auth).status == 200
+        assert call("GET", f"{base_url}/design/das/v1/templates", headers=auth).status == 200
         time.sleep(1.1)
-        expired = call("GET", f"{base_url}/das/v1/templates", headers=auth)
+        expired = call("GET", f"{base_url}/design/das/v1/templates", headers=auth)
     finally:
         code = stop(process)
 
@@ -171,7 +171,7 @@ def test_uploading_a_name_twice_makes_versions_one_and_two(
     assert (version_one["size"], version_one["content_type"]) == (len(PNG), "image/png")
     assert version_one["properties"] == {"alt": "Logo"}
     assert [version["state"] for version in image["versions"]] == ["draft", "draft"]
-    fetched = call("GET", f"{exstream}/das/v1/resources/{image['id']}", headers=auth)
+    fetched = call("GET", f"{exstream}/design/das/v1/resources/{image['id']}", headers=auth)
     assert fetched.json() == image
     assert images(exstream, auth, "no.such.image/any/print") == []
 
@@ -237,9 +237,9 @@ def test_templates_are_seeded_and_usedby_lists_direct_parents(
 ) -> None:
     resource = upload(exstream, keyed(auth), LOGO).json()["resource"]
 
-    templates = call("GET", f"{exstream}/das/v1/templates", headers=auth).json()["items"]
-    components = call("GET", f"{exstream}/das/v1/templates?type=component", headers=auth)
-    used_by = call("GET", f"{exstream}/das/v1/resources/{resource}/usedby", headers=auth)
+    templates = call("GET", f"{exstream}/design/das/v1/templates", headers=auth).json()["items"]
+    components = call("GET", f"{exstream}/design/das/v1/templates?type=component", headers=auth)
+    used_by = call("GET", f"{exstream}/design/das/v1/resources/{resource}/usedby", headers=auth)
 
     assert {template["id"] for template in templates} == SEEDED_IDS
     statement = next(template for template in templates if template["id"] == "COM-STATEMENT")
@@ -321,5 +321,27 @@ def test_reset_empties_images_and_writes_and_keeps_faults(
     assert images(exstream, auth) == []
     assert write_log(exstream) == []
     assert call("GET", f"{exstream}/_sandbox/faults").json()["latency_ms"] == 1
-    templates = call("GET", f"{exstream}/das/v1/templates", headers=auth).json()["items"]
+    templates = call("GET", f"{exstream}/design/das/v1/templates", headers=auth).json()["items"]
     assert {template["id"] for template in templates} == SEEDED_IDS
+
+
+def test_the_sandbox_follows_the_api_prefix_and_the_otds_tenant(tmp_path: Path) -> None:
+    base_url, process = start_exstream_sandbox(
+        tmp_path, api_prefix="/exstream/api/v2", otds_tenant="bank"
+    )
+    try:
+        form = "grant_type=client_credentials&client_id=govern&client_secret=sandbox-secret"
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        plain = call("POST", f"{base_url}/otdsws/oauth2/token", body=form.encode(), headers=headers)
+        tenant = call(
+            "POST",
+            f"{base_url}/otdstenant/bank/otdsws/oauth2/token",
+            body=form.encode(),
+            headers=headers,
+        )
+        assert (plain.status, tenant.status) == (404, 200)
+        auth = {"Authorization": f"Bearer {tenant.json()['access_token']}"}
+        assert call("GET", f"{base_url}/exstream/api/v2/templates", headers=auth).status == 200
+        assert call("GET", f"{base_url}/design/das/v1/templates", headers=auth).status == 404
+    finally:
+        stop(process)

@@ -100,7 +100,7 @@ def test_faults_and_a_killed_worker_lose_nothing_and_double_nothing(
     landed = Counter(
         entry["idempotency_key"].rsplit(":", 1)[0]
         for entry in write_log(exstream)
-        if entry["path"] == "/das/v1/resources/images"
+        if entry["path"] == "/design/das/v1/resources/images"
         and entry["outcome"] in {"applied", "timeout", "dropped"}
     )
     keys = {str(key) for key in Delivery.objects.values_list("idempotency_key", flat=True)}

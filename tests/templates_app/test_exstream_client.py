@@ -1,13 +1,15 @@
 """The Exstream client against a scripted server (httpx.MockTransport): tokens, retries, lookups."""
 
+import io
 import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from django.core.management import call_command
 
-from templates_app.exstream import ExstreamClient, ExstreamError, push_image
+from templates_app.exstream import CALLS, ExstreamClient, ExstreamError, push_image
 
 BASE = "https://exstream.example"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -163,8 +165,8 @@ def test_push_after_a_crash_continues_from_what_landed() -> None:
     )
     assert version.reference == "r1:2"
     assert [r.url.path for r in server.requests] == [
-        "/das/v1/resources",
-        "/das/v1/resources/r1/versions/2/approve",
+        "/design/das/v1/resources",
+        "/design/das/v1/resources/r1/versions/2/approve",
     ]
 
 
@@ -187,3 +189,48 @@ def test_properties_travel_as_json() -> None:
     )
     body = server.requests[0].content.decode("latin-1")
     assert json.dumps({"govern_version": 7, "idempotency_key": "k"}) in body
+
+
+def test_calls_follow_the_prefix_and_send_the_domain_and_csrf_token() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path.endswith("/oauth2/token"):
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 300})
+        if request.method == "POST":
+            return httpx.Response(201, json={"resource": "r1", "version": 1, "state": "draft"})
+        return httpx.Response(200, json={"items": []})
+
+    exstream = ExstreamClient(
+        base_url=BASE,
+        token_url=f"{BASE}/otdstenant/bank/otdsws/oauth2/token",
+        client_id="govern",
+        client_secret="s",
+        http=httpx.Client(transport=httpx.MockTransport(answer)),
+        prefix="/exstream/api/v2/",
+        domain="retail",
+        csrf_token="csrf-1",
+    )
+    assert exstream.templates() == []
+    assert exstream.find_image("x") is None
+    calls = [r for r in seen if not r.url.path.endswith("/token")]
+    assert [r.url.path for r in calls] == [
+        "/exstream/api/v2/templates",
+        "/exstream/api/v2/resources",
+    ]
+    assert all(r.headers["Exstream-Domain"] == "retail" for r in calls)
+    assert all("X-CSRF-Token" not in r.headers for r in calls), "reads carry no CSRF token"
+    exstream.upload_image(name="x", data=b"png", media_type="image/png", properties={}, key="k")
+    upload = seen[-1]
+    assert upload.url.path == "/exstream/api/v2/resources/images"
+    assert upload.headers["X-CSRF-Token"] == "csrf-1"
+
+
+def test_the_contract_command_prints_every_declared_call_as_openapi() -> None:
+    out = io.StringIO()
+    call_command("exstream_contract", stdout=out)
+    document = json.loads(out.getvalue())
+    operations = {op["operationId"] for ops in document["paths"].values() for op in ops.values()}
+    assert operations == set(CALLS)
+    assert "/design/das/v1/resources/{id}/versions/{version}/{action}" in document["paths"]

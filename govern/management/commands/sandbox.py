@@ -14,7 +14,7 @@ from sandboxes import exstream, smintio
 # blocks until SIGINT or SIGTERM; the options of other systems are accepted and ignored.
 # Adding a system means adding its entry here.
 SYSTEMS: dict[str, tuple[Callable[..., None], tuple[str, ...]]] = {
-    "exstream": (exstream.serve, ("govern_url",)),
+    "exstream": (exstream.serve, ("govern_url", "api_prefix", "otds_tenant")),
     "smintio": (
         smintio.serve,
         (
@@ -51,6 +51,12 @@ class Command(BaseCommand):
         exstream_options = parser.add_argument_group("exstream only")
         exstream_options.add_argument(
             "--govern-url", help="Govern for production runs (the API key: GOVERN_API_KEY)"
+        )
+        exstream_options.add_argument(
+            "--api-prefix", default=exstream.DEFAULT_PREFIX, help="where the resources live"
+        )
+        exstream_options.add_argument(
+            "--otds-tenant", default="", help="serve the token under /otdstenant/TENANT/otdsws"
         )
         smintio_options = parser.add_argument_group("smintio only")
         smintio_options.add_argument("--rate-limit-rate", type=_number(float, 0, 1), default=0.0)

@@ -116,6 +116,8 @@ def sandbox_commands(manage: str, bind: str) -> dict[str, list[str]]:
                 argv += _pusher_options() or ["--hook-url", f"http://{bind}/hooks/smintio"]
             if system == "exstream":  # its production runs ask Govern and report usage
                 argv += ["--govern-url", f"http://{bind}"]
+                argv += ["--api-prefix", settings.EXSTREAM_API_PREFIX]
+                argv += ["--otds-tenant", settings.EXSTREAM_OTDS_TENANT]
             commands[f"{system}-sandbox"] = argv
     return commands
 
