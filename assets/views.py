@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_POST
 
 from assets import criteria, previews, services
@@ -203,7 +204,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         )
         .exclude(pk=version.pk)
         .exists(),
-        "licence": licence_summary(version, getattr(request, "LANGUAGE_CODE", "en")),
+        "licence": licence_summary(version, get_language_from_request(request)),
         **_criteria_context(version),
         **_comparison(version, approved),
     }

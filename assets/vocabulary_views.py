@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_POST
 
 from assets.models import LicenseTerm, Vocabulary, VocabularyLabel, VocabularyMapping
@@ -78,7 +79,7 @@ def vocabularies(request: HttpRequest) -> HttpResponse:
     if not _may_map(request):
         raise PermissionDenied("Only administrators and compliance officers map vocabularies.")
     counts = _term_counts()
-    language = getattr(request, "LANGUAGE_CODE", "en")
+    language = get_language_from_request(request)
     sections = [
         {
             "vocabulary": vocabulary,

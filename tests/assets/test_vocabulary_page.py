@@ -89,3 +89,17 @@ def test_the_policy_page_is_403_for_other_roles_and_404_for_other_units(
     assert client_for(designer).post(f"/assets/rights-policies/{unit.pk}/", body).status_code == 403
     assert client_for(outsider).post(f"/assets/rights-policies/{unit.pk}/", body).status_code == 404
     assert not RightsPolicy.objects.exists()
+
+
+def test_labels_come_in_the_readers_language_first(
+    compliance_officer: Any, client_for: Any
+) -> None:
+    for culture, label in (("en", "Germany"), ("de", "Deutschland")):
+        VocabularyLabel.objects.create(
+            vocabulary="license_geographies", key="geography_germany", culture=culture, label=label
+        )
+    client = client_for(compliance_officer)
+    german = client.get("/assets/vocabularies/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+    english = client.get("/assets/vocabularies/")
+    assert "<td>Deutschland</td>" in german.content.decode()
+    assert "<td>Germany</td>" in english.content.decode()
