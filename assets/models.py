@@ -512,7 +512,7 @@ class QuarantinedPurchase(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["uuid"],
-                condition=models.Q(state="open"),
+                condition=models.Q(state="open") & ~models.Q(uuid=""),
                 name="one_open_quarantine_per_purchase",
             )
         ]

@@ -185,15 +185,21 @@ def _settle(item: Prepared, unit: BusinessUnit, report: SyncReport) -> None:
             setattr(report, name, getattr(before, name))
         quarantine(item.lpt, f"{type(error).__name__}: {error}", report)
     else:
-        QuarantinedPurchase.objects.filter(uuid=uuid, state=QuarantineState.OPEN).update(
-            state=QuarantineState.RESOLVED, updated_at=timezone.now()
-        )
+        if uuid:  # it maps now: the quarantine it had is resolved
+            QuarantinedPurchase.objects.filter(uuid=uuid, state=QuarantineState.OPEN).update(
+                state=QuarantineState.RESOLVED, updated_at=timezone.now()
+            )
 
 
 def quarantine(lpt: Any, error: str, report: SyncReport) -> QuarantinedPurchase:
     """Keep a purchase that cannot be mapped, with its payload and the reason, audited."""
     uuid = str(lpt.get("uuid") or "")[:200] if isinstance(lpt, dict) else ""
-    held = QuarantinedPurchase.objects.filter(uuid=uuid, state=QuarantineState.OPEN).first()
+    # A payload without a uuid cannot be told apart from another: each is kept on its own.
+    held = (
+        QuarantinedPurchase.objects.filter(uuid=uuid, state=QuarantineState.OPEN).first()
+        if uuid
+        else None
+    )
     if held is None:
         held = QuarantinedPurchase.objects.create(uuid=uuid, payload=lpt, error=error)
     else:

@@ -105,7 +105,9 @@ class Migration(migrations.Migration):
                 "ordering": ["-updated_at", "-pk"],
                 "constraints": [
                     models.UniqueConstraint(
-                        condition=models.Q(("state", "open")),
+                        condition=models.Q(
+                            ("state", "open"), models.Q(("uuid", ""), _negated=True)
+                        ),
                         fields=("uuid",),
                         name="one_open_quarantine_per_purchase",
                     )

@@ -20,7 +20,13 @@ from assets.rights import Outcome, RightsBook, Use
 from assets.services import version_approve
 from assets.smintio import SmintioClient
 from assets.smintio_mapping import MappingError, check_purchase, licence_text, vocabulary_labels
-from assets.smintio_sync import quarantine_dismiss, quarantine_retry, smintio_sync
+from assets.smintio_sync import (
+    SyncReport,
+    quarantine,
+    quarantine_dismiss,
+    quarantine_retry,
+    smintio_sync,
+)
 from audit.models import AuditEvent
 from tests.sandboxes.runner import call
 
@@ -266,3 +272,14 @@ def test_a_refresh_without_a_new_refresh_token_keeps_the_old_and_binaries_may_be
     assert client.binaries("cart", "lpt-1") == [{"uuid": "b1"}]
     assert client.binaries("cart", "lpt-2") == [{"uuid": "b2"}]
     assert tokens.token == "first-refresh"
+
+
+def test_payloads_without_a_uuid_are_each_kept(db: None) -> None:
+    report = SyncReport()
+    quarantine({"state": "completed"}, "uuid: must be a non-empty string", report)
+    quarantine(["not", "an", "object"], "purchase: must be an object", report)
+    assert QuarantinedPurchase.objects.filter(uuid="", state="open").count() == 2
+    assert {str(item.payload) for item in QuarantinedPurchase.objects.all()} == {
+        "{'state': 'completed'}",
+        "['not', 'an', 'object']",
+    }
