@@ -43,7 +43,8 @@ SVG_HAZARDS = [
         re.compile(rb"""(href|src)\s*=\s*["']\s*[^#\s"']""", re.I),
         "a reference to another file or resource",
     ),
-    (re.compile(rb"url\(\s*['\"]?\s*(https?:|//|data:)", re.I), "a CSS reference to a resource"),
+    # CSS url() may only point inside the document (#id), as href and src may.
+    (re.compile(rb"url\((?!\s*['\"]?\s*#)", re.I), "a CSS reference to a resource"),
     (re.compile(rb"@import", re.I), "a CSS @import"),
 ]
 
@@ -117,15 +118,48 @@ def _looks_like_svg(data: bytes) -> bool:
     )
 
 
+def _measure_svg(data: bytes) -> None:
+    """Refuse an SVG nested deeper or with more elements than the limits, before svg-hush
+    (whose output is indented: its size grows with the depth times the elements)."""
+    parser = ElementTree.XMLPullParser(events=("start", "end"))  # noqa: S314 - no DTD (checked)
+    depth = deepest = elements = 0
+    try:
+        parser.feed(data)
+        parser.close()
+        for event, *_element in parser.read_events():
+            if event == "start":
+                depth, elements = depth + 1, elements + 1
+                deepest = max(deepest, depth)
+            else:
+                depth -= 1
+    except ElementTree.ParseError as error:
+        raise UploadRejected("The SVG is not well-formed XML.") from error
+    if deepest > settings.SVG_MAX_DEPTH:
+        raise UploadRejected(
+            f"The SVG nests {deepest} levels deep; at most {settings.SVG_MAX_DEPTH} are accepted."
+        )
+    if elements > settings.SVG_MAX_ELEMENTS:
+        raise UploadRejected(
+            f"The SVG has {elements:,} elements; at most {settings.SVG_MAX_ELEMENTS:,} are "
+            "accepted."
+        )
+
+
+INDENT = re.compile(rb"\n[ \t]+")
+
+
 def _read_svg(data: bytes) -> Content:
     found = [reason for pattern, reason in SVG_HAZARDS if pattern.search(data)]
     if found:
         raise UploadRejected(f"The SVG contains {', '.join(found)}; remove it and upload again.")
+    _measure_svg(data)
     try:
-        cleaned = filter_svg(data, {})
+        cleaned = INDENT.sub(b"\n", filter_svg(data, {}))  # svg-hush indents; stored without
         root = ElementTree.fromstring(cleaned)  # noqa: S314 - svg-hush output has no DTD
     except Exception as error:  # svg-hush raises plain exceptions for broken XML
         raise UploadRejected("The SVG is not well-formed XML.") from error
+    if len(cleaned) > 2 * len(data) + 4096:  # what is stored stays near what was sent
+        raise UploadRejected("The SVG would grow too much when cleaned; simplify it.")
     if not root.tag.endswith("svg"):
         raise UploadRejected("The file is XML but not an SVG image.", status=415)
     metadata = {

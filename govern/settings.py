@@ -366,6 +366,9 @@ RENDITION_PROFILES = {
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 50) * 1_000_000
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_MEGAPIXELS", 60) * 1_000_000
 UPLOAD_MAX_SIDE = env_int("UPLOAD_MAX_SIDE", 30_000)
+# SVG structure: how deep elements may nest and how many there may be.
+SVG_MAX_DEPTH = env_int("SVG_MAX_DEPTH", 64)
+SVG_MAX_ELEMENTS = env_int("SVG_MAX_ELEMENTS", 50_000)
 TEXT_MAX_CHARACTERS = env_int("TEXT_MAX_CHARACTERS", 100_000)
 # Approvals a regulated asset's version needs, per kind ("disclaimer=2,legal_artwork=3");
 # kinds not named need REGULATED_APPROVALS; unregulated assets need one.

@@ -133,4 +133,6 @@ HOSTILE_SVGS = {
     "css import": svg("<style>@import url(https://evil.example/x.css);</style>"),
     "local file": svg('<image href="/srv/media/content/ab/secret.png" width="9" height="9"/>'),
     "relative file": svg('<image xlink:href="../../etc/passwd.png"/>'),
+    "css local file": svg('<rect width="5" height="5" style="fill: url(/srv/media/x.png)"/>'),
+    "css relative file": svg("<style>rect { fill: url('../../etc/x.png') }</style>"),
 }

@@ -3,6 +3,7 @@
 import io
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -96,6 +97,35 @@ def test_internal_references_stay_allowed_and_huge_svgs_are_refused() -> None:
     huge = b'<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="10"></svg>'
     with pytest.raises(UploadRejected, match="larger than 30000 px on a side"):
         inspect_bytes(huge)
+
+
+def nested(depth: int) -> bytes:
+    return images.svg("<g>" * depth + '<rect width="1" height="1"/>' + "</g>" * depth)
+
+
+def test_deep_or_crowded_svgs_are_refused_before_they_are_cleaned(settings: Any) -> None:
+    with pytest.raises(UploadRejected, match=r"nests 200\d\d levels deep; at most 64"):
+        inspect_bytes(nested(20_000))
+    assert inspect_bytes(nested(60)).media_type == "image/svg+xml"
+    settings.SVG_MAX_ELEMENTS = 100
+    crowded = images.svg('<rect width="1" height="1"/>' * 150)
+    with pytest.raises(UploadRejected, match=r"has 15\d elements; at most 100"):
+        inspect_bytes(crowded)
+
+
+def test_a_cleaned_svg_is_stored_without_indentation_and_stays_near_its_size() -> None:
+    sent = nested(60)
+    stored = inspect_bytes(sent).data
+    assert b"\n  " not in stored, "svg-hush's indentation is not stored"
+    assert len(stored) <= 2 * len(sent) + 4096
+
+
+def test_css_references_inside_the_document_stay_allowed() -> None:
+    gradient = images.svg(
+        '<defs><linearGradient id="g"/></defs><rect width="5" height="5" fill="url(#g)"/>'
+        "<style>rect { stroke: url( '#g') }</style>"
+    )
+    assert b"url(#g)" in inspect_bytes(gradient).data
 
 
 def test_texts_are_normalised_and_empty_ones_refused() -> None:
