@@ -8,9 +8,11 @@ within SMINTIO_HOOK_TOLERANCE_SECONDS. A repeated event id is acknowledged and i
 import hashlib
 import hmac
 import json
+import re
 import time
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -28,7 +30,7 @@ def signature_problem(header: str, body: bytes, now: float) -> str | None:
     parts = [part.split("=", 1) for part in header.split(",") if "=" in part]
     stamps = [value for name, value in parts if name.strip() == "t"]
     signatures = [value.strip() for name, value in parts if name.strip() == "v1"]
-    if len(stamps) != 1 or not stamps[0].strip().isdigit() or not signatures:
+    if len(stamps) != 1 or not re.fullmatch(r"\d{1,12}", stamps[0].strip()) or not signatures:
         return "The Govern-Signature header must read t=<unix time>,v1=<hex>."
     stamp = int(stamps[0])
     if abs(now - stamp) > settings.SMINTIO_HOOK_TOLERANCE_SECONDS:
@@ -45,15 +47,22 @@ def signature_problem(header: str, body: bytes, now: float) -> str | None:
 @require_POST
 def smintio_hook(request: HttpRequest) -> JsonResponse:
     """Check the signature, remember the event id, queue a pull, answer 202."""
-    body = request.body[: MAX_HOOK_BYTES + 1]
+    too_large = JsonResponse(error_body("too_large", "The notice is too large."), status=413)
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or len(declared) > 12 or int(declared) > MAX_HOOK_BYTES:
+        return too_large  # refused before the body is read
+    try:
+        body = request.body[: MAX_HOOK_BYTES + 1]
+    except RequestDataTooBig:
+        return too_large
     if len(body) > MAX_HOOK_BYTES:
-        return JsonResponse(error_body("too_large", "The notice is too large."), status=413)
+        return too_large
     problem = signature_problem(request.headers.get("Govern-Signature", ""), body, time.time())
     if problem:
         return JsonResponse(error_body("bad_signature", problem), status=401)
     try:
         event_id = str(json.loads(body)["event_id"])[:200]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return JsonResponse(
             error_body("invalid", "The body must be JSON with an event_id."), status=400
         )

@@ -26,3 +26,12 @@ def validated(serializer_class: type[serializers.Serializer], request: Request) 
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+# The largest id the database holds (a signed 64-bit integer); beyond it is a 400, not a query.
+MAX_ID = 2**63 - 1
+
+
+def id_field(**options: Any) -> serializers.IntegerField:
+    """An input field naming a row by its id: a whole number the database can hold."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **options)

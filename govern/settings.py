@@ -220,6 +220,11 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The largest page any API list answers, and the contexts one pre-flight may name.
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
+PREFLIGHT_MAX_CONTEXTS = env_int("PREFLIGHT_MAX_CONTEXTS", 100)
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "govern.auth.ApiKeyAuthentication",
@@ -228,10 +233,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "govern.parsers.LimitedJSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "govern.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "govern.api.exception_handler",

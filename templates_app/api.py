@@ -4,6 +4,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -23,7 +24,7 @@ from assets.selectors import clean_selectors
 from audit.chain import canonical_json
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.roles import Capability
-from govern.serializers import StrictSerializer, validated
+from govern.serializers import StrictSerializer, id_field, validated
 from templates_app import graph, services
 from templates_app.models import (
     Binding,
@@ -161,7 +162,7 @@ class TemplateDetail(APIView):
 
 
 class ComponentInput(StrictSerializer):
-    component = serializers.IntegerField()
+    component = id_field()
 
 
 class ComponentAdd(APIView):
@@ -191,8 +192,8 @@ class ComponentRemove(APIView):
 
 class BindingInput(StrictSerializer):
     slot = serializers.CharField(max_length=100)
-    asset = serializers.IntegerField(required=False)
-    version = serializers.IntegerField(required=False)
+    asset = id_field(required=False)
+    version = id_field(required=False)
     placement = serializers.ChoiceField(Placement.choices, required=False, allow_blank=True)
     print_width_mm = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=5000
@@ -256,6 +257,18 @@ class ContextInput(StrictSerializer):
 class PreflightInput(StrictSerializer):
     run_at = serializers.DateTimeField()
     contexts = ContextInput(many=True)
+
+    def to_internal_value(self, data: Any) -> Any:
+        """Refuse too many contexts before any of them is checked."""
+        given = data.get("contexts") if isinstance(data, dict) else None
+        if isinstance(given, list) and len(given) > settings.PREFLIGHT_MAX_CONTEXTS:
+            raise serializers.ValidationError(
+                {
+                    "contexts": f"Name at most {settings.PREFLIGHT_MAX_CONTEXTS} contexts "
+                    "in one pre-flight."
+                }
+            )
+        return super().to_internal_value(data)
 
     def validate_run_at(self, value: Any) -> Any:
         raw = str(self.initial_data.get("run_at", ""))
@@ -486,7 +499,7 @@ class ReviewAcknowledge(APIView):
 
 
 class BulkAcknowledgeInput(AcknowledgeInput):
-    reviews = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    reviews = serializers.ListField(child=id_field(), min_length=1, max_length=500)
 
 
 class ReviewsAcknowledge(APIView):
@@ -562,7 +575,7 @@ class ReplacementList(generics.ListAPIView):
 
 
 class FulfilInput(StrictSerializer):
-    version = serializers.IntegerField()
+    version = id_field()
 
 
 class ReplacementFulfil(APIView):
