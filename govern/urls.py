@@ -11,6 +11,7 @@ from assets import api_urls as assets_api_urls
 from assets.hooks import smintio_hook
 from audit.api import AuditEventExport, AuditEventList
 from govern import api, export_api, notification_views, views
+from govern.api_only import LoginForm
 from templates_app import api_urls as templates_api_urls
 from usage import api_urls as usage_api_urls
 
@@ -53,7 +54,9 @@ urlpatterns = [
     path("hooks/smintio", smintio_hook, name="smintio-hook"),
     path(
         "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
