@@ -101,6 +101,10 @@ def png_with_html_appended() -> bytes:
     return png() + b"<html><body><script>alert(document.cookie)</script></body></html>"
 
 
+def png_with_zip_appended() -> bytes:
+    return png() + b"PK\x03\x04" + b"\x00" * 26 + b"payload.txt"
+
+
 def jpeg_with_zip_appended() -> bytes:
     return jpeg() + b"PK\x03\x04" + b"\x00" * 26 + b"payload.txt"
 

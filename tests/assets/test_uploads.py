@@ -72,6 +72,7 @@ HOSTILE: dict[str, tuple[Callable[[], bytes], int, str]] = {
     "corrupt PNG checksum": (images.corrupt_png_checksum, 400, "truncated or corrupt"),
     "PNG with HTML appended": (images.png_with_html_appended, 400, "markup"),
     "JPEG with ZIP appended": (images.jpeg_with_zip_appended, 400, "extra data after the end"),
+    "PNG with ZIP appended": (images.png_with_zip_appended, 400, "extra data after the end"),
     "HTML named like an image": (images.html_named_like_an_image, 415, "not a PNG, JPEG"),
     "zero bytes": (lambda: b"", 400, "empty"),
     "absurd dimensions": (images.absurd_dimensions, 400, "each side must be between"),
