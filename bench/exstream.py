@@ -11,9 +11,11 @@ from pathlib import Path
 import httpx
 
 from bench.harness import ROOT, figure, free_port, manage
+from sandboxes.exstream import DEFAULT_PREFIX
 
 PUSHES = 100
 LATENCY_MS = 20
+API = DEFAULT_PREFIX  # the sandbox's and Govern's default EXSTREAM_API_PREFIX
 
 
 def _sandbox(env: dict[str, str], workdir: Path) -> tuple[str, subprocess.Popen[bytes]]:
@@ -59,14 +61,14 @@ def bare_loop(url: str, count: int) -> float:
         started = time.perf_counter()
         for n in range(count):
             key, name = uuid.uuid4().hex, f"bare.{n}/web/web"
-            http.get("/das/v1/resources", params={"type": "image", "name": name}, headers=auth)
+            http.get(f"{API}/resources", params={"type": "image", "name": name}, headers=auth)
             made = http.post(
-                "/das/v1/resources/images",
+                f"{API}/resources/images",
                 headers={**auth, "Idempotency-Key": key},
                 data={"name": name, "properties": "{}"},
                 files={"file": ("x.webp", b"x" * 4000, "image/webp")},
             ).json()
-            base = f"/das/v1/resources/{made['resource']}/versions/{made['version']}"
+            base = f"{API}/resources/{made['resource']}/versions/{made['version']}"
             http.post(f"{base}/submit", headers={**auth, "Idempotency-Key": f"{key}:s"})
             http.post(f"{base}/approve", headers={**auth, "Idempotency-Key": f"{key}:a"})
         return count / (time.perf_counter() - started)
