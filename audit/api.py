@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from audit.exports import HEADER, event_rows
 from audit.filters import AuditFilterForm
-from audit.models import AuditEvent
+from audit.models import INSTALLATION, AuditEvent, audit_scope
 from govern.access import acting_user, scope_for
 from govern.export_api import ExportJobOutput, job_accepted
 from govern.export_jobs import XLSX_TYPE, xlsx_now_or_later
@@ -41,7 +41,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 def audited_events(request: Request) -> tuple[Any, AuditFilterForm, set[int]]:
     """Return the events an auditor may read, filtered as the query asks."""
-    unit_ids = scope_for(request).unit_ids_for(Capability.READ_AUDIT)
+    unit_ids = audit_scope(request.user, scope_for(request).unit_ids_for(Capability.READ_AUDIT))
     if not unit_ids:
         raise exceptions.PermissionDenied("Only auditors read the audit log.")
     form = AuditFilterForm(request.query_params)
@@ -73,7 +73,7 @@ class AuditEventExport(APIView):
         wanted = request.query_params.get("format", "csv")
         actor = acting_user(request)
         filters = {k: str(v) for k, v in form.cleaned_data.items() if v not in ("", None)}
-        unit_id = single_unit(unit_ids)
+        unit_id = single_unit(unit_ids - {INSTALLATION})
         if wanted == "csv":
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
             delivered = export_recorder("audit_events", "csv", filters, actor, unit_id)

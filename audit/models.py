@@ -7,13 +7,18 @@ from django.db import models
 
 from audit.chain import canonical_time, chain_hash
 
+# In a set of unit ids, stands for the events that belong to no unit (installation-wide).
+INSTALLATION = 0
+
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def visible_to(self, unit_ids: set[int]) -> "AuditEventQuerySet":
-        """Return events of these units plus platform events that belong to no unit."""
-        return self.filter(
-            models.Q(business_unit_id__in=unit_ids) | models.Q(business_unit_id__isnull=True)
-        )
+        """Return events of these units, and those of no unit when INSTALLATION is among them
+        (only installation-wide auditors: staff, or view_installation_events)."""
+        scope = models.Q(business_unit_id__in=set(unit_ids) - {INSTALLATION})
+        if INSTALLATION in unit_ids:
+            scope |= models.Q(business_unit_id__isnull=True)
+        return self.filter(scope)
 
 
 class AuditEvent(models.Model):
@@ -49,6 +54,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-sequence"]
+        permissions = [
+            ("view_installation_events", "Read the events that belong to no business unit")
+        ]
         indexes = [
             models.Index(fields=["action", "created_at"]),
             models.Index(fields=["target_type", "target_id"]),
@@ -74,3 +82,12 @@ class AuditEvent(models.Model):
 
     def compute_hash(self) -> str:
         return chain_hash(self.prev_hash, self.payload())
+
+
+def audit_scope(user: object, unit_ids: set[int]) -> set[int]:
+    """The unit ids whose events a reader sees, with INSTALLATION for an installation-wide
+    auditor (staff, or the view_installation_events permission granted without a unit)."""
+    wide = bool(getattr(user, "is_staff", False)) or bool(
+        getattr(user, "has_perm", lambda _name: False)("audit.view_installation_events")
+    )
+    return set(unit_ids) | ({INSTALLATION} if wide else set())

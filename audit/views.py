@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from audit.filters import AuditFilterForm
-from audit.models import AuditEvent
+from audit.models import INSTALLATION, AuditEvent, audit_scope
 from govern.access import acting_user, scope_for
 from govern.export_jobs import xlsx_now_or_later
 from govern.exports import single_unit
@@ -17,12 +17,18 @@ from govern.roles import Capability
 PAGE_SIZE = 50
 
 
+def _readable(request: HttpRequest) -> set[int]:
+    """The units whose events the reader sees (INSTALLATION for installation-wide auditors)."""
+    unit_ids = audit_scope(request.user, scope_for(request).unit_ids_for(Capability.READ_AUDIT))
+    if not unit_ids:
+        raise PermissionDenied("Only auditors read the audit log.")
+    return unit_ids
+
+
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
     """Show the audit log of the auditor's units with filters."""
-    unit_ids = scope_for(request).unit_ids_for(Capability.READ_AUDIT)
-    if not unit_ids:
-        raise PermissionDenied("Only auditors read the audit log.")
+    unit_ids = _readable(request)
     form = AuditFilterForm(request.GET or None)
     events: QuerySet[AuditEvent] = AuditEvent.objects.visible_to(unit_ids)
     if form.is_bound and form.is_valid():
@@ -39,9 +45,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def event_export_xlsx(request: HttpRequest) -> HttpResponse:
     """Download the filtered log as XLSX, or follow a worker writing a large one."""
-    unit_ids = scope_for(request).unit_ids_for(Capability.READ_AUDIT)
-    if not unit_ids:
-        raise PermissionDenied("Only auditors read the audit log.")
+    unit_ids = _readable(request)
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         return redirect("audit:event-list")
@@ -50,7 +54,7 @@ def event_export_xlsx(request: HttpRequest) -> HttpResponse:
         kind="audit_events",
         filters=filters,
         unit_ids=unit_ids,
-        unit_id=single_unit(unit_ids),
+        unit_id=single_unit(unit_ids - {INSTALLATION}),
         actor=acting_user(request),
         filename="audit.xlsx",
     )

@@ -1,6 +1,7 @@
 """Role grants and API keys: every change audited in its transaction."""
 
 import secrets
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
@@ -34,6 +35,24 @@ def role_grant(*, user: User, role: Role, unit: BusinessUnit, actor: User | None
             target=user,
             unit_id=unit.pk,
             data={"username": user.username, "role": role.value, "unit": unit.slug},
+        )
+    return True
+
+
+def installation_auditor_grant(*, user: User, actor: User | None) -> bool:
+    """Let a user read the audit events that belong to no unit; False when they could."""
+    permission = Permission.objects.get(
+        content_type__app_label="audit", codename="view_installation_events"
+    )
+    with transaction.atomic():
+        if user.user_permissions.filter(pk=permission.pk).exists():
+            return False
+        user.user_permissions.add(permission)
+        audit_record(
+            action="role.granted",
+            actor=actor,
+            target=user,
+            data={"username": user.username, "role": "auditor", "unit": None},
         )
     return True
 
@@ -98,13 +117,15 @@ def api_key_create(
             name=name, user=account, prefix=prefix, key_hash=hash_api_key(raw_key), created_by=actor
         )
         api_key.units.set(units)
-        audit_record(
-            action="api_key.created",
-            actor=actor,
-            target=api_key,
-            data={"name": name, "prefix": prefix, "units": sorted(u.slug for u in units)},
-        )
+        data = {"name": name, "prefix": prefix, "units": sorted(u.slug for u in units)}
+        _audit_key("api_key.created", api_key, actor, data)
     return api_key, raw_key
+
+
+def _audit_key(action: str, api_key: ApiKey, actor: User | None, data: dict[str, Any]) -> None:
+    """Record a key's event once in each of its units, so each unit's auditors see it."""
+    for unit_id in sorted(api_key.units.values_list("pk", flat=True)):
+        audit_record(action=action, actor=actor, target=api_key, unit_id=unit_id, data=data)
 
 
 def api_key_revoke(*, api_key: ApiKey, actor: User | None) -> bool:
@@ -115,11 +136,8 @@ def api_key_revoke(*, api_key: ApiKey, actor: User | None) -> bool:
         )
         if not updated:
             return False
-        audit_record(
-            action="api_key.revoked",
-            actor=actor,
-            target=api_key,
-            data={"name": api_key.name, "prefix": api_key.prefix},
+        _audit_key(
+            "api_key.revoked", api_key, actor, {"name": api_key.name, "prefix": api_key.prefix}
         )
     api_key.refresh_from_db(fields=["revoked_at"])
     return True

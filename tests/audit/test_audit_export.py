@@ -13,6 +13,7 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from govern.services import installation_auditor_grant
 
 URL = "/api/v1/audit-events/export?format=csv"
 
@@ -40,6 +41,7 @@ def verify(path: Path, *extra: str) -> str:
 def test_a_full_export_verifies_from_the_start_of_the_chain(
     events: None, auditor: Any, client_for: Any, tmp_path: Path
 ) -> None:
+    installation_auditor_grant(user=auditor, actor=None)  # the chain includes unit-less events
     path = export(client_for(auditor), tmp_path)
     head = AuditEvent.objects.order_by("-sequence").values_list("hash", flat=True)[1]
     text = verify(path, "--head", head)
@@ -117,9 +119,9 @@ def test_a_head_other_than_the_one_kept_is_refused(
 
 
 def test_formula_cells_in_the_audit_export_are_defused_and_still_verify(
-    events: None, auditor: Any, client_for: Any, tmp_path: Path
+    events: None, auditor: Any, unit: Any, client_for: Any, tmp_path: Path
 ) -> None:
-    audit_record(action="=cmd", data={})
+    audit_record(action="=cmd", unit_id=unit.pk, data={})
     path = export(client_for(auditor), tmp_path)
     rows = list(csv.DictReader(path.open()))
     assert [row["action"] for row in rows if "cmd" in row["action"]] == ["'=cmd"]

@@ -12,7 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assets.models import BusinessUnit
+from audit.models import AuditEvent
 from audit.services import audit_record
+from govern.services import api_key_create, installation_auditor_grant
 
 
 def sequences(client: Client, query: str = "") -> list[int]:
@@ -33,18 +35,33 @@ def events(auditor: Any, outsider: Any, unit: BusinessUnit, other_unit: Business
     return {"platform": platform, "mine": mine, "theirs": theirs, "start": start}
 
 
-def test_auditor_sees_their_units_and_platform_events_but_not_other_units(
+def test_a_unit_auditor_sees_their_units_only_and_an_installation_auditor_the_rest(
     auditor: Any, events: dict, client_for: Callable[[Any], Client]
 ) -> None:
     seen = sequences(client_for(auditor))
     assert events["theirs"].sequence not in seen
-    assert {events["mine"].sequence, events["platform"].sequence} <= set(seen)
+    assert events["platform"].sequence not in seen, "a login belongs to no unit"
+    assert events["mine"].sequence in seen
     assert seen == sorted(seen, reverse=True), "newest first"
+    installation_auditor_grant(user=auditor, actor=None)
+    wide = sequences(client_for(auditor))
+    assert events["platform"].sequence in wide and events["theirs"].sequence not in wide
+
+
+def test_an_api_keys_events_are_seen_by_the_auditors_of_its_units(
+    auditor: Any, outsider: Any, unit: BusinessUnit, client_for: Callable[[Any], Client]
+) -> None:
+    api_key, _raw = api_key_create(name="exstream-prod", units=[unit], actor=None)
+    created = AuditEvent.objects.get(action="api_key.created")
+    assert created.business_unit_id == unit.pk
+    assert created.sequence in sequences(client_for(auditor), "?action=api_key.")
+    assert sequences(client_for(outsider), "?action=api_key.") == []
 
 
 def test_filters_narrow_by_actor_action_target_and_time(
     auditor: Any, events: dict, client_for: Callable[[Any], Client]
 ) -> None:
+    installation_auditor_grant(user=auditor, actor=None)
     client = client_for(auditor)
     mine, platform = events["mine"].sequence, events["platform"].sequence
     assert sequences(client, "?action=version.") == [mine]

@@ -184,3 +184,19 @@ def test_install_schedules_installs_each_schedule_once() -> None:
         ("licence-expiry", "assets.tasks.licences_expire"),
         ("licence-expiry-warnings", "templates_app.tasks.warn_of_expiry"),
     }
+
+
+@pytest.mark.django_db
+def test_grant_role_makes_an_installation_wide_auditor_and_refuses_mixed_forms(
+    roles: None,
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    out = StringIO()
+    call_command("grant_role", "ines", "auditor", "--installation", stdout=out)
+    assert "ines now holds auditor for the whole installation" in out.getvalue()
+    assert get_user_model().objects.get(username="ines").has_perm("audit.view_installation_events")
+    with pytest.raises(CommandError, match="Only auditors"):
+        call_command("grant_role", "ines", "brand_manager", "--installation")
+    with pytest.raises(CommandError, match="Name a unit"):
+        call_command("grant_role", "ines", "auditor")

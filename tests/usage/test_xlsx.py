@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from govern import export_jobs
 from govern.export_jobs import export_job_build
 from govern.models import ExportJob
+from govern.services import installation_auditor_grant
 from templates_app.models import Template
 from tests.usage.conftest import RUN_START, report
 
@@ -120,6 +121,7 @@ def test_a_job_whose_worker_died_is_taken_over(
 def test_the_audit_trail_exports_as_xlsx_with_its_hashes(
     usage: None, auditor: Any, client_for: Any
 ) -> None:
+    installation_auditor_grant(user=auditor, actor=None)  # every event, units' and none
     response = client_for(auditor).get("/api/v1/audit-events/export?format=xlsx")
     rows = rows_of(response.content)
     assert rows[0][-2:] == ("prev_hash", "hash")

@@ -4,24 +4,38 @@ import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from govern.commands import find_unit, parse_role
-from govern.services import role_grant
+from govern.roles import Role
+from govern.services import installation_auditor_grant, role_grant
 
 
 class Command(BaseCommand):
-    help = "Grant <username> the <role> in the unit <unit-slug>; create the user if missing."
+    help = (
+        "Grant <username> the <role> in the unit <unit-slug>, or `auditor --installation` for "
+        "the events of no unit; create the user if missing."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("role")
-        parser.add_argument("unit")
+        parser.add_argument("unit", nargs="?")
         parser.add_argument("--password", help="Password for a new user (default: generated).")
+        parser.add_argument(
+            "--installation",
+            action="store_true",
+            help="auditor only: read the events that belong to no unit (logins, the platform)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        role, unit = parse_role(options["role"]), find_unit(options["unit"])
+        role = parse_role(options["role"])
+        if options["installation"] != (options["unit"] is None):
+            raise CommandError("Name a unit, or give --installation (auditors), not both.")
+        if options["installation"] and role != Role.AUDITOR:
+            raise CommandError("Only auditors are installation-wide.")
+        unit = find_unit(options["unit"]) if options["unit"] else None
         username = options["username"]
         with transaction.atomic():
             user, created = get_user_model().objects.get_or_create(username=username)
@@ -30,6 +44,10 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save(update_fields=["password"])
                 self.stdout.write(f"Created user {username} with password: {password}")
-            granted = role_grant(user=user, role=role, unit=unit, actor=None)
+            if unit is None:
+                granted = installation_auditor_grant(user=user, actor=None)
+            else:
+                granted = role_grant(user=user, role=role, unit=unit, actor=None)
         state = "now holds" if granted else "already held"
-        self.stdout.write(f"{username} {state} {role.value} in {unit.slug}")
+        where = f"in {unit.slug}" if unit else "for the whole installation"
+        self.stdout.write(f"{username} {state} {role.value} {where}")
