@@ -5,4 +5,12 @@ class GovernConfig(AppConfig):
     name = "govern"
 
     def ready(self) -> None:
+        from django.contrib.auth.models import User
+
         from govern import auth, checks  # noqa: F401  (login audit receivers, system checks)
+        from govern.usernames import UsernameRule
+
+        # One rule for usernames in the admin, createsuperuser and every model form.
+        field = User._meta.get_field("username")
+        if not any(isinstance(v, UsernameRule) for v in field.validators):
+            field.validators.append(UsernameRule())

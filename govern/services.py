@@ -12,6 +12,7 @@ from assets.models import BusinessUnit, BusinessUnitUserObjectPermission
 from audit.services import audit_record
 from govern.models import ApiKey, hash_api_key
 from govern.roles import Role
+from govern.usernames import clean_username
 
 API_KEY_PREFIX = "gvk_"
 
@@ -91,6 +92,7 @@ def api_key_name_problem(name: str) -> str | None:
 
 
 def _integration_account(name: str) -> User:
+    name = clean_username(name)
     problem = api_key_name_problem(name)
     if problem:
         raise ValidationError(problem)

@@ -4,12 +4,14 @@ import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from govern.commands import find_unit, parse_role
 from govern.roles import Role
 from govern.services import installation_auditor_grant, role_grant
+from govern.usernames import clean_username
 
 
 class Command(BaseCommand):
@@ -36,7 +38,10 @@ class Command(BaseCommand):
         if options["installation"] and role != Role.AUDITOR:
             raise CommandError("Only auditors are installation-wide.")
         unit = find_unit(options["unit"]) if options["unit"] else None
-        username = options["username"]
+        try:
+            username = clean_username(options["username"])
+        except ValidationError as invalid:
+            raise CommandError(" ".join(invalid.messages)) from None
         with transaction.atomic():
             user, created = get_user_model().objects.get_or_create(username=username)
             if created:
