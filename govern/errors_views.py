@@ -1,5 +1,7 @@
 """Error pages: JSON under /api/, HTML elsewhere."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -29,6 +31,13 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400 with the reason Django's own limits give, 413 for a body past the size limit."""
+    if isinstance(exception, RequestDataTooBig):
+        return _respond(request, 413, "too_large", "The request body is too large.")
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        detail = f"The request has too many fields or files (at most {limit} fields)."
+        return _respond(request, 400, "too_many_fields", detail)
     return _respond(request, 400, "bad_request", "The request could not be understood.")
 
 

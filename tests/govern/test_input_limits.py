@@ -106,3 +106,14 @@ def test_the_hook_refuses_absurd_timestamps_and_bodies_as_json(settings: Any, db
     assert stamp.status_code == 401 and stamp.json()["error"] == "bad_signature"
     big = client.post("/hooks/smintio", b"x" * (3 * 1024 * 1024), content_type="application/json")
     assert big.status_code == 413 and big.json()["error"] == "too_large"
+
+
+def test_too_many_form_fields_get_a_json_reason(
+    brand_manager: Any, client_for: Callable[[Any], Client], three_assets: list[Asset]
+) -> None:
+    client = client_for(brand_manager)
+    fields = {f"f{n}": "x" for n in range(3000)}
+    refused = client.post(f"/api/v1/assets/{three_assets[0].pk}/versions/", fields)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "too_many_fields"
+    assert "at most 1000 fields" in refused.json()["detail"]
