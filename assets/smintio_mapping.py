@@ -35,6 +35,11 @@ TERM_LISTS = (
 TERM_DATES = ("valid_from", "valid_until", "to_be_used_until")
 
 
+def stated_empty() -> dict[str, list[str]]:
+    """Every term list stated and empty: a term that limits nothing (not unknown)."""
+    return {name: [] for name in TERM_LISTS}
+
+
 class MappingError(ValueError):
     """A purchase Govern cannot map: the field and what is wrong with it."""
 
@@ -116,17 +121,21 @@ def localized_elements(value: Any, field: str) -> list[dict[str, str]]:
     return found
 
 
-def pick(values: list[dict[str, str]], culture: str = "en", name: str = "value") -> str:
-    """Return the value in a culture, else English, else the first; '' when there is none."""
-    for wanted in (culture, culture.split("-")[0], "en"):
-        for item in values:
-            if item.get("culture") == wanted and item.get(name):
-                return item[name]
-    return next((item[name] for item in values if item.get(name)), "")
+def in_language(by_culture: dict[str, str], language: str = "en") -> str:
+    """Return the text in the reader's language (de-CH, then de), else English, else any."""
+    for culture in (language, language.split("-")[0], "en"):
+        if by_culture.get(culture):
+            return by_culture[culture]
+    return next((text for text in by_culture.values() if text), "")
 
 
 def by_culture(values: list[dict[str, str]], name: str = "value") -> dict[str, str]:
     return {item["culture"] or "en": item[name] for item in values if item.get(name)}
+
+
+def pick(values: list[dict[str, str]], culture: str = "en", name: str = "value") -> str:
+    """Return a localized list's value in a culture, else English, else the first."""
+    return in_language(by_culture(values, name), culture)
 
 
 def state(lpt: dict[str, Any]) -> str:

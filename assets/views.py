@@ -26,6 +26,7 @@ from assets.models import (
     VocabularyLabel,
 )
 from assets.selectors import clean_selectors
+from assets.smintio_mapping import in_language
 from assets.uploads import read_text, read_upload
 from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
@@ -127,14 +128,7 @@ def _labels(keys: list[str] | None, vocabulary: str, language: str) -> str:
         vocabulary=vocabulary, key__in=keys
     ).values_list("key", "culture", "label"):
         found.setdefault(key, {})[culture] = label
-    return ", ".join(_in(found.get(key, {}), language) or key for key in keys) or "none"
-
-
-def _in(by_culture: dict[str, str], language: str) -> str:
-    for culture in (language, language.split("-")[0], "en"):
-        if by_culture.get(culture):
-            return by_culture[culture]
-    return next(iter(by_culture.values()), "")
+    return ", ".join(in_language(found.get(key, {}), language) or key for key in keys) or "none"
 
 
 def licence_summary(version: Version, language: str = "en") -> dict[str, Any] | None:
@@ -168,8 +162,8 @@ def _purchase_summary(purchase: LicensePurchase, language: str) -> dict[str, Any
     return {
         "purchase": purchase,
         "terms": terms,
-        "text": _in(purchase.license_texts, language) or purchase.license_text,
-        "copyright": _in(notices, language),
+        "text": in_language(purchase.license_texts, language) or purchase.license_text,
+        "copyright": in_language(notices, language),
         # Only web links: a javascript: or data: URL from a payload never becomes a link.
         "urls": [
             link

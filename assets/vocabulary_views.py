@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from assets.models import LicenseTerm, Vocabulary, VocabularyLabel, VocabularyMapping
 from assets.services import vocabulary_map
+from assets.smintio_mapping import in_language
 from assets.vocabularies import CHECKS
 from govern.access import acting_user, scope_for
 from govern.roles import Capability
@@ -55,7 +56,7 @@ def _rows(vocabulary: str, counts: Counter[str], language: str) -> list[dict[str
     rows = [
         {
             "key": key,
-            "label": _label(labels.get(key, {}), language),
+            "label": in_language(labels.get(key, {}), language),
             "terms": counts.get(key, 0),
             "values": ", ".join(mapped.get(key, [])),
             "mapped": key in mapped,
@@ -63,14 +64,6 @@ def _rows(vocabulary: str, counts: Counter[str], language: str) -> list[dict[str
         for key in keys
     ]
     return sorted(rows, key=lambda row: (row["mapped"], -row["terms"], row["key"]))
-
-
-def _label(by_culture: dict[str, str], language: str) -> str:
-    """The label in the reader's language first, then English, then any."""
-    for culture in (language, language.split("-")[0], "en"):
-        if culture in by_culture:
-            return by_culture[culture]
-    return next(iter(by_culture.values()), "")
 
 
 @login_required

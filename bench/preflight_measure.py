@@ -23,13 +23,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assets.models import Asset, BusinessUnit, LicensePurchase, LicenseTerm, Variant, Version
+from assets.smintio_mapping import stated_empty
 from govern.models import WorkerHeartbeat
 from govern.roles import Role
 from govern.services import role_grant
 from templates_app.models import Binding, Delivery, Template
 
 REPEATS = 7
-LISTS = ("usages", "sizes", "placements", "distributions", "geographies", "industries", "languages")
 CONTEXTS = [
     {"region": region, "language": language, "channel": channel}
     for region, language in (("DE", "de"), ("AT", "de"), ("CH", "de"), ("GB", "en"), ("FR", "fr"))
@@ -54,9 +54,7 @@ def licensed_asset(unit: BusinessUnit, n: int, user: User) -> Asset:
         purchase=purchase,
         sequence_number=1,
         fingerprint=f"f{n}",
-        **{f"{side}_{name}": [] for side in ("allowed", "restricted") for name in LISTS}
-        | {"allowed_geographies": ["geography_europe"]},
-        usage_limits=[],
+        **stated_empty() | {"allowed_geographies": ["geography_europe"]},
         is_editorial_use=False,
         valid_until=datetime(2099, 1, 1, tzinfo=UTC),
     )

@@ -17,6 +17,7 @@ from assets.models import (
 )
 from assets.selectors import clean_selectors
 from assets.services import asset_create, version_approve, version_create, version_submit
+from assets.smintio_mapping import stated_empty
 from assets.uploads import Content, inspect_bytes, read_text
 from templates_app.services import binding_set, composition_add, template_create
 
@@ -29,9 +30,6 @@ def _picture(size: tuple[int, int], background: str, mark: str, shape: str = "ci
     output = io.BytesIO()
     image.save(output, "PNG", dpi=(300, 300))
     return inspect_bytes(output.getvalue())
-
-
-TERM_LISTS = ("usages", "sizes", "placements", "distributions", "geographies", "industries")
 
 
 def _licensed(version: Version, name: str, **terms: object) -> None:
@@ -47,18 +45,12 @@ def _licensed(version: Version, name: str, **terms: object) -> None:
         model_release_state="released",
         property_release_state="no_release_required",
     )
-    lists: dict[str, object] = {
-        f"{side}_{n}": [] for side in ("allowed", "restricted") for n in TERM_LISTS
-    }
     LicenseTerm.objects.create(
         purchase=purchase,
         sequence_number=1,
         fingerprint=name,
-        usage_limits=[],
         is_editorial_use=False,
-        allowed_languages=[],
-        restricted_languages=[],
-        **(lists | terms),
+        **(stated_empty() | terms),
     )
     Version.objects.filter(pk=version.pk).update(purchase=purchase)
 

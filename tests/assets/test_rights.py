@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from assets.models import BusinessUnit, LicensePurchase, LicenseTerm
 from assets.resolution import Context
 from assets.rights import Outcome, PurchaseUse, Rights, Use, judge
+from assets.smintio_mapping import stated_empty
 
 AT = datetime(2027, 1, 5, 12, tzinfo=UTC)
-LISTS = ("usages", "sizes", "placements", "distributions", "geographies", "industries", "languages")
 MAPPINGS = {
     "license_geographies": {"g_de": ["DE"], "g_fr": ["FR"], "g_all": ["*"], "g_dach": ["DE", "AT"]},
     "license_usages": {"u_print": ["print"], "u_web": ["web"], "u_outdoor": []},
@@ -28,9 +28,7 @@ DE_PRINT = Use(Context(region="DE", language="de", channel="print"), AT, "inside
 def term(**given: Any) -> LicenseTerm:
     """A term that limits nothing (every list stated empty), with the given fields."""
     values: dict[str, Any] = {
-        **{f"allowed_{name}": [] for name in LISTS},
-        **{f"restricted_{name}": [] for name in LISTS},
-        "usage_limits": [],
+        **stated_empty(),
         "is_editorial_use": False,
         "active": True,
         "created_at": AT - timedelta(days=400),

@@ -24,11 +24,11 @@ from assets.models import (
 )
 from assets.resolution import Context
 from assets.services import asset_create, version_approve
+from assets.smintio_mapping import stated_empty
 from templates_app.models import Binding, Delivery, Review, Template
 from templates_app.services import binding_set, preflight_run
 
 AT = datetime(2027, 1, 5, tzinfo=UTC)
-LISTS = ("usages", "sizes", "placements", "distributions", "geographies", "industries", "languages")
 CAUSES = (
     "open_review",
     "pinned_not_approved",
@@ -61,9 +61,8 @@ def licence(version: Version) -> None:
         purchase=purchase,
         sequence_number=1,
         fingerprint=f"f{version.pk}",
-        usage_limits=[],
         is_editorial_use=False,
-        **{f"{side}_{name}": [] for side in ("allowed", "restricted") for name in LISTS},
+        **stated_empty(),
     )
     Version.objects.filter(pk=version.pk).update(purchase=purchase)
 

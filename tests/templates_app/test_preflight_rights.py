@@ -14,6 +14,7 @@ from assets.models import Asset, LicensePurchase, LicenseTerm, Version
 from assets.resolution import Context
 from assets.selectors import clean_selectors
 from assets.services import rights_policy_set, version_approve
+from assets.smintio_mapping import stated_empty
 from audit.models import AuditEvent
 from govern.roles import Role
 from templates_app.models import Template
@@ -21,7 +22,6 @@ from templates_app.services import binding_set, preflight_run
 
 GERMAN_END = datetime(2027, 3, 31, 23, 59, tzinfo=UTC)
 BEFORE, AFTER = datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 2, tzinfo=UTC)
-LISTS = ("usages", "sizes", "placements", "distributions", "geographies", "industries", "languages")
 
 
 def licence(version: Version, key: str, **given: Any) -> LicensePurchase:
@@ -35,16 +35,12 @@ def licence(version: Version, key: str, **given: Any) -> LicensePurchase:
         model_release_state="released",
         property_release_state="released",
     )
-    lists: dict[str, Any] = {
-        f"{side}_{name}": [] for side in ("allowed", "restricted") for name in LISTS
-    }
     LicenseTerm.objects.create(
         purchase=purchase,
         sequence_number=1,
         fingerprint=key,
-        usage_limits=[],
         is_editorial_use=False,
-        **(lists | given),
+        **(stated_empty() | given),
     )
     Version.objects.filter(pk=version.pk).update(purchase=purchase)
     return purchase
