@@ -28,6 +28,7 @@ from assets.smintio_sync import (
     smintio_sync,
 )
 from audit.models import AuditEvent
+from govern.errors import Conflict
 from tests.sandboxes.runner import call
 
 NO_CONTENT_ELEMENT = "0b5e2c7e-61d4-4c0a-9a43-5d1f0c7a9e10"
@@ -135,7 +136,7 @@ def test_an_administrator_retries_or_dismisses_a_quarantined_purchase(
     held.refresh_from_db()
     assert held.state == "resolved"
     assert LicensePurchase.objects.filter(uuid=UNMAPPABLE).exists()
-    with pytest.raises(Exception, match="already"):
+    with pytest.raises(Conflict, match="already"):
         quarantine_retry(item=held, actor=admin)
 
     other = QuarantinedPurchase.objects.create(uuid="x", payload={"uuid": "x"}, error="bad")
