@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from audit import checkpoints
 from audit.chain import GENESIS_HASH
 from audit.models import AuditEvent
 
@@ -57,3 +58,11 @@ def audit_record(
         event.hash = event.compute_hash()
         event.save(force_insert=True)
     return event
+
+
+def audit_checkpoint() -> checkpoints.Checkpoint:
+    """Sign the chain's current head and append it outside the database (the schedule and
+    `manage.py audit_checkpoint` both call this)."""
+    head = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
+    size, head_hash = head if head else (0, GENESIS_HASH)
+    return checkpoints.write(size, head_hash)

@@ -52,3 +52,26 @@ def install(connection: BaseDatabaseWrapper) -> None:
 
 def remove(connection: BaseDatabaseWrapper) -> None:
     _run(connection, 1)
+
+
+EXPECTED = {
+    "sqlite": {"audit_no_update", "audit_no_delete"},
+    "postgresql": {"audit_no_change", "audit_no_truncate"},
+}
+PRESENT = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+    # A disabled trigger (ALTER TABLE ... DISABLE TRIGGER) protects nothing: it counts as missing.
+    "postgresql": "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(%s) "
+    "AND NOT tgisinternal AND tgenabled <> 'D'",
+}
+
+
+def missing(connection: BaseDatabaseWrapper) -> list[str]:
+    """Return the names of the append-only triggers that are absent or disabled."""
+    expected = EXPECTED.get(connection.vendor)
+    if expected is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(PRESENT[connection.vendor], [TABLE])
+        present = {row[0] for row in cursor.fetchall()}
+    return sorted(expected - present)

@@ -1,5 +1,6 @@
 """Every recurring task, declared once; `manage.py install_schedules` installs them."""
 
+from django.conf import settings
 from django_q.models import Schedule
 
 SCHEDULES = [
@@ -42,5 +43,12 @@ SCHEDULES = [
         "name": "exstream-import",
         "func": "templates_app.tasks.import_templates",
         "schedule_type": Schedule.HOURLY,
+    },
+    {
+        # Signed heads of the audit chain outside the database (audit/checkpoints.py).
+        "name": "audit-checkpoint",
+        "func": "audit.tasks.write_checkpoint",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": settings.AUDIT_CHECKPOINT_MINUTES,
     },
 ]

@@ -411,6 +411,17 @@ EMAIL_BACKEND = (
 )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "govern@localhost")
 
+# Signed checkpoints of the audit chain, kept outside the database (see audit/checkpoints.py):
+# where they are appended, the Ed25519 signing key (base64 of a 32-byte seed; with DEBUG one is
+# derived from SECRET_KEY), the verifier key an auditor checks them with, and the log's name.
+AUDIT_CHECKPOINT_DIR = env(
+    "AUDIT_CHECKPOINT_DIR", str(BASE_DIR / ".audit-checkpoints") if DEBUG else ""
+)
+AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY")
+AUDIT_CHECKPOINT_PUBLIC_KEY = env("AUDIT_CHECKPOINT_PUBLIC_KEY")
+AUDIT_CHECKPOINT_ORIGIN = env("AUDIT_CHECKPOINT_ORIGIN", "govern-audit")
+AUDIT_CHECKPOINT_MINUTES = env_int("AUDIT_CHECKPOINT_MINUTES", 10)
+
 # Where the rights function learns what usage reports counted per purchase (usage stands above
 # assets, so assets asks through this path instead of importing it).
 RIGHTS_USAGE_FACTS = "usage.limits.purchase_facts"

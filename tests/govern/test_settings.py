@@ -30,9 +30,15 @@ def test_production_start_without_secret_key_is_refused() -> None:
 
 
 def test_production_settings_pass_the_deployment_checklist() -> None:
-    result = django_check(
-        DEBUG="0", SECRET_KEY="x" * 20 + "-a-long-random-production-secret-key-0123456789"
-    )
+    production = {
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-key-0123456789",
+    }
+    result = django_check(**production)
+    assert result.returncode == 1
+    assert "audit.W001" in result.stderr  # no signed checkpoints outside the database
+    checkpointed = {"AUDIT_CHECKPOINT_DIR": "/srv/checkpoints", "AUDIT_CHECKPOINT_KEY": "a" * 44}
+    result = django_check(**production, **checkpointed)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 

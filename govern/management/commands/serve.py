@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 from assets.models import BusinessUnit
 from govern.models import ApiKey
@@ -25,6 +25,7 @@ ONE_SHOT = {"demo-runs"}
 
 class Command(BaseCommand):
     help = "Start gunicorn and a qcluster worker; stop both on Ctrl-C or when either exits."
+    requires_system_checks: list[str] = []  # run below with the database's (audit triggers)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000")
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.check(databases=[DEFAULT_DB_ALIAS])
         manage = str(settings.BASE_DIR / "manage.py")
         commands = {
             "web": [
