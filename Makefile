@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint typecheck bench clean system-print system-browser
+.PHONY: run test lint typecheck bench fuzz clean system-print system-browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	ENV_FILE=/dev/null DEBUG=1 $(VENV)/bin/mypy .
+
+fuzz: $(STAMP)
+	.ci/fuzz-api
 
 bench: system-print .env $(STAMP)
 	$(PY) bench/run.py

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBase
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -16,10 +16,16 @@ from assets import services
 from assets.models import Asset, BusinessUnit, Kind, Version, VersionState
 from assets.selectors import clean_selectors
 from assets.storage import read_content
-from assets.uploads import UploadRejected, read_text, read_upload
+from assets.uploads import (
+    RASTER_FORMATS,
+    SVG_MEDIA_TYPE,
+    UploadRejected,
+    read_text,
+    read_upload,
+)
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.roles import Capability
-from govern.serializers import CommentInput, StrictSerializer, validated
+from govern.serializers import CommentInput, StrictSerializer, validated, validated_query
 
 VERSION_UNIT = "variant__asset__business_unit"
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -49,7 +55,7 @@ class AssetDetailOutput(AssetOutput):
 
 
 class DecisionOutput(serializers.Serializer):
-    actor = serializers.CharField(source="actor.username", default=None)
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
     action = serializers.CharField()
     comment = serializers.CharField()
     criteria = serializers.CharField()
@@ -69,10 +75,12 @@ class VersionOutput(serializers.Serializer):
     metadata = serializers.JSONField()
     criteria = serializers.JSONField()
     required_approvals = serializers.IntegerField()
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
     created_at = serializers.DateTimeField()
-    submitted_by = serializers.CharField(source="submitted_by.username", default=None)
-    submitted_at = serializers.DateTimeField()
+    submitted_by = serializers.CharField(
+        source="submitted_by.username", default=None, allow_null=True
+    )
+    submitted_at = serializers.DateTimeField(allow_null=True)
     content_url = serializers.SerializerMethodField()
 
     def get_asset(self, version: Version) -> dict[str, Any]:
@@ -123,14 +131,24 @@ def _versions(request: Request) -> QuerySet[Version]:
     return scoped(request, Version.objects.with_context(), VERSION_UNIT)
 
 
+class AssetQuery(serializers.Serializer):
+    unit = serializers.SlugField(required=False, max_length=100)
+    kind = serializers.ChoiceField(Kind.choices, required=False)
+    q = serializers.CharField(required=False, max_length=200, help_text="in key or title")
+
+
 class AssetListCreate(generics.ListAPIView):
     """List the assets of your units (filters: unit, kind, q), or create one."""
 
     serializer_class = AssetOutput
 
+    @extend_schema(parameters=[AssetQuery])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self) -> QuerySet[Asset]:
         assets = _assets(self.request)
-        params = self.request.query_params
+        params = validated_query(AssetQuery, self.request)
         if unit := params.get("unit"):
             assets = assets.filter(business_unit__slug=unit)
         if kind := params.get("kind"):
@@ -205,31 +223,26 @@ def _version_detail(pk: int) -> Any:
     return VersionDetailOutput(version).data
 
 
+class VersionQuery(serializers.Serializer):
+    state = serializers.ChoiceField(VersionState.choices, required=False)
+    unit = serializers.SlugField(required=False, max_length=100)
+    kind = serializers.ChoiceField(Kind.choices, required=False)
+    asset = serializers.CharField(required=False, max_length=200, help_text="the asset's key")
+
+
 class VersionList(generics.ListAPIView):
     """List versions of your units, oldest submission first (filters: state, unit, kind, asset)."""
 
     serializer_class = VersionOutput
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("state", enum=VersionState.values),
-            OpenApiParameter("unit", str),
-            OpenApiParameter("kind", enum=Kind.values),
-            OpenApiParameter("asset", str),
-        ]
-    )
+    @extend_schema(parameters=[VersionQuery])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Version]:
-        params = self.request.query_params
-        state = params.get("state")
-        if state and state not in VersionState.values:
-            raise exceptions.ValidationError(
-                {"state": f"Use one of {', '.join(VersionState.values)}."}
-            )
+        params = validated_query(VersionQuery, self.request)
         lookups = {
-            "state": state,
+            "state": params.get("state"),
             "variant__asset__business_unit__slug": params.get("unit"),
             "variant__asset__kind": params.get("kind"),
             "variant__asset__key": params.get("asset"),
@@ -247,10 +260,18 @@ class VersionDetail(APIView):
         return Response(_version_detail(version.pk))
 
 
+# What a version's content may be: the raster formats uploads keep, SVG, and text.
+CONTENT_TYPES = [
+    *(media_type for media_type, _extension in RASTER_FORMATS.values()),
+    SVG_MEDIA_TYPE,
+    "text/plain",
+]
+
+
 class VersionContent(APIView):
     """Return the version's bytes (SVG under a sandboxing policy)."""
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, media_type): bytes for media_type in CONTENT_TYPES})
     def get(self, request: Request, pk: int) -> HttpResponseBase:
         version = get_scoped_or_404(request, _versions(request), unit_field=VERSION_UNIT, pk=pk)
         return content_response(version)

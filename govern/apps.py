@@ -7,7 +7,7 @@ class GovernConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.models import User
 
-        from govern import auth, checks  # noqa: F401  (login audit receivers, system checks)
+        from govern import auth, checks, openapi  # noqa: F401  (receivers, checks, schema)
         from govern.usernames import UsernameRule
 
         # One rule for usernames in the admin, createsuperuser and every model form.

@@ -1,5 +1,7 @@
 """Every API list pages the same way: limit and offset, at most API_MAX_PAGE_SIZE a page."""
 
+from typing import Any
+
 from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
@@ -8,16 +10,46 @@ from rest_framework.request import Request
 from govern.serializers import MAX_ID
 
 
+def _whole(request: Request, name: str, smallest: int, cap: int | None = None) -> int | None:
+    """The parameter as a whole number from `smallest`, None when absent. Above `cap` it is the
+    cap; without one, above what the database holds it is refused."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit():
+        raise exceptions.ValidationError({name: f"Give a whole number from {smallest}."})
+    value = int(raw) if len(raw) <= 19 else MAX_ID + 1
+    if cap is not None:
+        value = min(value, cap)
+    if not smallest <= value <= MAX_ID:
+        raise exceptions.ValidationError({name: f"Give a whole number from {smallest}."})
+    return value
+
+
 class Pagination(LimitOffsetPagination):
-    """Limit-offset pages; a limit above the maximum is the maximum, an offset the database
-    cannot hold (or that is not a number) is a 400 before any query."""
+    """Limit-offset pages; a limit above the maximum is the maximum; a limit or offset that is
+    not a whole number the database can hold is a 400 before any query."""
 
     @property
     def max_limit(self) -> int:  # type: ignore[override]
         return int(settings.API_MAX_PAGE_SIZE)
 
+    def get_limit(self, request: Request) -> int | None:
+        limit = _whole(request, self.limit_query_param, 1, cap=self.max_limit)
+        return self.default_limit if limit is None else limit
+
     def get_offset(self, request: Request) -> int:
-        raw = request.query_params.get(self.offset_query_param, "0") or "0"
-        if not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_ID:
-            raise exceptions.ValidationError({"offset": "Give a whole number from 0."})
-        return int(raw)
+        return _whole(request, self.offset_query_param, 0) or 0
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            schema = parameter["schema"]
+            if parameter["name"] == self.offset_query_param:
+                schema.update(minimum=0, maximum=MAX_ID, format="int64")
+            if parameter["name"] == self.limit_query_param:
+                schema.update(minimum=1)
+                parameter["description"] = (
+                    f"Rows per page, at most {settings.API_MAX_PAGE_SIZE} (more is capped)."
+                )
+        return parameters

@@ -253,6 +253,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation's error answers (govern/openapi.py), after the enum names are settled.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "govern.openapi.document_errors",
+    ],
     # Assets and templates both have a "kind"; name their choice sets apart.
     "ENUM_NAME_OVERRIDES": {
         "AssetKindEnum": "assets.models.Kind",

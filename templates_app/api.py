@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,15 +24,18 @@ from assets.selectors import clean_selectors
 from audit.chain import canonical_json
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.roles import Capability
-from govern.serializers import StrictSerializer, id_field, validated
+from govern.serializers import StrictSerializer, id_field, validated, validated_query
 from templates_app import graph, services
 from templates_app.models import (
     Binding,
     Composition,
     ReplacementRequest,
+    ReplacementState,
     Review,
+    ReviewState,
     Template,
     TemplateKind,
+    TemplateState,
 )
 
 TEMPLATE_UNIT = "template__business_unit"
@@ -57,7 +60,7 @@ class ReviewOutput(serializers.Serializer):
     action = serializers.CharField()
     old_version = serializers.IntegerField(source="old_version_id", allow_null=True)
     new_version = serializers.IntegerField(source="new_version_id", allow_null=True)
-    actor = serializers.CharField(source="actor.username", default=None)
+    actor = serializers.CharField(source="actor.username", default=None, allow_null=True)
     created_at = serializers.DateTimeField()
     note = serializers.CharField()
 
@@ -114,16 +117,27 @@ def _detail(template: Template) -> Any:
     return TemplateDetailOutput(template).data
 
 
+class TemplateQuery(serializers.Serializer):
+    state = serializers.ChoiceField(TemplateState.choices, required=False)
+    unit = serializers.SlugField(required=False, max_length=100)
+    exstream_id = serializers.CharField(required=False, max_length=200)
+
+
 class TemplateListCreate(generics.ListAPIView):
     """List the templates of your units (filters: state, unit, exstream_id), or register one."""
 
     serializer_class = TemplateOutput
 
+    @extend_schema(parameters=[TemplateQuery])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self) -> QuerySet[Template]:
+        params = validated_query(TemplateQuery, self.request)
         lookups = {
-            "state": self.request.query_params.get("state"),
-            "business_unit__slug": self.request.query_params.get("unit"),
-            "exstream_id": self.request.query_params.get("exstream_id"),
+            "state": params.get("state"),
+            "business_unit__slug": params.get("unit"),
+            "exstream_id": params.get("exstream_id"),
         }
         return _templates(self.request).filter(**{k: v for k, v in lookups.items() if v})
 
@@ -461,23 +475,29 @@ def _reviews(request: Request) -> QuerySet[Review]:
     )
 
 
+class ReviewQuery(serializers.Serializer):
+    state = serializers.ChoiceField(ReviewState.choices, required=False)
+    template = id_field(required=False)
+    mine = serializers.BooleanField(required=False, help_text="only the templates you own")
+
+
 class ReviewList(generics.ListAPIView):
     """List reviews of your units' templates (filters: state, template, mine=1 for yours)."""
 
     serializer_class = ReviewOutput
 
-    @extend_schema(parameters=[OpenApiParameter("state", str), OpenApiParameter("mine", bool)])
+    @extend_schema(parameters=[ReviewQuery])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Review]:
         reviews = _reviews(self.request)
-        params = self.request.query_params
+        params = validated_query(ReviewQuery, self.request)
         if state := params.get("state"):
             reviews = reviews.filter(state=state)
         if template := params.get("template"):
             reviews = reviews.filter(template_id=template)
-        if params.get("mine") in {"1", "true"}:
+        if params.get("mine"):
             owner = acting_user(self.request)
             reviews = reviews.filter(template__templateuserobjectpermission__user=owner)
         return reviews
@@ -563,13 +583,21 @@ def _replacements(request: Request) -> QuerySet[ReplacementRequest]:
     )
 
 
+class ReplacementQuery(serializers.Serializer):
+    state = serializers.ChoiceField(ReplacementState.choices, required=False)
+
+
 class ReplacementList(generics.ListAPIView):
     """List replacement requests of your units (filter: state)."""
 
     serializer_class = ReplacementOutput
 
+    @extend_schema(parameters=[ReplacementQuery])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self) -> QuerySet[ReplacementRequest]:
-        state = self.request.query_params.get("state")
+        state = validated_query(ReplacementQuery, self.request).get("state")
         replacements = _replacements(self.request)
         return replacements.filter(state=state) if state else replacements
 

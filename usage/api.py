@@ -66,7 +66,7 @@ class ExceptionOutput(serializers.Serializer):
     detail = serializers.CharField()
     evidence = serializers.DictField()
     documents = serializers.IntegerField()
-    decided_by = serializers.CharField(source="decided_by.username", default=None)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     comment = serializers.CharField()
     created_at = serializers.DateTimeField()

@@ -117,3 +117,36 @@ def test_too_many_form_fields_get_a_json_reason(
     assert refused.status_code == 400
     assert refused.json()["error"] == "too_many_fields"
     assert "at most 1000 fields" in refused.json()["detail"]
+
+
+def test_a_limit_or_offset_that_is_not_a_whole_number_is_refused(
+    three_assets: list[Asset], brand_manager: Any, client_for: Callable[[Any], Client]
+) -> None:
+    client = client_for(brand_manager)
+    for query in ("limit=", "limit=0", "limit=x", "limit=-1", "limit=%D9%A3", "offset="):
+        refused = client.get(f"/api/v1/assets/?{query}")
+        assert refused.status_code == 400, query
+        assert query.split("=")[0] in refused.json()["fields"]
+    assert len(client.get("/api/v1/assets/?limit=2").json()["results"]) == 2
+
+
+def test_list_filters_are_checked_like_bodies(
+    three_assets: list[Asset], brand_manager: Any, client_for: Callable[[Any], Client]
+) -> None:
+    client = client_for(brand_manager)
+    refused = {
+        "/api/v1/assets/?kind=poster": "kind",
+        "/api/v1/assets/?unit=": "unit",
+        "/api/v1/versions/?state=lost": "state",
+        "/api/v1/templates/?state=": "state",
+        "/api/v1/reviews/?mine=null": "mine",
+        "/api/v1/reviews/?template=abc": "template",
+        f"/api/v1/reviews/?template={HUGE}": "template",
+        "/api/v1/replacement-requests/?state=AAA": "state",
+    }
+    for path, name in refused.items():
+        answer = client.get(path)
+        assert answer.status_code == 400, path
+        assert name in answer.json()["fields"], path
+    assert client.get("/api/v1/assets/?kind=logo").json()["count"] == 3
+    assert client.get("/api/v1/reviews/?mine=true").status_code == 200
