@@ -15,7 +15,6 @@ from templates_app.models import (
     Review,
     ReviewState,
     Template,
-    TemplateState,
 )
 
 BINDINGS = Binding._meta.db_table
@@ -69,7 +68,8 @@ def open_reviews_for_change(
     """Open one review per affected template in one INSERT ... SELECT.
 
     A template that already has an open review with this cause gets no second one. Return how
-    many templates have an open review for this cause.
+    many templates have an open review for this cause. Their state is the caller's to set
+    (services.templates_flag_for_change).
     """
     insert = f"""
         INSERT INTO {REVIEWS} (template_id, state, asset_id, old_version_id, new_version_id,
@@ -94,12 +94,6 @@ def open_reviews_for_change(
         count = f"SELECT COUNT(*) FROM {REVIEWS} WHERE cause_key = %s AND state = %s"
         cursor.execute(count, [cause, ReviewState.OPEN.value])
         flagged = cursor.fetchone()[0]
-        mark = (
-            f"UPDATE {TEMPLATES} SET state = %s WHERE state <> %s AND id IN "
-            f"(SELECT template_id FROM {REVIEWS} WHERE cause_key = %s AND state = %s)"
-        )
-        needs_review = TemplateState.NEEDS_REVIEW.value
-        cursor.execute(mark, [needs_review, needs_review, cause, ReviewState.OPEN.value])
     return int(flagged)
 
 

@@ -199,17 +199,24 @@ def templates_flag_for_change(
     new_version: Version | None,
     actor: User | None,
 ) -> int:
-    """Open a review on every template using the asset, at any depth; return how many."""
-    return graph.open_reviews_for_change(
+    """Open a review on every template using the asset, at any depth, and mark those templates
+    as needing review; return how many."""
+    cause = cause_key(
+        action, asset.pk, getattr(old_version, "pk", None), getattr(new_version, "pk", None)
+    )
+    flagged = graph.open_reviews_for_change(
         asset_id=asset.pk,
         action=action,
         old_version_id=old_version.pk if old_version else None,
         new_version_id=new_version.pk if new_version else None,
         actor_id=actor.pk if actor else None,
-        cause=cause_key(
-            action, asset.pk, getattr(old_version, "pk", None), getattr(new_version, "pk", None)
-        ),
+        cause=cause,
     )
+    opened = Review.objects.filter(cause_key=cause, state=ReviewState.OPEN).values("template_id")
+    Template.objects.filter(pk__in=opened).exclude(state=TemplateState.NEEDS_REVIEW).update(
+        state=TemplateState.NEEDS_REVIEW
+    )
+    return flagged
 
 
 def _mark_needs_review(template_ids: list[int]) -> None:
