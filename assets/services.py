@@ -38,7 +38,8 @@ from audit.services import audit_record
 from govern.access import require, user_can, user_can_anywhere
 from govern.errors import Conflict
 from govern.roles import Capability
-from templates_app.outbox import deliveries_enqueue, feedback_enqueue, print_width
+from templates_app.deliveries import deliveries_enqueue, feedback_enqueue
+from templates_app.outbox import print_width
 from templates_app.services import templates_flag_for_change
 
 ASSET_KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")

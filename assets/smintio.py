@@ -5,7 +5,6 @@ continuation-token feed, their binaries behind signed download URLs valid for an
 metadata vocabularies, and feedback that Govern writes back (a contract of our own; see README).
 """
 
-import random
 import tempfile
 import time
 from collections.abc import Callable
@@ -17,10 +16,11 @@ from django.conf import settings
 from django.db import transaction
 
 from assets.models import SmintioConnection
+from govern.retry import Attempts, Backoff
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 DOWNLOAD_CHUNK = 1 << 16
-MAX_RETRY_AFTER_SECONDS = 30.0
+MAX_RETRY_AFTER_SECONDS = 30.0  # a worker must not sleep past its task timeout
 
 
 class SmintioError(Exception):
@@ -107,7 +107,11 @@ class SmintioClient:
         """Send with retries on network errors, 429 and 5xx; renew the token once on 401/403."""
         renewed, extra_headers = False, options.pop("headers", {})
         url = path if path.startswith("http") else self.api_url + path
-        for attempt in range(self.retries + 1):
+        policy = Backoff(
+            base=self.backoff, retries=self.retries, retry_after_cap=MAX_RETRY_AFTER_SECONDS
+        )
+        attempts = Attempts(policy, sleep=self.sleep)
+        while True:
             headers = {**extra_headers, "Authorization": f"Bearer {self._bearer()}"}
             response: httpx.Response | None = None
             try:
@@ -128,16 +132,7 @@ class SmintioClient:
                 )
                 if not failure.retryable:
                     raise failure
-            if attempt == self.retries:
-                raise failure
-            self.sleep(self._delay(attempt, response))
-        raise AssertionError("unreachable")
-
-    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
-        retry_after = response.headers.get("Retry-After", "") if response is not None else ""
-        if retry_after.isdigit():  # capped: a worker must not sleep past its task timeout
-            return min(float(retry_after), MAX_RETRY_AFTER_SECONDS)
-        return random.uniform(0, self.backoff * 2**attempt)  # noqa: S311 - jitter
+            attempts.wait(failure, response.headers.get("Retry-After") if response else None)
 
     def purchases(self, continuation_uuid: str, limit: int) -> Page:
         """Return the next batch of license purchase transactions after a continuation."""

@@ -11,9 +11,7 @@ where it needs one), and after an ambiguous failure (a timeout or a dropped conn
 client looks before it sends again.
 """
 
-import itertools
 import json
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +19,8 @@ from typing import Any
 
 import httpx
 from django.conf import settings
+
+from govern.retry import Attempts, Backoff
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -148,15 +148,17 @@ class ExstreamClient:
         After an ambiguous failure of a write, `already_done` looks whether it landed; when it
         returns something, that is the answer and nothing is sent again.
         """
-        started, renewed = time.monotonic(), False
-        for attempt in itertools.count():
+        renewed = False
+        policy = Backoff(base=self.backoff, retries=self.retries, deadline=self.deadline)
+        attempts = Attempts(policy, sleep=self.sleep)
+        while True:
             response: httpx.Response | None = None
             try:
                 response = self._send(method, path, idempotency_key, options)
             except AMBIGUOUS as error:
                 failure = ExstreamError(f"{method} {path}: {error!r}", retryable=True)
                 if already_done is not None:
-                    self._wait(attempt, started, failure, None)
+                    attempts.wait(failure)
                     landed = self._look(already_done)
                     if landed is not None:
                         return landed
@@ -173,8 +175,7 @@ class ExstreamClient:
                 failure = self._failure(method, path, response)
                 if not failure.retryable:
                     raise failure
-            self._wait(attempt, started, failure, response)
-        raise AssertionError("unreachable")
+            attempts.wait(failure, response.headers.get("Retry-After") if response else None)
 
     def _send(
         self, method: str, path: str, idempotency_key: str | None, options: dict[str, Any]
@@ -209,24 +210,6 @@ class ExstreamClient:
             retryable=response.status_code in RETRY_STATUSES,
             status=response.status_code,
         )
-
-    def _wait(
-        self,
-        attempt: int,
-        started: float,
-        failure: ExstreamError,
-        response: httpx.Response | None,
-    ) -> None:
-        """Sleep with full jitter (or Retry-After), or give up past the retries or deadline."""
-        if attempt >= self.retries:
-            raise failure
-        delay = random.uniform(0, self.backoff * 2**attempt)  # noqa: S311 - jitter, not crypto
-        retry_after = response.headers.get("Retry-After") if response is not None else None
-        if retry_after and retry_after.isdigit():
-            delay = float(retry_after)
-        if time.monotonic() - started + delay > self.deadline:
-            raise failure
-        self.sleep(delay)
 
     # Images
 

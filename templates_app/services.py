@@ -24,6 +24,7 @@ from govern.access import require, user_can
 from govern.errors import Conflict
 from govern.roles import Capability
 from templates_app import graph
+from templates_app.deliveries import feedback_enqueue
 from templates_app.models import (
     UNSETTLED_REVIEW_STATES,
     Binding,
@@ -42,7 +43,6 @@ from templates_app.models import (
     Verdict,
     cause_key,
 )
-from templates_app.outbox import feedback_enqueue
 
 
 def _audit(action: str, template: Template, actor: User | None, **data: Any) -> None:

@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+import templates_app.deliveries
 from assets.models import Asset, Channel, Version, VersionState
 from assets.resolution import Context
 from assets.selectors import clean_selectors
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict
 from govern.roles import Capability
-from templates_app import expiry, graph, outbox, services
+from templates_app import expiry, graph, services
 from templates_app.models import (
     UNSETTLED_REVIEW_STATES,
     Delivery,
@@ -333,7 +334,7 @@ def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
         request, _deliveries(request), unit_field="version__variant__asset__business_unit", pk=pk
     )
     try:
-        outbox.delivery_retry(delivery=delivery, actor=acting_user(request))
+        templates_app.deliveries.delivery_retry(delivery=delivery, actor=acting_user(request))
     except Conflict as conflict:
         messages.error(request, conflict.detail)
     else:

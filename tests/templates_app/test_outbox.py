@@ -17,7 +17,7 @@ from assets.selectors import clean_selectors
 from assets.services import version_approve, version_withdraw
 from audit.models import AuditEvent
 from govern.errors import Conflict
-from templates_app import hotfolder, outbox
+from templates_app import deliveries, hotfolder, outbox
 from templates_app.exstream import ExstreamError, ImageVersion
 from templates_app.models import Delivery
 from tests import images
@@ -129,12 +129,12 @@ def test_a_version_no_longer_approved_is_skipped(
 def test_a_leased_row_is_not_claimed_twice_until_the_lease_ends(
     approved_logo: Version, settings: Any
 ) -> None:
-    first = outbox.claim()
-    assert len(first) == 2 and outbox.claim() == []
+    first = deliveries.claim()
+    assert len(first) == 2 and deliveries.claim() == []
     with time_machine.travel(
         timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS + 1)
     ):
-        taken_over = outbox.claim()
+        taken_over = deliveries.claim()
     assert {pk for pk, _ in taken_over} == {pk for pk, _ in first}
     assert set(Delivery.objects.values_list("attempts", flat=True)) == {2}
 
@@ -142,11 +142,11 @@ def test_a_leased_row_is_not_claimed_twice_until_the_lease_ends(
 def test_a_worker_that_lost_its_lease_cannot_record_an_outcome(
     approved_logo: Version, fake: FakeExstream, settings: Any
 ) -> None:
-    [(pk, stale_lease), _other] = outbox.claim()
+    [(pk, stale_lease), _other] = deliveries.claim()
     with time_machine.travel(
         timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS + 1)
     ):
-        outbox.claim()
+        deliveries.claim()
     assert outbox.deliver(pk, stale_lease) == "delivered"
     assert Delivery.objects.get(pk=pk).state == "pending", "the new holder decides"
 
@@ -158,12 +158,12 @@ def test_retrying_a_dead_delivery_is_audited(
     delivery = Delivery.objects.first()
     assert delivery is not None
     with pytest.raises(PermissionDenied):
-        outbox.delivery_retry(delivery=delivery, actor=auditor)
-    retried = outbox.delivery_retry(delivery=delivery, actor=compliance_officer)
+        deliveries.delivery_retry(delivery=delivery, actor=auditor)
+    retried = deliveries.delivery_retry(delivery=delivery, actor=compliance_officer)
     assert (retried.state, retried.attempts) == ("pending", 0)
     assert AuditEvent.objects.filter(action="delivery.retried").count() == 1
     with pytest.raises(Conflict):
-        outbox.delivery_retry(delivery=delivery, actor=compliance_officer)
+        deliveries.delivery_retry(delivery=delivery, actor=compliance_officer)
 
 
 def test_hot_folder_transport_writes_files_and_a_manifest(

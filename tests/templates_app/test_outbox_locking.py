@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from assets.models import Asset, Version
 from assets.services import version_approve
-from templates_app import outbox
+from templates_app import deliveries
 from templates_app.models import Delivery
 
 pytestmark = pytest.mark.postgres_only
@@ -31,7 +31,7 @@ def test_a_claim_skips_the_rows_another_worker_holds(
         try:
             with transaction.atomic():
                 held.extend(
-                    outbox._due()
+                    deliveries.due()
                     .select_for_update(skip_locked=True)
                     .order_by("pk")
                     .values_list("pk", flat=True)[:1]
@@ -45,7 +45,7 @@ def test_a_claim_skips_the_rows_another_worker_holds(
     worker.start()
     try:
         assert locked.wait(10)
-        mine = {pk for pk, _lease in outbox.claim(limit=100)}
+        mine = {pk for pk, _lease in deliveries.claim(limit=100)}
     finally:
         release.set()
         worker.join(10)

@@ -186,7 +186,7 @@ def test_an_unknown_version_is_kept_as_unknown_content(
 def test_a_sha256_maps_back_through_the_delivered_rendition(
     api: Client, approved_logo: Version, clearance: Clearance, settings: Any, tmp_path: Any
 ) -> None:
-    from templates_app import outbox
+    from templates_app import deliveries, outbox
 
     settings.EXSTREAM_TRANSPORT = "hotfolder"
     settings.EXSTREAM_HOTFOLDER = tmp_path / "hot"
@@ -194,7 +194,7 @@ def test_a_sha256_maps_back_through_the_delivered_rendition(
         "web": {"channel": "web", "format": "WEBP", "max_side": 2000},
     }
     approved_logo.deliveries.all().delete()
-    outbox.deliveries_enqueue(version=approved_logo)
+    deliveries.deliveries_enqueue(version=approved_logo)
     assert outbox.drain() == {"delivered": 1}
     rendition = approved_logo.deliveries.get().rendition
     assert rendition is not None

@@ -1,0 +1,184 @@
+"""The delivery state machine: every change of a Delivery row's state, and its audit events.
+
+pending -> (claimed for a lease) -> delivered | skipped (the version is no longer approved)
+                                  | retrying (backoff; or waiting, uncounted, for the setup)
+                                  | dead (out of attempts, or refused: audited)
+dead -> pending (retried by a person: audited)
+
+A worker claims due rows for a lease and records an outcome only while it still holds the
+lease (`finish`), so a worker that died or stalled cannot overwrite the row another worker took
+over. The work itself (rendering, pushing) is templates_app/outbox.py.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from assets.models import Version
+from assets.renditions import profiles_for
+from audit.services import audit_record
+from govern.access import require, user_can
+from govern.errors import Conflict
+from govern.retry import Backoff
+from govern.roles import Capability
+from templates_app.models import DUE_STATES, Delivery, DeliveryState
+
+CLAIM_BATCH = 10
+# How often a delivery waiting for the machine's setup (a missing ICC profile) tries again.
+SETUP_RETRY_SECONDS = 300
+
+
+def deliveries_enqueue(*, version: Version) -> int:
+    """Write one delivery per rendition profile of a newly approved version."""
+    rows = [Delivery(version=version, profile=profile) for profile in profiles_for(version)]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def feedback_enqueue(*, version: Version, status: str, reason: str, suffix: str = "") -> None:
+    """Queue a status report to Smint.io about a version that came from a purchase."""
+    if version.purchase_id is None or not version.external_id:
+        return
+    _source, purchase_uuid, binary_uuid, _binary_version = version.external_id.split(":", 3)
+    payload = {
+        "license_purchase_transaction_uuid": purchase_uuid,
+        "binary_uuid": binary_uuid,
+        "status": status,
+        "reason": reason,
+        "occurred_at": timezone.now().isoformat(),
+    }
+    Delivery.objects.get_or_create(
+        version=version,
+        target="smintio",
+        profile=f"feedback-{status}{suffix}",
+        defaults={"payload": payload},
+    )
+
+
+def due() -> Any:
+    now = timezone.now()
+    return Delivery.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=now).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+
+
+def claim(limit: int = CLAIM_BATCH) -> list[tuple[int, datetime]]:
+    """Lease up to `limit` due deliveries to this worker; return their ids and the lease."""
+    lease = timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    with transaction.atomic():
+        ids = list(
+            due()
+            .select_for_update(skip_locked=True)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Delivery.objects.filter(pk__in=ids).update(lease_until=lease, attempts=F("attempts") + 1)
+    return [(pk, lease) for pk in ids]
+
+
+def finish(pk: int, lease: datetime, **fields: Any) -> bool:
+    """Record an outcome if this worker still holds the lease."""
+    return bool(
+        Delivery.objects.filter(pk=pk, lease_until=lease).update(lease_until=None, **fields)
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    policy = Backoff(
+        base=settings.DELIVERY_BACKOFF_SECONDS, cap=settings.DELIVERY_BACKOFF_CAP_SECONDS
+    )
+    return timedelta(seconds=policy.delay(max(attempts - 1, 0)))
+
+
+def mark_delivered(pk: int, lease: datetime, **fields: Any) -> bool:
+    """Record a delivery that landed, if this worker still holds the lease."""
+    return finish(
+        pk,
+        lease,
+        state=DeliveryState.DELIVERED,
+        last_error="",
+        delivered_at=timezone.now(),
+        **fields,
+    )
+
+
+def skip(delivery: Delivery, lease: datetime) -> str:
+    state = delivery.version.get_state_display().lower()
+    finish(delivery.pk, lease, state=DeliveryState.SKIPPED, last_error=f"Version is {state} now.")
+    return "skipped"
+
+
+def retry_or_give_up(delivery: Delivery, lease: datetime, detail: str, retryable: bool) -> str:
+    if not retryable or delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+        return give_up(delivery, lease, detail)
+    finish(
+        delivery.pk,
+        lease,
+        state=DeliveryState.RETRYING,
+        last_error=detail,
+        next_attempt_at=timezone.now() + backoff(delivery.attempts),
+    )
+    return "retrying"
+
+
+def wait_for_setup(delivery: Delivery, lease: datetime, detail: str) -> str:
+    """Keep a delivery waiting, uncounted, until the machine is set up (never dead for it)."""
+    finish(
+        delivery.pk,
+        lease,
+        state=DeliveryState.RETRYING,
+        attempts=F("attempts") - 1,
+        last_error=f"Waiting for the setup: {detail}",
+        next_attempt_at=timezone.now() + timedelta(seconds=SETUP_RETRY_SECONDS),
+    )
+    return "waiting"
+
+
+def give_up(delivery: Delivery, lease: datetime, reason: str) -> str:
+    with transaction.atomic():
+        if finish(delivery.pk, lease, state=DeliveryState.DEAD, last_error=reason):
+            audit_record(
+                action="delivery.dead",
+                target=delivery,
+                unit_id=delivery.version.variant.asset.business_unit_id,
+                data={
+                    "version": delivery.version_id,
+                    "profile": delivery.profile,
+                    "attempts": delivery.attempts,
+                    "error": reason,
+                },
+            )
+    return "dead"
+
+
+def delivery_retry(*, delivery: Delivery, actor: Any) -> Delivery:
+    """Give a dead delivery a fresh set of attempts, now."""
+    unit_id = delivery.version.variant.asset.business_unit_id
+    if not user_can(actor, Capability.EDIT_ASSETS, unit_id):
+        require(actor, Capability.DECIDE_VERSIONS, unit_id)
+    with transaction.atomic():
+        updated = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.DEAD).update(
+            state=DeliveryState.PENDING,
+            attempts=0,
+            next_attempt_at=timezone.now(),
+            lease_until=None,
+        )
+        if not updated:
+            raise Conflict("Only a dead delivery can be retried; reload.", "stale_state")
+        audit_record(
+            action="delivery.retried",
+            actor=actor,
+            target=delivery,
+            unit_id=delivery.version.variant.asset.business_unit_id,
+            data={
+                "version": delivery.version_id,
+                "profile": delivery.profile,
+                "last_error": delivery.last_error,
+            },
+        )
+    delivery.refresh_from_db()
+    return delivery
