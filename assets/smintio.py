@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from assets.models import SmintioConnection
+from assets.smintio_state import smintio_authorization_lost
 from govern.retry import Attempts, Backoff
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -261,9 +262,7 @@ class DatabaseTokens:
                 connection.save(update_fields=["refresh_token"])
         except SmintioError as error:
             if error.code in {"invalid_grant", "invalid_client"}:
-                SmintioConnection.objects.filter(pk=1).update(
-                    state=SmintioConnection.State.NEEDS_AUTHORIZATION, last_error=error.detail
-                )
+                smintio_authorization_lost(detail=error.detail)
             raise
 
 

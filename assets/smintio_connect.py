@@ -15,14 +15,13 @@ import httpx
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from assets import smintio
 from assets.models import SmintioConnection
-from audit.services import audit_record
+from assets.smintio_state import smintio_authorize
 from govern.access import acting_user
 
 SESSION_KEY = "smintio_oauth"
@@ -77,20 +76,12 @@ def callback(request: HttpRequest) -> HttpResponse:
     except smintio.SmintioError as error:
         messages.error(request, f"Smint.io refused the code: {error.detail}")
         return render(request, "assets/smintio_connect.html", _context(), status=400)
-    with transaction.atomic():
-        SmintioConnection.objects.update_or_create(
-            pk=1,
-            defaults={
-                "refresh_token": refresh_token,
-                "last_error": "",
-                "state": SmintioConnection.State.OK,
-            },
-        )
-        audit_record(
-            action="smintio.authorized",
-            actor=acting_user(request),
-            data={"via": "consent page", "authorize_url": settings.SMINTIO_AUTHORIZE_URL},
-        )
+    smintio_authorize(
+        refresh_token=refresh_token,
+        via="consent page",
+        actor=acting_user(request),
+        authorize_url=settings.SMINTIO_AUTHORIZE_URL,
+    )
     smintio.reset_client()
     messages.success(request, "Govern is connected to Smint.io; the next sync uses it.")
     return redirect("assets:smintio-connect")

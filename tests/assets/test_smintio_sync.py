@@ -138,10 +138,16 @@ def test_a_refused_refresh_token_stops_the_sync_and_says_so(
     with pytest.raises(CommandError, match="invalid_grant"):
         call_command("smintio_sync", stdout=StringIO())
     assert SmintioConnection.objects.get(pk=1).state == "needs_authorization"
+    with pytest.raises(CommandError, match="invalid_grant"):  # refused again: no second event
+        call_command("smintio_sync", stdout=StringIO())
+    lost = AuditEvent.objects.get(action="smintio.authorization_lost")
+    assert "invalid_grant" in lost.data["error"]
     page = client_for(brand_manager).get("/").content.decode()
     assert "The Smint.io sync has stopped." in page
     call_command("smintio_authorize", "sandbox-refresh-token", stdout=StringIO())
     assert SmintioConnection.objects.get(pk=1).state == "ok"
+    authorized = AuditEvent.objects.get(action="smintio.authorized")
+    assert authorized.data == {"via": "manage.py smintio_authorize"}
     call_command("smintio_sync", stdout=StringIO())
 
 

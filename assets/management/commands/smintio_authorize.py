@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from assets.models import SmintioConnection
-from audit.services import audit_record
+from assets import smintio
+from assets.smintio_state import smintio_authorize
 
 
 class Command(BaseCommand):
@@ -15,13 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("refresh_token")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        SmintioConnection.objects.update_or_create(
-            pk=1,
-            defaults={
-                "refresh_token": options["refresh_token"],
-                "last_error": "",
-                "state": SmintioConnection.State.OK,
-            },
-        )
-        audit_record(action="smintio.authorized", data={"via": "manage.py smintio_authorize"})
+        smintio_authorize(refresh_token=options["refresh_token"], via="manage.py smintio_authorize")
+        smintio.reset_client()
         self.stdout.write("Stored the refresh token; the next sync uses it.")
