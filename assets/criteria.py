@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from PIL import Image
 
+from assets import profiles
 from assets.models import Asset, Channel, CriteriaRuleSet, Version
 from assets.storage import read_content
 
@@ -100,7 +100,7 @@ def _print_dpi(version: Version, params: dict[str, Any], facts: Facts) -> tuple[
     if version.is_text or version.is_svg or (channels and "print" not in channels):
         return None
     width = int(version.metadata.get("width") or 0)
-    default_mm = cast(int, settings.RENDITION_PROFILES["print"]["default_width_mm"])
+    default_mm = cast(int, profiles.PROFILES["print"]["default_width_mm"])
     width_mm = facts.print_width_mm or default_mm
     dpi = width / (width_mm / MM_PER_INCH)
     return dpi >= params["dpi"], (

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from PIL import Image, ImageCms
 from resvg_py import svg_to_bytes
 
+from assets import profiles
 from assets.criteria import skips_print
 from assets.models import Rendition, Version
 from assets.storage import read_content, store_content
@@ -50,7 +51,7 @@ def profile_settings(name: str) -> dict[str, Any]:
     if name == SVG_FALLBACK:
         return dict(SVG_FALLBACK_SETTINGS)
     try:
-        return dict(settings.RENDITION_PROFILES[name])
+        return dict(profiles.PROFILES[name])
     except KeyError:
         raise RenditionRefused(f"No rendition profile named '{name}'.") from None
 
@@ -68,13 +69,11 @@ def profiles_for(version: Version) -> list[str]:
     channels = version.variant.channel_list
     names = [
         name
-        for name, profile in settings.RENDITION_PROFILES.items()
+        for name, profile in profiles.PROFILES.items()
         if (not channels or profile["channel"] in channels)
         and not (profile["channel"] == "print" and skips_print(version))
     ]
-    if version.is_svg and any(
-        settings.RENDITION_PROFILES[name].get("colour") != "CMYK" for name in names
-    ):
+    if version.is_svg and any(profiles.PROFILES[name].get("colour") != "CMYK" for name in names):
         names.append(SVG_FALLBACK)
     return names
 

@@ -9,9 +9,9 @@ import statistics
 import time
 from collections.abc import Callable
 
-from django.conf import settings
 from PIL import Image, ImageDraw
 
+from assets import profiles
 from assets.models import Variant, Version
 from assets.renditions import _make
 from assets.storage import store_content
@@ -51,7 +51,7 @@ if __name__ == "__main__":
 
     baseline = timed(decode)
     figure("rendition.decode_24mp", baseline, "ms", baseline)
-    for name, profile in settings.RENDITION_PROFILES.items():
+    for name, profile in profiles.PROFILES.items():
         wanted = {**profile, "print_width_mm": 500}
 
         def render(wanted: dict[str, object] = wanted) -> None:

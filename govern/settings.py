@@ -355,23 +355,11 @@ DELIVERY_BACKOFF_SECONDS = env_float("DELIVERY_BACKOFF_SECONDS", 30)
 DELIVERY_BACKOFF_CAP_SECONDS = env_float("DELIVERY_BACKOFF_CAP_SECONDS", 3600)
 DELIVERY_LEASE_SECONDS = env_float("DELIVERY_LEASE_SECONDS", 300)
 
-# Renditions per channel. Print goes to CMYK through an ICC output profile (Debian's
-# libgs-common ships the default); digital channels get sRGB within a pixel limit.
+# Print renditions go to CMYK through this ICC output profile (Debian's libgs-common ships the
+# default); the profiles themselves are assets/renditions.py's PROFILES.
 RENDITION_CMYK_ICC = Path(
     env("RENDITION_CMYK_ICC", "/usr/share/color/icc/ghostscript/default_cmyk.icc")
 )
-RENDITION_PROFILES = {
-    "print": {
-        "channel": "print",
-        "format": "TIFF",
-        "colour": "CMYK",
-        "min_dpi": 300,
-        "default_width_mm": 40,
-    },
-    "email": {"channel": "email", "format": "PNG", "max_side": 1200},
-    "web": {"channel": "web", "format": "WEBP", "max_side": 2000},
-    "mobile": {"channel": "mobile", "format": "PNG", "max_side": 1080},
-}
 
 # Uploads: every limit refuses with a 4xx; the pixel limit is also Pillow's bomb threshold.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 50) * 1_000_000

@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from assets import profiles
 from assets.criteria import CriteriaBook
 from assets.models import Asset, BusinessUnit, Placement, Version, VersionState
 from assets.renditions import profiles_for
@@ -615,7 +615,7 @@ class DeliveryBook:
             for profile in profiles_for(version)
             if profile == "text"
             or not channel
-            or settings.RENDITION_PROFILES.get(profile, {}).get("channel") == channel
+            or profiles.PROFILES.get(profile, {}).get("channel") == channel
         ]
         missing, held = [], []
         for profile in needed:

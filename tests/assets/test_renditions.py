@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from assets import profiles
 from assets.models import Asset, Rendition, Version
 from assets.renditions import (
     RenditionRefused,
@@ -70,17 +71,14 @@ def test_digital_renditions_are_srgb_within_the_pixel_limit(
 
 
 def test_svg_goes_as_sanitised_svg_to_screens_and_rasterised_to_print(
-    logo: Asset, add_version: AddVersion, settings: Any
+    logo: Asset, add_version: AddVersion, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     version = add_version(logo, data=images.svg())
     web = rendition_for(version, "web")
     assert web.media_type == "image/svg+xml" and read_content(web.file) == read_content(
         version.file
     )
-    settings.RENDITION_PROFILES = {
-        **settings.RENDITION_PROFILES,
-        "print": {**settings.RENDITION_PROFILES["print"], "min_dpi": 72},
-    }
+    monkeypatch.setitem(profiles.PROFILES, "print", {**profiles.PROFILES["print"], "min_dpi": 72})
     printed = opened(rendition_for(version, "print", print_width_mm=40))
     assert printed.mode == "CMYK"
     fallback = opened(rendition_for(version, "svg_png_fallback"))

@@ -184,15 +184,21 @@ def test_an_unknown_version_is_kept_as_unknown_content(
 
 
 def test_a_sha256_maps_back_through_the_delivered_rendition(
-    api: Client, approved_logo: Version, clearance: Clearance, settings: Any, tmp_path: Any
+    api: Client,
+    approved_logo: Version,
+    clearance: Clearance,
+    settings: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from assets import profiles
     from templates_app import deliveries, outbox
 
     settings.EXSTREAM_TRANSPORT = "hotfolder"
     settings.EXSTREAM_HOTFOLDER = tmp_path / "hot"
-    settings.RENDITION_PROFILES = {
-        "web": {"channel": "web", "format": "WEBP", "max_side": 2000},
-    }
+    monkeypatch.setattr(
+        profiles, "PROFILES", {"web": {"channel": "web", "format": "WEBP", "max_side": 2000}}
+    )
     approved_logo.deliveries.all().delete()
     deliveries.deliveries_enqueue(version=approved_logo)
     assert outbox.drain() == {"delivered": 1}
