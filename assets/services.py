@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from assets import criteria
+from assets.consequences import of_decisions
 from assets.models import (
     REGULATED_KINDS,
     ApprovalPeriod,
@@ -38,9 +38,6 @@ from audit.services import audit_record
 from govern.access import require, user_can, user_can_anywhere
 from govern.errors import Conflict
 from govern.roles import Capability
-from templates_app.deliveries import deliveries_enqueue, feedback_enqueue
-from templates_app.outbox import print_width
-from templates_app.services import templates_flag_for_change
 
 ASSET_KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
 
@@ -158,7 +155,7 @@ def version_create(
 def _criteria_check(version: Version, step: str = "") -> criteria.CriteriaRuleSet:
     """Measure the version against its kind's criteria, store the results, refuse at a step."""
     rule_set = criteria.rule_set_for(version.variant.asset)
-    facts = criteria.Facts(print_width_mm=print_width(version))
+    facts = criteria.Facts(print_width_mm=of_decisions().print_width(version))
     results = criteria.evaluate(version, rule_set, facts)
     version.criteria = criteria.record(rule_set, results)
     if step:
@@ -226,7 +223,8 @@ def version_submit(*, version: Version, actor: User | None) -> Version:
 def version_approve(
     *, version: Version, actor: User, comment: str = "", checklist: list[str] | None = None
 ) -> Version:
-    """Record an approval; with enough distinct approvers the version replaces the approved one.
+    """Record an approval; with enough distinct approvers the version replaces the approved one
+    and its consequences follow in the same transaction (assets/consequences.py).
 
     The criteria are measured again (a blocking failure refuses) and every checklist item of
     the kind's rule set must be ticked; the decision records both.
@@ -263,34 +261,24 @@ def version_approve(
         version.state, version.decided_at = VersionState.APPROVED, timezone.now()
         version.save(update_fields=["state", "decided_at"])
         ApprovalPeriod.objects.create(version=version, started_at=version.decided_at)
-        deliveries = deliveries_enqueue(version=version)
-        flagged = 0
-        if superseded is not None or _asset_had_approved(version):
-            # Some context resolved to another version until now; its templates must look.
-            flagged = templates_flag_for_change(
-                asset=version.variant.asset,
-                action="approved",
-                old_version=superseded,
-                new_version=version,
-                actor=actor,
-            )
+        # Renditions queued, templates flagged where a context now resolves differently.
+        counts = of_decisions().approved(
+            version=version,
+            superseded=superseded,
+            was_in_use=_asset_had_approved(version),
+            actor=actor,
+        )
         _audit_version(
             "version.approved",
             version,
             actor,
             approvals=approvals,
             superseded=superseded.number if superseded else None,
-            templates_flagged=flagged,
-            deliveries=deliveries,
+            templates_flagged=counts["templates_flagged"],
+            deliveries=counts["deliveries"],
             comment=comment,
         )
-        transaction.on_commit(_nudge_worker)
     return version
-
-
-def _nudge_worker() -> None:
-    """Ask a worker to drain the outbox now rather than at the next scheduled drain."""
-    async_task("templates_app.tasks.drain_deliveries", task_name="drain-after-approval")
 
 
 def _asset_had_approved(version: Version) -> bool:
@@ -367,18 +355,10 @@ def _decide(
     Decision.objects.create(version=version, actor=actor, action=action, comment=comment)
     version.state, version.decided_at = state, timezone.now()
     version.save(update_fields=["state", "decided_at"])
-    flagged = 0
     if state in {VersionState.WITHDRAWN, VersionState.RETIRED, VersionState.EXPIRED}:
         _end_approval(version, state)
-        flagged = templates_flag_for_change(
-            asset=version.variant.asset,
-            action=state.value,
-            old_version=version,
-            new_version=None,
-            actor=actor,
-        )
-    if actor is not None and state in {VersionState.WITHDRAWN, VersionState.RETIRED}:
-        feedback_enqueue(version=version, status=state.value, reason=comment)
+    # Templates flagged for a version taken out of use; Smint.io told what a person decided.
+    flagged = of_decisions().decided(version=version, state=state, actor=actor, comment=comment)
     _audit_version(
         f"version.{state.value}", version, actor, comment=comment, templates_flagged=flagged
     )

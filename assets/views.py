@@ -6,7 +6,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from assets import criteria, previews, services
 from assets.api import VERSION_UNIT, content_response
+from assets.consequences import of_decisions
 from assets.forms import AssetForm, LibraryFilterForm, QueueFilterForm, VersionForm
 from assets.models import (
     Asset,
@@ -31,9 +31,8 @@ from assets.uploads import read_text, read_upload
 from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict, RequestRejected
+from govern.pagination import page_of
 from govern.roles import Capability
-from templates_app.graph import impact_summary
-from templates_app.outbox import print_width
 
 QUEUE_PAGE_SIZE = 25
 LIBRARY_PAGE_SIZE = 25
@@ -70,7 +69,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     versions = review_queue_for(request)
     if form.is_bound:
         versions = form.apply(versions) if form.is_valid() else versions.none()
-    page = Paginator(versions, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, versions, QUEUE_PAGE_SIZE)
     filtered = form.is_bound and any(form.data.get(name) for name in form.fields)
     context = {"form": form, "page": page, "filtered": filtered}
     return render(request, "assets/review_queue.html", context)
@@ -192,7 +191,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": scope.can(Capability.EDIT_ASSETS, unit_id),
         "is_own": request.user.pk in {version.created_by_id, version.submitted_by_id},
         "metadata_rows": metadata_rows(version.metadata),
-        "impact": impact_summary(version.variant.asset_id),
+        "impact": of_decisions().impact(version.variant.asset_id),
         "asset_in_use": Version.objects.filter(
             variant__asset_id=version.variant.asset_id, state=VersionState.APPROVED
         )
@@ -208,7 +207,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
 def _criteria_context(version: Version) -> dict[str, Any]:
     """Today's criteria measured on the version, and the checklist an approver ticks."""
     rule_set = criteria.rule_set_for(version.variant.asset)
-    facts = criteria.Facts(print_width_mm=print_width(version))
+    facts = criteria.Facts(print_width_mm=of_decisions().print_width(version))
     return {
         "criteria_results": criteria.evaluate(version, rule_set, facts),
         "criteria_label": criteria.label(rule_set),
@@ -281,7 +280,7 @@ def library(request: HttpRequest) -> HttpResponse:
     assets = scoped(request, Asset.objects.select_related("business_unit"))
     if form.is_bound:
         assets = form.apply(assets) if form.is_valid() else assets.none()
-    page = Paginator(assets.order_by("key"), LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, assets.order_by("key"), LIBRARY_PAGE_SIZE)
     context = {
         "form": form,
         "page": page,

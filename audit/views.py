@@ -2,7 +2,6 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from audit.models import INSTALLATION, AuditEvent, audit_scope
 from govern.access import acting_user, scope_for
 from govern.export_jobs import xlsx_now_or_later
 from govern.exports import single_unit
+from govern.pagination import page_of
 from govern.roles import Capability
 
 PAGE_SIZE = 50
@@ -36,7 +36,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         events = events.none()
     events = events.select_related("business_unit")
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, events, PAGE_SIZE)
     filtered = form.is_bound and any(form.data.get(name) for name in form.fields)
     context = {"form": form, "page": page, "filtered": filtered, "query": request.GET.urlencode()}
     return render(request, "audit/event_list.html", context)

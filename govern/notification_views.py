@@ -1,7 +1,6 @@
 """A person's notices: newest first, unread marked, read one by one or all at once."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from govern.access import acting_user
 from govern.models import Notification
+from govern.pagination import page_of
 
 PAGE_SIZE = 50
 
@@ -17,7 +17,7 @@ PAGE_SIZE = 50
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     notices = Notification.objects.filter(user=acting_user(request))
-    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, notices, PAGE_SIZE)
     return render(request, "notifications.html", {"page": page})
 
 

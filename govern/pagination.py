@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
@@ -53,3 +54,9 @@ class Pagination(LimitOffsetPagination):
                     f"Rows per page, at most {settings.API_MAX_PAGE_SIZE} (more is capped)."
                 )
         return parameters
+
+
+def page_of(request: Any, rows: Any, size: int) -> Page:
+    """The page of `rows` the request's `?page=` names, for the pages' one pager (pager.html):
+    a page that is not a number is the first, one past the end the last."""
+    return Paginator(rows, size).get_page(request.GET.get("page"))

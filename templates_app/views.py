@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from assets.resolution import Context
 from assets.selectors import clean_selectors
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict
+from govern.pagination import page_of
 from govern.roles import Capability
 from templates_app import expiry, graph, services
 from templates_app.models import (
@@ -56,7 +56,7 @@ def board(request: HttpRequest) -> HttpResponse:
     if asset_key := request.GET.get("asset", ""):
         templates = templates.filter(pk__in=_users_of_key(request, asset_key))
     ordered = templates.order_by("-state", "name").prefetch_related(_unsettled_reviews())
-    page = Paginator(ordered, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, ordered, BOARD_PAGE_SIZE)
     ending = expiry.soonest_by_template({template.pk for template in page.object_list})
     for template in page.object_list:
         template.licence_ending = ending.get(template.pk, (None, ""))[1]

@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +19,7 @@ from govern.access import acting_user, get_scoped_or_404, scope_for
 from govern.errors import Conflict
 from govern.export_jobs import xlsx_now_or_later
 from govern.exports import single_unit
+from govern.pagination import page_of
 from govern.roles import Capability
 from usage import charts, services
 from usage.filters import ExceptionFilterForm, UsageFilterForm
@@ -91,7 +91,7 @@ def report(request: HttpRequest) -> HttpResponse:
     trunc = PERIODS[period]("started_at")
     grouped = records.annotate(period=trunc).values(*GROUPS[group]).annotate(**_totals())
     ordering = ["-documents", *GROUPS[group]] if choice.get("order") != "name" else GROUPS[group]
-    page = Paginator(grouped.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, grouped.order_by(*ordering), PAGE_SIZE)
     context = {
         "filters": filters,
         "shape": shape,
@@ -158,7 +158,7 @@ def version_usage(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "version": version,
-        "page": Paginator(by_run, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page_of(request, by_run, PAGE_SIZE),
         "templates": records.values("template__name", "template__exstream_id")
         .annotate(**_totals())
         .order_by("-documents"),
@@ -180,7 +180,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     records = run.records.select_related("asset", "version").order_by("-documents", "pk")
     context = {
         "run": run,
-        "page": Paginator(records, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page_of(request, records, PAGE_SIZE),
         "exceptions": run.exceptions.select_related("decided_by"),
     }
     return render(request, "usage/run_detail.html", context)
@@ -242,9 +242,7 @@ def exception_queue(request: HttpRequest) -> HttpResponse:
     deciding = scope_for(request).unit_ids_for(Capability.DECIDE_EXCEPTIONS)
     context = {
         "form": form,
-        "page": Paginator(found.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        ),
+        "page": page_of(request, found.order_by("-created_at", "-pk"), PAGE_SIZE),
         "deciding": deciding,
         "counts": dict(
             UsageException.objects.filter(business_unit_id__in=unit_ids, state="open")
