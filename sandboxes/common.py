@@ -36,6 +36,32 @@ CREATE TABLE IF NOT EXISTS tokens (
     expires_at REAL NOT NULL
 );
 """
+# Idempotency records and the write log: every column either sandbox needs.
+WRITES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    resource TEXT,
+    version INTEGER
+);
+CREATE TABLE IF NOT EXISTS writes (
+    seq INTEGER PRIMARY KEY,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    idempotency_key TEXT,
+    status INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    fault TEXT,
+    resource TEXT,
+    version INTEGER,
+    at TEXT NOT NULL
+);
+"""
+WRITE_COLUMNS = (
+    *("seq", "method", "path", "idempotency_key", "status"),
+    *("outcome", "fault", "resource", "version", "at"),
+)
 
 
 class Fault(Enum):
@@ -169,6 +195,11 @@ RATE_LIMITED = Reply(
     {"error": "rate_limited", "detail": "injected fault; nothing changed, slow down"},
     {"Retry-After": "1"},
 )
+# Faults that answer a write at once and change nothing, by the answer and the logged outcome.
+REFUSALS = {Fault.RATE_LIMIT: RATE_LIMITED, Fault.ERROR: UNAVAILABLE}
+REFUSED_OUTCOMES = {Fault.RATE_LIMIT: "rate_limited", Fault.ERROR: "failed"}
+# The outcome of a write that changed the state, by how its answer was delivered.
+CHANGED_OUTCOMES = {Fault.NONE: "applied", Fault.TIMEOUT: "timeout", Fault.DROP: "dropped"}
 
 
 def now() -> str:
@@ -192,14 +223,25 @@ def same(given: str, expected: str) -> bool:
 
 
 class Database:
-    """A sandbox's SQLite state: one connection behind one lock, so statements never overlap."""
+    """A sandbox's SQLite state: one connection behind one lock, so statements never overlap.
+
+    Besides the sandbox's own tables it keeps tokens, idempotency records and the write log."""
+
+    write_columns: tuple[str, ...] = WRITE_COLUMNS  # what GET /_sandbox/writes shows
 
     def __init__(self, path: Path, schema: str) -> None:
         self.lock = threading.RLock()
         self._depth = 0
         self._connection = sqlite3.connect(path, check_same_thread=False)
         self._connection.row_factory = sqlite3.Row
-        self._connection.executescript(TOKENS_SCHEMA + schema)
+        self._connection.executescript(TOKENS_SCHEMA + WRITES_SCHEMA + schema)
+        self._add_version_column()
+
+    def _add_version_column(self) -> None:
+        """Give a write log kept before the schema was shared (Smint.io's) its version column."""
+        columns = {row["name"] for row in self._connection.execute("PRAGMA table_info(writes)")}
+        if "version" not in columns:
+            self._connection.execute("ALTER TABLE writes ADD COLUMN version INTEGER")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -236,6 +278,52 @@ class Database:
                 "SELECT expires_at FROM tokens WHERE token = ?", (token,)
             ).fetchone()
         return row is not None and row["expires_at"] > time.time()
+
+    def remembered(self, key: str) -> Reply | None:
+        """The answer the first successful write with this Idempotency-Key got, if any."""
+        with self.transaction():
+            row = self._connection.execute(
+                "SELECT status, body, resource, version FROM idempotency WHERE key = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        body = json.loads(row["body"])
+        return Reply(row["status"], body, resource=row["resource"], version=row["version"])
+
+    def remember(self, key: str, reply: Reply) -> None:
+        with self.transaction():
+            self._connection.execute(
+                "INSERT INTO idempotency (key, status, body, resource, version)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (key, reply.status, json.dumps(reply.body), reply.resource, reply.version),
+            )
+
+    def log_write(
+        self, request: Request, key: str | None, reply: Reply, outcome: str, fault: Fault
+    ) -> None:
+        with self.transaction():
+            self._connection.execute(
+                "INSERT INTO writes (method, path, idempotency_key, status, outcome, fault,"
+                " resource, version, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *(request.method, request.path, key, reply.status, outcome, fault.value),
+                    *(reply.resource, reply.version, now()),
+                ),
+            )
+
+    def writes(self) -> list[dict[str, Any]]:
+        columns = ", ".join(self.write_columns)
+        with self.transaction():
+            rows = self._connection.execute(
+                f"SELECT {columns} FROM writes ORDER BY seq"  # noqa: S608 - names above
+            ).fetchall()
+        return [dict(row) for row in rows]
+
+    def forget_writes(self) -> None:
+        """Forget the idempotency records and the write log, as a reset does."""
+        with self.transaction():
+            self._connection.execute("DELETE FROM idempotency")
+            self._connection.execute("DELETE FROM writes")
 
 
 def require_bearer(request: Request, database: Database) -> None:
@@ -278,6 +366,37 @@ def resolve(routes: list[Route], request: Request) -> tuple[Action, dict[str, st
         methods = ", ".join(allowed)
         raise Problem(405, "method_not_allowed", f"use {methods}", {"Allow": methods})
     raise Problem(404, "not_found", f"no endpoint at {request.path}")
+
+
+def write_once(database: Database, routes: list[Route], request: Request, fault: Fault) -> Reply:
+    """Apply a write at most once per Idempotency-Key, and log it whatever happens."""
+    key = request.headers.get("Idempotency-Key") or None
+    # One lock around the key check, the change and the log entry: concurrent requests
+    # sharing a key cannot both miss the record and both apply.
+    with database.transaction():
+        reply, outcome = _apply_once(database, routes, request, fault, key)
+        database.log_write(request, key, reply, outcome, fault)
+    return reply
+
+
+def _apply_once(
+    database: Database, routes: list[Route], request: Request, fault: Fault, key: str | None
+) -> tuple[Reply, str]:
+    if fault in REFUSALS:
+        return REFUSALS[fault], REFUSED_OUTCOMES[fault]
+    try:
+        require_bearer(request, database)
+        action, params = resolve(routes, request)
+        if key is None:
+            raise Problem(400, "missing_idempotency_key", "writes need an Idempotency-Key")
+        remembered = database.remembered(key)
+        if remembered is not None:
+            return remembered, "replayed"
+        reply = action(request, params)
+    except Problem as problem:
+        return problem.reply(), "rejected"
+    database.remember(key, reply)
+    return reply, CHANGED_OUTCOMES[fault]
 
 
 Respond = Callable[[Request], Answer]

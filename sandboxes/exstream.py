@@ -72,6 +72,7 @@ from sandboxes.common import (
     route,
     run_until_stopped,
     same,
+    write_once,
 )
 from sandboxes.common import make_server as make_common_server
 from sandboxes.production import Govern, production_run
@@ -158,25 +159,6 @@ CREATE TABLE IF NOT EXISTS versions (
     content BLOB NOT NULL,
     PRIMARY KEY (image_id, version)
 );
-CREATE TABLE IF NOT EXISTS idempotency (
-    key TEXT PRIMARY KEY,
-    status INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    resource TEXT,
-    version INTEGER
-);
-CREATE TABLE IF NOT EXISTS writes (
-    seq INTEGER PRIMARY KEY,
-    method TEXT NOT NULL,
-    path TEXT NOT NULL,
-    idempotency_key TEXT,
-    status INTEGER NOT NULL,
-    outcome TEXT NOT NULL,
-    fault TEXT,
-    resource TEXT,
-    version INTEGER,
-    at TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS manifests (
     template TEXT PRIMARY KEY,
     body TEXT NOT NULL
@@ -189,10 +171,6 @@ CREATE TABLE IF NOT EXISTS templates (
 );
 """
 VERSION_COLUMNS = "version, state, content_type, sha256, size, properties, created_at"
-
-
-# The outcome of a write that changed the state, by how its answer was delivered.
-CHANGED_OUTCOMES = {Fault.NONE: "applied", Fault.TIMEOUT: "timeout", Fault.DROP: "dropped"}
 
 
 @dataclass(frozen=True)
@@ -222,9 +200,8 @@ class Store(Database):
         with self.transaction():
             self._connection.execute("DELETE FROM versions")
             self._connection.execute("DELETE FROM images")
-            self._connection.execute("DELETE FROM idempotency")
-            self._connection.execute("DELETE FROM writes")
             self._connection.execute("DELETE FROM templates")
+            self.forget_writes()
             self._seed()
 
     def _seed(self) -> None:
@@ -309,46 +286,6 @@ class Store(Database):
         assert changed is not None  # noqa: S101 - the caller found it inside the same lock
         return changed
 
-    def remembered(self, key: str) -> Reply | None:
-        """The answer the first successful write with this Idempotency-Key got, if any."""
-        with self.transaction():
-            row = self._connection.execute(
-                "SELECT status, body, resource, version FROM idempotency WHERE key = ?", (key,)
-            ).fetchone()
-        if row is None:
-            return None
-        body = json.loads(row["body"])
-        return Reply(row["status"], body, resource=row["resource"], version=row["version"])
-
-    def remember(self, key: str, reply: Reply) -> None:
-        with self.transaction():
-            self._connection.execute(
-                "INSERT INTO idempotency (key, status, body, resource, version)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (key, reply.status, json.dumps(reply.body), reply.resource, reply.version),
-            )
-
-    def log_write(
-        self, request: Request, key: str | None, reply: Reply, outcome: str, fault: Fault
-    ) -> None:
-        with self.transaction():
-            self._connection.execute(
-                "INSERT INTO writes (method, path, idempotency_key, status, outcome, fault,"
-                " resource, version, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    *(request.method, request.path, key, reply.status, outcome, fault.value),
-                    *(reply.resource, reply.version, now()),
-                ),
-            )
-
-    def writes(self) -> list[dict[str, Any]]:
-        with self.transaction():
-            rows = self._connection.execute(
-                "SELECT seq, method, path, idempotency_key, status, outcome, fault, resource,"
-                " version, at FROM writes ORDER BY seq"
-            ).fetchall()
-        return [dict(row) for row in rows]
-
     def get(self, template: str) -> dict[str, Any] | None:
         """Return the manifest a run of the template read last (the sandbox's package cache)."""
         with self.transaction():
@@ -427,7 +364,7 @@ class Sandbox:
         time.sleep(faults.latency_ms / 1000)
         fault = self.faults.draw(faults)
         if request.method == "POST":
-            reply = self._write(request, fault)
+            reply = write_once(self.store, self._routes, request, fault)
         elif fault is Fault.ERROR:
             reply = UNAVAILABLE
         else:
@@ -443,33 +380,6 @@ class Sandbox:
             return action(request, params)
         except Problem as problem:
             return problem.reply()
-
-    def _write(self, request: Request, fault: Fault) -> Reply:
-        """Apply a write at most once per Idempotency-Key, and log it whatever happens."""
-        key = request.headers.get("Idempotency-Key") or None
-        # One lock around the key check, the change and the log entry: concurrent requests
-        # sharing a key cannot both miss the record and both apply.
-        with self.store.transaction():
-            reply, outcome = self._write_once(request, fault, key)
-            self.store.log_write(request, key, reply, outcome, fault)
-        return reply
-
-    def _write_once(self, request: Request, fault: Fault, key: str | None) -> tuple[Reply, str]:
-        if fault is Fault.ERROR:
-            return UNAVAILABLE, "failed"
-        try:
-            self._authenticate(request)
-            action, params = resolve(self._routes, request)
-            if key is None:
-                raise Problem(400, "missing_idempotency_key", "writes need an Idempotency-Key")
-            remembered = self.store.remembered(key)
-            if remembered is not None:
-                return remembered, "replayed"
-            reply = action(request, params)
-        except Problem as problem:
-            return problem.reply(), "rejected"
-        self.store.remember(key, reply)
-        return reply, CHANGED_OUTCOMES[fault]
 
     def _authenticate(self, request: Request) -> None:
         require_bearer(request, self.store)

@@ -1,8 +1,8 @@
 """Simulate Smint.io's consumer API (CLAPI-C) as a standalone HTTP server.
 
 Stdlib only, so it runs without Django: `python manage.py sandbox smintio --port 8102`.
-Purchases, the feed, binaries with their bytes, tokens, feedback and the write log live in one
-SQLite file and survive a restart.
+Purchases, the feed, binaries with their bytes, tokens, feedback, usage reports, idempotency
+records and the write log live in one SQLite file and survive a restart.
 
     POST /connect/token                                      refresh token or consent code (PKCE)
                                                              -> access + new refresh
@@ -32,8 +32,8 @@ first: below `rate_limit_rate` a request gets a 429 with Retry-After: 1 and noth
 
 Every POST to /consumer/v1 is in the write log with its outcome: applied, timeout, dropped,
 failed (an injected 503), rate_limited (an injected 429), replayed (a repeated Idempotency-Key)
-or rejected (a 4xx). Feedback is remembered by its Idempotency-Key: the first successful answer
-is replayed for the same key and nothing is recorded twice.
+or rejected (a 4xx). Writes are remembered by their Idempotency-Key: the first successful answer
+is replayed for the same key, to any path, and nothing is recorded twice.
 
 With a hook URL, each change made through /_sandbox/purchases is announced there in the
 background with a signed POST (`Govern-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
@@ -62,8 +62,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from sandboxes.common import (
-    RATE_LIMITED,
-    UNAVAILABLE,
+    REFUSALS,
+    WRITE_COLUMNS,
     Answer,
     Database,
     Fault,
@@ -79,6 +79,7 @@ from sandboxes.common import (
     route,
     run_until_stopped,
     same,
+    write_once,
 )
 from sandboxes.common import Faults as CommonFaults
 from sandboxes.pusher import APP_KEY, PusherServer, channel_for, signature
@@ -95,12 +96,6 @@ HOOK_EVENT = "license_purchase_transactions.changed"
 HOOK_TIMEOUT_SECONDS = 5
 # The hook goes straight to its URL: a proxy from the environment would not reach a loopback app.
 HOOK_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-# Faults that answer at once and change nothing, by the answer they get.
-REFUSALS = {Fault.RATE_LIMIT: RATE_LIMITED, Fault.ERROR: UNAVAILABLE}
-REFUSED_OUTCOMES = {Fault.RATE_LIMIT: "rate_limited", Fault.ERROR: "failed"}
-# The outcome of a write that changed the state, by how its answer was delivered.
-CHANGED_OUTCOMES = {Fault.NONE: "applied", Fault.TIMEOUT: "timeout", Fault.DROP: "dropped"}
 
 TERM_LISTS = (
     *("exclusivities", "allowed_usages", "restricted_usages", "allowed_sizes"),
@@ -243,17 +238,6 @@ CREATE TABLE IF NOT EXISTS usage_reports (
     license_purchase_transaction_uuid TEXT NOT NULL,
     body TEXT NOT NULL,
     received_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS writes (
-    seq INTEGER PRIMARY KEY,
-    method TEXT NOT NULL,
-    path TEXT NOT NULL,
-    idempotency_key TEXT,
-    status INTEGER NOT NULL,
-    outcome TEXT NOT NULL,
-    fault TEXT,
-    resource TEXT,
-    at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,
@@ -743,12 +727,27 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 class Store(Database):
     """The sandbox's SQLite state: purchases, the feed, binaries, tokens, feedback, writes."""
 
+    # Smint.io writes concern no version, so its write log has never shown one.
+    write_columns = tuple(name for name in WRITE_COLUMNS if name != "version")
+
     def __init__(self, path: Path, refresh_token: str) -> None:
         super().__init__(path, SCHEMA)
         with self.transaction():
             if self._connection.execute("SELECT 1 FROM purchases LIMIT 1").fetchone() is None:
                 self._seed(refresh_token)
             self.url_secret = self._secret("url")
+            self._remember_old_answers()
+
+    def _remember_old_answers(self) -> None:
+        """Remember the answers of feedback and usage reports kept before the shared record."""
+        for table in ("feedback", "usage_reports"):
+            rows = self._connection.execute(
+                f"SELECT idempotency_key, uuid, received_at FROM {table}"  # noqa: S608 - names above
+                " WHERE idempotency_key NOT IN (SELECT key FROM idempotency)"
+            ).fetchall()
+            for row in rows:
+                answer = {"uuid": row["uuid"], "received_at": row["received_at"]}
+                self.remember(row["idempotency_key"], Reply(201, answer, resource=row["uuid"]))
 
     def _secret(self, name: str) -> str:
         """Return the named secret, made once per state file so signed URLs survive a restart."""
@@ -765,9 +764,9 @@ class Store(Database):
             for table in (
                 *("continuations", "feed", "binary_versions", "binaries", "purchases"),
                 *("refresh_tokens", "authorization_codes", "feedback", "usage_reports"),
-                "writes",
             ):
                 self._connection.execute(f"DELETE FROM {table}")  # noqa: S608 - names above
+            self.forget_writes()
             self._seed(refresh_token)
 
     def _seed(self, refresh_token: str) -> None:
@@ -917,14 +916,6 @@ class Store(Database):
             ).fetchone()
         return None if row is None else (row["content_type"], bytes(row["content"]))
 
-    def feedback_answer(self, key: str) -> Reply | None:
-        """The answer the feedback recorded with this Idempotency-Key got, if any."""
-        with self.transaction():
-            row = self._connection.execute(
-                "SELECT uuid, received_at FROM feedback WHERE idempotency_key = ?", (key,)
-            ).fetchone()
-        return None if row is None else Reply(201, dict(row), resource=row["uuid"])
-
     def add_feedback(self, key: str, given: dict[str, Any]) -> Reply:
         """Record feedback under its Idempotency-Key and return the answer it gets."""
         answer = {"uuid": str(uuid.uuid4()), "received_at": now()}
@@ -940,14 +931,6 @@ class Store(Database):
                 ),
             )
         return Reply(201, answer, resource=answer["uuid"])
-
-    def usage_answer(self, key: str) -> Reply | None:
-        """The answer the usage report recorded with this Idempotency-Key got, if any."""
-        with self.transaction():
-            row = self._connection.execute(
-                "SELECT uuid, received_at FROM usage_reports WHERE idempotency_key = ?", (key,)
-            ).fetchone()
-        return None if row is None else Reply(201, dict(row), resource=row["uuid"])
 
     def add_usage_report(self, key: str, given: dict[str, Any]) -> Reply:
         answer = {"uuid": str(uuid.uuid4()), "received_at": now()}
@@ -977,27 +960,6 @@ class Store(Database):
             rows = self._connection.execute(
                 "SELECT uuid, idempotency_key, license_purchase_transaction_uuid, binary_uuid,"
                 " status, reason, occurred_at, received_at FROM feedback ORDER BY rowid"
-            ).fetchall()
-        return [dict(row) for row in rows]
-
-    def log_write(
-        self, request: Request, key: str | None, reply: Reply, outcome: str, fault: Fault
-    ) -> None:
-        with self.transaction():
-            self._connection.execute(
-                "INSERT INTO writes (method, path, idempotency_key, status, outcome, fault,"
-                " resource, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    *(request.method, request.path, key, reply.status, outcome, fault.value),
-                    *(reply.resource, now()),
-                ),
-            )
-
-    def writes(self) -> list[dict[str, Any]]:
-        with self.transaction():
-            rows = self._connection.execute(
-                "SELECT seq, method, path, idempotency_key, status, outcome, fault, resource, at"
-                " FROM writes ORDER BY seq"
             ).fetchall()
         return [dict(row) for row in rows]
 
@@ -1111,7 +1073,7 @@ class Sandbox:
         authenticate = request.path.startswith(CONSUMER_PREFIX)
         # A channel authorization is a POST that writes nothing: no Idempotency-Key, no log.
         if request.method == "POST" and authenticate and request.path != PUSHER_AUTH:
-            reply = self._write(request, fault)
+            reply = write_once(self.store, self._routes, request, fault)
         elif fault in REFUSALS:
             reply = REFUSALS[fault]
         else:
@@ -1127,31 +1089,6 @@ class Sandbox:
             return action(request, params)
         except Problem as problem:
             return problem.reply()
-
-    def _write(self, request: Request, fault: Fault) -> Reply:
-        """Apply a write at most once per Idempotency-Key, and log it whatever happens."""
-        key = request.headers.get("Idempotency-Key") or None
-        # One lock around the key check, the change and the log entry: concurrent requests
-        # sharing a key cannot both miss the record and both apply.
-        with self.store.transaction():
-            reply, outcome = self._write_once(request, fault, key)
-            self.store.log_write(request, key, reply, outcome, fault)
-        return reply
-
-    def _write_once(self, request: Request, fault: Fault, key: str | None) -> tuple[Reply, str]:
-        if fault in REFUSALS:
-            return REFUSALS[fault], REFUSED_OUTCOMES[fault]
-        try:
-            require_bearer(request, self.store)
-            action, params = resolve(self._routes, request)
-            if key is None:
-                raise Problem(400, "missing_idempotency_key", "writes need an Idempotency-Key")
-            remembered = self.store.feedback_answer(key) or self.store.usage_answer(key)
-            if remembered is not None:
-                return remembered, "replayed"
-            return action(request, params), CHANGED_OUTCOMES[fault]
-        except Problem as problem:
-            return problem.reply(), "rejected"
 
     def _token(self, request: Request, params: dict[str, str]) -> Reply:
         fields = parse_qs(request.body.decode("utf-8", "replace"))
