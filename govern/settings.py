@@ -392,8 +392,11 @@ EXPIRY_WARNING_DAYS = sorted(
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # The address Smint.io sends an administrator back to after consent; register it with Smint.io.
 SMINTIO_REDIRECT_URI = env("SMINTIO_REDIRECT_URI", f"{SITE_URL}/assets/smintio/callback")
-EMAIL_HOST = env("EMAIL_HOST")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
+# With DEBUG the mail goes to the local catcher `serve` starts (aiosmtpd on 127.0.0.1:1025),
+# which keeps every message in MAIL_CATCHER_DIR (a Maildir: one file per message in new/).
+EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1" if DEBUG else "")
+EMAIL_PORT = env_int("EMAIL_PORT", 1025 if DEBUG else 25)
+MAIL_CATCHER_DIR = Path(env("MAIL_CATCHER_DIR", str(BASE_DIR / ".mail")))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
@@ -403,6 +406,8 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "govern@localhost")
+# Password reset emails a client or an address may ask for per hour (more is a 429).
+PASSWORD_RESET_PER_HOUR = env_int("PASSWORD_RESET_PER_HOUR", 5)
 
 # Signed checkpoints of the audit chain, kept outside the database (see audit/checkpoints.py):
 # where they are appended, the Ed25519 signing key (base64 of a 32-byte seed; with DEBUG one is

@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from assets import api_urls as assets_api_urls
 from assets.hooks import smintio_hook
 from audit.api import AuditEventExport, AuditEventList
-from govern import api, export_api, notification_views, views
+from govern import api, export_api, notification_views, password_reset, views
 from govern.api_only import LoginForm
 from templates_app import api_urls as templates_api_urls
 from usage import api_urls as usage_api_urls
@@ -60,6 +60,22 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", password_reset.ResetRequest.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        password_reset.ResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("assets/", include("assets.urls")),
     path("audit/", include("audit.urls")),
     path("templates/", include("templates_app.urls")),

@@ -10,10 +10,13 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from assets.models import BusinessUnit
+from assets.services import unit_create
 from govern.demo import seed_assets, seed_rights, seed_templates
 from govern.roles import Role
 from govern.services import role_grant
 
+# Demo people's addresses: their mail lands in the local catcher (.mail/new/) under `make run`.
+MAIL_DOMAIN = "govern.example"
 UNITS = [("insurance-de", "Insurance DE"), ("banking-uk", "Banking UK")]
 PEOPLE = [
     ("bella", "Bella", "Brand", Role.BRAND_MANAGER),
@@ -50,14 +53,15 @@ class Command(BaseCommand):
         self.stdout.write("Demo ready in units insurance-de and banking-uk.")
 
     def _unit(self, slug: str, name: str) -> BusinessUnit:
-        unit, _ = BusinessUnit.objects.get_or_create(slug=slug, defaults={"name": name})
+        unit, _created = unit_create(slug=slug, name=name, actor=None)
         return unit
 
     def _person(
         self, username: str, first: str, last: str, role: Role, options: dict[str, Any]
     ) -> Any:
         user, created = get_user_model().objects.get_or_create(
-            username=username, defaults={"first_name": first, "last_name": last}
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@{MAIL_DOMAIN}"},
         )
         if created or options["reset_passwords"]:
             password = options["password"] or secrets.token_urlsafe(9)

@@ -53,6 +53,7 @@ class Command(BaseCommand):
         environments: dict[str, dict[str, str]] = {}
         if options["sandboxes"]:
             commands.update(sandbox_commands(manage, options["bind"]))
+            commands.update(mail_catcher())
             if "exstream-sandbox" in commands:
                 environments["exstream-sandbox"] = {**os.environ, "GOVERN_API_KEY": sandbox_key()}
                 commands["demo-runs"] = [
@@ -122,6 +123,15 @@ def sandbox_commands(manage: str, bind: str) -> dict[str, list[str]]:
                 argv += ["--otds-tenant", settings.EXSTREAM_OTDS_TENANT]
             commands[f"{system}-sandbox"] = argv
     return commands
+
+
+def mail_catcher() -> dict[str, list[str]]:
+    """Catch the mail Govern sends to a loopback SMTP port in MAIL_CATCHER_DIR (a Maildir)."""
+    if settings.EMAIL_HOST not in {"127.0.0.1", "localhost"}:
+        return {}
+    listen = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    handler = ["-c", "aiosmtpd.handlers.Mailbox", str(settings.MAIL_CATCHER_DIR)]
+    return {"mail-catcher": [sys.executable, "-m", "aiosmtpd", "-n", "-l", listen, *handler]}
 
 
 def _pusher_options() -> list[str]:
