@@ -148,7 +148,16 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One process's memory by default; with several web processes, Redis (CACHE_URL), so limits
+# such as the password reset's count across all of them.
+CACHE_URL = env("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -185,8 +194,34 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Stored content (versions, renditions, previews, exports): local files under MEDIA_ROOT, the
+# embedded default, or an S3 bucket (django-storages) that every web and worker machine shares.
+MEDIA_STORAGE = env("MEDIA_STORAGE", "local")
+MEDIA_BACKENDS = {
+    "local": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "s3": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            # Without keys boto3 finds its own (instance role, ~/.aws): none stored here.
+            "access_key": env("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE") or None,
+            "location": env("AWS_LOCATION"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    },
+}
+if MEDIA_STORAGE not in MEDIA_BACKENDS:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}.")
+if MEDIA_STORAGE == "s3" and not env("AWS_STORAGE_BUCKET_NAME"):
+    raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_BACKENDS[MEDIA_STORAGE],
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -265,10 +300,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# django-q2 on the ORM broker: at-least-once delivery; retries live in Govern's own outbox.
+# django-q2: the ORM broker on the database (the embedded default) or Redis (Q_BROKER_URL,
+# redis:// or rediss://); at-least-once delivery either way, retries live in Govern's outbox.
+# Q_CLUSTER_NAME names the queue, so installations can share one Redis.
+Q_BROKER_URL = env("Q_BROKER_URL")
+if Q_BROKER_URL and not Q_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("Q_BROKER_URL must be a redis://, rediss:// or unix:// URL.")
 Q_CLUSTER = {
-    "name": "govern",
-    "orm": "default",
+    "name": env("Q_CLUSTER_NAME", "govern"),
+    **({"redis": Q_BROKER_URL} if Q_BROKER_URL else {"orm": "default"}),
     "workers": env_int("Q_WORKERS", 2),
     "timeout": 120,
     "retry": 300,

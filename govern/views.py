@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from assets.models import BusinessUnit
 from govern.access import acting_user, scope_for
-from govern.checks import icc_profile_problem
+from govern.checks import broker_problem, icc_profile_problem, storage_problem
 from govern.export_jobs import export_download
 from govern.models import ExportJob, ExportState, WorkerHeartbeat
 
@@ -53,17 +53,19 @@ def _worker_status() -> dict[str, Any]:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Report the database and the worker heartbeat; 503 when either is down."""
+    """Report each dependency: database, broker, storage, worker heartbeat, CMYK profile; 503
+    when any is down."""
     database = _database_status()
     worker = _worker_status() if database == "ok" else {"status": "unknown"}
-    profile = icc_profile_problem() or "ok"
-    healthy = database == "ok" and worker["status"] == "ok" and profile == "ok"
-    body = {
-        "status": "ok" if healthy else "down",
+    broker = (broker_problem() or "ok") if settings.Q_BROKER_URL else database
+    parts = {
         "database": database,
-        "worker": worker,
-        "cmyk_profile": profile,
+        "broker": broker,
+        "storage": storage_problem() or "ok",
+        "cmyk_profile": icc_profile_problem() or "ok",
     }
+    healthy = worker["status"] == "ok" and all(value == "ok" for value in parts.values())
+    body = {"status": "ok" if healthy else "down", **parts, "worker": worker}
     return JsonResponse(body, status=200 if healthy else 503)
 
 

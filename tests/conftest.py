@@ -19,6 +19,8 @@ from govern.services import api_key_create, role_grant
 from templates_app.exstream import reset_client
 from tests.sandboxes.runner import reset, start_exstream_sandbox, start_smintio_sandbox, stop
 
+pytest_plugins = ["tests.s3"]  # s3_endpoint, s3_media: moto's S3 on loopback
+
 PASSWORD = "correct-horse-battery-staple"
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 

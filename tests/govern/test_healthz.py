@@ -21,6 +21,8 @@ def test_worker_without_a_heartbeat_is_down_with_503() -> None:
     assert response.json() == {
         "status": "down",
         "database": "ok",
+        "broker": "ok",
+        "storage": "ok",
         "worker": {"status": "down", "last_seen": None},
         "cmyk_profile": "ok",
     }
@@ -75,3 +77,35 @@ def test_a_missing_cmyk_profile_is_reported_and_a_system_check_error(
     assert "missing.icc is missing" in response.json()["cmyk_profile"]
     with pytest.raises(SystemCheckError, match="govern.E001"):
         call_command("check")
+
+
+@pytest.mark.django_db
+def test_an_unreachable_broker_or_unwritable_media_is_named(settings: Any, tmp_path: Any) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    heartbeat()
+    settings.Q_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    settings.MEDIA_ROOT = blocked / "media"
+    body = Client().get("/healthz").json()
+    assert body["status"] == "down"
+    assert body["broker"].startswith("The task broker Q_BROKER_URL cannot be reached")
+    assert body["storage"].startswith(f"MEDIA_ROOT {blocked / 'media'} cannot be written")
+    with pytest.raises(SystemCheckError) as failed:
+        call_command("check")
+    assert "govern.E002" in str(failed.value) and "govern.E003" in str(failed.value)
+
+
+@pytest.mark.django_db
+def test_a_reachable_redis_broker_is_ok(settings: Any) -> None:
+    heartbeat()
+    settings.Q_BROKER_URL = "redis://127.0.0.1:6379/0"
+    assert Client().get("/healthz").json()["broker"] == "ok"
+
+
+def _closed_port() -> int:
+    from tests.sandboxes.runner import free_port
+
+    return free_port()
