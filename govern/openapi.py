@@ -2,7 +2,8 @@
 
 - Input serializers refuse unknown fields, so their schemas say `additionalProperties: false`;
   a required text field that may not be blank says it needs a character that is not a space.
-- Every operation lists the errors it can give, all in the one JSON shape of govern/errors.py:
+- Every operation lists the errors it can give, all but the HTTP server's own 414 in the one
+  JSON shape of govern/errors.py:
   401 and 403 (authentication, roles), 406 (an Accept header DRF cannot serve), 400 for any
   parameter or body, 404 for any object in the path (or outside the caller's units), and for
   writes 409 (a state that changed meanwhile), 413 (too large) and 415 (a body type not parsed).
@@ -72,6 +73,13 @@ def document_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     return result
 
 
+# Answered by the HTTP server (gunicorn) before Govern sees the request, as its own HTML page.
+SERVER_LIMITS = {
+    "414": "The request line is longer than the server accepts (gunicorn's limit, 8190 bytes "
+    "under `serve`): answered by the HTTP server, as HTML.",
+}
+
+
 def _add_errors(operation: dict[str, Any], method: str, *, has_object: bool) -> None:
     answers = dict(ALWAYS)
     if operation.get("parameters") or operation.get("requestBody"):
@@ -81,6 +89,9 @@ def _add_errors(operation: dict[str, Any], method: str, *, has_object: bool) -> 
     if method in {"post", "put", "patch", "delete"}:
         answers.update(WITH_BODY)
     responses = operation.setdefault("responses", {})
+    for status, description in SERVER_LIMITS.items():
+        html = {"text/html": {"schema": {"type": "string"}}}
+        responses.setdefault(status, {"description": description, "content": html})
     for status, description in answers.items():
         responses.setdefault(
             status,

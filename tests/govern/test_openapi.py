@@ -36,6 +36,7 @@ def test_every_operation_documents_its_errors(schema: dict[str, Any]) -> None:
             assert {"400", "409", "413", "415"} <= statuses, (method, path)
         error = operation["responses"]["403"]["content"]["application/json"]["schema"]
         assert error == {"$ref": "#/components/schemas/Error"}
+        assert "text/html" in operation["responses"]["414"]["content"]  # gunicorn's own page
 
 
 def test_inputs_refuse_unknown_fields_and_blank_text(schema: dict[str, Any]) -> None:

@@ -45,6 +45,7 @@ class Command(BaseCommand):
                 *(sys.executable, "-m", "gunicorn", "govern.wsgi"),
                 *("--bind", options["bind"], "--workers", str(options["web_workers"])),
                 *("--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"),
+                *("--limit-request-line", "8190"),  # gunicorn's largest: long filters reach Govern
             ],
             "worker": [sys.executable, manage, "qcluster"],
         }
