@@ -320,6 +320,9 @@ Q_CLUSTER = {
     "sync": env_bool("Q_SYNC"),
 }
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
+# /healthz asks the database every time, and the rest (broker, storage, profile, heartbeat)
+# again after this many seconds, so a load balancer polling it costs the database one query.
+HEALTH_RECHECK_SECONDS = env_float("HEALTH_RECHECK_SECONDS", 5)
 
 # Exstream: the API (or the sandbox `manage.py sandbox exstream` starts) or a hot folder.
 EXSTREAM_URL = env("EXSTREAM_URL", "http://127.0.0.1:8101").rstrip("/")

@@ -14,6 +14,11 @@ from govern.models import WorkerHeartbeat
 from govern.tasks import heartbeat
 
 
+@pytest.fixture(autouse=True)
+def look_every_time(settings: Any) -> None:
+    settings.HEALTH_RECHECK_SECONDS = 0
+
+
 @pytest.mark.django_db
 def test_worker_without_a_heartbeat_is_down_with_503() -> None:
     response = Client().get("/healthz")
@@ -109,3 +114,17 @@ def _closed_port() -> int:
     from tests.sandboxes.runner import free_port
 
     return free_port()
+
+
+@pytest.mark.django_db
+def test_slow_parts_are_looked_at_again_only_after_the_recheck_time(settings: Any) -> None:
+    settings.HEALTH_RECHECK_SECONDS = 60
+    heartbeat()
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        assert Client().get("/healthz").json()["worker"]["status"] == "ok"
+        WorkerHeartbeat.objects.all().delete()
+        assert Client().get("/healthz").json()["worker"]["status"] == "ok"  # seen 0 s ago
+        traveller.shift(61)
+        assert Client().get("/healthz").json()["worker"]["status"] == "down"
+    with mock.patch("govern.views.connection.cursor", side_effect=DatabaseError("gone")):
+        assert Client().get("/healthz").json()["database"] == "down: DatabaseError"  # at once
