@@ -35,6 +35,9 @@ from govern.pagination import page_of
 from govern.roles import Capability
 
 QUEUE_PAGE_SIZE = 25
+# The queue is counted up to this many versions ("1,000+"): counting 10,000 costs more than
+# showing a page of them.
+QUEUE_COUNT_CAP = 1000
 LIBRARY_PAGE_SIZE = 25
 DECISIONS: dict[str, Callable[..., Version]] = {
     "submit": services.version_submit,
@@ -69,7 +72,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     versions = review_queue_for(request)
     if form.is_bound:
         versions = form.apply(versions) if form.is_valid() else versions.none()
-    page = page_of(request, versions, QUEUE_PAGE_SIZE)
+    page = page_of(request, versions, QUEUE_PAGE_SIZE, cap=QUEUE_COUNT_CAP)
     filtered = form.is_bound and any(form.data.get(name) for name in form.fields)
     context = {"form": form, "page": page, "filtered": filtered}
     return render(request, "assets/review_queue.html", context)

@@ -3,7 +3,8 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page, PageNotAnInteger, Paginator
+from django.utils.functional import cached_property
 from rest_framework import exceptions
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
@@ -56,7 +57,47 @@ class Pagination(LimitOffsetPagination):
         return parameters
 
 
-def page_of(request: Any, rows: Any, size: int) -> Page:
+def page_of(request: Any, rows: Any, size: int, cap: int | None = None) -> Page:
     """The page of `rows` the request's `?page=` names, for the pages' one pager (pager.html):
-    a page that is not a number is the first, one past the end the last."""
-    return Paginator(rows, size).get_page(request.GET.get("page"))
+    a page that is not a number is the first, one past the end the last. With a cap, rows are
+    counted only up to it (a long queue says "1,000+")."""
+    paginator = Paginator(rows, size) if cap is None else CappedPaginator(rows, size, cap)
+    return paginator.get_page(request.GET.get("page"))
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `cap` rows, with one COUNT over a LIMIT, so a page of a long queue does
+    not count all of it; past the cap, pages go on while rows do."""
+
+    def __init__(self, rows: Any, per_page: int, cap: int) -> None:
+        super().__init__(rows, per_page)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        rows: Any = self.object_list
+        return int(rows[: self.cap + 1].count())
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+    @property
+    def count_label(self) -> str:
+        return f"{self.cap:,}+" if self.capped else f"{self.count:,}"
+
+    def validate_number(self, number: Any) -> int:
+        if not self.capped:
+            return int(super().validate_number(number))
+        try:
+            return max(1, int(number))
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        page = Page(rows[: self.per_page], number, self)
+        page.has_next = lambda: len(rows) > self.per_page  # type: ignore[method-assign]
+        return page
