@@ -55,3 +55,23 @@ def test_the_queue_says_how_many_at_least_wait(
     monkeypatch.setattr(views, "QUEUE_COUNT_CAP", 2)
     page = client_for(compliance_officer).get("/assets/review/").content.decode()
     assert "2+ versions await your decision" in page
+
+
+def test_the_queue_reads_a_fixed_number_of_queries_whatever_its_length(
+    compliance_officer: Any,
+    add_version: Callable[..., Any],  # noqa: F811
+    logo: Any,  # noqa: F811
+    client_for: Callable[[Any], Client],
+) -> None:
+    client = client_for(compliance_officer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/assets/review/").status_code == 200
+        return len(captured)
+
+    add_version(logo)
+    few = queries()
+    for _ in range(4):
+        add_version(logo)
+    assert queries() == few  # only the columns a row shows, none read again per row
