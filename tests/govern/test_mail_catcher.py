@@ -43,3 +43,14 @@ def test_mail_sent_to_the_catcher_lands_in_its_maildir(catcher: Path) -> None:
 def test_no_catcher_for_a_real_mail_server(settings: Any) -> None:
     settings.EMAIL_HOST = "smtp.bank.example"
     assert mail_catcher() == {}
+
+
+def test_serve_points_email_links_where_it_serves_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from govern.management.commands.serve import default_site_url
+
+    monkeypatch.delenv("SITE_URL", raising=False)
+    assert default_site_url("127.0.0.1:8311") == "http://127.0.0.1:8311"
+    monkeypatch.setenv("SITE_URL", "https://govern.bank.example")
+    assert default_site_url("127.0.0.1:8311") == "https://govern.bank.example"

@@ -39,6 +39,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.check(databases=[DEFAULT_DB_ALIAS])
+        default_site_url(options["bind"])
         manage = str(settings.BASE_DIR / "manage.py")
         commands = {
             "web": [
@@ -106,6 +107,12 @@ class Command(BaseCommand):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
+
+
+def default_site_url(bind: str) -> str:
+    """Let the links in emails point where this serves, unless SITE_URL says otherwise (the
+    children read it from the environment they inherit)."""
+    return os.environ.setdefault("SITE_URL", f"http://{bind}")
 
 
 def sandbox_commands(manage: str, bind: str) -> dict[str, list[str]]:
