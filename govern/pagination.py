@@ -1,4 +1,5 @@
-"""Every API list pages the same way: limit and offset, at most API_MAX_PAGE_SIZE a page."""
+"""Every list pages one way: the API with limit and offset (at most API_MAX_PAGE_SIZE a page),
+the pages with `page_of` and the one pager, pager.html."""
 
 from typing import Any
 

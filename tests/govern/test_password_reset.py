@@ -89,3 +89,10 @@ def test_requests_past_the_limit_get_429_and_send_nothing(bella: User, settings:
 
 def test_the_login_page_links_to_the_reset() -> None:
     assert b'href="/password-reset/"' in Client().get("/login/").content
+
+
+def test_the_audit_names_the_account_not_its_address(bella: User) -> None:
+    ask(Client(), "bella@bank.example")
+    event = AuditEvent.objects.get(action="password.reset_sent")
+    assert event.target_id == str(bella.pk)
+    assert "bella@bank.example" not in str(event.data)
