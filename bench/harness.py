@@ -95,3 +95,13 @@ def figure(name: str, value: float, unit: str, baseline: float) -> None:
     """Print one figure as `name: value unit (ratio x vs baseline)`."""
     ratio = value / baseline if baseline else float("nan")
     print(f"{name}: {value:,.1f} {unit} ({ratio:.2f}x vs baseline)", flush=True)
+
+
+def analyze() -> None:
+    """Give PostgreSQL the statistics autovacuum would have after bulk inserts (SQLite plans
+    without them), so a benchmark measures the plans production runs."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assets.models import Asset, BusinessUnit, Variant, Version
 from assets.services import version_approve
+from bench.harness import analyze
 from govern.roles import Role
 from govern.services import role_grant
 from templates_app.models import Binding, Composition, Review, Template
@@ -95,6 +96,7 @@ def raw_insert() -> int:
 
 if __name__ == "__main__":
     version, officer = populate(int(sys.argv[1]))
+    analyze()
 
     def approve() -> int:
         version_approve(version=version, actor=officer)

@@ -28,6 +28,7 @@ from assets.models import (
     Variant,
     Version,
 )
+from bench.harness import analyze
 from govern.tasks import heartbeat
 
 VERSIONS_PER_VARIANT = 10
@@ -107,5 +108,6 @@ def query_counts(user: User, paths: list[str]) -> dict[str, int]:
 if __name__ == "__main__":
     heartbeat()
     officer = populate(units=int(sys.argv[1]), versions=int(sys.argv[2]))
+    analyze()
     paths = sys.argv[3:]
     print(json.dumps({"session": session_for(officer), "queries": query_counts(officer, paths)}))
