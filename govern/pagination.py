@@ -91,9 +91,10 @@ class CappedPaginator(Paginator):
         if not self.capped:
             return int(super().validate_number(number))
         try:
-            return max(1, int(number))
+            wanted = int(number)
         except (TypeError, ValueError):
             raise PageNotAnInteger("That page number is not an integer") from None
+        return max(1, min(wanted, MAX_ID // self.per_page))  # an OFFSET the database holds
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)

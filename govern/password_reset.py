@@ -10,6 +10,7 @@ import logging
 import smtplib
 from typing import Any
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
@@ -51,7 +52,8 @@ class ResetForm(PasswordResetForm):
 def _over_limit(request: HttpRequest, email: str) -> bool:
     """Count this request against its client and its address; say whether either is over."""
     address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    keys = [f"reset:client:{request.META.get('REMOTE_ADDR', '')}", f"reset:address:{address}"]
+    client = get_client_ip_address(request) or ""  # as the login lockout sees it
+    keys = [f"reset:client:{client}", f"reset:address:{address}"]
     return any([_count(key) > settings.PASSWORD_RESET_PER_HOUR for key in keys])  # count both
 
 

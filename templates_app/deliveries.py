@@ -141,18 +141,18 @@ def wait_for_setup(delivery: Delivery, lease: datetime, detail: str) -> str:
 def give_up(delivery: Delivery, lease: datetime, reason: str) -> str:
     with transaction.atomic():
         if finish(delivery.pk, lease, state=DeliveryState.DEAD, last_error=reason):
-            audit_record(
-                action="delivery.dead",
-                target=delivery,
-                unit_id=delivery.version.variant.asset.business_unit_id,
-                data={
-                    "version": delivery.version_id,
-                    "profile": delivery.profile,
-                    "attempts": delivery.attempts,
-                    "error": reason,
-                },
-            )
+            _audit("delivery.dead", delivery, None, attempts=delivery.attempts, error=reason)
     return "dead"
+
+
+def _audit(action: str, delivery: Delivery, actor: Any, **data: Any) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        target=delivery,
+        unit_id=delivery.version.variant.asset.business_unit_id,
+        data={"version": delivery.version_id, "profile": delivery.profile, **data},
+    )
 
 
 def delivery_retry(*, delivery: Delivery, actor: Any) -> Delivery:
@@ -169,16 +169,6 @@ def delivery_retry(*, delivery: Delivery, actor: Any) -> Delivery:
         )
         if not updated:
             raise Conflict("Only a dead delivery can be retried; reload.", "stale_state")
-        audit_record(
-            action="delivery.retried",
-            actor=actor,
-            target=delivery,
-            unit_id=delivery.version.variant.asset.business_unit_id,
-            data={
-                "version": delivery.version_id,
-                "profile": delivery.profile,
-                "last_error": delivery.last_error,
-            },
-        )
+        _audit("delivery.retried", delivery, actor, last_error=delivery.last_error)
     delivery.refresh_from_db()
     return delivery
