@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from assets.models import Asset, BusinessUnit, Channel, Kind, Version, VersionState
+from govern.widgets import Select
 
 AGE_CHOICES = [
     ("", "Any age"),
@@ -18,28 +19,27 @@ AGE_CHOICES = [
 
 
 class UnitFilterForm(forms.Form):
-    """A filter form whose unit choices are the user's own units, by slug."""
+    """A filter form whose unit choices are the user's own units, by slug (one query for
+    their slugs and names: a unit's model is not needed to filter by it)."""
 
-    unit = forms.ModelChoiceField(
-        queryset=BusinessUnit.objects.none(),
-        required=False,
-        to_field_name="slug",
-        empty_label="All my units",
+    unit = forms.ChoiceField(widget=Select, required=False)
+    kind = forms.ChoiceField(
+        widget=Select, choices=[("", "All kinds"), *Kind.choices], required=False
     )
-    kind = forms.ChoiceField(choices=[("", "All kinds"), *Kind.choices], required=False)
 
     def __init__(self, *args: Any, units: QuerySet[BusinessUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        choices = list(units.order_by("name").values_list("slug", "name"))
+        self.fields["unit"].choices = [("", "All my units"), *choices]  # type: ignore[attr-defined]
 
 
 class QueueFilterForm(UnitFilterForm):
-    age = forms.ChoiceField(choices=AGE_CHOICES, required=False)
+    age = forms.ChoiceField(widget=Select, choices=AGE_CHOICES, required=False)
 
     def apply(self, versions: QuerySet[Version]) -> QuerySet[Version]:
         data = self.cleaned_data
         if data.get("unit"):
-            versions = versions.filter(variant__asset__business_unit=data["unit"])
+            versions = versions.filter(variant__asset__business_unit__slug=data["unit"])
         if data.get("kind"):
             versions = versions.filter(variant__asset__kind=data["kind"])
         if data.get("age"):
@@ -51,6 +51,7 @@ class QueueFilterForm(UnitFilterForm):
 class LibraryFilterForm(UnitFilterForm):
     q = forms.CharField(required=False, max_length=200, label="Search key or title")
     state = forms.ChoiceField(
+        widget=Select,
         choices=[("", "Any state"), *VersionState.choices],
         required=False,
         label="Has a version that is",
@@ -63,7 +64,7 @@ class LibraryFilterForm(UnitFilterForm):
         if data.get("q"):
             assets = assets.filter(Q(key__icontains=data["q"]) | Q(title__icontains=data["q"]))
         if data.get("unit"):
-            assets = assets.filter(business_unit=data["unit"])
+            assets = assets.filter(business_unit__slug=data["unit"])
         if data.get("kind"):
             assets = assets.filter(kind=data["kind"])
         if data.get("state"):
@@ -74,9 +75,10 @@ class LibraryFilterForm(UnitFilterForm):
 class AssetForm(forms.Form):
     key = forms.CharField(max_length=200, help_text="Stable id, e.g. brand.logo.primary")
     title = forms.CharField(max_length=300)
-    kind = forms.ChoiceField(choices=Kind.choices)
-    business_unit = forms.ModelChoiceField(queryset=BusinessUnit.objects.none())
+    kind = forms.ChoiceField(widget=Select, choices=Kind.choices)
+    business_unit = forms.ModelChoiceField(widget=Select, queryset=BusinessUnit.objects.none())
     regulated = forms.ChoiceField(
+        widget=Select,
         choices=[("", "As the kind says"), ("yes", "Regulated"), ("no", "Not regulated")],
         required=False,
         help_text="Disclaimers, disclosure graphics and legal artwork are regulated by default.",

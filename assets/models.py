@@ -163,8 +163,13 @@ class Variant(models.Model):
 
     @property
     def selector_label(self) -> str:
-        parts = [self.language, self.region, self.segment, self.channels.replace(",", "+")]
-        return " · ".join(part for part in parts if part) or "any"
+        return selector_label(self.language, self.region, self.segment, self.channels)
+
+
+def selector_label(language: str, region: str, segment: str, channels: str) -> str:
+    """A variant's selectors in words: "de · CH · print+email", or "any"."""
+    parts = [language, region, segment, channels.replace(",", "+")]
+    return " · ".join(part for part in parts if part) or "any"
 
 
 class VersionState(models.TextChoices):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_POST
 
-from assets import criteria, previews, services
+from assets import criteria, previews, queue, services
 from assets.api import VERSION_UNIT, content_response
 from assets.consequences import of_decisions
 from assets.forms import AssetForm, LibraryFilterForm, QueueFilterForm, VersionForm
@@ -38,13 +38,6 @@ QUEUE_PAGE_SIZE = 25
 # The queue is counted up to this many versions ("1,000+"): counting 10,000 costs more than
 # showing a page of them.
 QUEUE_COUNT_CAP = 1000
-# What a queue row shows; the rest of a version (its text, metadata, criteria) stays unread.
-QUEUE_COLUMNS = (
-    *("number", "submitted_at", "required_approvals", "variant__language", "variant__region"),
-    *("variant__segment", "variant__channels", "variant__asset__key", "variant__asset__title"),
-    *("variant__asset__kind", "variant__asset__regulated", "variant__asset__business_unit__name"),
-    *("submitted_by__username", "created_by__username"),
-)
 LIBRARY_PAGE_SIZE = 25
 DECISIONS: dict[str, Callable[..., Version]] = {
     "submit": services.version_submit,
@@ -59,27 +52,18 @@ def _units(request: HttpRequest, capability: Capability) -> QuerySet[BusinessUni
     return BusinessUnit.objects.filter(pk__in=scope_for(request).unit_ids_for(capability))
 
 
-def review_queue_for(request: HttpRequest) -> Any:
-    """Return the versions awaiting this compliance officer, oldest submission first."""
-    unit_ids = scope_for(request).unit_ids_for(Capability.DECIDE_VERSIONS)
-    return (
-        Version.objects.awaiting_review_by(request.user, unit_ids)
-        .with_context()
-        .order_by("submitted_at", "pk")
-    )
-
-
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Show the versions awaiting the compliance officer's decision in their units."""
-    units = _units(request, Capability.DECIDE_VERSIONS)
-    if not units:
+    if not scope_for(request).unit_ids_for(Capability.DECIDE_VERSIONS):
         raise PermissionDenied("Only compliance officers have a review queue.")
+    units = _units(request, Capability.DECIDE_VERSIONS)
     form = QueueFilterForm(request.GET or None, units=units)
-    versions = review_queue_for(request)
+    versions = queue.awaiting(request)
     if form.is_bound:
         versions = form.apply(versions) if form.is_valid() else versions.none()
-    page = page_of(request, versions.only(*QUEUE_COLUMNS), QUEUE_PAGE_SIZE, cap=QUEUE_COUNT_CAP)
+    page = page_of(request, queue.values(versions), QUEUE_PAGE_SIZE, cap=QUEUE_COUNT_CAP)
+    page.object_list = queue.rows(page.object_list)
     filtered = form.is_bound and any(form.data.get(name) for name in form.fields)
     context = {"form": form, "page": page, "filtered": filtered}
     return render(request, "assets/review_queue.html", context)
@@ -275,7 +259,7 @@ def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _next_after_decision(request: HttpRequest, version: Version, action: str) -> HttpResponse:
     if action in {"approve", "reject"}:
-        following = review_queue_for(request).first()
+        following = queue.awaiting(request).first()
         if following is not None:
             return redirect(following.get_absolute_url())
         return redirect("assets:review-queue")

@@ -67,8 +67,9 @@ def page_of(request: Any, rows: Any, size: int, cap: int | None = None) -> Page:
 
 
 class CappedPaginator(Paginator):
-    """Counts at most `cap` rows, with one COUNT over a LIMIT, so a page of a long queue does
-    not count all of it; past the cap, pages go on while rows do."""
+    """Counts at most `cap` rows, with one COUNT over a LIMIT of their keys alone (no
+    annotation of the rows is computed), so a page of a long queue does not count all of it;
+    past the cap, pages go on while rows do."""
 
     def __init__(self, rows: Any, per_page: int, cap: int) -> None:
         super().__init__(rows, per_page)
@@ -77,7 +78,7 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows: Any = self.object_list
-        return int(rows[: self.cap + 1].count())
+        return int(rows.values("pk")[: self.cap + 1].count())
 
     @property
     def capped(self) -> bool:

@@ -24,6 +24,7 @@ from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict
 from govern.pagination import page_of
 from govern.roles import Capability
+from govern.widgets import Select
 from templates_app import expiry, graph, services
 from templates_app.models import (
     UNSETTLED_REVIEW_STATES,
@@ -105,7 +106,7 @@ class PreflightForm(forms.Form):
     language = forms.CharField(required=False, max_length=35, label="Language")
     segment = forms.CharField(required=False, max_length=100, label="Segment")
     channel = forms.ChoiceField(
-        required=False, choices=[("", "any"), *Channel.choices], label="Channel"
+        widget=Select, required=False, choices=[("", "any"), *Channel.choices], label="Channel"
     )
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from assets.models import Channel
+from govern.widgets import Select
 from usage.models import ExceptionCode, ExceptionState, UsageException, UsageRecord
 
 SORTS = {
@@ -21,13 +22,17 @@ class UsageFilterForm(forms.Form):
     asset = forms.CharField(required=False, max_length=200, help_text="Asset key")
     version = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     run = forms.CharField(required=False, max_length=200, help_text="Run id")
-    channel = forms.ChoiceField(required=False, choices=[("", "any"), *Channel.choices])
+    channel = forms.ChoiceField(
+        widget=Select, required=False, choices=[("", "any"), *Channel.choices]
+    )
     region = forms.CharField(required=False, max_length=2)
     language = forms.CharField(required=False, max_length=35)
     segment = forms.CharField(required=False, max_length=100)
     since = forms.DateTimeField(required=False)
     until = forms.DateTimeField(required=False)
-    sort = forms.ChoiceField(required=False, choices=[(name, name) for name in SORTS])
+    sort = forms.ChoiceField(
+        widget=Select, required=False, choices=[(name, name) for name in SORTS]
+    )
 
     FIELDS = {
         "unit": "business_unit__slug",
@@ -65,8 +70,12 @@ class UsageFilterForm(forms.Form):
 
 class ExceptionFilterForm(forms.Form):
     unit = forms.SlugField(required=False, max_length=100)
-    code = forms.ChoiceField(required=False, choices=[("", "any"), *ExceptionCode.choices])
-    state = forms.ChoiceField(required=False, choices=[("", "any"), *ExceptionState.choices])
+    code = forms.ChoiceField(
+        widget=Select, required=False, choices=[("", "any"), *ExceptionCode.choices]
+    )
+    state = forms.ChoiceField(
+        widget=Select, required=False, choices=[("", "any"), *ExceptionState.choices]
+    )
     run = forms.CharField(required=False, max_length=200)
 
     def apply(self, exceptions: QuerySet[UsageException]) -> QuerySet[UsageException]:

@@ -21,6 +21,7 @@ from govern.export_jobs import xlsx_now_or_later
 from govern.exports import single_unit
 from govern.pagination import page_of
 from govern.roles import Capability
+from govern.widgets import Select
 from usage import charts, services
 from usage.filters import ExceptionFilterForm, UsageFilterForm
 from usage.models import (
@@ -49,12 +50,19 @@ PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 
 class ReportForm(forms.Form):
     group = forms.ChoiceField(
-        required=False, choices=[(name, name.title()) for name in GROUPS], label="Group by"
+        widget=Select,
+        required=False,
+        choices=[(name, name.title()) for name in GROUPS],
+        label="Group by",
     )
     period = forms.ChoiceField(
-        required=False, choices=[(name, name.title()) for name in PERIODS], label="Period"
+        widget=Select,
+        required=False,
+        choices=[(name, name.title()) for name in PERIODS],
+        label="Period",
     )
     order = forms.ChoiceField(
+        widget=Select,
         required=False,
         choices=[("volume", "Most documents first"), ("name", "By name")],
         label="Order",
@@ -226,7 +234,8 @@ def _utilisation(purchase: Any, caps: list[UsageCap]) -> list[dict[str, Any]]:
 
 class DecideForm(forms.Form):
     state = forms.ChoiceField(
-        choices=[(ExceptionState.EXPLAINED, "Explain"), (ExceptionState.RESOLVED, "Resolve")]
+        widget=Select,
+        choices=[(ExceptionState.EXPLAINED, "Explain"), (ExceptionState.RESOLVED, "Resolve")],
     )
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
 

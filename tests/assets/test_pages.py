@@ -97,6 +97,57 @@ def test_queue_filters_by_kind_and_age(
     assert "No versions match these filters." in html(client.get("/assets/review/?age=7"))
 
 
+def test_queue_filters_by_unit_slug_and_refuses_a_unit_that_is_not_the_officers(
+    logo: Asset,
+    add_version: AddVersion,
+    compliance_officer: Any,
+    client_for: ClientFor,
+    other_unit: Any,
+) -> None:
+    version = add_version(logo)
+    client = client_for(compliance_officer)
+    page = html(client.get(f"/assets/review/?unit={logo.business_unit.slug}"))
+    assert f"/assets/versions/{version.pk}/" in page
+    assert f'<option value="{logo.business_unit.slug}" selected>' in page
+    assert f'value="{other_unit.slug}"' not in page  # only the officer's units are offered
+    refused = html(client.get(f"/assets/review/?unit={other_unit.slug}"))
+    assert f"/assets/versions/{version.pk}/" not in refused
+    assert "No versions match these filters." in refused
+
+
+def test_a_queue_row_says_what_waits_and_for_how_long(
+    logo: Asset, add_version: AddVersion, compliance_officer: Any, client_for: ClientFor
+) -> None:
+    with time_machine.travel(timezone.now() - timedelta(days=3, hours=5)):
+        version = add_version(logo, selectors=clean_selectors(region="DE"))
+    page = html(client_for(compliance_officer).get("/assets/review/"))
+    row = page.split(f'<td><a href="/assets/versions/{version.pk}/">')[1].split("</tr>")[0]
+    assert logo.key in row and logo.title in row and "Logo" in row
+    assert "<td>DE</td>" in row and f"<td>v{version.number}</td>" in row
+    assert version.submitted_by is not None
+    assert f"<td>{version.submitted_by.username}</td>" in row
+    assert "<td>3 days</td>" in row and "<td>0 of 1</td>" in row
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (0, "under a minute"),
+        (59, "under a minute"),
+        (60, "1 minute"),
+        (3_599, "59 minutes"),
+        (3_600, "1 hour"),
+        (86_399, "23 hours"),
+        (86_400, "1 day"),
+        (10 * 86_400, "10 days"),
+    ],
+)
+def test_an_age_is_said_in_its_largest_unit(seconds: int, said: str) -> None:
+    from assets.queue import age
+
+    assert age(seconds) == said
+
+
 def test_queue_query_count_does_not_grow_with_the_queue(
     logo: Asset, add_version: AddVersion, compliance_officer: Any, client_for: ClientFor
 ) -> None:
