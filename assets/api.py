@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets import services
+from assets import queue, services
 from assets.models import Asset, BusinessUnit, Kind, Version, VersionState
 from assets.selectors import clean_selectors
 from assets.storage import read_content
@@ -25,7 +25,13 @@ from assets.uploads import (
 )
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.roles import Capability
-from govern.serializers import CommentInput, StrictSerializer, validated, validated_query
+from govern.serializers import (
+    MAX_ID,
+    CommentInput,
+    StrictSerializer,
+    validated,
+    validated_query,
+)
 
 VERSION_UNIT = "variant__asset__business_unit"
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -339,6 +345,36 @@ class VersionReject(VersionAction):
     """Reject a version in review, with a comment."""
 
     service = services.version_reject
+
+
+class DecideTogetherInput(CommentInput):
+    versions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=services.TOGETHER_LIMIT,
+    )
+    action = serializers.ChoiceField(["approve", "reject"])
+
+
+class DecidedTogetherOutput(serializers.Serializer):
+    decided = VersionDetailOutput(many=True)
+
+
+class VersionsDecideTogether(APIView):
+    """Approve or reject several non-regulated versions in review with one comment. Each is
+    decided, four-eyes and audited, as on its own; any refusal (a regulated version: 400; one
+    outside your units: 404; your own or one decided meanwhile: 409) records none of them."""
+
+    @extend_schema(request=DecideTogetherInput, responses=DecidedTogetherOutput)
+    def post(self, request: Request) -> Response:
+        data = validated(DecideTogetherInput, request)
+        decided = services.versions_decide_together(
+            versions=queue.chosen(request, data["versions"]),
+            action=data["action"],
+            comment=data["comment"],
+            actor=acting_user(request),
+        )
+        return Response({"decided": [_version_detail(version.pk) for version in decided]})
 
 
 class VersionWithdraw(VersionAction):

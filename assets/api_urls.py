@@ -9,6 +9,7 @@ urlpatterns = [
     path("assets/<int:pk>/", api.AssetDetail.as_view(), name="asset-detail"),
     path("assets/<int:pk>/versions/", api.VersionCreate.as_view(), name="version-create"),
     path("versions/", api.VersionList.as_view(), name="version-list"),
+    path("versions/decide/", api.VersionsDecideTogether.as_view(), name="versions-decide"),
     path("versions/<int:pk>/", api.VersionDetail.as_view(), name="version-detail"),
     path("versions/<int:pk>/content", api.VersionContent.as_view(), name="version-content"),
     path("versions/<int:pk>/submit/", api.VersionSubmit.as_view(), name="version-submit"),

@@ -33,11 +33,37 @@ class UnitFilterForm(forms.Form):
         self.fields["unit"].choices = [("", "All my units"), *choices]  # type: ignore[attr-defined]
 
 
+# The queue's orders: each ends on the primary key, so a position in the queue is stable.
+QUEUE_SORTS = {
+    "oldest": ("Oldest first", ("submitted_at", "pk")),
+    "newest": ("Newest first", ("-submitted_at", "-pk")),
+    "unit": ("By unit", ("variant__asset__business_unit__name", "submitted_at", "pk")),
+    "kind": ("By kind", ("variant__asset__kind", "submitted_at", "pk")),
+    "asset": ("By asset", ("variant__asset__key", "number", "pk")),
+}
+
+
+def key_or_title(text: str, prefix: str = "") -> Q:
+    """Rows whose asset key or title contains the text."""
+    return Q(**{f"{prefix}key__icontains": text}) | Q(**{f"{prefix}title__icontains": text})
+
+
 class QueueFilterForm(UnitFilterForm):
+    q = forms.CharField(required=False, max_length=200, label="Search key or title")
     age = forms.ChoiceField(widget=Select, choices=AGE_CHOICES, required=False)
+    sort = forms.ChoiceField(
+        widget=Select,
+        choices=[(name, label) for name, (label, _) in QUEUE_SORTS.items()],
+        required=False,
+        label="Order",
+    )
+
+    field_order = ["q", "unit", "kind", "age", "sort"]
 
     def apply(self, versions: QuerySet[Version]) -> QuerySet[Version]:
         data = self.cleaned_data
+        if data.get("q"):
+            versions = versions.filter(key_or_title(data["q"], "variant__asset__"))
         if data.get("unit"):
             versions = versions.filter(variant__asset__business_unit__slug=data["unit"])
         if data.get("kind"):
@@ -45,7 +71,8 @@ class QueueFilterForm(UnitFilterForm):
         if data.get("age"):
             cutoff = timezone.now() - timedelta(days=int(data["age"]))
             versions = versions.filter(submitted_at__lte=cutoff)
-        return versions
+        _, order = QUEUE_SORTS[data.get("sort") or "oldest"]
+        return versions.order_by(*order)
 
 
 class LibraryFilterForm(UnitFilterForm):
@@ -62,7 +89,7 @@ class LibraryFilterForm(UnitFilterForm):
     def apply(self, assets: QuerySet[Asset]) -> QuerySet[Asset]:
         data = self.cleaned_data
         if data.get("q"):
-            assets = assets.filter(Q(key__icontains=data["q"]) | Q(title__icontains=data["q"]))
+            assets = assets.filter(key_or_title(data["q"]))
         if data.get("unit"):
             assets = assets.filter(business_unit__slug=data["unit"])
         if data.get("kind"):

@@ -7,16 +7,19 @@ is said in its largest unit ("3 days"), as a queue is scanned.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
-from assets.models import Kind, Version, selector_label
-from govern.access import scope_for
+from assets.forms import QueueFilterForm
+from assets.models import BusinessUnit, Kind, Version, selector_label
+from govern.access import scope_for, scoped
 from govern.roles import Capability
 
 # What a queue row shows; the rest of a version (its text, metadata, criteria) stays unread.
@@ -42,15 +45,89 @@ def awaiting(request: HttpRequest) -> QuerySet[Version]:
     )
 
 
+def filtered(request: HttpRequest, params: QueryDict) -> tuple[QueueFilterForm, Any]:
+    """The queue's filter form for these parameters, and the versions it lets through in its
+    order (none when a parameter is invalid: the form says which)."""
+    unit_ids = scope_for(request).unit_ids_for(Capability.DECIDE_VERSIONS)
+    data = {name: params[name] for name in QueueFilterForm.base_fields if params.get(name)}
+    form = QueueFilterForm(data or None, units=BusinessUnit.objects.filter(pk__in=unit_ids))
+    versions = awaiting(request)
+    if form.is_bound:
+        versions = form.apply(versions) if form.is_valid() else versions.none()
+    return form, versions
+
+
+def parameters(raw: str) -> QueryDict:
+    """The queue's own parameters from a carried query string; anything else is dropped."""
+    given = QueryDict(raw)
+    kept = QueryDict(mutable=True)
+    for name in QueueFilterForm.base_fields:
+        if given.get(name):
+            kept[name] = given[name]
+    return kept
+
+
+def query(form: QueueFilterForm) -> str:
+    """The form's parameters as a query string, to carry the queue from page to page."""
+    return urlencode(form.data) if form.is_bound else ""
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a version stands in its filtered queue: "3 of 14", and its neighbours."""
+
+    number: int
+    total: int
+    capped: bool
+    previous: int | None
+    next: int | None
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total - 1:,}+" if self.capped else f"{self.total:,}"
+
+
+def keys(versions: QuerySet[Version], cap: int) -> list[int]:
+    """The keys of the first `cap` + 1 versions, in the queue's order."""
+    return list(versions.values_list("pk", flat=True)[: cap + 1])
+
+
+def position(versions: QuerySet[Version], pk: int, cap: int) -> Position | None:
+    """The version's place among the first `cap` of the queue (None when it is not there)."""
+    ordered = keys(versions, cap)
+    if pk not in ordered[:cap]:
+        return None
+    index = ordered.index(pk)
+    return Position(
+        number=index + 1,
+        total=len(ordered),
+        capped=len(ordered) > cap,
+        previous=ordered[index - 1] if index > 0 else None,
+        next=ordered[index + 1] if index + 1 < len(ordered) else None,
+    )
+
+
+def chosen(request: HttpRequest, keys: list[int]) -> list[Version]:
+    """The versions with these keys, in the caller's units; a key outside them is a 404 for
+    the whole choice, as one version outside them would be."""
+    versions = scoped(request, Version.objects.with_context(), "variant__asset__business_unit")
+    found = versions.in_bulk(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        raise Http404(f"No version {missing[0]} in your business units.")
+    return [found[key] for key in dict.fromkeys(keys)]
+
+
 def values(versions: QuerySet[Version]) -> Any:
     """The queue's columns of these versions, as dictionaries."""
     return versions.values(*COLUMNS)
 
 
-def rows(values_page: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What the queue's table shows for a page of `values` rows."""
+def rows(values_page: Iterable[dict[str, Any]], carried: str = "") -> list[dict[str, Any]]:
+    """What the queue's table shows for a page of `values` rows; links carry the query."""
     now = timezone.now()
     url = reverse("assets:version-review", args=[_KEY]).replace(str(_KEY), "{}")
+    url += f"?{carried}" if carried else ""
     return [_row(value, now, url) for value in values_page]
 
 
@@ -71,6 +148,7 @@ def _row(value: dict[str, Any], now: datetime, url: str) -> dict[str, Any]:
         value["variant__channels"],
     )
     return {
+        "pk": value["pk"],
         "url": url.format(value["pk"]),
         "key": value["variant__asset__key"],
         "title": value["variant__asset__title"],

@@ -1,6 +1,7 @@
 """Every state change of assets and versions: one service, one transaction, one audit event."""
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -385,6 +386,47 @@ def version_reject(*, version: Version, actor: User | None, comment: str) -> Ver
         version = _lock(version, expected=VersionState.IN_REVIEW)
         _refuse_own(version, actor)
         return _decide(version, actor, DecisionAction.REJECT, VersionState.REJECTED, comment)
+
+
+# At most this many versions in one decision taken together.
+TOGETHER_LIMIT = 100
+
+
+def versions_decide_together(
+    *, versions: list[Version], action: str, comment: str, actor: User
+) -> list[Version]:
+    """Approve or reject several non-regulated versions with one comment.
+
+    Each decision is its own: four-eyes, checked and audited one by one, as if made on its
+    page. They stand or fall together: any refusal (a regulated version, your own, one decided
+    meanwhile) refuses them all, naming the version and why, and records nothing.
+    """
+    deciders: dict[str, Callable[..., Version]] = {
+        "approve": version_approve,
+        "reject": version_reject,
+    }
+    decide = deciders.get(action)
+    if decide is None:
+        raise ValidationError({"action": "Say approve or reject."})
+    if not versions or len(versions) > TOGETHER_LIMIT:
+        raise ValidationError({"versions": f"Tick from 1 to {TOGETHER_LIMIT} versions."})
+    regulated = [str(version) for version in versions if version.variant.asset.regulated]
+    if regulated:
+        raise ValidationError(
+            {"versions": f"Regulated versions are decided one by one: {', '.join(regulated)}."}
+        )
+    decided = []
+    with transaction.atomic():
+        for version in versions:
+            try:
+                decided.append(decide(version=version, actor=actor, comment=comment))
+            except ValidationError as error:
+                raise ValidationError(f"{version}: {' '.join(error.messages)}") from error
+            except Conflict as conflict:
+                raise Conflict(f"{version}: {conflict.detail}", conflict.code) from conflict
+            except PermissionDenied as refusal:
+                raise PermissionDenied(f"{version}: {refusal}") from refusal
+    return decided
 
 
 def version_withdraw(*, version: Version, actor: User | None, comment: str) -> Version:

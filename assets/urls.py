@@ -12,6 +12,7 @@ from assets import (
 app_name = "assets"
 urlpatterns = [
     path("review/", views.review_queue, name="review-queue"),
+    path("review/decide/", views.queue_decide, name="queue-decide"),
     path("library/", views.library, name="library"),
     path("new/", views.asset_create, name="asset-create"),
     path("<int:pk>/", views.asset_detail, name="asset-detail"),

@@ -7,7 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language_from_request
@@ -16,10 +22,11 @@ from django.views.decorators.http import require_POST
 from assets import criteria, previews, queue, services
 from assets.api import VERSION_UNIT, content_response
 from assets.consequences import of_decisions
-from assets.forms import AssetForm, LibraryFilterForm, QueueFilterForm, VersionForm
+from assets.forms import AssetForm, LibraryFilterForm, VersionForm
 from assets.models import (
     Asset,
     BusinessUnit,
+    DecisionAction,
     LicensePurchase,
     Version,
     VersionState,
@@ -57,16 +64,58 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """Show the versions awaiting the compliance officer's decision in their units."""
     if not scope_for(request).unit_ids_for(Capability.DECIDE_VERSIONS):
         raise PermissionDenied("Only compliance officers have a review queue.")
-    units = _units(request, Capability.DECIDE_VERSIONS)
-    form = QueueFilterForm(request.GET or None, units=units)
-    versions = queue.awaiting(request)
-    if form.is_bound:
-        versions = form.apply(versions) if form.is_valid() else versions.none()
+    form, versions = queue.filtered(request, request.GET)
     page = page_of(request, queue.values(versions), QUEUE_PAGE_SIZE, cap=QUEUE_COUNT_CAP)
-    page.object_list = queue.rows(page.object_list)
-    filtered = form.is_bound and any(form.data.get(name) for name in form.fields)
-    context = {"form": form, "page": page, "filtered": filtered}
+    carried = queue.query(form)
+    page.object_list = queue.rows(page.object_list, carried)
+    filtered = form.is_bound and any(form.data.get(name) for name in ("q", "unit", "kind", "age"))
+    context = {"form": form, "page": page, "filtered": filtered, "carried": carried}
     return render(request, "assets/review_queue.html", context)
+
+
+@login_required
+@require_POST
+def queue_decide(request: HttpRequest) -> HttpResponse:
+    """Approve or reject the ticked versions of the queue with one comment, all or none."""
+    if not scope_for(request).unit_ids_for(Capability.DECIDE_VERSIONS):
+        raise PermissionDenied("Only compliance officers decide versions.")
+    carried = queue.parameters(request.POST.get("queue", ""))
+    back = _carrying(reverse("assets:review-queue"), carried)
+    keys = _keys(request.POST.getlist("versions"))
+    if keys is None:
+        return HttpResponse("Tick versions of the queue.", status=400)
+    action = request.POST.get("action", "")
+    try:
+        decided = services.versions_decide_together(
+            versions=queue.chosen(request, keys),
+            action=action,
+            comment=request.POST.get("comment", ""),
+            actor=acting_user(request),
+        )
+    except (ValidationError, Conflict, PermissionDenied) as error:
+        messages.error(request, f"Nothing was decided. {_reason(error)}")
+        return HttpResponseRedirect(back)
+    done = "approved" if action == "approve" else "rejected"
+    names = ", ".join(str(version) for version in decided)
+    messages.success(request, f"{done.capitalize()} {len(decided)}: {names}.")
+    return HttpResponseRedirect(back)
+
+
+def _reason(error: Exception) -> str:
+    """Why a service refused, in the words it used."""
+    if isinstance(error, Conflict):
+        return error.detail
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+def _keys(raw: list[str]) -> list[int] | None:
+    """Version keys from a form, None when one is not a number; a number too long for the
+    database stands for no version (0), so the choice is a 404."""
+    if len(raw) > services.TOGETHER_LIMIT or not all(k.isascii() and k.isdigit() for k in raw):
+        return None
+    return [int(key) if len(key) < 19 else 0 for key in raw]
 
 
 def _version(request: HttpRequest, pk: int) -> Version:
@@ -176,11 +225,17 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
     history = AuditEvent.objects.filter(
         target_type="assets.version", target_id=str(version.pk)
     ).order_by("sequence")
+    decisions = list(version.decisions.select_related("actor"))
     context = {
+        **_queue_context(request, version),
         "version": version,
         "approved": approved,
         "history": history,
-        "decisions": version.decisions.select_related("actor"),
+        "decisions": decisions,
+        "approved_by_me": any(
+            d.actor_id == request.user.pk and d.action == DecisionAction.APPROVE for d in decisions
+        ),
+        "approvals_missing": _approvals_missing(version),
         "can_decide": scope.can(Capability.DECIDE_VERSIONS, unit_id),
         "can_edit": scope.can(Capability.EDIT_ASSETS, unit_id),
         "is_own": request.user.pk in {version.created_by_id, version.submitted_by_id},
@@ -196,6 +251,17 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         **_comparison(version, approved),
     }
     return render(request, "assets/version_review.html", context)
+
+
+def _queue_context(request: HttpRequest, version: Version) -> dict[str, Any]:
+    """Where the version stands in the officer's queue as filtered on the queue page."""
+    if not scope_for(request).unit_ids_for(Capability.DECIDE_VERSIONS):
+        return {"queue_position": None, "carried": ""}
+    form, versions = queue.filtered(request, request.GET)
+    return {
+        "queue_position": queue.position(versions, version.pk, QUEUE_COUNT_CAP),
+        "carried": queue.query(form),
+    }
 
 
 def _criteria_context(version: Version) -> dict[str, Any]:
@@ -237,6 +303,7 @@ def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply one workflow action from the review page, then move on to the next version."""
     version = _version(request, pk)
     action = request.POST.get("action", "")
+    carried = queue.parameters(request.POST.get("queue", ""))
     service = DECISIONS.get(action)
     if service is None:
         return HttpResponse("Unknown action.", status=400)
@@ -244,26 +311,47 @@ def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
     arguments: dict[str, Any] = {} if action == "submit" else {"comment": comment}
     if action == "approve":
         arguments["checklist"] = request.POST.getlist("checklist")
+    moves_on = action in {"approve", "reject"}
+    place = queue.keys(queue.filtered(request, carried)[1], QUEUE_COUNT_CAP) if moves_on else []
     try:
         service(version=version, actor=acting_user(request), **arguments)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except (ValidationError, Conflict) as error:
+        messages.error(request, _reason(error))
+        return HttpResponseRedirect(_carrying(version.get_absolute_url(), carried))
+    version = _version(request, pk)
+    messages.success(request, _decided_message(version, action))
+    if not moves_on:
         return redirect(version.get_absolute_url())
-    except Conflict as conflict:
-        messages.error(request, conflict.detail)
-        return redirect(version.get_absolute_url())
-    version.refresh_from_db()
-    messages.success(request, f"{version}: {version.get_state_display().lower()}.")
-    return _next_after_decision(request, version, action)
+    return _next_in_queue(request, carried, place.index(pk) if pk in place else 0)
 
 
-def _next_after_decision(request: HttpRequest, version: Version, action: str) -> HttpResponse:
-    if action in {"approve", "reject"}:
-        following = queue.awaiting(request).first()
-        if following is not None:
-            return redirect(following.get_absolute_url())
-        return redirect("assets:review-queue")
-    return redirect(version.get_absolute_url())
+def _approvals_missing(version: Version) -> int:
+    """How many more approvals a version loaded with_context() needs."""
+    counted: int = getattr(version, "approval_count", 0)
+    return max(0, version.required_approvals - counted)
+
+
+def _decided_message(version: Version, action: str) -> str:
+    missing = _approvals_missing(version)
+    if action == "approve" and version.state == VersionState.IN_REVIEW and missing > 0:
+        officers = "officer" if missing == 1 else "officers"
+        return f"You approved {version}; waiting for {missing} more {officers}."
+    return f"{version}: {version.get_state_display().lower()}."
+
+
+def _next_in_queue(request: HttpRequest, carried: QueryDict, index: int) -> HttpResponse:
+    """Go on to the version that followed the decided one in the filtered queue, or back to
+    the queue when it is empty; the filters go along."""
+    remaining = queue.keys(queue.filtered(request, carried)[1], QUEUE_COUNT_CAP)
+    if not remaining:
+        return HttpResponseRedirect(_carrying(reverse("assets:review-queue"), carried))
+    following = remaining[min(index, len(remaining) - 1)]
+    url = reverse("assets:version-review", args=[following])
+    return HttpResponseRedirect(_carrying(url, carried))
+
+
+def _carrying(url: str, carried: QueryDict) -> str:
+    return f"{url}?{carried.urlencode()}" if carried else url
 
 
 @login_required

@@ -385,3 +385,52 @@ def test_empty_posts_are_refused_with_the_fields_named(
     uploaded = client.post(f"/assets/{logo.pk}/", {})
     assert uploaded.status_code == 400 and "Choose a file to upload." in html(uploaded)
     assert not Version.objects.exists()
+
+
+def test_after_ones_own_first_approval_the_page_says_who_decides_next(
+    disclaimer: Asset, add_version: AddVersion, compliance_officer: Any, client_for: ClientFor
+) -> None:
+    version = add_version(disclaimer)
+    assert version.required_approvals == 2
+    client = client_for(compliance_officer)
+    decided = client.post(
+        f"/assets/versions/{version.pk}/decide/", {"action": "approve"}, follow=True
+    )
+    assert f"You approved {version}; waiting for 1 more officer." in html(decided)
+    page = html(client.get(f"/assets/versions/{version.pk}/"))
+    assert "You approved this version;</strong> waiting for 1 more officer" in page
+    assert 'value="approve"' not in page
+    assert Version.objects.get(pk=version.pk).state == VersionState.IN_REVIEW
+
+
+def test_queue_sorts_searches_and_the_review_page_keeps_the_place(
+    add_version: AddVersion,
+    brand_manager: Any,
+    unit: Any,
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    keys = ["brand.logo.c", "brand.logo.a", "other.icon", "brand.logo.b"]
+    versions = {
+        key: add_version(
+            asset_create(key=key, title=key, kind="logo", unit=unit, actor=brand_manager)
+        )
+        for key in keys
+    }
+    client = client_for(compliance_officer)
+    assert queued_keys(client) == keys  # oldest first
+    assert queued_keys(client, "?sort=newest") == keys[::-1]
+    assert queued_keys(client, "?q=brand.logo&sort=asset") == [
+        "brand.logo.a",
+        "brand.logo.b",
+        "brand.logo.c",
+    ]
+    middle = versions["brand.logo.b"]
+    page = html(client.get(f"/assets/versions/{middle.pk}/?q=brand.logo&sort=asset"))
+    assert "2 of 3" in page
+    carried = "?q=brand.logo&amp;sort=asset"
+    assert f'href="/assets/versions/{versions["brand.logo.a"].pk}/{carried}" rel="prev"' in page
+    assert f'href="/assets/versions/{versions["brand.logo.c"].pk}/{carried}" rel="next"' in page
+    assert 'name="queue" value="q=brand.logo&amp;sort=asset"' in page
+    assert "accesskey" not in page
+    assert "3 of" not in html(client.get(f"/assets/versions/{versions['other.icon'].pk}/?q=brand"))

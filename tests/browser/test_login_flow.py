@@ -25,7 +25,7 @@ def test_compliance_officer_logs_in_and_sees_the_review_queue(page: Any) -> None
     page.get_by_role("link", name="Review queue").click()
     page.wait_for_url("**/assets/review/")
     assert page.get_by_role("heading", name="Review queue").is_visible()
-    assert page.get_by_text("versions await your decision, oldest first").is_visible()
+    assert page.get_by_text("versions await your decision.").is_visible()
     assert page.get_by_role("link", name="insurance.logo.primary").is_visible()
     assert page.csp_violations == []
 
