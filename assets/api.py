@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets import queue, services
-from assets.models import Asset, BusinessUnit, Kind, Version, VersionState
+from assets import queue, services, signatures
+from assets.models import Asset, BusinessUnit, Kind, SignatureMeaning, Version, VersionState
 from assets.selectors import clean_selectors
 from assets.storage import read_content
 from assets.uploads import (
@@ -300,7 +300,25 @@ def content_response(version: Version) -> HttpResponseBase:
     return response
 
 
-class ApproveInput(CommentInput):
+class SignedInput(CommentInput):
+    """A decision that a regulated version needs signed: the password and the meaning."""
+
+    password = serializers.CharField(
+        required=False,
+        write_only=True,
+        max_length=200,
+        trim_whitespace=False,
+        help_text="Your password, entered again: required for a regulated version.",
+    )
+    meaning = serializers.ChoiceField(
+        SignatureMeaning.choices,
+        required=False,
+        help_text="What your signature means (approved or rejected): required for a "
+        "regulated version.",
+    )
+
+
+class ApproveInput(SignedInput):
     checklist = serializers.ListField(
         child=serializers.CharField(max_length=300), required=False, max_length=30, default=list
     )
@@ -311,6 +329,7 @@ class VersionAction(APIView):
 
     service: Any = None
     takes_comment = True
+    signed = False
     payload: type[serializers.Serializer] = CommentInput
 
     @extend_schema(request=CommentInput, responses=VersionDetailOutput)
@@ -319,6 +338,10 @@ class VersionAction(APIView):
         arguments = validated(self.payload, request)
         if not self.takes_comment:
             arguments.pop("comment")
+        password, meaning = arguments.pop("password", ""), arguments.pop("meaning", "")
+        if self.signed and version.variant.asset.regulated:
+            user = acting_user(request)
+            arguments["signature"] = signatures.confirm(request, user, password, meaning)
         type(self).service(version=version, actor=acting_user(request), **arguments)
         return Response(_version_detail(version.pk))
 
@@ -331,10 +354,14 @@ class VersionSubmit(VersionAction):
 
 
 class VersionApprove(VersionAction):
-    """Approve a version in review (not your own), ticking every item of its kind's checklist."""
+    """Approve a version in review (not your own), ticking every item of its kind's checklist.
+    A regulated version's approval is an electronic signature: `password` and `meaning`
+    ("approved") are required (400 without them, 403 with a wrong password; nothing is
+    recorded then)."""
 
     service = services.version_approve
     payload = ApproveInput
+    signed = True
 
     @extend_schema(request=ApproveInput, responses=VersionDetailOutput)
     def post(self, request: Request, pk: int) -> Response:
@@ -342,9 +369,16 @@ class VersionApprove(VersionAction):
 
 
 class VersionReject(VersionAction):
-    """Reject a version in review, with a comment."""
+    """Reject a version in review, with a comment; a regulated version's rejection is signed
+    (`password` and `meaning` "rejected", as for approval)."""
 
     service = services.version_reject
+    payload = SignedInput
+    signed = True
+
+    @extend_schema(request=SignedInput, responses=VersionDetailOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
 
 
 class DecideTogetherInput(CommentInput):

@@ -313,6 +313,32 @@ class Decision(models.Model):
         return f"{self.get_action_display()} {self.version} by {self.actor}"
 
 
+class SignatureMeaning(models.TextChoices):
+    APPROVED = "approved", "Approved: I reviewed this content and approve it for use"
+    REJECTED = "rejected", "Rejected: I reviewed this content and reject it"
+
+
+class Signature(models.Model):
+    """An electronic signature on a regulated decision (21 CFR Part 11 §11.50, §11.70).
+
+    Made when the signer entered their password again; it records the printed name, the time
+    and the meaning, and its digest covers them with the decision and the sha256 of the content
+    signed, so a signature beside other content does not verify (see assets/signatures.py).
+    """
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="signature")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    printed_name = models.CharField(max_length=300)
+    meaning = models.CharField(max_length=16, choices=SignatureMeaning.choices)
+    reason = models.TextField(blank=True)
+    signed_at = models.DateTimeField()
+    content_sha256 = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.printed_name}, {self.meaning}, {self.signed_at:%Y-%m-%d %H:%M:%S} UTC"
+
+
 class CriteriaRuleSet(models.Model):
     """The compliance criteria of an asset kind, for every unit or one: versioned, never edited.
 

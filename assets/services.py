@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from assets import criteria
+from assets import criteria, notices, signatures
 from assets.consequences import of_decisions
 from assets.models import (
     REGULATED_KINDS,
@@ -282,17 +282,24 @@ def version_submit(*, version: Version, actor: User | None) -> Version:
             ]
         )
         _audit_version("version.submitted", version, actor)
+        notices.version_waiting(version)
     return version
 
 
 def version_approve(
-    *, version: Version, actor: User, comment: str = "", checklist: list[str] | None = None
+    *,
+    version: Version,
+    actor: User,
+    comment: str = "",
+    checklist: list[str] | None = None,
+    signature: signatures.Intent | None = None,
 ) -> Version:
     """Record an approval; with enough distinct approvers the version replaces the approved one
     and its consequences follow in the same transaction (assets/consequences.py).
 
     The criteria are measured again (a blocking failure refuses) and every checklist item of
-    the kind's rule set must be ticked; the decision records both.
+    the kind's rule set must be ticked; the decision records both. A regulated version's
+    approval is signed (assets/signatures.py).
     """
     require(actor, Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id)
     with transaction.atomic():
@@ -302,8 +309,9 @@ def version_approve(
             raise Conflict("You already approved this version; another officer must.", "repeat")
         rule_set = _criteria_check(version, "approved")
         ticked = _checklist_check(rule_set, checklist)
+        _need_signature(version, actor, signature)
         version.save(update_fields=["criteria"])
-        Decision.objects.create(
+        decision = Decision.objects.create(
             version=version,
             actor=actor,
             action=DecisionAction.APPROVE,
@@ -311,6 +319,7 @@ def version_approve(
             criteria=criteria.label(rule_set),
             checklist=ticked,
         )
+        signed = _sign(decision, signature)
         approvals = version.decisions.filter(action=DecisionAction.APPROVE).count()
         if approvals < version.required_approvals:
             _audit_version(
@@ -320,6 +329,7 @@ def version_approve(
                 approvals=approvals,
                 required=version.required_approvals,
                 comment=comment,
+                **signed,
             )
             return version
         superseded = _supersede_approved(version)
@@ -342,7 +352,9 @@ def version_approve(
             templates_flagged=counts["templates_flagged"],
             deliveries=counts["deliveries"],
             comment=comment,
+            **signed,
         )
+        notices.version_decided(version, actor, "approved", comment)
     return version
 
 
@@ -378,14 +390,24 @@ def _end_approval(version: Version, state: VersionState) -> None:
     )
 
 
-def version_reject(*, version: Version, actor: User | None, comment: str) -> Version:
-    """Refuse a version in review, saying why (actor None: the system, e.g. a cancelled licence)."""
+def version_reject(
+    *,
+    version: Version,
+    actor: User | None,
+    comment: str,
+    signature: signatures.Intent | None = None,
+) -> Version:
+    """Refuse a version in review, saying why (actor None: the system, e.g. a cancelled
+    licence); a person's rejection of a regulated version is signed."""
     _require(actor, Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id)
     comment = _need_comment(comment, "rejection")
     with transaction.atomic():
         version = _lock(version, expected=VersionState.IN_REVIEW)
         _refuse_own(version, actor)
-        return _decide(version, actor, DecisionAction.REJECT, VersionState.REJECTED, comment)
+        _need_signature(version, actor, signature)
+        return _decide(
+            version, actor, DecisionAction.REJECT, VersionState.REJECTED, comment, signature
+        )
 
 
 # At most this many versions in one decision taken together.
@@ -455,10 +477,38 @@ def version_expire(*, version: Version, reason: str) -> Version:
         return _decide(version, None, DecisionAction.EXPIRE, VersionState.EXPIRED, reason)
 
 
+def _need_signature(
+    version: Version, actor: User | None, signature: signatures.Intent | None
+) -> None:
+    """A person's decision on a regulated version is signed, by that person."""
+    if actor is None or not version.variant.asset.regulated:
+        return
+    if signature is None:
+        raise ValidationError(
+            {"password": "A regulated decision is signed: enter your password and its meaning."}
+        )
+    if signature.signer.pk != actor.pk:
+        raise PermissionDenied("Only the person deciding signs their decision.")
+
+
+def _sign(decision: Decision, signature: signatures.Intent | None) -> dict[str, Any]:
+    """Record the signature of a decision that needs one; what the audit event says of it."""
+    if signature is None or not decision.version.variant.asset.regulated:
+        return {}
+    signed = signatures.record(signature, decision, decision.comment)
+    return {"signature": signatures.described(signed)}
+
+
 def _decide(
-    version: Version, actor: User | None, action: DecisionAction, state: VersionState, comment: str
+    version: Version,
+    actor: User | None,
+    action: DecisionAction,
+    state: VersionState,
+    comment: str,
+    signature: signatures.Intent | None = None,
 ) -> Version:
-    Decision.objects.create(version=version, actor=actor, action=action, comment=comment)
+    decision = Decision.objects.create(version=version, actor=actor, action=action, comment=comment)
+    signed = _sign(decision, signature)
     version.state, version.decided_at = state, timezone.now()
     version.save(update_fields=["state", "decided_at"])
     if state in {VersionState.WITHDRAWN, VersionState.RETIRED, VersionState.EXPIRED}:
@@ -466,8 +516,14 @@ def _decide(
     # Templates flagged for a version taken out of use; Smint.io told what a person decided.
     flagged = of_decisions().decided(version=version, state=state, actor=actor, comment=comment)
     _audit_version(
-        f"version.{state.value}", version, actor, comment=comment, templates_flagged=flagged
+        f"version.{state.value}",
+        version,
+        actor,
+        comment=comment,
+        templates_flagged=flagged,
+        **signed,
     )
+    notices.version_decided(version, actor, state.label.lower(), comment)
     return version
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_POST
 
-from assets import criteria, previews, queue, services
+from assets import criteria, previews, queue, services, signatures
 from assets.api import VERSION_UNIT, content_response
 from assets.consequences import of_decisions
 from assets.forms import AssetForm, LibraryFilterForm, VersionForm
@@ -225,7 +225,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
     history = AuditEvent.objects.filter(
         target_type="assets.version", target_id=str(version.pk)
     ).order_by("sequence")
-    decisions = list(version.decisions.select_related("actor"))
+    decisions = list(version.decisions.select_related("actor", "signature"))
     context = {
         **_queue_context(request, version),
         "version": version,
@@ -236,6 +236,11 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
             d.actor_id == request.user.pk and d.action == DecisionAction.APPROVE for d in decisions
         ),
         "approvals_missing": _approvals_missing(version),
+        "signed": [
+            (decision.signature, signatures.verifies(decision.signature, version))
+            for decision in decisions
+            if hasattr(decision, "signature")
+        ],
         "can_decide": scope.can(Capability.DECIDE_VERSIONS, unit_id),
         "can_edit": scope.can(Capability.EDIT_ASSETS, unit_id),
         "is_own": request.user.pk in {version.created_by_id, version.submitted_by_id},
@@ -303,6 +308,9 @@ def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply one workflow action from the review page, then move on to the next version."""
     version = _version(request, pk)
     action = request.POST.get("action", "")
+    meaning = request.POST.get("meaning", "")
+    if action == "sign":  # a regulated decision: the meaning chosen says which
+        action = {"approved": "approve", "rejected": "reject"}.get(meaning, "")
     carried = queue.parameters(request.POST.get("queue", ""))
     service = DECISIONS.get(action)
     if service is None:
@@ -314,8 +322,10 @@ def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
     moves_on = action in {"approve", "reject"}
     place = queue.keys(queue.filtered(request, carried)[1], QUEUE_COUNT_CAP) if moves_on else []
     try:
+        if moves_on and version.variant.asset.regulated:
+            arguments["signature"] = _signed_intent(request, meaning)
         service(version=version, actor=acting_user(request), **arguments)
-    except (ValidationError, Conflict) as error:
+    except (ValidationError, Conflict, SignatureRefused) as error:
         messages.error(request, _reason(error))
         return HttpResponseRedirect(_carrying(version.get_absolute_url(), carried))
     version = _version(request, pk)
@@ -323,6 +333,18 @@ def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not moves_on:
         return redirect(version.get_absolute_url())
     return _next_in_queue(request, carried, place.index(pk) if pk in place else 0)
+
+
+class SignatureRefused(Exception):
+    """The password given at signing was wrong (or the signer is locked out)."""
+
+
+def _signed_intent(request: HttpRequest, meaning: str) -> signatures.Intent:
+    password = request.POST.get("password", "")
+    try:
+        return signatures.confirm(request, acting_user(request), password, meaning)
+    except PermissionDenied as refusal:
+        raise SignatureRefused(str(refusal)) from refusal
 
 
 def _approvals_missing(version: Version) -> int:

@@ -43,6 +43,14 @@ class Scope:
         return {unit_id for unit_id in self.roles_by_unit if self.can(capability, unit_id)}
 
 
+def holders(role: Role, unit_id: int) -> models.QuerySet[User]:
+    """The active people who hold a role in a unit."""
+    ids = BusinessUnitUserObjectPermission.objects.filter(
+        content_object_id=unit_id, permission__codename=role.value
+    ).values("user_id")
+    return User.objects.filter(pk__in=ids, is_active=True)
+
+
 def acting_user(request: HttpRequest) -> User:
     """Return the authenticated user of a request that passed an authentication check."""
     if not request.user.is_authenticated:

@@ -89,6 +89,7 @@ class ApiRoot(APIView):
             {
                 "units": link("api:unit-list"),
                 "me": link("api:me"),
+                "notifications": link("api:notification-list"),
                 "assets": link("api:asset-list"),
                 "versions": link("api:version-list"),
                 "templates": link("api:template-list"),

@@ -4,9 +4,11 @@ from datetime import timedelta
 from typing import Any
 
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -93,3 +95,16 @@ def audit_locked_out(sender: Any, request: HttpRequest, username: str, **kwargs:
         action="auth.locked_out",
         data={"username": str(username)[:150], "ip": _client_address(request)},
     )
+
+
+def lockout_response(
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
+) -> HttpResponse:
+    """What a locked-out person is answered (django-axes): the API's JSON error, or the page."""
+    from govern.api import error_body  # the API's views import this module's authentication
+
+    status = settings.AXES_HTTP_RESPONSE_CODE
+    if request.path.startswith("/api/"):
+        detail = "Too many wrong passwords: logging in and signing are locked for now."
+        return JsonResponse(error_body("locked_out", detail), status=status)
+    return render(request, "registration/locked_out.html", status=status)

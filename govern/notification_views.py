@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from govern.access import acting_user
 from govern.models import Notification
+from govern.notify import unread_count
 from govern.pagination import page_of
 
 PAGE_SIZE = 50
@@ -19,6 +20,15 @@ def notifications(request: HttpRequest) -> HttpResponse:
     notices = Notification.objects.filter(user=acting_user(request))
     page = page_of(request, notices, PAGE_SIZE)
     return render(request, "notifications.html", {"page": page})
+
+
+def notification_count(request: HttpRequest) -> HttpResponse:
+    """The unread count in the header, which the page polls (HTMX). Without a session it is
+    204: a poll swaps nothing in (no login page inside the header) and reveals nothing."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
+    context = {"unread_notices": unread_count(acting_user(request))}
+    return render(request, "notification_count.html", context)
 
 
 @login_required

@@ -10,7 +10,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from assets import api_urls as assets_api_urls
 from assets.hooks import smintio_hook
 from audit.api import AuditEventExport, AuditEventList
-from govern import api, export_api, notification_views, password_reset, views
+from govern import (
+    api,
+    export_api,
+    notification_api,
+    notification_views,
+    password_reset,
+    views,
+)
 from govern.api_only import LoginForm
 from templates_app import api_urls as templates_api_urls
 from usage import api_urls as usage_api_urls
@@ -24,6 +31,12 @@ api_patterns = [
     path("", api.ApiRoot.as_view(), name="root"),
     path("units/", api.BusinessUnitList.as_view(), name="unit-list"),
     path("me/", api.Me.as_view(), name="me"),
+    path("notifications/", notification_api.NotificationList.as_view(), name="notification-list"),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_api.NotificationRead.as_view(),
+        name="notification-read",
+    ),
     path("audit-events/", AuditEventList.as_view(), name="audit-event-list"),
     path("audit-events/export", AuditEventExport.as_view(), name="audit-event-export"),
     path("exports/<int:pk>/", export_api.ExportJobDetail.as_view(), name="export-detail"),
@@ -39,6 +52,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("notifications/", notification_views.notifications, name="notifications"),
+    path(
+        "notifications/count",
+        notification_views.notification_count,
+        name="notification-count",
+    ),
     path(
         "notifications/<int:pk>/read",
         notification_views.notification_read,

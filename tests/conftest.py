@@ -22,6 +22,16 @@ from tests.sandboxes.runner import reset, start_exstream_sandbox, start_smintio_
 pytest_plugins = ["tests.s3"]  # s3_endpoint, s3_media: moto's S3 on loopback
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def signed(user: Any, meaning: str = "approved") -> Any:
+    """A signature intent as the pages and the API make one after the password check, for
+    tests that decide regulated versions through the services."""
+    from assets.signatures import Intent
+
+    return Intent(signer=user, meaning=meaning)
+
+
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 
 

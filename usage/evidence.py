@@ -12,7 +12,8 @@ from typing import Any
 from django.db.models import Q, Sum
 from fpdf import FPDF
 
-from assets.models import Decision, Version
+from assets import signatures
+from assets.models import Decision, Signature, Version
 from assets.previews import thumbnail
 from audit.models import AuditEvent
 from templates_app.models import Clearance
@@ -89,7 +90,8 @@ def _context(context: dict[str, str]) -> str:
 def _versions_section(pack: Pack, versions: list[Version]) -> None:
     pack.heading("Versions")
     decisions: dict[int, list[Decision]] = {}
-    for decision in Decision.objects.filter(version__in=versions).select_related("actor"):
+    chosen = Decision.objects.filter(version__in=versions).select_related("actor", "signature")
+    for decision in chosen:
         decisions.setdefault(decision.version_id, []).append(decision)
     for version in versions:
         pack.set_font("Helvetica", "B", 10)
@@ -103,6 +105,17 @@ def _versions_section(pack: Pack, versions: list[Version]) -> None:
                 f"{decision.created_at:%Y-%m-%d %H:%M:%S} UTC {decision.get_action_display()} "
                 f"by {who}: {decision.comment or '(no comment)'}"
             )
+            if hasattr(decision, "signature"):
+                pack.line_of(_signature_line(decision.signature, version))
+
+
+def _signature_line(signature: Signature, version: Version) -> str:
+    state = "verifies" if signatures.verifies(signature, version) else "DOES NOT VERIFY"
+    return (
+        f"    Electronic signature: {signature.printed_name}, meaning {signature.meaning}, "
+        f"{signature.signed_at:%Y-%m-%d %H:%M:%S} UTC, content sha256 "
+        f"{signature.content_sha256}, digest {signature.digest} ({state})"
+    )
 
 
 def _thumbnail(pack: Pack, version: Version) -> None:

@@ -2,7 +2,9 @@
 // A page says what its keys do with data attributes; this file holds no page logic:
 //   [data-key="j"] a link or button the key follows or presses (j, k, a, s, ...)
 //   [data-key-focus="r"] a field the key focuses; a form's [data-key-submit] button is then
-//     pressed by Ctrl+Enter (or Cmd+Enter) from that field
+//     pressed by Ctrl+Enter (or Cmd+Enter) from that field (the form's [data-key="r"] button,
+//     if it has one, becomes that button)
+//   [data-key-check="r"] a radio or checkbox the key ticks as it focuses its field
 //   [data-key-rows] a table whose rows j and k walk when the page has no j/k link; Enter
 //     opens the marked row's first link, x ticks its checkbox
 //   #key-help, a <dialog> that ? opens and Escape closes
@@ -76,6 +78,16 @@
     }
   }
 
+  // The button Ctrl+Enter presses from a field: the one the key names, if its form has one.
+  function pending(form, key) {
+    const button = form ? form.querySelector('[data-key="' + key + '"]') : null;
+    if (button === null) {
+      return;
+    }
+    form.querySelectorAll("[data-key-submit]").forEach((b) => b.removeAttribute("data-key-submit"));
+    button.setAttribute("data-key-submit", "");
+  }
+
   function handle(event) {
     if (event.altKey || event.defaultPrevented) {
       return;
@@ -105,13 +117,11 @@
     const field = document.querySelector('[data-key-focus="' + event.key + '"]');
     if (field) {
       event.preventDefault();
+      document.querySelectorAll('[data-key-check="' + event.key + '"]').forEach((box) => {
+        box.checked = true;
+      });
       field.focus();
-      const form = field.form;
-      const pending = form ? form.querySelector('[data-key="' + event.key + '"]') : null;
-      form && form.querySelectorAll("[data-key-submit]").forEach((b) => b.removeAttribute("data-key-submit"));
-      if (pending) {
-        pending.setAttribute("data-key-submit", "");
-      }
+      pending(field.form, event.key);
       return;
     }
     const element = byKey(event.key);

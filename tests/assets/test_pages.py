@@ -21,7 +21,7 @@ from assets.services import asset_create, version_approve
 from govern.roles import Role
 from govern.services import role_grant
 from tests import images
-from tests.conftest import stored_files
+from tests.conftest import PASSWORD, signed, stored_files
 
 ClientFor = Callable[[Any], Client]
 AddVersion = Callable[..., Version]
@@ -200,8 +200,12 @@ def test_review_page_of_a_text_shows_a_word_diff(
 ) -> None:
     third = make_user("cora", Role.COMPLIANCE_OFFICER, unit)
     approved = add_version(disclaimer, text="Rates may change at any time.")
-    version_approve(version=approved, actor=second_compliance_officer)
-    version_approve(version=approved, actor=third)
+    version_approve(
+        version=approved,
+        actor=second_compliance_officer,
+        signature=signed(second_compliance_officer),
+    )
+    version_approve(version=approved, actor=third, signature=signed(third))
     changed = add_version(disclaimer, text="Rates may change once a year.")
     page = html(client_for(compliance_officer).get(f"/assets/versions/{changed.pk}/"))
     assert "<del>at any time.</del><ins>once a year.</ins>" in page
@@ -394,12 +398,14 @@ def test_after_ones_own_first_approval_the_page_says_who_decides_next(
     assert version.required_approvals == 2
     client = client_for(compliance_officer)
     decided = client.post(
-        f"/assets/versions/{version.pk}/decide/", {"action": "approve"}, follow=True
+        f"/assets/versions/{version.pk}/decide/",
+        {"action": "sign", "meaning": "approved", "password": PASSWORD},
+        follow=True,
     )
     assert f"You approved {version}; waiting for 1 more officer." in html(decided)
     page = html(client.get(f"/assets/versions/{version.pk}/"))
     assert "You approved this version;</strong> waiting for 1 more officer" in page
-    assert 'value="approve"' not in page
+    assert 'value="sign"' not in page
     assert Version.objects.get(pk=version.pk).state == VersionState.IN_REVIEW
 
 

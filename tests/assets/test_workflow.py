@@ -21,6 +21,7 @@ from govern.errors import Conflict
 from govern.roles import Role
 from govern.services import role_grant
 from tests import images
+from tests.conftest import signed
 
 AddVersion = Callable[..., Version]
 
@@ -84,12 +85,18 @@ def test_regulated_version_needs_two_distinct_officers(
 ) -> None:
     version = add_version(disclaimer)
     assert version.required_approvals == 2
-    version = version_approve(version=version, actor=compliance_officer)
+    version = version_approve(
+        version=version, actor=compliance_officer, signature=signed(compliance_officer)
+    )
     assert version.state == VersionState.IN_REVIEW
     assert AuditEvent.objects.filter(action="version.approval_recorded").count() == 1
     with pytest.raises(Conflict, match="already approved"):
         version_approve(version=version, actor=compliance_officer)
-    version = version_approve(version=version, actor=second_compliance_officer)
+    version = version_approve(
+        version=version,
+        actor=second_compliance_officer,
+        signature=signed(second_compliance_officer),
+    )
     assert version.state == VersionState.APPROVED
     assert version.decisions.count() == 2
 

@@ -19,6 +19,7 @@ from audit.models import AuditEvent
 from govern.roles import Role
 from templates_app.models import Template
 from templates_app.services import binding_set, preflight_run
+from tests.conftest import signed
 
 GERMAN_END = datetime(2027, 3, 31, 23, 59, tzinfo=UTC)
 BEFORE, AFTER = datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 2, tzinfo=UTC)
@@ -140,9 +141,11 @@ def test_regulated_kinds_block_on_unknown_by_default(
     deliver_all: Callable[[], Any],
 ) -> None:
     version = add_version(disclaimer, text="Capital at risk.")
-    version = version_approve(version=version, actor=compliance_officer)
+    version = version_approve(
+        version=version, actor=compliance_officer, signature=signed(compliance_officer)
+    )
     second = make_user("carl", Role.COMPLIANCE_OFFICER, unit)
-    version = version_approve(version=version, actor=second)
+    version = version_approve(version=version, actor=second, signature=signed(second))
     deliver_all()
     licence(version, "lpt-text", allowed_languages=None)
     template = make_template("Statement")

@@ -1,0 +1,48 @@
+"""A person's own notices over the API: newest first, and marked read one by one."""
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from govern.access import acting_user
+from govern.models import Notification
+
+
+class NotificationOutput(serializers.ModelSerializer):
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "subject", "body", "url", "created_at", "read", "read_at"]
+
+    def get_read(self, notice: Notification) -> bool:
+        return notice.read_at is not None
+
+
+class NotificationList(generics.ListAPIView):
+    """List the caller's own notices, newest first."""
+
+    serializer_class = NotificationOutput
+
+    def get_queryset(self) -> Any:
+        return Notification.objects.filter(user=acting_user(self.request)).order_by(
+            "-created_at", "-pk"
+        )
+
+
+class NotificationRead(APIView):
+    """Mark one of the caller's notices read (another person's is a 404); repeating is harmless."""
+
+    @extend_schema(request=None, responses=NotificationOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        notice = get_object_or_404(Notification, pk=pk, user=acting_user(request))
+        if notice.read_at is None:
+            notice.read_at = timezone.now()
+            notice.save(update_fields=["read_at"])
+        return Response(NotificationOutput(notice).data)
