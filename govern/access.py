@@ -155,7 +155,7 @@ NAVIGATION = [
     ("Asset library", "assets:library", Capability.VIEW),
     ("Templates", "templates:board", Capability.VIEW),
     ("Replacement requests", "templates:replacements", Capability.EDIT_ASSETS),
-    ("Deliveries", "templates:deliveries", Capability.DECIDE_VERSIONS),
+    ("Deliveries", "templates:deliveries", Capability.RETRY_DELIVERIES),
     ("Vocabularies", "assets:vocabularies", Capability.DECIDE_VERSIONS),
     ("Criteria", "assets:criteria", Capability.SET_CRITERIA),
     ("Usage", "usage:report", Capability.READ_USAGE),

@@ -1,5 +1,7 @@
 """Error pages: JSON under /api/, HTML elsewhere."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -48,3 +50,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without the request: context processors may be what failed.
     page = loader.render_to_string("error.html", {"status": 500, "detail": detail})
     return HttpResponse(page, status=500)
+
+
+class ProductNotFound:
+    """Under DEBUG, Django answers a 404 with its debug page; this answers with the product's
+    page as in production, so development shows what people see (the API keeps its JSON)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        debug_page = (
+            settings.DEBUG
+            and response.status_code == 404
+            and response.get("Content-Type", "").startswith("text/html")
+            and not request.path.startswith("/api/")
+        )
+        return not_found(request) if debug_page else response

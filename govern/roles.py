@@ -25,6 +25,7 @@ class Capability(models.TextChoices):
     READ_USAGE = "read_usage", "Read usage, reconciliation exceptions and evidence"
     DECIDE_EXCEPTIONS = "decide_exceptions", "Explain or resolve reconciliation exceptions"
     SET_CRITERIA = "set_criteria", "Set compliance criteria and what unknown licences do"
+    RETRY_DELIVERIES = "retry_deliveries", "See deliveries to Exstream and retry dead ones"
 
 
 CAPABILITIES: dict[Capability, frozenset[Role]] = {
@@ -39,6 +40,7 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
     Capability.READ_USAGE: frozenset({Role.AUDITOR, Role.COMPLIANCE_OFFICER}),
     Capability.DECIDE_EXCEPTIONS: frozenset({Role.COMPLIANCE_OFFICER}),
     Capability.SET_CRITERIA: frozenset({Role.COMPLIANCE_OFFICER}),
+    Capability.RETRY_DELIVERIES: frozenset({Role.COMPLIANCE_OFFICER}),
 }
 
 # Model permissions each role's group carries, for the admin and for reporting who may do what.

@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "govern.api_only.ApiOnlyAccounts",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "govern.errors_views.ProductNotFound",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

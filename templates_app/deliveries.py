@@ -18,10 +18,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from assets.models import Version
+from assets.models import Version, VersionState
 from assets.renditions import profiles_for
 from audit.services import audit_record
-from govern.access import require, user_can
+from govern.access import require
 from govern.errors import Conflict
 from govern.retry import Backoff
 from govern.roles import Capability
@@ -156,10 +156,14 @@ def _audit(action: str, delivery: Delivery, actor: Any, **data: Any) -> None:
 
 
 def delivery_retry(*, delivery: Delivery, actor: Any) -> Delivery:
-    """Give a dead delivery a fresh set of attempts, now."""
-    unit_id = delivery.version.variant.asset.business_unit_id
-    if not user_can(actor, Capability.EDIT_ASSETS, unit_id):
-        require(actor, Capability.DECIDE_VERSIONS, unit_id)
+    """Give a dead delivery of a version still approved a fresh set of attempts, now."""
+    require(actor, Capability.RETRY_DELIVERIES, delivery.version.variant.asset.business_unit_id)
+    if delivery.version.state != VersionState.APPROVED:
+        raise Conflict(
+            f"{delivery.version} is {delivery.version.get_state_display().lower()}: "
+            "its renditions are no longer wanted in Exstream.",
+            "not_approved",
+        )
     with transaction.atomic():
         updated = Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.DEAD).update(
             state=DeliveryState.PENDING,

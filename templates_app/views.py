@@ -273,12 +273,11 @@ def replacement_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("templates:replacements")
 
 
+UNIT = "version__variant__asset__business_unit"
+
+
 def _deliveries(request: HttpRequest) -> QuerySet[Delivery]:
-    return scoped(
-        request,
-        Delivery.objects.select_related("version__variant__asset"),
-        "version__variant__asset__business_unit",
-    )
+    return scoped(request, Delivery.objects.select_related("version__variant__asset"), UNIT)
 
 
 def _progress(deliveries: list[Delivery]) -> dict[str, Any]:
@@ -310,16 +309,16 @@ def version_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _can_retry(request: HttpRequest, unit_id: int) -> bool:
-    scope = scope_for(request)
-    return scope.can(Capability.EDIT_ASSETS, unit_id) or scope.can(
-        Capability.DECIDE_VERSIONS, unit_id
-    )
+    return scope_for(request).can(Capability.RETRY_DELIVERIES, unit_id)
 
 
 @login_required
 def deliveries(request: HttpRequest) -> HttpResponse:
-    """Show every unfinished or dead delivery of the user's units, with overall progress."""
-    recent = list(_deliveries(request).order_by("-created_at")[:500])
+    """Show every unfinished or dead delivery of the units where the user may retry them."""
+    if not scope_for(request).unit_ids_for(Capability.RETRY_DELIVERIES):
+        raise PermissionDenied("Only compliance officers see and retry deliveries.")
+    retryable = scoped(request, _deliveries(request), UNIT, Capability.RETRY_DELIVERIES)
+    recent = list(retryable.order_by("-created_at")[:500])
     attention = [d for d in recent if d.state != DeliveryState.DELIVERED][:100]
     context = {"attention": attention, **_progress(recent)}
     partial = bool(getattr(request, "htmx", False))  # django-htmx: a poll refreshes the body
@@ -331,9 +330,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Give a dead delivery new attempts (audited), then show the version's deliveries."""
-    delivery = get_scoped_or_404(
-        request, _deliveries(request), unit_field="version__variant__asset__business_unit", pk=pk
-    )
+    delivery = get_scoped_or_404(request, _deliveries(request), unit_field=UNIT, pk=pk)
     try:
         templates_app.deliveries.delivery_retry(delivery=delivery, actor=acting_user(request))
     except Conflict as conflict:

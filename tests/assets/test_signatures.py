@@ -178,3 +178,28 @@ def test_the_review_page_signs_with_the_password_and_shows_the_signature(
     assert "Electronic signatures" in html
     assert "<strong>Colin Compliance</strong> signed <strong>approved</strong>" in html
     assert "verifies" in html
+
+
+def test_evidence_packs_show_the_signature_and_whether_it_verifies(
+    regulated: Version, officer: Any, client_for: ClientFor
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from usage.evidence import Pack, _versions_section
+
+    approve(client_for(officer), regulated, password=PASSWORD, meaning="approved")
+    signature = Signature.objects.get()
+
+    def text() -> str:
+        pack = Pack("Evidence")
+        _versions_section(pack, [Version.objects.get(pk=regulated.pk)])
+        pages = PdfReader(io.BytesIO(bytes(pack.output()))).pages
+        return " ".join(" ".join(page.extract_text().split()) for page in pages)
+
+    shown = text()
+    assert "Electronic signature: Colin Compliance, meaning approved" in shown
+    assert signature.digest in shown and "(verifies)" in shown
+    Version.objects.filter(pk=regulated.pk).update(sha256="f" * 64)
+    assert "(DOES NOT VERIFY)" in text()

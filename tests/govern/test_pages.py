@@ -1,6 +1,7 @@
 """The UI shell: navigation by role, empty states, security headers, API docs offline."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -100,3 +101,18 @@ def test_openapi_schema_and_docs_are_served_without_a_cdn(
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower()
+
+
+def test_a_404_is_the_products_page_under_debug_too(
+    compliance_officer: Any, client_for: Any, settings: Any
+) -> None:
+    settings.DEBUG = True
+    client = client_for(compliance_officer)
+    for path in ("/no-such-page/", "/assets/versions/999999/"):
+        response = client.get(path)
+        assert response.status_code == 404
+        page = response.content.decode()
+        assert "<h1>Not found</h1>" in page and "Back to your overview" in page
+        assert "Django tried these URL patterns" not in page and "Traceback" not in page
+    api = client.get("/api/v1/versions/999999/")
+    assert api.status_code == 404 and api.json()["error"] == "not_found"

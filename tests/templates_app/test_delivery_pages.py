@@ -71,3 +71,41 @@ def test_retry_never_redirects_off_site(
         f"/templates/deliveries/{delivery.pk}/retry/", {"next": "https://evil.example/"}
     )
     assert response.headers["Location"] == "/templates/deliveries/"
+
+
+def test_a_brand_manager_neither_sees_the_deliveries_page_nor_retries(
+    approved: Version, brand_manager: Any, client_for: ClientFor
+) -> None:
+    Delivery.objects.update(state="dead", last_error="503 unavailable", attempts=8)
+    delivery = Delivery.objects.first()
+    assert delivery is not None
+    client = client_for(brand_manager)
+    assert client.get("/templates/deliveries/").status_code == 403
+    assert client.post(f"/templates/deliveries/{delivery.pk}/retry/").status_code == 403
+    fragment = client.get(f"/templates/deliveries/version/{approved.pk}/").content.decode()
+    assert "503 unavailable" in fragment and "Retry" not in fragment
+    assert 'href="/templates/deliveries/"' not in client.get("/").content.decode()
+    assert Delivery.objects.filter(state="dead").count() == 2
+
+
+def test_a_superseded_versions_dead_delivery_offers_no_retry_and_refuses_one(
+    approved: Version,
+    logo: Asset,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    Delivery.objects.filter(version=approved).update(state="dead", last_error="503")
+    newer = add_version(logo, selectors=clean_selectors(channels=["web", "email"]))
+    version_approve(version=newer, actor=compliance_officer)
+    dead = Delivery.objects.filter(version=approved).first()
+    assert dead is not None and dead.state == "dead"
+    client = client_for(compliance_officer)
+    fragment = client.get(f"/templates/deliveries/version/{approved.pk}/").content.decode()
+    assert "Retry" not in fragment
+    overview = client.get("/templates/deliveries/").content.decode()
+    assert "503" in overview and "Retry" not in overview
+    response = client.post(f"/templates/deliveries/{dead.pk}/retry/", follow=True)
+    assert "superseded: its renditions are no longer wanted" in response.content.decode()
+    dead.refresh_from_db()
+    assert dead.state == "dead"
