@@ -24,6 +24,8 @@ def notify(
 ) -> list[Notification]:
     """Tell each user once about this cause; return the notices that are new."""
     people = {user.pk: user for user in users if user.is_active}
+    if not people:
+        return []
     known = set(
         Notification.objects.filter(user_id__in=people, key=key).values_list("user_id", flat=True)
     )

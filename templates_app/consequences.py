@@ -10,7 +10,7 @@ from assets.models import Version, VersionState
 from templates_app.deliveries import deliveries_enqueue, feedback_enqueue
 from templates_app.graph import impact_summary
 from templates_app.outbox import print_width
-from templates_app.services import templates_flag_for_change
+from templates_app.services import replacements_follow, templates_flag_for_change
 
 # States that take a version out of use: its templates must look again.
 ENDS_USE = {VersionState.WITHDRAWN, VersionState.RETIRED, VersionState.EXPIRED}
@@ -21,8 +21,10 @@ REPORTED = {VersionState.WITHDRAWN, VersionState.RETIRED}
 def version_approved(
     *, version: Version, superseded: Version | None, was_in_use: bool, actor: User
 ) -> dict[str, int]:
-    """Queue the renditions, flag the templates a context now resolves differently for."""
+    """Queue the renditions, flag the templates a context now resolves differently for, and
+    fulfil the replacement requests the version answered."""
     deliveries = deliveries_enqueue(version=version)
+    replacements_follow(version, approved=True)
     flagged = 0
     if superseded is not None or was_in_use:
         flagged = templates_flag_for_change(
@@ -39,7 +41,9 @@ def version_approved(
 def version_decided(
     *, version: Version, state: VersionState, actor: User | None, comment: str
 ) -> int:
-    """Flag the templates of a version taken out of use; tell Smint.io what a person decided."""
+    """Flag the templates of a version taken out of use; tell Smint.io what a person decided;
+    reopen the replacement requests a refused version answered."""
+    replacements_follow(version, approved=False)
     flagged = 0
     if state in ENDS_USE:
         flagged = templates_flag_for_change(

@@ -25,6 +25,7 @@ from govern.access import require
 from govern.errors import Conflict
 from govern.retry import Backoff
 from govern.roles import Capability
+from templates_app import notices
 from templates_app.models import DUE_STATES, Delivery, DeliveryState
 
 CLAIM_BATCH = 10
@@ -142,6 +143,7 @@ def give_up(delivery: Delivery, lease: datetime, reason: str) -> str:
     with transaction.atomic():
         if finish(delivery.pk, lease, state=DeliveryState.DEAD, last_error=reason):
             _audit("delivery.dead", delivery, None, attempts=delivery.attempts, error=reason)
+            notices.delivery_dead(delivery, reason)
     return "dead"
 
 

@@ -167,6 +167,7 @@ def cause_key(action: str, asset_id: int, old_id: int | None, new_id: int | None
 
 class ReplacementState(models.TextChoices):
     OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered, in review"
     FULFILLED = "fulfilled", "Fulfilled"
     DECLINED = "declined", "Declined"
 

@@ -23,7 +23,7 @@ from audit.services import audit_record
 from govern.access import require, user_can
 from govern.errors import Conflict
 from govern.roles import Capability
-from templates_app import graph
+from templates_app import graph, notices
 from templates_app.deliveries import feedback_enqueue
 from templates_app.models import (
     UNSETTLED_REVIEW_STATES,
@@ -216,6 +216,8 @@ def templates_flag_for_change(
     Template.objects.filter(pk__in=opened).exclude(state=TemplateState.NEEDS_REVIEW).update(
         state=TemplateState.NEEDS_REVIEW
     )
+    if flagged:
+        notices.templates_flagged(asset, cause, action, new_version or old_version)
     return flagged
 
 
@@ -257,6 +259,16 @@ def reviews_acknowledge(*, reviews: list[Review], actor: User, note: str = "") -
         settled = [r for r in locked if r.state not in UNSETTLED_REVIEW_STATES]
         if settled:
             raise Conflict(f"Review {settled[0].pk} was settled already; reload.", "stale_state")
+        waiting = ReplacementRequest.objects.filter(
+            review__in=locked, state__in=[ReplacementState.OPEN, ReplacementState.ANSWERED]
+        ).first()
+        if waiting is not None:
+            raise Conflict(
+                f"Review {waiting.review_id} of {waiting.review.template.name} waits for the "
+                f"replacement you asked for ({waiting.get_state_display().lower()}): "
+                "acknowledge it once the new version is approved.",
+                "replacement_pending",
+            )
         now = timezone.now()
         Review.objects.filter(pk__in=[r.pk for r in locked]).update(
             state=ReviewState.ACKNOWLEDGED, decided_by=actor, decided_at=now, note=note.strip()
@@ -311,6 +323,7 @@ def review_request_changes(
             reason=reason,
             wanted_by=wanted_by,
         )
+        notices.replacement_requested(request)
     return request
 
 
@@ -329,24 +342,46 @@ def _lock_open_request(request: ReplacementRequest, actor: User) -> ReplacementR
 def replacement_fulfil(
     *, request: ReplacementRequest, version: Version, actor: User
 ) -> ReplacementRequest:
-    """Answer a request with a new version of the asset, which then goes through approval."""
+    """Answer a request with a new version of the asset: the request is answered while that
+    version is in review, fulfilled once it is approved, open again if it is refused
+    (replacements_follow)."""
     with transaction.atomic():
         request = _lock_open_request(request, actor)
         if version.variant.asset_id != request.asset_id:
             raise ValidationError({"version": "The version must be of the requested asset."})
         if version.state not in {VersionState.DRAFT, VersionState.IN_REVIEW}:
             raise ValidationError({"version": "Link a new version (draft or in review)."})
-        request.state, request.fulfilled_version = ReplacementState.FULFILLED, version
+        request.state, request.fulfilled_version = ReplacementState.ANSWERED, version
         request.decided_by, request.decided_at = actor, timezone.now()
         request.save(update_fields=["state", "fulfilled_version", "decided_by", "decided_at"])
         _audit(
-            "replacement.fulfilled",
+            "replacement.answered",
             request.review.template,
             actor,
             request=request.pk,
             version=version.pk,
         )
+        notices.replacement_answered(request)
     return request
+
+
+def replacements_follow(version: Version, approved: bool) -> int:
+    """Move the requests a version answered: fulfilled when it is approved, open again (to be
+    answered anew) when it is refused or taken back; audited; return how many moved."""
+    answered = list(
+        ReplacementRequest.objects.select_for_update()
+        .select_related("review__template")
+        .filter(state=ReplacementState.ANSWERED, fulfilled_version=version)
+    )
+    for request in answered:
+        if approved:
+            request.state = ReplacementState.FULFILLED
+        else:
+            request.state, request.fulfilled_version = ReplacementState.OPEN, None
+        request.save(update_fields=["state", "fulfilled_version"])
+        action = "replacement.fulfilled" if approved else "replacement.reopened"
+        _audit(action, request.review.template, None, request=request.pk, version=version.pk)
+    return len(answered)
 
 
 def replacement_decline(
@@ -367,6 +402,7 @@ def replacement_decline(
             request=request.pk,
             reason=reason,
         )
+        notices.replacement_answered(request)
     return request
 
 

@@ -161,11 +161,17 @@ def _inbox_reviews(request: HttpRequest) -> QuerySet[Review]:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """Show the open reviews of the designer's templates, with the change side by side."""
-    reviews = _inbox_reviews(request)
+    reviews = list(_inbox_reviews(request))
     requests = ReplacementRequest.objects.filter(requested_by=acting_user(request)).select_related(
         "asset", "fulfilled_version"
     )[:20]
-    return render(request, "templates_app/inbox.html", {"reviews": reviews, "requests": requests})
+    waiting = set(
+        ReplacementRequest.objects.filter(
+            review__in=reviews, state__in=[ReplacementState.OPEN, ReplacementState.ANSWERED]
+        ).values_list("review_id", flat=True)
+    )
+    context = {"reviews": reviews, "requests": requests, "waiting": waiting}
+    return render(request, "templates_app/inbox.html", context)
 
 
 @login_required

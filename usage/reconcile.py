@@ -18,10 +18,14 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.urls import reverse
 
 from assets.models import ApprovalPeriod, Version
 from assets.resolution import Context
 from assets.rights import Outcome, RightsBook, Use
+from govern.access import holders
+from govern.notify import notify
+from govern.roles import Role
 from templates_app.models import Clearance, Verdict
 from usage.limits import limits_of
 from usage.models import ExceptionCode, ProductionRun, UsageException, UsageRecord
@@ -69,7 +73,27 @@ def reconcile(runs: QuerySet[ProductionRun]) -> list[UsageException]:
         *_uncleared_runs(ProductionRun.objects.filter(pk__in=run_ids), records),
         *_over_limit(records),
     ]
-    return _store(findings)
+    stored = _store(findings)
+    _tell_officers(stored)
+    return stored
+
+
+def _tell_officers(exceptions: list[UsageException]) -> None:
+    """Tell each unit's compliance officers what reconciliation newly found, per run."""
+    found: dict[tuple[int, int], list[UsageException]] = {}
+    for exception in exceptions:
+        found.setdefault((exception.business_unit_id, exception.run_id), []).append(exception)
+    for (unit_id, run_id), items in found.items():
+        codes = ", ".join(sorted({item.get_code_display().lower() for item in items}))
+        run = items[0].run
+        many = "s" if len(items) != 1 else ""
+        notify(
+            users=holders(Role.COMPLIANCE_OFFICER, unit_id),
+            key=f"usage-exceptions:{run_id}:{min(item.pk for item in items)}",
+            subject=f"Run {run.run_id}: {len(items)} usage exception{many}",
+            body=f"Reconciling run {run.run_id} found: {codes}. Explain or resolve each.",
+            url=f"{reverse('usage:exceptions')}?run={run.run_id}",
+        )
 
 
 def _store(findings: list[Finding]) -> list[UsageException]:
@@ -77,7 +101,8 @@ def _store(findings: list[Finding]) -> list[UsageException]:
     known = set(UsageException.objects.filter(key__in=keys).values_list("key", flat=True))
     fresh = [finding.as_row() for finding in findings if finding.key not in known]
     UsageException.objects.bulk_create(fresh, batch_size=500, ignore_conflicts=True)
-    return list(UsageException.objects.filter(key__in=[row.key for row in fresh]))
+    stored = UsageException.objects.filter(key__in=[row.key for row in fresh])
+    return list(stored.select_related("run"))
 
 
 def _totals() -> dict[str, Any]:

@@ -8,7 +8,7 @@ from django.test import Client
 
 from assets.models import Asset, Rendition, Version
 from assets.selectors import clean_selectors
-from assets.services import version_approve, version_withdraw
+from assets.services import version_approve, version_reject, version_submit, version_withdraw
 from audit.models import AuditEvent
 from govern.roles import Role
 from templates_app.models import Clearance, ReplacementRequest, Review, Template
@@ -232,15 +232,48 @@ def test_request_changes_goes_to_brand_managers_who_fulfil_or_decline(
     fulfilled = post(
         manager, f"/api/v1/replacement-requests/{listed[0]['id']}/fulfil/", {"version": lighter.pk}
     )
-    assert fulfilled.json()["state"] == "fulfilled"
+    assert fulfilled.json()["state"] == "answered", "answered while the version is in review"
     assert fulfilled.json()["fulfilled_version"] == lighter.pk
     again = post(
         manager, f"/api/v1/replacement-requests/{listed[0]['id']}/decline/", {"reason": "x"}
     )
     assert again.status_code == 409
+    early = post(client_for(designer), f"/api/v1/reviews/{review.pk}/acknowledge/")
+    assert early.status_code == 409 and early.json()["error"] == "replacement_pending"
+    version_approve(
+        version=version_submit(version=lighter, actor=brand_manager), actor=compliance_officer
+    )
     seen = client_for(designer).get("/api/v1/replacement-requests/").json()["results"]
     assert seen[0]["state"] == "fulfilled", "the requester sees the outcome"
     assert ReplacementRequest.objects.get().decided_by == brand_manager
+    done = post(client_for(designer), f"/api/v1/reviews/{review.pk}/acknowledge/")
+    assert done.status_code == 200
+
+
+def test_a_refused_answer_reopens_the_replacement_request(
+    letter: Template,
+    logo: Asset,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    designer: Any,
+    brand_manager: Any,
+    client_for: ClientFor,
+) -> None:
+    version_approve(version=add_version(logo), actor=compliance_officer)
+    review = Review.objects.filter(template=letter).get()
+    path = f"/api/v1/reviews/{review.pk}/request-changes/"
+    request_id = post(client_for(designer), path, {"reason": "Too dark"}).json()["id"]
+    answer = add_version(logo)
+    fulfil = f"/api/v1/replacement-requests/{request_id}/fulfil/"
+    assert post(client_for(brand_manager), fulfil, {"version": answer.pk}).json()["state"] == (
+        "answered"
+    )
+    version_reject(version=answer, actor=compliance_officer, comment="Still too dark")
+    reopened = ReplacementRequest.objects.get(pk=request_id)
+    assert (reopened.state, reopened.fulfilled_version) == ("open", None)
+    assert AuditEvent.objects.filter(action="replacement.reopened").count() == 1
+    early = post(client_for(designer), f"/api/v1/reviews/{review.pk}/acknowledge/")
+    assert early.status_code == 409
 
 
 def test_manifest_lists_approved_versions_and_answers_304_when_unchanged(

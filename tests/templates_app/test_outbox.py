@@ -17,6 +17,7 @@ from assets.selectors import clean_selectors
 from assets.services import version_approve, version_withdraw
 from audit.models import AuditEvent
 from govern.errors import Conflict
+from govern.models import Notification
 from templates_app import deliveries, hotfolder, outbox
 from templates_app.exstream import ExstreamError, ImageVersion
 from templates_app.models import Delivery
@@ -81,7 +82,12 @@ def test_drain_pushes_each_rendition_once_with_its_key(
 
 
 def test_a_failed_push_is_retried_later_and_a_dead_one_is_audited(
-    approved_logo: Version, fake: FakeExstream, settings: Any
+    approved_logo: Version,
+    fake: FakeExstream,
+    settings: Any,
+    brand_manager: Any,
+    compliance_officer: Any,
+    auditor: Any,
 ) -> None:
     settings.DELIVERY_MAX_ATTEMPTS = 2
     Delivery.objects.filter(profile="web").delete()
@@ -95,6 +101,9 @@ def test_a_failed_push_is_retried_later_and_a_dead_one_is_audited(
     )
     assert outbox.drain() == {"dead": 1}
     assert AuditEvent.objects.get(action="delivery.dead").data["error"] == "503 unavailable"
+    dead = Notification.objects.filter(key__startswith=f"delivery-dead:{delivery.pk}:")
+    assert sorted(dead.values_list("user__username", flat=True)) == ["bella", "colin"]
+    assert "503 unavailable" in dead.first().body  # type: ignore[union-attr]
 
 
 def test_a_refusal_from_exstream_is_dead_at_once(

@@ -144,3 +144,57 @@ def test_template_pages_respect_scope_and_roles(
     assert client_for(auditor).get("/templates/inbox/").status_code == 403
     assert client_for(auditor).get("/templates/replacements/").status_code == 403
     assert client_for(brand_manager).get("/templates/replacements/").status_code == 200
+
+
+def test_the_inbox_ticks_nothing_and_refuses_a_review_waiting_for_its_replacement(
+    changed_logo: Version,
+    letter: Template,
+    designer: Any,
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    version_approve(version=changed_logo, actor=compliance_officer)
+    client = client_for(designer)
+    page = html(client.get("/templates/inbox/"))
+    assert 'name="review"' in page and '" checked>' not in page
+    review = Review.objects.get(template=letter)
+    client.post(f"/templates/reviews/{review.pk}/request-changes/", {"reason": "Too small"})
+    page = html(client.get("/templates/inbox/"))
+    assert f'value="{review.pk}"' not in page
+    assert "waits for the replacement you asked for" in page
+    refused = client.post(
+        "/templates/inbox/acknowledge/", {"review": [review.pk], "note": "x"}, follow=True
+    )
+    assert "waits for the replacement you asked for (open)" in html(refused)
+    assert Review.objects.get(pk=review.pk).state == "changes_requested"
+
+
+def test_owners_brand_managers_and_requesters_are_told(
+    changed_logo: Version,
+    letter: Template,
+    designer: Any,
+    brand_manager: Any,
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    from govern.models import Notification
+
+    def subjects(user: Any) -> list[str]:
+        return list(Notification.objects.filter(user=user).values_list("subject", flat=True))
+
+    version_approve(version=changed_logo, actor=compliance_officer)
+    assert subjects(designer) == [f"{changed_logo} approved: 2 of your templates to review"]
+    review = Review.objects.get(template=letter)
+    client_for(designer).post(
+        f"/templates/reviews/{review.pk}/request-changes/", {"reason": "Logo too small"}
+    )
+    asked = Notification.objects.get(user=brand_manager, key__startswith="replacement-requested")
+    assert "Logo too small" in asked.body and asked.url == "/templates/replacements/"
+    replacement = ReplacementRequest.objects.get()
+    client_for(brand_manager).post(
+        f"/templates/replacements/{replacement.pk}/answer/",
+        {"action": "decline", "reason": "Guide fixes the size"},
+    )
+    told = Notification.objects.get(user=designer, key__startswith="replacement-answered")
+    assert told.subject == f"Your request for {replacement.asset.key} was declined"
+    assert "Guide fixes the size" in told.body

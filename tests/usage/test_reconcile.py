@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from assets.models import Asset, LicensePurchase, LicenseTerm, Version
 from assets.services import version_approve, version_withdraw
 from audit.models import AuditEvent
+from govern.models import Notification
 from templates_app.models import Clearance, Template
 from tests.usage.conftest import APPROVED_AT, CLEARED_AT, RUN_START, report
 from usage.models import ProductionRun, UsageCap, UsageException
@@ -38,6 +39,11 @@ def test_a_run_of_a_version_withdrawn_before_it_is_unapproved_use(
     assert exception.evidence["state_at_run"] == "withdrawn"
     assert exception.evidence["documents"] == 10
     assert "withdrawn when the run started" in exception.detail
+    told = Notification.objects.get(user=compliance_officer, key__startswith="usage-exceptions:")
+    assert told.subject == "Run R1: 1 usage exception"
+    assert "unapproved use" in told.body.lower() and told.url == "/usage/exceptions/?run=R1"
+    report("R1", [line], clearance=clearance.pk)  # reported again: nothing new, no new notice
+    assert Notification.objects.filter(key__startswith="usage-exceptions:").count() == 1
 
 
 def test_a_version_withdrawn_after_the_run_was_approved_for_it(
