@@ -136,3 +136,23 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.subject}"
+
+
+class EmailChoice(models.TextChoices):
+    IMMEDIATELY = "immediately", "Email me each notice as it happens"
+    DIGEST = "digest", "Email me a daily digest"
+    OFF = "off", "No email: notices here only"
+
+
+class NotificationPreference(models.Model):
+    """How a person wants their notices by email (every notice is always in their list)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email = models.CharField(
+        max_length=16, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATELY
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.email}"

@@ -1,6 +1,8 @@
 """A person's notices: newest first, unread marked, read one by one or all at once."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -8,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from govern.access import acting_user
-from govern.models import Notification
-from govern.notify import unread_count
+from govern.models import EmailChoice, Notification
+from govern.notify import email_choice, email_choose, unread_count
 from govern.pagination import page_of
 
 PAGE_SIZE = 50
@@ -17,9 +19,22 @@ PAGE_SIZE = 50
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    notices = Notification.objects.filter(user=acting_user(request))
-    page = page_of(request, notices, PAGE_SIZE)
-    return render(request, "notifications.html", {"page": page})
+    user = acting_user(request)
+    page = page_of(request, Notification.objects.filter(user=user), PAGE_SIZE)
+    context = {"page": page, "email_choice": email_choice(user), "choices": EmailChoice.choices}
+    return render(request, "notifications.html", context)
+
+
+@login_required
+@require_POST
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    """Choose how notices come by email: each as it happens, a daily digest, or none."""
+    try:
+        email_choose(user=acting_user(request), email=request.POST.get("email", ""))
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
+    messages.success(request, "Your email choice is saved.")
+    return redirect("notifications")
 
 
 def notification_count(request: HttpRequest) -> HttpResponse:

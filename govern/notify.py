@@ -4,19 +4,24 @@ notify() writes one Notification per person (once per key: a repeated cause noti
 twice) in the caller's transaction, and after the commit queues the email for a worker, so a
 slow or absent mail server never holds up a decision. send_email() marks what it sent; a
 worker that dies before that sends it again on the next run (at least once).
+
+Each person chooses (NotificationPreference): every notice by email as it happens (the
+default), one daily digest of the day's notices (send_digests, scheduled), or no email.
 """
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from govern.models import Notification
+from govern.models import EmailChoice, Notification, NotificationPreference
 
 
 def notify(
@@ -46,12 +51,30 @@ def notify(
     return created
 
 
+def email_choice(user: Any) -> str:
+    preference = NotificationPreference.objects.filter(user=user).first()
+    return preference.email if preference else EmailChoice.IMMEDIATELY
+
+
+def email_choose(*, user: Any, email: str) -> NotificationPreference:
+    """Set how a person receives their notices by email."""
+    if email not in EmailChoice.values:
+        raise ValidationError({"email": f"Choose one of: {', '.join(EmailChoice.values)}."})
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"email": email}
+    )
+    return preference
+
+
 def send_emails(ids: list[int]) -> int:
-    """Email the notices not emailed yet (to people with an address); return how many."""
+    """Email the notices not emailed yet to people who want each as it happens (and have an
+    address); return how many."""
     sent = 0
-    for notice in Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).select_related(
-        "user"
-    ):
+    later = NotificationPreference.objects.exclude(email=EmailChoice.IMMEDIATELY).values("user")
+    pending = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).exclude(
+        user__in=later
+    )
+    for notice in pending.select_related("user"):
         if notice.user.email:
             send_mail(
                 subject=f"[Govern] {notice.subject}",
@@ -61,6 +84,33 @@ def send_emails(ids: list[int]) -> int:
             )
             sent += 1
         Notification.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())
+    return sent
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """Email each digest reader one message with their day's notices not emailed yet; return
+    how many messages went."""
+    now = now or timezone.now()
+    readers = NotificationPreference.objects.filter(email=EmailChoice.DIGEST).select_related("user")
+    sent = 0
+    for preference in readers:
+        notices = list(
+            Notification.objects.filter(
+                user=preference.user,
+                emailed_at__isnull=True,
+                created_at__gte=now - timedelta(days=1),
+            ).order_by("created_at", "pk")
+        )
+        if not notices or not preference.user.email:
+            continue
+        send_mail(
+            subject=f"[Govern] Your day: {len(notices)} notice{'s' if len(notices) != 1 else ''}",
+            message="\n\n".join(f"* {notice.subject}\n{_text(notice)}" for notice in notices),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[preference.user.email],
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in notices]).update(emailed_at=now)
+        sent += 1
     return sent
 
 

@@ -34,6 +34,11 @@ SCHEDULES = [
         "schedule_type": Schedule.DAILY,
     },
     {
+        "name": "notification-digest",
+        "func": "govern.notify.send_digests",
+        "schedule_type": Schedule.DAILY,
+    },
+    {
         "name": "usage-inbox",
         "func": "usage.tasks.import_usage_inbox",
         "schedule_type": Schedule.MINUTES,

@@ -53,6 +53,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("notifications/", notification_views.notifications, name="notifications"),
     path(
+        "notifications/preferences",
+        notification_views.notification_preferences,
+        name="notification-preferences",
+    ),
+    path(
         "notifications/count",
         notification_views.notification_count,
         name="notification-count",

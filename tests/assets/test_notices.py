@@ -104,3 +104,41 @@ def test_the_header_count_is_polled_and_says_nothing_without_a_session(
     assert 'hx-trigger="every 30s"' in fragment
     assert 'aria-label="2 unread">2<' in fragment
     assert Client().get("/notifications/count").status_code == 204
+
+
+def test_each_person_chooses_email_now_a_daily_digest_or_none(
+    logo: Asset,
+    add_version: AddVersion,
+    compliance_officer: Any,
+    second_compliance_officer: Any,
+    make_user: Callable[..., Any],
+    unit: Any,
+    client_for: ClientFor,
+) -> None:
+    from govern.notify import send_digests
+
+    quiet = make_user("quinn", Role.COMPLIANCE_OFFICER, unit)
+    for person in (compliance_officer, second_compliance_officer, quiet):
+        person.email = f"{person.username}@govern.example"
+        person.save()
+    client_for(second_compliance_officer).post("/notifications/preferences", {"email": "digest"})
+    client_for(quiet).post("/notifications/preferences", {"email": "off"})
+    assert client_for(quiet).post("/notifications/preferences", {"email": "x"}).status_code == 400
+    first, second = add_version(logo), add_version(logo)
+    ids = list(Notification.objects.values_list("pk", flat=True))
+    assert send_emails(ids) == 2  # only the officer who wants each at once
+    assert {m.to[0] for m in mail.outbox} == {compliance_officer.email}
+    mail.outbox.clear()
+    assert send_digests() == 1
+    [digest] = mail.outbox
+    assert digest.to == [second_compliance_officer.email]
+    assert digest.subject == "[Govern] Your day: 2 notices"
+    assert str(first) in digest.body and str(second) in digest.body
+    assert send_digests() == 0, "a digest sends each notice once"
+    assert subjects(quiet) == [
+        f"{second} waits for your decision",
+        f"{first} waits for your decision",
+    ]
+    assert not Notification.objects.filter(user=quiet, emailed_at__isnull=False).exists()
+    page = client_for(quiet).get("/notifications/").content.decode()
+    assert 'value="off" checked' in page

@@ -183,6 +183,7 @@ def test_install_schedules_installs_each_schedule_once() -> None:
         ("smintio-sync", "assets.tasks.smintio_sync_task"),
         ("licence-expiry", "assets.tasks.licences_expire"),
         ("licence-expiry-warnings", "templates_app.tasks.warn_of_expiry"),
+        ("notification-digest", "govern.notify.send_digests"),
         ("audit-checkpoint", "audit.tasks.write_checkpoint"),
     }
 
