@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
+from assets.due import due_hours
 from assets.forms import QueueFilterForm
 from assets.models import BusinessUnit, Kind, Version, selector_label
 from govern.access import scope_for, scoped
@@ -141,6 +142,8 @@ def age(seconds: float) -> str:
 
 
 def _row(value: dict[str, Any], now: datetime, url: str) -> dict[str, Any]:
+    submitted = value["submitted_at"]
+    waited = (now - submitted).total_seconds() if submitted else None
     variant = selector_label(
         value["variant__language"],
         value["variant__region"],
@@ -158,9 +161,8 @@ def _row(value: dict[str, Any], now: datetime, url: str) -> dict[str, Any]:
         "variant": variant,
         "number": value["number"],
         "submitted_by": value["submitted_by__username"] or "—",
-        "waiting": age((now - value["submitted_at"]).total_seconds())
-        if value["submitted_at"]
-        else "—",
+        "waiting": age(waited) if waited is not None else "—",
+        "overdue": waited is not None and waited > due_hours(value["variant__asset__kind"]) * 3600,
         "approvals": value["approval_count"],
         "required": value["required_approvals"],
     }

@@ -34,6 +34,11 @@ SCHEDULES = [
         "schedule_type": Schedule.DAILY,
     },
     {
+        "name": "review-overdue",
+        "func": "assets.due.escalate",
+        "schedule_type": Schedule.HOURLY,
+    },
+    {
         "name": "notification-digest",
         "func": "govern.notify.send_digests",
         "schedule_type": Schedule.DAILY,

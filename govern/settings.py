@@ -61,6 +61,18 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def review_due_hours(items: list[str]) -> dict[str, int]:
+    """{"": hours for every kind, kind: hours} from "72,disclaimer=24"."""
+    hours: dict[str, int] = {}
+    for item in items:
+        kind, _, value = item.rpartition("=")
+        if not value.isdigit() or int(value) < 1:
+            raise ImproperlyConfigured(f"REVIEW_DUE_HOURS: {item!r} is not hours, e.g. 72.")
+        hours[kind.strip()] = int(value)
+    hours.setdefault("", 72)
+    return hours
+
+
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
@@ -431,6 +443,9 @@ EXPIRY_WARNING_DAYS = sorted(
     {int(days) for days in env_list("EXPIRY_WARNING_DAYS", "30,7,1") if days.strip().isdigit()},
     reverse=True,
 )
+# Review targets: hours a submitted version may wait for its decision before it is overdue
+# (highlighted, and its officers told), "72" for every kind or "72,disclaimer=24" per kind.
+REVIEW_DUE_HOURS = review_due_hours(env_list("REVIEW_DUE_HOURS", "72"))
 
 # Notification emails, sent by the worker. With DEBUG they are printed unless a server is set.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -126,7 +126,8 @@ def test_a_queue_row_says_what_waits_and_for_how_long(
     assert "<td>DE</td>" in row and f"<td>v{version.number}</td>" in row
     assert version.submitted_by is not None
     assert f"<td>{version.submitted_by.username}</td>" in row
-    assert "<td>3 days</td>" in row and "<td>0 of 1</td>" in row
+    assert '<td>3 days <span class="badge state-rejected">overdue</span></td>' in row
+    assert "<td>0 of 1</td>" in row
 
 
 @pytest.mark.parametrize(

@@ -184,6 +184,7 @@ def test_install_schedules_installs_each_schedule_once() -> None:
         ("licence-expiry", "assets.tasks.licences_expire"),
         ("licence-expiry-warnings", "templates_app.tasks.warn_of_expiry"),
         ("notification-digest", "govern.notify.send_digests"),
+        ("review-overdue", "assets.due.escalate"),
         ("audit-checkpoint", "audit.tasks.write_checkpoint"),
     }
 
