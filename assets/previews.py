@@ -83,17 +83,35 @@ def pixel_diff(new: Version, old: Version) -> PixelDiff:
     return PixelDiff(output.getvalue(), share)
 
 
+WORD = re.compile(r"(\w+(?:['’-]\w+)*|[^\w\s])(\s*)")
+
+
+def _words(text: str) -> list[tuple[str, str]]:
+    return [(match.group(1), match.group(2)) for match in WORD.finditer(text)]
+
+
+def _joined(words: list[tuple[str, str]]) -> str:
+    return "".join(word + space for word, space in words)
+
+
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """Return (operation, text) pieces: 'same', 'added' or 'removed', word by word."""
-    before, after = re.findall(r"\S+\s*", old), re.findall(r"\S+\s*", new)
+    """Return (operation, text) pieces: 'same', 'added' or 'removed', word by word.
+
+    Words and punctuation marks are compared apart, so "change." against "change at any
+    time." finds "change" and "." unchanged and only "at any time" added; each keeps the space
+    that followed it, so the marks stay against their words and spacing alone is no change.
+    """
+    before, after = _words(old), _words(new)
     pieces: list[tuple[str, str]] = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        a=[word for word, _ in before], b=[word for word, _ in after], autojunk=False
+    )
     for operation, a_start, a_end, b_start, b_end in matcher.get_opcodes():
         if operation == "equal":
-            pieces.append(("same", "".join(before[a_start:a_end])))
+            pieces.append(("same", _joined(after[b_start:b_end])))
             continue
         if a_end > a_start:
-            pieces.append(("removed", "".join(before[a_start:a_end])))
+            pieces.append(("removed", _joined(before[a_start:a_end])))
         if b_end > b_start:
-            pieces.append(("added", "".join(after[b_start:b_end])))
+            pieces.append(("added", _joined(after[b_start:b_end])))
     return pieces

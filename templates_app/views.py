@@ -49,21 +49,21 @@ def _unsettled_reviews() -> Prefetch:
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    """List templates by state, those needing review first, with their open reviews."""
+    """List templates by state, those needing review first, with their open reviews; the
+    count of each state is the count within the asset filter, so a state's tab says what it
+    shows."""
     templates = scoped(request, Template.objects.select_related("business_unit"))
+    if asset_key := request.GET.get("asset", ""):
+        templates = templates.filter(pk__in=_users_of_key(request, asset_key))
+    counts = dict(templates.order_by().values_list("state").annotate(n=Count("pk")))
     state = request.GET.get("state", "")
     if state in TemplateState.values:
         templates = templates.filter(state=state)
-    if asset_key := request.GET.get("asset", ""):
-        templates = templates.filter(pk__in=_users_of_key(request, asset_key))
     ordered = templates.order_by("-state", "name").prefetch_related(_unsettled_reviews())
     page = page_of(request, ordered, BOARD_PAGE_SIZE)
     ending = expiry.soonest_by_template({template.pk for template in page.object_list})
     for template in page.object_list:
         template.licence_ending = ending.get(template.pk, (None, ""))[1]
-    counts = dict(
-        scoped(request, Template.objects.all()).values_list("state").annotate(n=Count("pk"))
-    )
     context = {
         "page": page,
         "state": state,

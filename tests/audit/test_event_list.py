@@ -117,3 +117,17 @@ def test_page_query_count_does_not_grow_with_the_log(
     for n in range(60):
         audit_record(action="test.event", unit_id=unit.pk, data={"n": n})
     assert queries() == few
+
+
+def test_the_audit_page_says_actions_in_words_and_links_targets(
+    auditor: Any, unit: BusinessUnit, brand_manager: Any, client_for: Callable[[Any], Client]
+) -> None:
+    from assets.services import asset_create
+
+    asset = asset_create(
+        key="brand.logo", title="Logo", kind="logo", unit=unit, actor=brand_manager
+    )
+    audit_record(action="version.approval_recorded", actor=auditor, unit_id=unit.pk)
+    page = client_for(auditor).get("/audit/").content.decode()
+    assert 'title="version.approval_recorded">Version approval recorded</span>' in page
+    assert f'<a href="/assets/{asset.pk}/">assets.asset {asset.pk}</a>' in page

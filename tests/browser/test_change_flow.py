@@ -56,6 +56,10 @@ def test_approval_review_acknowledgement_and_preflight(
     page.get_by_role("link", name="My reviews").click()
     reviews = page.locator("section.review-item")
     assert reviews.filter(has_text="INSURANCE-POLICY-LETTER").count() == 1
+    boxes = page.locator('input[name="review"]')
+    assert boxes.count() >= 1 and not any(box.is_checked() for box in boxes.all())
+    for box in boxes.all():
+        box.check()
     page.get_by_label("Note for the record").fill("Proofs checked")
     page.get_by_role("button", name="Acknowledge selected").click()
     assert page.get_by_text("Nothing to review.").is_visible()

@@ -47,7 +47,7 @@ def test_upload_submit_approve_and_audit(page: Any, tmp_path: Path) -> None:
     page.get_by_label("Action").fill("version.")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("tbody tr").filter(has_text="asset=brand.logo.browser")
-    submitted = rows.filter(has_text="version.submitted").filter(has_text="bella")
-    approved = rows.filter(has_text="version.approved").filter(has_text="colin")
+    submitted = rows.filter(has_text="Version submitted").filter(has_text="bella")
+    approved = rows.filter(has_text="Version approved").filter(has_text="colin")
     assert submitted.count() == 1 and approved.count() == 1
     assert page.csp_violations == []

@@ -57,7 +57,7 @@ def test_an_auditor_filters_downloads_and_opens_the_evidence(page: Any, tmp_path
     seed_demo()
     report_demo_run()
     log_in(page, "audrey", DEMO_PASSWORD)
-    page.get_by_role("link", name="Usage").click()
+    page.get_by_role("link", name="Usage", exact=True).click()
     page.get_by_label("Region").fill("DE")
     page.get_by_label("Group by").select_option("region")
     page.get_by_role("button", name="Show").click()

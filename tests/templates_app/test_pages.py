@@ -198,3 +198,21 @@ def test_owners_brand_managers_and_requesters_are_told(
     told = Notification.objects.get(user=designer, key__startswith="replacement-answered")
     assert told.subject == f"Your request for {replacement.asset.key} was declined"
     assert "Guide fixes the size" in told.body
+
+
+def test_the_boards_counts_are_those_of_its_asset_filter(
+    changed_logo: Version,
+    letter: Template,
+    make_template: MakeTemplate,
+    designer: Any,
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    make_template("Unrelated notice")
+    version_approve(version=changed_logo, actor=compliance_officer)  # flags Letter and Footer
+    client = client_for(designer)
+    everything = html(client.get("/templates/"))
+    assert "2 templates need review, 1 cleared." in everything
+    of_logo = html(client.get("/templates/?asset=brand.logo.primary"))
+    assert "2 templates need review, 0 cleared." in of_logo
+    assert "Unrelated notice" not in of_logo
