@@ -13,6 +13,9 @@ from assets.models import Version
 from assets.storage import read_content
 
 THUMBNAIL_SIDE = 800
+ROW_THUMBNAIL_SIDE = 96  # the queue's rows
+# Images smaller than this are previewed enlarged, in whole pixels (nearest neighbour).
+PREVIEW_MIN_SIDE = 320
 DIFF_SIDE = 400
 # Channel differences up to this are compression noise, not a change a reviewer should see.
 DIFF_THRESHOLD = 24
@@ -38,21 +41,30 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _open_rgb(version: Version, side: int) -> Image.Image:
+def _open_rgb(version: Version, side: int, enlarge: bool = True) -> Image.Image:
     image = Image.open(io.BytesIO(read_content(version.file)))
     image.draft("RGB", (side, side))  # JPEG decodes at a reduced scale when it can
     rgb = _to_rgb(image)
     rgb.thumbnail((side, side))
+    factor = enlargement(*rgb.size) if enlarge else 1
+    if factor > 1:  # a tiny image, shown in whole pixels so it can be judged at all
+        rgb = rgb.resize((rgb.width * factor, rgb.height * factor), Image.Resampling.NEAREST)
     return rgb
 
 
-def thumbnail(version: Version) -> bytes:
-    """Return a PNG thumbnail of a raster version, made once and kept in storage."""
-    name = f"previews/{version.sha256[:2]}/{version.sha256}-{THUMBNAIL_SIDE}.png"
+def enlargement(width: int, height: int) -> int:
+    """How many times a preview enlarges an image smaller than PREVIEW_MIN_SIDE (1: not)."""
+    longest = max(width, height, 1)
+    return max(1, PREVIEW_MIN_SIDE // longest)
+
+
+def thumbnail(version: Version, side: int = THUMBNAIL_SIDE) -> bytes:
+    """Return a PNG thumbnail of a raster version, made once per side and kept in storage."""
+    name = f"previews/{version.sha256[:2]}/{version.sha256}-{side}-{PREVIEW_MIN_SIDE}.png"
     if default_storage.exists(name):
         return read_content(name)
     output = io.BytesIO()
-    _open_rgb(version, THUMBNAIL_SIDE).save(output, "PNG")
+    _open_rgb(version, side, enlarge=side == THUMBNAIL_SIDE).save(output, "PNG")
     data = output.getvalue()
     saved = default_storage.save(name, ContentFile(data))
     if saved != name:

@@ -25,7 +25,7 @@ from govern.roles import Capability
 
 # What a queue row shows; the rest of a version (its text, metadata, criteria) stays unread.
 COLUMNS = (
-    *("pk", "number", "submitted_at", "required_approvals", "approval_count"),
+    *("pk", "number", "submitted_at", "required_approvals", "approval_count", "media_type"),
     *("variant__language", "variant__region", "variant__segment", "variant__channels"),
     *("variant__asset__key", "variant__asset__title", "variant__asset__kind"),
     *("variant__asset__regulated", "variant__asset__business_unit__name"),
@@ -129,7 +129,8 @@ def rows(values_page: Iterable[dict[str, Any]], carried: str = "") -> list[dict[
     now = timezone.now()
     url = reverse("assets:version-review", args=[_KEY]).replace(str(_KEY), "{}")
     url += f"?{carried}" if carried else ""
-    return [_row(value, now, url) for value in values_page]
+    picture = reverse("assets:version-preview", args=[_KEY]).replace(str(_KEY), "{}") + "?size=row"
+    return [_row(value, now, url, picture) for value in values_page]
 
 
 def age(seconds: float) -> str:
@@ -141,7 +142,7 @@ def age(seconds: float) -> str:
     return "under a minute"
 
 
-def _row(value: dict[str, Any], now: datetime, url: str) -> dict[str, Any]:
+def _row(value: dict[str, Any], now: datetime, url: str, picture: str) -> dict[str, Any]:
     submitted = value["submitted_at"]
     waited = (now - submitted).total_seconds() if submitted else None
     variant = selector_label(
@@ -153,6 +154,7 @@ def _row(value: dict[str, Any], now: datetime, url: str) -> dict[str, Any]:
     return {
         "pk": value["pk"],
         "url": url.format(value["pk"]),
+        "picture": picture.format(value["pk"]) if value["media_type"].startswith("image/") else "",
         "key": value["variant__asset__key"],
         "title": value["variant__asset__title"],
         "kind": KIND_LABELS.get(value["variant__asset__kind"], value["variant__asset__kind"]),

@@ -15,6 +15,7 @@ from django.http import (
     QueryDict,
 )
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_POST
@@ -128,6 +129,7 @@ def _approved_sibling(version: Version) -> Version | None:
     return (
         Version.objects.filter(variant_id=version.variant_id, state=VersionState.APPROVED)
         .exclude(pk=version.pk)
+        .select_related("created_by", "submitted_by")
         .first()
     )
 
@@ -159,6 +161,29 @@ def metadata_rows(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     if "words" in metadata:
         rows.append(("Length", f"{metadata['words']} words, {metadata['characters']} characters"))
     return rows
+
+
+def metadata_compared(
+    version: Version, approved: Version | None
+) -> list[tuple[str, str, str | None, bool]]:
+    """(label, this version's value, the approved one's, whether they differ) per row."""
+    mine = dict(metadata_rows(version.metadata))
+    mine["Type"] = f"{version.media_type}, {filesizeformat(version.size)}"
+    theirs: dict[str, str] = {}
+    if approved is not None:
+        theirs = dict(metadata_rows(approved.metadata))
+        theirs["Type"] = f"{approved.media_type}, {filesizeformat(approved.size)}"
+    labels = ["Type", *(label for label in mine if label != "Type")]
+    labels += [label for label in theirs if label not in mine]
+    return [
+        (
+            label,
+            mine.get(label, "—"),
+            theirs.get(label, "—") if approved else None,
+            bool(approved) and mine.get(label) != theirs.get(label),
+        )
+        for label in labels
+    ]
 
 
 def _labels(keys: list[str] | None, vocabulary: str, language: str) -> str:
@@ -236,6 +261,8 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
             d.actor_id == request.user.pk and d.action == DecisionAction.APPROVE for d in decisions
         ),
         "approvals_missing": _approvals_missing(version),
+        "enlarged": _enlarged(version),
+        "approved_enlarged": _enlarged(approved) if approved else 1,
         "signed": [
             (decision.signature, signatures.verifies(decision.signature, version))
             for decision in decisions
@@ -244,7 +271,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         "can_decide": scope.can(Capability.DECIDE_VERSIONS, unit_id),
         "can_edit": scope.can(Capability.EDIT_ASSETS, unit_id),
         "is_own": request.user.pk in {version.created_by_id, version.submitted_by_id},
-        "metadata_rows": metadata_rows(version.metadata),
+        "metadata_rows": metadata_compared(version, approved),
         "impact": of_decisions().impact(version.variant.asset_id),
         "asset_in_use": Version.objects.filter(
             variant__asset_id=version.variant.asset_id, state=VersionState.APPROVED
@@ -282,11 +309,14 @@ def _criteria_context(version: Version) -> dict[str, Any]:
 
 @login_required
 def version_preview(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """Return a thumbnail (or the sanitised SVG, sandboxed) for the review pages."""
+    """Return a thumbnail (or the sanitised SVG, sandboxed) for the review pages; `?size=row`
+    a small one for the queue's rows."""
     version = _version(request, pk)
     if version.is_text or version.is_svg:
         return content_response(version)
-    response = HttpResponse(previews.thumbnail(version), content_type="image/png")
+    side = previews.ROW_THUMBNAIL_SIDE if request.GET.get("size") == "row" else None
+    picture = previews.thumbnail(version, side) if side else previews.thumbnail(version)
+    response = HttpResponse(picture, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -345,6 +375,19 @@ def _signed_intent(request: HttpRequest, meaning: str) -> signatures.Intent:
         return signatures.confirm(request, acting_user(request), password, meaning)
     except PermissionDenied as refusal:
         raise SignatureRefused(str(refusal)) from refusal
+
+
+def _enlarged(version: Version) -> int:
+    """How many times the preview enlarges a tiny raster image (1: shown as it is)."""
+    width, height = version.metadata.get("width"), version.metadata.get("height")
+    if (
+        version.is_text
+        or version.is_svg
+        or not isinstance(width, int)
+        or not isinstance(height, int)
+    ):
+        return 1
+    return previews.enlargement(width, height)
 
 
 def _approvals_missing(version: Version) -> int:

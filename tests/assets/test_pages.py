@@ -441,3 +441,47 @@ def test_queue_sorts_searches_and_the_review_page_keeps_the_place(
     assert 'name="queue" value="q=brand.logo&amp;sort=asset"' in page
     assert "accesskey" not in page
     assert "3 of" not in html(client.get(f"/assets/versions/{versions['other.icon'].pk}/?q=brand"))
+
+
+def test_review_page_compares_at_one_scale_enlarges_tiny_images_and_diffs_metadata(
+    logo: Asset,
+    add_version: AddVersion,
+    compliance_officer: Any,
+    second_compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    approved = version_approve(
+        version=add_version(logo, data=images.png(8, 8, (0, 0, 255))),
+        actor=second_compliance_officer,
+    )
+    changed = add_version(logo, data=images.png(8, 6, (255, 0, 0)))
+    client = client_for(compliance_officer)
+    page = html(client.get(f"/assets/versions/{changed.pk}/"))
+    assert "Old and new at the same scale" in page and 'data-onion-slider="onion"' in page
+    assert "/static/js/compare.js" in page and f"Approved v{approved.number}</th>" in page
+    assert "Shown 40 times larger, pixel for pixel: the image is 8 × 6 px." in page
+    dimensions = page.split('<th scope="row">Dimensions</th>')[1].split("</tr>")[0]
+    assert "8 × 6 px" in dimensions and "8 × 8 px" in dimensions and "changed" in dimensions
+    preview = client.get(f"/assets/versions/{changed.pk}/preview")
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(preview.content)).size == (320, 240), "whole pixels, enlarged"
+
+
+def test_queue_rows_show_small_thumbnails_and_texts_say_so(
+    logo: Asset,
+    disclaimer: Asset,
+    add_version: AddVersion,
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    from PIL import Image
+
+    picture, text = add_version(logo), add_version(disclaimer)
+    client = client_for(compliance_officer)
+    page = html(client.get("/assets/review/"))
+    src = f"/assets/versions/{picture.pk}/preview?size=row"
+    assert f'<img src="{src}" alt="" width="48" height="48" loading="lazy">' in page
+    assert f"/assets/versions/{text.pk}/preview" not in page
+    small = Image.open(io.BytesIO(client.get(src).content))
+    assert max(small.size) == 96
