@@ -12,8 +12,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets import queue, services, signatures
-from assets.models import Asset, BusinessUnit, Kind, SignatureMeaning, Version, VersionState
+from assets import annotations, queue, services, signatures
+from assets.models import (
+    Annotation,
+    Asset,
+    BusinessUnit,
+    Kind,
+    SignatureMeaning,
+    Version,
+    VersionState,
+)
 from assets.selectors import clean_selectors
 from assets.storage import read_content
 from assets.uploads import (
@@ -421,3 +429,102 @@ class VersionRetire(VersionAction):
     """Retire an approved version."""
 
     service = services.version_retire
+
+
+class RegionInput(StrictSerializer):
+    x = serializers.FloatField(min_value=0, max_value=1)
+    y = serializers.FloatField(min_value=0, max_value=1)
+    width = serializers.FloatField(min_value=0, max_value=1)
+    height = serializers.FloatField(min_value=0, max_value=1)
+
+
+class SpanInput(StrictSerializer):
+    start = serializers.IntegerField(min_value=0, max_value=MAX_ID)
+    end = serializers.IntegerField(min_value=0, max_value=MAX_ID)
+
+
+class AnnotationInput(StrictSerializer):
+    body = serializers.CharField(max_length=annotations.MAX_BODY)
+    region = RegionInput(
+        required=False, help_text="Fractions of the image from its top left (images only)."
+    )
+    span = SpanInput(required=False, help_text="Character offsets [start, end) (texts only).")
+    reply_to = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Answer this thread."
+    )
+
+
+class AnnotationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField(source="version_id")
+    author = serializers.CharField(source="author.username")
+    body = serializers.CharField()
+    region = serializers.SerializerMethodField()
+    span = serializers.SerializerMethodField()
+    quoted = serializers.CharField()
+    resolved = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    replies = serializers.SerializerMethodField()
+
+    def get_region(self, annotation: Annotation) -> dict[str, float] | None:
+        if not annotation.is_region:
+            return None
+        return {k: getattr(annotation, k) for k in ("x", "y", "width", "height")}
+
+    def get_span(self, annotation: Annotation) -> dict[str, int] | None:
+        if annotation.start is None:
+            return None
+        return {"start": annotation.start, "end": annotation.end or 0}
+
+    def get_resolved(self, annotation: Annotation) -> bool:
+        return annotation.resolved_at is not None
+
+    def get_replies(self, annotation: Annotation) -> list[dict[str, Any]]:
+        return [
+            {"id": r.pk, "author": r.author.username, "body": r.body, "created_at": r.created_at}
+            for r in annotation.replies.all()
+        ]
+
+
+class VersionAnnotations(APIView):
+    """The comment threads on a version (its own and the open ones carried from the variant's
+    earlier versions), and pinning a new one to a region of an image or a span of a text."""
+
+    @extend_schema(responses=AnnotationOutput(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        version = get_scoped_or_404(request, _versions(request), unit_field=VERSION_UNIT, pk=pk)
+        threads = annotations.threads_for(version)
+        return Response(AnnotationOutput(threads, many=True).data)
+
+    @extend_schema(request=AnnotationInput, responses={201: AnnotationOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        version = get_scoped_or_404(request, _versions(request), unit_field=VERSION_UNIT, pk=pk)
+        data = validated(AnnotationInput, request)
+        parent = None
+        if "reply_to" in data:
+            parent = get_scoped_or_404(
+                request,
+                Annotation.objects.filter(version__variant_id=version.variant_id),
+                unit_field="version__" + VERSION_UNIT,
+                pk=data["reply_to"],
+            )
+        pin = annotations.Pin(**data.get("region", {}), **data.get("span", {}))
+        made = annotations.annotate(
+            version=version, author=acting_user(request), body=data["body"], pin=pin, parent=parent
+        )
+        return Response(AnnotationOutput(made).data, status=status.HTTP_201_CREATED)
+
+
+class AnnotationResolve(APIView):
+    """Mark a comment thread resolved (409 when it was already)."""
+
+    @extend_schema(request=None, responses=AnnotationOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        annotation = get_scoped_or_404(
+            request,
+            Annotation.objects.select_related("version__variant__asset", "author"),
+            unit_field="version__" + VERSION_UNIT,
+            pk=pk,
+        )
+        resolved = annotations.resolve(annotation=annotation, actor=acting_user(request))
+        return Response(AnnotationOutput(resolved).data)

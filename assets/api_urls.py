@@ -12,6 +12,14 @@ urlpatterns = [
     path("versions/decide/", api.VersionsDecideTogether.as_view(), name="versions-decide"),
     path("versions/<int:pk>/", api.VersionDetail.as_view(), name="version-detail"),
     path("versions/<int:pk>/content", api.VersionContent.as_view(), name="version-content"),
+    path(
+        "versions/<int:pk>/annotations/",
+        api.VersionAnnotations.as_view(),
+        name="version-annotations",
+    ),
+    path(
+        "annotations/<int:pk>/resolve/", api.AnnotationResolve.as_view(), name="annotation-resolve"
+    ),
     path("versions/<int:pk>/submit/", api.VersionSubmit.as_view(), name="version-submit"),
     path("versions/<int:pk>/approve/", api.VersionApprove.as_view(), name="version-approve"),
     path("versions/<int:pk>/reject/", api.VersionReject.as_view(), name="version-reject"),

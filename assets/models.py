@@ -705,3 +705,49 @@ class HookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.event_id}"
+
+
+class Annotation(models.Model):
+    """A reviewer's comment pinned to a region of an image (fractions of its width and height,
+    from its top left) or to a span of a text (character offsets), threaded by `parent`.
+
+    It belongs to the version it was made on and is shown on every later version of the same
+    variant until it is resolved, marked as carried from that version.
+    """
+
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="annotations")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
+    )
+    body = models.TextField()
+    # A region: x, y, width and height as fractions of the image (0 to 1).
+    x = models.FloatField(null=True, blank=True)
+    y = models.FloatField(null=True, blank=True)
+    width = models.FloatField(null=True, blank=True)
+    height = models.FloatField(null=True, blank=True)
+    # A span of a text: [start, end) in characters.
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.body[:40]}"
+
+    @property
+    def is_region(self) -> bool:
+        return self.x is not None
+
+    @property
+    def quoted(self) -> str:
+        """The span of text it is pinned to."""
+        if self.start is None or self.end is None:
+            return ""
+        return self.version.text[self.start : self.end]

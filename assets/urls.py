@@ -1,6 +1,7 @@
 from django.urls import path
 
 from assets import (
+    annotation_views,
     criteria_views,
     policy_views,
     quarantine_views,
@@ -18,6 +19,10 @@ urlpatterns = [
     path("<int:pk>/", views.asset_detail, name="asset-detail"),
     path("versions/<int:pk>/", views.version_review, name="version-review"),
     path("versions/<int:pk>/decide/", views.version_decide, name="version-decide"),
+    path("versions/<int:pk>/comments/", annotation_views.annotation_add, name="annotation-add"),
+    path(
+        "comments/<int:pk>/resolve/", annotation_views.annotation_resolve, name="annotation-resolve"
+    ),
     path("versions/<int:pk>/preview", views.version_preview, name="version-preview"),
     path("versions/<int:pk>/diff/<int:other_pk>", views.version_diff, name="version-diff"),
     path("vocabularies/", vocabulary_views.vocabularies, name="vocabularies"),

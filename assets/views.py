@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_POST
 
-from assets import criteria, previews, queue, services, signatures
+from assets import annotations, criteria, previews, queue, services, signatures
 from assets.api import VERSION_UNIT, content_response
 from assets.consequences import of_decisions
 from assets.forms import AssetForm, LibraryFilterForm, VersionForm
@@ -262,6 +262,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "approvals_missing": _approvals_missing(version),
         "enlarged": _enlarged(version),
+        **_threads_context(version, scope),
         "approved_enlarged": _enlarged(approved) if approved else 1,
         "signed": [
             (decision.signature, signatures.verifies(decision.signature, version))
@@ -375,6 +376,22 @@ def _signed_intent(request: HttpRequest, meaning: str) -> signatures.Intent:
         return signatures.confirm(request, acting_user(request), password, meaning)
     except PermissionDenied as refusal:
         raise SignatureRefused(str(refusal)) from refusal
+
+
+def _threads_context(version: Version, scope: Any) -> dict[str, Any]:
+    """The comment threads shown on the version, and the open regions drawn on its preview."""
+    threads = list(annotations.threads_for(version))
+    unit_id = version.variant.asset.business_unit_id
+    return {
+        "threads": threads,
+        "pinned_regions": [
+            (number, thread)
+            for number, thread in enumerate(threads, 1)
+            if thread.is_region and not thread.resolved_at
+        ],
+        "may_comment": scope.can(Capability.DECIDE_VERSIONS, unit_id)
+        or scope.can(Capability.EDIT_ASSETS, unit_id),
+    }
 
 
 def _enlarged(version: Version) -> int:
