@@ -11,6 +11,12 @@ from govern.notify import notify
 from govern.roles import Role
 
 
+def named(version: Version) -> str:
+    """A version as a notice names it: "brand.logo v2", with its variant unless it is "any"."""
+    label = version.variant.selector_label
+    return f"{version}" if label == "any" else f"{version} [{label}]"
+
+
 def version_waiting(version: Version) -> None:
     """Tell the unit's compliance officers, but not its own people, that a version waits."""
     asset = version.variant.asset
@@ -20,7 +26,7 @@ def version_waiting(version: Version) -> None:
     notify(
         users=officers,
         key=f"version-waiting:{version.pk}",
-        subject=f"{version} waits for your decision",
+        subject=f"{named(version)} waits for your decision",
         body=f"{asset.title} ({asset.get_kind_display()}{regulated}), variant "
         f"{version.variant.selector_label}, in {asset.business_unit.name}.",
         url=version.get_absolute_url(),
@@ -35,7 +41,7 @@ def version_decided(version: Version, actor: User | None, state: str, comment: s
     notify(
         users=[person for person in people if actor is None or person.pk != actor.pk],
         key=f"version-decided:{version.pk}:{state}",
-        subject=f"{version} {state}",
-        body=f"{who} {state} {version}{because}",
+        subject=f"{named(version)} {state}",
+        body=f"{who} {state} {named(version)}{because}",
         url=version.get_absolute_url(),
     )
