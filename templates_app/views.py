@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,11 +18,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 import templates_app.deliveries
+from assets import services as asset_services
 from assets.models import Asset, Channel, Version, VersionState
 from assets.resolution import Context
 from assets.selectors import clean_selectors
+from assets.uploads import read_text, read_upload
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
-from govern.errors import Conflict
+from govern.errors import Conflict, RequestRejected
 from govern.pagination import page_of
 from govern.roles import Capability
 from govern.widgets import Select
@@ -191,8 +194,10 @@ def acknowledge(request: HttpRequest) -> HttpResponse:
     return redirect("templates:inbox")
 
 
-def _message(error: ValidationError | Conflict) -> str:
-    return error.detail if isinstance(error, Conflict) else " ".join(error.messages)
+def _message(error: ValidationError | Conflict | RequestRejected) -> str:
+    if isinstance(error, Conflict | RequestRejected):
+        return error.detail
+    return " ".join(error.messages)
 
 
 class RequestChangesForm(forms.Form):
@@ -265,6 +270,8 @@ def replacement_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=acting_user(request),
                 reason=request.POST.get("reason", ""),
             )
+        elif request.POST.get("action") == "upload":
+            _answer_with_upload(request, replacement)
         else:
             version = Version.objects.filter(pk=request.POST.get("version") or 0).first()
             if version is None:
@@ -272,11 +279,38 @@ def replacement_answer(request: HttpRequest, pk: int) -> HttpResponse:
             services.replacement_fulfil(
                 request=replacement, version=version, actor=acting_user(request)
             )
-    except (ValidationError, Conflict) as error:
+    except (ValidationError, Conflict, RequestRejected) as error:
         messages.error(request, _message(error))
     else:
         messages.success(request, f"Answered the request for {replacement.asset.key}.")
     return redirect("templates:replacements")
+
+
+def _answer_with_upload(request: HttpRequest, replacement: ReplacementRequest) -> None:
+    """Upload the new version in place, into the variant the review was about, submit it for
+    approval and answer the request with it, all or nothing."""
+    asset = replacement.asset
+    changed = replacement.review.new_version or replacement.review.old_version
+    variant = changed.variant if changed is not None else None
+    selectors = clean_selectors(
+        language=variant.language if variant else "",
+        region=variant.region if variant else "",
+        segment=variant.segment if variant else "",
+        channels=variant.channels if variant else "",
+    )
+    if asset.takes_text:
+        content = read_text(request.POST.get("text", ""))
+    elif upload := request.FILES.get("file"):
+        content = read_upload(upload)
+    else:
+        raise RequestRejected("Choose the file of the new version.")
+    actor = acting_user(request)
+    with transaction.atomic():
+        version = asset_services.version_create(
+            asset=asset, selectors=selectors, content=content, actor=actor
+        )
+        version = asset_services.version_submit(version=version, actor=actor)
+        services.replacement_fulfil(request=replacement, version=version, actor=actor)
 
 
 UNIT = "version__variant__asset__business_unit"

@@ -216,3 +216,36 @@ def test_the_boards_counts_are_those_of_its_asset_filter(
     of_logo = html(client.get("/templates/?asset=brand.logo.primary"))
     assert "2 templates need review, 0 cleared." in of_logo
     assert "Unrelated notice" not in of_logo
+
+
+def test_a_replacement_is_answered_by_uploading_the_new_version_in_place(
+    changed_logo: Version,
+    letter: Template,
+    designer: Any,
+    brand_manager: Any,
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests import images
+
+    version_approve(version=changed_logo, actor=compliance_officer)
+    review = Review.objects.get(template=letter)
+    client_for(designer).post(
+        f"/templates/reviews/{review.pk}/request-changes/", {"reason": "Lighter, please"}
+    )
+    replacement = ReplacementRequest.objects.get()
+    manager = client_for(brand_manager)
+    path = f"/templates/replacements/{replacement.pk}/answer/"
+    bad = SimpleUploadedFile("logo.png", b"not an image", content_type="image/png")
+    refused = manager.post(path, {"action": "upload", "file": bad}, follow=True)
+    assert "Answered the request" not in html(refused)
+    assert Version.objects.filter(variant=changed_logo.variant).count() == 2
+    good = SimpleUploadedFile("logo.png", images.png(700, 240), content_type="image/png")
+    answered = manager.post(path, {"action": "upload", "file": good}, follow=True)
+    assert "Answered the request for brand.logo.primary." in html(answered)
+    replacement.refresh_from_db()
+    new = replacement.fulfilled_version
+    assert replacement.state == "answered" and new is not None
+    assert (new.variant_id, new.state) == (changed_logo.variant_id, "in_review")
