@@ -87,11 +87,15 @@ def _users_of_key(request: HttpRequest, key: str) -> set[int]:
 def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a template's components, bindings, reviews and latest pre-flight answers."""
     template = get_scoped_or_404(request, Template.objects.select_related("business_unit"), pk=pk)
+    bindings = list(template.bindings.select_related("asset", "pinned_version"))
+    shown = _shown_versions(bindings)
+    for binding in bindings:
+        binding.shown = binding.pinned_version or shown.get(binding.asset_id)  # type: ignore[attr-defined]
     context = {
         "template": template,
         "components": Template.objects.filter(used_in_links__parent=template),
         "used_in": Template.objects.filter(component_links__child=template),
-        "bindings": template.bindings.select_related("asset", "pinned_version"),
+        "bindings": bindings,
         "reviews": template.reviews.select_related("asset", "old_version", "new_version", "actor"),
         "clearances": template.clearances.all()[:10],
         "preflight_form": PreflightForm(initial={"run_at": timezone.now().replace(microsecond=0)})
@@ -99,6 +103,26 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
     }
     return render(request, "templates_app/template_detail.html", context)
+
+
+def _shown_versions(bindings: list[Any]) -> dict[int, Version]:
+    """Per bound asset, the approved version a context that says nothing resolves to: the
+    least specific variant's (one query for all the slots)."""
+    approved = Version.objects.filter(
+        variant__asset_id__in={binding.asset_id for binding in bindings},
+        state=VersionState.APPROVED,
+    ).select_related("variant")
+    shown: dict[int, Version] = {}
+    for version in sorted(approved, key=lambda v: (_specificity(v), v.pk)):
+        shown.setdefault(version.variant.asset_id, version)
+    return shown
+
+
+def _specificity(version: Version) -> int:
+    variant = version.variant
+    return sum(
+        bool(s) for s in (variant.language, variant.region, variant.segment, variant.channels)
+    )
 
 
 class PreflightForm(forms.Form):

@@ -249,3 +249,17 @@ def test_a_replacement_is_answered_by_uploading_the_new_version_in_place(
     new = replacement.fulfilled_version
     assert replacement.state == "answered" and new is not None
     assert (new.variant_id, new.state) == (changed_logo.variant_id, "in_review")
+
+
+def test_the_template_page_shows_what_each_slot_resolves_to(
+    changed_logo: Version,
+    letter: Template,
+    designer: Any,
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    footer = Template.objects.get(name="Footer")
+    page = html(client_for(designer).get(f"/templates/{footer.pk}/"))
+    approved = Version.objects.get(variant=changed_logo.variant, state="approved")
+    assert f"/assets/versions/{approved.pk}/preview?size=row" in page
+    assert f"now v{approved.number}" in page
