@@ -485,3 +485,11 @@ def test_queue_rows_show_small_thumbnails_and_texts_say_so(
     assert f"/assets/versions/{text.pk}/preview" not in page
     small = Image.open(io.BytesIO(client.get(src).content))
     assert max(small.size) == 96
+
+
+def test_the_channels_of_an_upload_are_a_fieldset_with_a_legend(
+    logo: Asset, brand_manager: Any, client_for: ClientFor
+) -> None:
+    page = html(client_for(brand_manager).get(f"/assets/{logo.pk}/"))
+    fieldset = page.split('<fieldset class="field">')[1].split("</fieldset>")[0]
+    assert "<legend>Channels</legend>" in fieldset and 'type="checkbox"' in fieldset

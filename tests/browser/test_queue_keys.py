@@ -81,3 +81,22 @@ def test_the_queue_is_cleared_with_single_keys_keeping_its_filter(page: Any) -> 
         Version.objects.get(pk=c.pk).decisions.get().comment == "Wrong blue: see the brand guide."
     )
     assert page.csp_violations == []
+
+
+def test_two_ticked_versions_are_approved_together_from_the_queue(page: Any) -> None:
+    seed_demo()
+    a, b, c, _ = queue_of_logos()
+    log_in(page, "colin", DEMO_PASSWORD)
+    page.goto("/assets/review/?q=kbd.&sort=asset")
+    page.keyboard.press("j")
+    page.keyboard.press("x")  # ticks a
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("x")  # ticks c
+    page.get_by_label("Comment").fill("Brand guide 4.2")
+    page.get_by_role("button", name="Approve ticked").click()
+    page.get_by_text("Approved 2: kbd.logo.a v1, kbd.logo.c v1.").wait_for()
+    assert page.url.endswith("/assets/review/?q=kbd.&sort=asset")
+    states = dict(Version.objects.filter(pk__in=[a.pk, b.pk, c.pk]).values_list("pk", "state"))
+    assert states == {a.pk: "approved", b.pk: "in_review", c.pk: "approved"}
+    assert page.get_by_text("2 versions await your decision").is_visible()
