@@ -37,7 +37,9 @@ def test_upload_submit_approve_and_audit(page: Any, tmp_path: Path) -> None:
     page.get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name="brand.logo.browser").click()
     assert page.get_by_role("img", name="Preview of brand.logo.browser v1").is_visible()
-    page.get_by_label("Comment").fill("Colours match the guide.")
+    page.get_by_role("textbox", name="Comment (required to reject)").fill(
+        "Colours match the guide."
+    )
     page.get_by_role("button", name="Approve").click()
     assert page.get_by_text("brand.logo.browser v1: approved.").is_visible()
     log_out(page)
