@@ -11,7 +11,7 @@ from assets import annotations
 from assets.api import VERSION_UNIT
 from assets.models import Annotation, Version
 from govern.access import acting_user, get_scoped_or_404
-from govern.errors import Conflict
+from govern.errors import Conflict, reason
 
 
 def _number(request: HttpRequest, name: str, scale: float = 1.0) -> float | None:
@@ -75,8 +75,7 @@ def annotation_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         annotations.resolve(annotation=annotation, actor=acting_user(request))
     except (ValidationError, Conflict) as error:
-        detail = error.detail if isinstance(error, Conflict) else " ".join(error.messages)
-        messages.error(request, detail)
+        messages.error(request, reason(error))
     else:
         messages.success(request, "Comment resolved.")
     target = annotation.version

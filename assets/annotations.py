@@ -17,6 +17,8 @@ from govern.errors import Conflict
 from govern.roles import Capability
 
 MAX_BODY = 5000
+# Who comments on versions: compliance officers and brand managers of the unit.
+ANNOTATORS = (Capability.DECIDE_VERSIONS, Capability.EDIT_ASSETS)
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,7 @@ class Pin:
 
 def _may_annotate(user: User, version: Version) -> None:
     unit_id = version.variant.asset.business_unit_id
-    if not any(
-        user_can(user, c, unit_id) for c in (Capability.DECIDE_VERSIONS, Capability.EDIT_ASSETS)
-    ):
+    if not any(user_can(user, capability, unit_id) for capability in ANNOTATORS):
         raise PermissionDenied("Compliance officers and brand managers comment on versions.")
 
 

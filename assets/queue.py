@@ -50,7 +50,7 @@ def filtered(request: HttpRequest, params: QueryDict) -> tuple[QueueFilterForm, 
     """The queue's filter form for these parameters, and the versions it lets through in its
     order (none when a parameter is invalid: the form says which)."""
     unit_ids = scope_for(request).unit_ids_for(Capability.DECIDE_VERSIONS)
-    data = {name: params[name] for name in QueueFilterForm.base_fields if params.get(name)}
+    data = _own(params)
     form = QueueFilterForm(data or None, units=BusinessUnit.objects.filter(pk__in=unit_ids))
     versions = awaiting(request)
     if form.is_bound:
@@ -58,13 +58,15 @@ def filtered(request: HttpRequest, params: QueryDict) -> tuple[QueueFilterForm, 
     return form, versions
 
 
+def _own(params: QueryDict) -> dict[str, str]:
+    """The queue's own parameters, those given; anything else is dropped."""
+    return {name: str(params[name]) for name in QueueFilterForm.base_fields if params.get(name)}
+
+
 def parameters(raw: str) -> QueryDict:
-    """The queue's own parameters from a carried query string; anything else is dropped."""
-    given = QueryDict(raw)
+    """The queue's own parameters from a carried query string."""
     kept = QueryDict(mutable=True)
-    for name in QueueFilterForm.base_fields:
-        if given.get(name):
-            kept[name] = given[name]
+    kept.update(_own(QueryDict(raw)))
     return kept
 
 

@@ -38,7 +38,7 @@ from assets.smintio_mapping import in_language
 from assets.uploads import read_text, read_upload
 from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
-from govern.errors import Conflict, RequestRejected
+from govern.errors import Conflict, RequestRejected, reason
 from govern.pagination import page_of
 from govern.roles import Capability
 
@@ -94,21 +94,12 @@ def queue_decide(request: HttpRequest) -> HttpResponse:
             actor=acting_user(request),
         )
     except (ValidationError, Conflict, PermissionDenied) as error:
-        messages.error(request, f"Nothing was decided. {_reason(error)}")
+        messages.error(request, f"Nothing was decided. {reason(error)}")
         return HttpResponseRedirect(back)
     done = "approved" if action == "approve" else "rejected"
     names = ", ".join(str(version) for version in decided)
     messages.success(request, f"{done.capitalize()} {len(decided)}: {names}.")
     return HttpResponseRedirect(back)
-
-
-def _reason(error: Exception) -> str:
-    """Why a service refused, in the words it used."""
-    if isinstance(error, Conflict):
-        return error.detail
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
 
 
 def _keys(raw: list[str]) -> list[int] | None:
@@ -315,9 +306,9 @@ def version_preview(request: HttpRequest, pk: int) -> HttpResponseBase:
     version = _version(request, pk)
     if version.is_text or version.is_svg:
         return content_response(version)
-    side = previews.ROW_THUMBNAIL_SIDE if request.GET.get("size") == "row" else None
-    picture = previews.thumbnail(version, side) if side else previews.thumbnail(version)
-    response = HttpResponse(picture, content_type="image/png")
+    row = request.GET.get("size") == "row"
+    side = previews.ROW_THUMBNAIL_SIDE if row else previews.THUMBNAIL_SIDE
+    response = HttpResponse(previews.thumbnail(version, side), content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -357,7 +348,7 @@ def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
             arguments["signature"] = _signed_intent(request, meaning)
         service(version=version, actor=acting_user(request), **arguments)
     except (ValidationError, Conflict, SignatureRefused) as error:
-        messages.error(request, _reason(error))
+        messages.error(request, reason(error))
         return HttpResponseRedirect(_carrying(version.get_absolute_url(), carried))
     version = _version(request, pk)
     messages.success(request, _decided_message(version, action))
@@ -389,8 +380,7 @@ def _threads_context(version: Version, scope: Any) -> dict[str, Any]:
             for number, thread in enumerate(threads, 1)
             if thread.is_region and not thread.resolved_at
         ],
-        "may_comment": scope.can(Capability.DECIDE_VERSIONS, unit_id)
-        or scope.can(Capability.EDIT_ASSETS, unit_id),
+        "may_comment": any(scope.can(c, unit_id) for c in annotations.ANNOTATORS),
     }
 
 

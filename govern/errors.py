@@ -16,3 +16,11 @@ class RequestRejected(Exception):
     def __init__(self, detail: str, status: int = 400, code: str = "invalid") -> None:
         super().__init__(detail)
         self.detail, self.status, self.code = detail, status, code
+
+
+def reason(error: Exception) -> str:
+    """Why a service refused, in the words it used, for a page's message."""
+    if isinstance(error, Conflict | RequestRejected):
+        return error.detail
+    messages = getattr(error, "messages", None)  # Django's ValidationError
+    return " ".join(messages) if messages else str(error)

@@ -66,8 +66,10 @@ def review_due_hours(items: list[str]) -> dict[str, int]:
     hours: dict[str, int] = {}
     for item in items:
         kind, _, value = item.rpartition("=")
-        if not value.isdigit() or int(value) < 1:
-            raise ImproperlyConfigured(f"REVIEW_DUE_HOURS: {item!r} is not hours, e.g. 72.")
+        if not value.isdigit() or not 1 <= int(value) <= 87_600:
+            raise ImproperlyConfigured(
+                f"REVIEW_DUE_HOURS: {item!r} is not hours from 1 to 87600 (ten years), e.g. 72."
+            )
         hours[kind.strip()] = int(value)
     hours.setdefault("", 72)
     return hours

@@ -24,7 +24,7 @@ from assets.resolution import Context
 from assets.selectors import clean_selectors
 from assets.uploads import read_text, read_upload
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
-from govern.errors import Conflict, RequestRejected
+from govern.errors import Conflict, RequestRejected, reason
 from govern.pagination import page_of
 from govern.roles import Capability
 from govern.widgets import Select
@@ -212,16 +212,10 @@ def acknowledge(request: HttpRequest) -> HttpResponse:
             reviews=reviews, actor=acting_user(request), note=request.POST.get("note", "")
         )
     except (ValidationError, Conflict) as error:
-        messages.error(request, _message(error))
+        messages.error(request, reason(error))
     else:
         messages.success(request, f"Acknowledged {count} review{'s' if count != 1 else ''}.")
     return redirect("templates:inbox")
-
-
-def _message(error: ValidationError | Conflict | RequestRejected) -> str:
-    if isinstance(error, Conflict | RequestRejected):
-        return error.detail
-    return " ".join(error.messages)
 
 
 class RequestChangesForm(forms.Form):
@@ -247,7 +241,7 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
                 wanted_by=form.cleaned_data["wanted_by"],
             )
         except (ValidationError, Conflict) as error:
-            form.add_error(None, _message(error))
+            form.add_error(None, reason(error))
         else:
             messages.success(request, f"Asked the brand managers to replace {review.asset.key}.")
             return redirect("templates:inbox")
@@ -304,7 +298,7 @@ def replacement_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 request=replacement, version=version, actor=acting_user(request)
             )
     except (ValidationError, Conflict, RequestRejected) as error:
-        messages.error(request, _message(error))
+        messages.error(request, reason(error))
     else:
         messages.success(request, f"Answered the request for {replacement.asset.key}.")
     return redirect("templates:replacements")

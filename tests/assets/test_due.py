@@ -24,7 +24,7 @@ def test_targets_are_read_per_kind_with_a_default() -> None:
     assert review_due_hours(["disclaimer=24"]) == {"disclaimer": 24, "": 72}
 
 
-@pytest.mark.parametrize("bad", ["soon", "disclaimer=0", "logo=-3", "=x"])
+@pytest.mark.parametrize("bad", ["soon", "disclaimer=0", "logo=-3", "=x", "99999999999999999999"])
 def test_a_target_that_is_not_hours_stops_startup(bad: str) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
