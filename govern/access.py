@@ -154,6 +154,7 @@ NAVIGATION = [
     ("My reviews", "templates:inbox", Capability.REVIEW_TEMPLATES),
     ("Asset library", "assets:library", Capability.VIEW),
     ("Templates", "templates:board", Capability.VIEW),
+    ("Campaigns", "templates:campaign-list", Capability.VIEW),
     ("Replacement requests", "templates:replacements", Capability.EDIT_ASSETS),
     ("Deliveries", "templates:deliveries", Capability.RETRY_DELIVERIES),
     ("Vocabularies", "assets:vocabularies", Capability.DECIDE_VERSIONS),

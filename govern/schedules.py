@@ -18,6 +18,13 @@ SCHEDULES = [
         "minutes": 1,
     },
     {
+        # Campaigns go live and end on time; a missed minute is caught up on the next.
+        "name": "campaign-tick",
+        "func": "templates_app.tasks.move_campaigns",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
+    {
         "name": "smintio-sync",
         "func": "assets.tasks.smintio_sync_task",
         "schedule_type": Schedule.MINUTES,

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from assets.api import VariantOutput
 from assets.models import Asset, BusinessUnit, Placement, Version, VersionState
-from assets.resolution import Catalogue, Context
+from assets.resolution import Catalogue, Context, Skipped
 from assets.rights import RightsBook, Use
 from assets.selectors import clean_selectors
 from audit.chain import canonical_json
@@ -26,8 +26,10 @@ from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.roles import Capability
 from govern.serializers import StrictSerializer, id_field, validated, validated_query
 from templates_app import graph, services
+from templates_app.campaign_book import CampaignBook
 from templates_app.models import (
     Binding,
+    CampaignItem,
     Composition,
     ReplacementRequest,
     ReplacementState,
@@ -366,7 +368,8 @@ def build_manifest(
         .order_by("template__exstream_id", "slot")
     )
     catalogue = Catalogue(binding.asset_id for binding in bindings)
-    versions = [*catalogue.approved.values()] + [
+    campaigns = CampaignBook(bindings, at)
+    versions = [*catalogue.approved.values(), *campaigns.versions()] + [
         b.pinned_version for b in bindings if b.pinned_version is not None
     ]
     rights = RightsBook(versions)
@@ -380,6 +383,10 @@ def build_manifest(
         }
         if context is None:
             entry["versions"] = _every_version(binding, catalogue, rights, at)
+            if items := campaigns.in_window(binding):
+                entry["campaigns"] = [_campaign_version(item) for item in items]
+        elif item := campaigns.item_for(binding, context):
+            entry.update(_campaign_chosen(binding, item, rights, at, context))
         else:
             entry.update(_chosen_version(binding, catalogue, rights, at, context))
         entries.append(entry)
@@ -433,6 +440,32 @@ def _chosen_version(
         "versions": chosen_list,
         "skipped": [skipped.as_dict() for skipped in resolution.skipped],
     }
+
+
+def _campaign_version(item: CampaignItem) -> dict[str, Any]:
+    return {
+        "campaign": item.campaign_id,
+        "name": item.campaign.name,
+        "selectors": {name: value for name, value in item.selectors().items() if value},
+        **_manifest_version(item.version),
+    }
+
+
+def _campaign_chosen(
+    binding: Binding, item: CampaignItem, rights: RightsBook, at: datetime, context: Context
+) -> dict[str, Any]:
+    """The campaign's version for the slot, when it is still approved and in rights."""
+    version = item.version
+    found: dict[str, Any] = {"campaign": item.campaign_id, "versions": [], "skipped": []}
+    if version.state != VersionState.APPROVED:
+        return found
+    use = Use(context, at, binding.placement, binding.print_width_mm)
+    problem, verdict = services.rights_judge(rights, version.variant.asset, use)(version)
+    if problem is None:
+        found["versions"] = [{**_manifest_version(version), "rights": verdict.as_dict()}]
+    else:
+        found["skipped"] = [Skipped(version, problem, verdict).as_dict()]
+    return found
 
 
 def _manifest_version(version: Version) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from templates_app import api
+from templates_app import api, campaign_api
 
 urlpatterns = [
     path("templates/", api.TemplateListCreate.as_view(), name="template-list"),
@@ -55,5 +55,24 @@ urlpatterns = [
         "replacement-requests/<int:pk>/decline/",
         api.ReplacementDecline.as_view(),
         name="replacement-decline",
+    ),
+    path("campaigns/", campaign_api.CampaignListCreate.as_view(), name="campaign-list"),
+    path("campaigns/<int:pk>/", campaign_api.CampaignDetail.as_view(), name="campaign-detail"),
+    path(
+        "campaigns/<int:pk>/items/", campaign_api.CampaignItemAdd.as_view(), name="campaign-items"
+    ),
+    path(
+        "campaigns/<int:pk>/submit/", campaign_api.CampaignSubmit.as_view(), name="campaign-submit"
+    ),
+    path(
+        "campaigns/<int:pk>/approve/",
+        campaign_api.CampaignApprove.as_view(),
+        name="campaign-approve",
+    ),
+    path(
+        "campaigns/<int:pk>/reject/", campaign_api.CampaignReject.as_view(), name="campaign-reject"
+    ),
+    path(
+        "campaigns/<int:pk>/cancel/", campaign_api.CampaignCancel.as_view(), name="campaign-cancel"
     ),
 ]

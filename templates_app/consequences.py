@@ -34,7 +34,7 @@ def version_approved(
             new_version=version,
             actor=actor,
         )
-    transaction.on_commit(_nudge_worker)
+    transaction.on_commit(nudge_worker)
     return {"deliveries": deliveries, "templates_flagged": flagged}
 
 
@@ -58,7 +58,7 @@ def version_decided(
     return flagged
 
 
-def _nudge_worker() -> None:
+def nudge_worker() -> None:
     """Ask a worker to drain the outbox now rather than at the next scheduled drain."""
     async_task("templates_app.tasks.drain_deliveries", task_name="drain-after-approval")
 

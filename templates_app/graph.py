@@ -38,6 +38,14 @@ CONTENTS_OF_TEMPLATE = f"""
         SELECT c.child_id FROM {COMPOSITIONS} c JOIN tree t ON c.parent_id = t.id
     )
 """
+# A template and every template containing it, at any depth.
+CONTAINERS_OF_TEMPLATE = f"""
+    WITH RECURSIVE affected(id) AS (
+        SELECT id FROM {TEMPLATES} WHERE id = %s
+        UNION
+        SELECT c.parent_id FROM {COMPOSITIONS} c JOIN affected a ON c.child_id = a.id
+    )
+"""
 
 
 def _ids(sql: str, params: list[Any]) -> set[int]:
@@ -49,6 +57,11 @@ def _ids(sql: str, params: list[Any]) -> set[int]:
 def users_of_asset(asset_id: int) -> set[int]:
     """Return the ids of templates that use the asset directly or through components."""
     return _ids(USERS_OF_ASSET + "SELECT id FROM affected", [asset_id])
+
+
+def containers_of(template_id: int) -> set[int]:
+    """Return the template's id and those of every template that contains it."""
+    return _ids(CONTAINERS_OF_TEMPLATE + "SELECT id FROM affected", [template_id])
 
 
 def contents_of(template_id: int) -> set[int]:

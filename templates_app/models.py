@@ -142,6 +142,12 @@ class Review(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+    # The change in words when versions alone do not say it (a campaign's window).
+    detail = models.CharField(max_length=300, blank=True)
+    # The campaign whose approval opened this review.
+    campaign = models.ForeignKey(
+        "Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="reviews"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -263,6 +269,10 @@ class Delivery(models.Model):
     rendition = models.ForeignKey(
         "assets.Rendition", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The campaign whose approval queued this push (its id travels with the push).
+    campaign = models.ForeignKey(
+        "Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
@@ -278,3 +288,135 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version_id}/{self.profile} → {self.target} ({self.state})"
+
+
+class CampaignState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    LIVE = "live", "Live"
+    ENDED = "ended", "Ended"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# A campaign in one of these states resolves in its window (unless it is blocked).
+SCHEDULED_CAMPAIGN_STATES = (CampaignState.APPROVED, CampaignState.LIVE)
+
+
+class Campaign(models.Model):
+    """A bundle of versions that replace what template slots use from go-live to the end."""
+
+    name = models.CharField(max_length=200)
+    business_unit = models.ForeignKey(
+        BusinessUnit, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    go_live_at = models.DateTimeField()
+    # None: the campaign runs until it is cancelled.
+    ends_at = models.DateTimeField(null=True, blank=True)
+    # The IANA zone the person entered the times in; they are stored in UTC.
+    time_zone = models.CharField(max_length=64, default="UTC")
+    exstream_campaign_id = models.CharField(max_length=200, blank=True)
+    state = models.CharField(
+        max_length=16, choices=CampaignState.choices, default=CampaignState.DRAFT
+    )
+    # An item failed its readiness (at approval or at go-live): pre-flight inside the window
+    # says campaign_blocked, and the campaign does not resolve until it is ready again.
+    blocked = models.BooleanField(default=False)
+    blocked_reasons = models.JSONField(default=list, blank=True)
+    required_approvals = models.PositiveSmallIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    went_live_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["go_live_at", "pk"]
+        indexes = [
+            models.Index(fields=["business_unit", "go_live_at"]),
+            models.Index(fields=["state", "go_live_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("templates:campaign-detail", args=[self.pk])
+
+
+class CampaignItem(models.Model):
+    """One version a campaign brings: for one template slot, or for an asset wherever it is
+    bound; optionally only in some contexts."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
+    template = models.ForeignKey(
+        Template, null=True, blank=True, on_delete=models.PROTECT, related_name="campaign_items"
+    )
+    slot = models.CharField(max_length=100, blank=True)
+    # The asset replaced wherever a template binds it (when no template slot is named).
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.PROTECT, related_name="campaign_items"
+    )
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="campaign_items")
+    region = models.CharField(max_length=2, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    segment = models.CharField(max_length=64, blank=True)
+    channel = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(template__isnull=False, asset__isnull=True) & ~models.Q(slot="")
+                )
+                | models.Q(template__isnull=True, asset__isnull=False, slot=""),
+                name="campaign_item_one_target",
+            )
+        ]
+        indexes = [models.Index(fields=["template", "slot"]), models.Index(fields=["asset"])]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.target_label} → {self.version_id}"
+
+    @property
+    def target_label(self) -> str:
+        if self.template is not None:
+            return f"{self.template.name}.{self.slot}"
+        return f"{self.asset.key if self.asset else '?'} (every template)"
+
+    def selectors(self) -> dict[str, str]:
+        return {
+            "region": self.region,
+            "language": self.language,
+            "segment": self.segment,
+            "channel": self.channel,
+        }
+
+
+class CampaignDecision(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="decisions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved = models.BooleanField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "actor"],
+                condition=models.Q(approved=True),
+                name="one_campaign_approval_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{'Approval' if self.approved else 'Rejection'} of campaign {self.campaign_id}"

@@ -4,6 +4,8 @@ a replacement is asked for or a delivery dies, the requester when a request is a
 Each notice goes through govern.notify (once per cause, email by a worker after the commit).
 """
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.db.models import Count
 from django.urls import reverse
@@ -14,6 +16,7 @@ from govern.access import holders
 from govern.notify import notify
 from govern.roles import Role
 from templates_app.models import (
+    Campaign,
     Delivery,
     ReplacementRequest,
     Review,
@@ -89,3 +92,62 @@ def delivery_dead(delivery: Delivery, reason: str) -> None:
 
 def _people(ids: list[int]) -> list[User]:
     return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def _owners_of(template_ids: Any) -> list[User]:
+    owners = TemplateUserObjectPermission.objects.filter(
+        permission__codename="own_template", content_object_id__in=template_ids
+    ).values_list("user_id", flat=True)
+    return _people(list(owners))
+
+
+def campaign_waiting(campaign: Campaign, submitter: User) -> None:
+    """Tell the unit's compliance officers (not the submitter) a campaign waits for them."""
+    officers = holders(Role.COMPLIANCE_OFFICER, campaign.business_unit_id).exclude(pk=submitter.pk)
+    notify(
+        users=officers,
+        key=f"campaign-waiting:{campaign.pk}",
+        subject=f"Campaign {campaign.name} waits for your decision",
+        body=f"{campaign.items.count()} item(s), going live {campaign.go_live_at:%Y-%m-%d %H:%M} "
+        "UTC.",
+        url=campaign.get_absolute_url(),
+    )
+
+
+def campaign_rejected(campaign: Campaign, comment: str) -> None:
+    notify(
+        users=_people([pk for pk in (campaign.created_by_id, campaign.submitted_by_id) if pk]),
+        key=f"campaign-rejected:{campaign.pk}",
+        subject=f"Campaign {campaign.name} was rejected",
+        body=comment,
+        url=campaign.get_absolute_url(),
+    )
+
+
+def campaign_flagged(campaign: Campaign) -> None:
+    """Tell the owners of every template the approved campaign reaches to look before go-live."""
+    flagged = Review.objects.filter(campaign=campaign).values("template_id")
+    notify(
+        users=_owners_of(flagged),
+        key=f"campaign-flagged:{campaign.pk}",
+        subject=f"Campaign {campaign.name} reaches your templates: review before go-live",
+        body=f"It goes live {campaign.go_live_at:%Y-%m-%d %H:%M} UTC.",
+        url=reverse("templates:inbox"),
+    )
+
+
+def campaign_cancelled(campaign: Campaign, was: str, reason: str) -> None:
+    """Tell the owners of the templates a cancelled campaign reached that it will not run."""
+    flagged = Review.objects.filter(campaign=campaign).values("template_id")
+    reverted = (
+        "its templates use their everyday versions again"
+        if was == "live"
+        else ("it will not go live")
+    )
+    notify(
+        users=_owners_of(flagged),
+        key=f"campaign-cancelled:{campaign.pk}",
+        subject=f"Campaign {campaign.name} was cancelled",
+        body=f"{reverted}." + (f" Reason: {reason}" if reason else ""),
+        url=campaign.get_absolute_url(),
+    )

@@ -30,7 +30,7 @@ USAGE_PROFILE = "usage-run-"
 
 def deliver(pk: int, lease: datetime) -> str:
     """Make the rendition and push it; return the outcome."""
-    delivery = Delivery.objects.select_related("version__variant__asset").get(pk=pk)
+    delivery = Delivery.objects.select_related("version__variant__asset", "campaign").get(pk=pk)
     version = delivery.version
     if delivery.target == "smintio":
         return _report_to_smintio(delivery, lease)
@@ -97,6 +97,10 @@ def _push(delivery: Delivery, version: Version, rendition: Rendition) -> str:
         "profile": delivery.profile,
         "media_type": rendition.media_type,
     }
+    if delivery.campaign is not None:  # queued ahead of a campaign's go-live
+        entry["campaign"] = (
+            delivery.campaign.exstream_campaign_id or f"govern-{delivery.campaign_id}"
+        )
     if settings.EXSTREAM_TRANSPORT == "hotfolder":
         extension = rendition.file.rsplit(".", 1)[-1]
         return hotfolder.publish(

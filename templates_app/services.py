@@ -24,10 +24,12 @@ from govern.access import require, user_can
 from govern.errors import Conflict
 from govern.roles import Capability
 from templates_app import graph, notices
+from templates_app.campaign_book import CampaignBook
 from templates_app.deliveries import feedback_enqueue
 from templates_app.models import (
     UNSETTLED_REVIEW_STATES,
     Binding,
+    CampaignItem,
     Clearance,
     Composition,
     Delivery,
@@ -225,7 +227,7 @@ def _mark_needs_review(template_ids: list[int]) -> None:
     Template.objects.filter(pk__in=template_ids).update(state=TemplateState.NEEDS_REVIEW)
 
 
-def _clear_settled(template_ids: set[int]) -> None:
+def clear_settled(template_ids: set[int]) -> None:
     """Return templates whose reviews are all acknowledged to cleared, in one query."""
     unsettled = Review.objects.filter(state__in=UNSETTLED_REVIEW_STATES).values("template_id")
     Template.objects.filter(pk__in=template_ids).exclude(pk__in=unsettled).update(
@@ -273,7 +275,7 @@ def reviews_acknowledge(*, reviews: list[Review], actor: User, note: str = "") -
         Review.objects.filter(pk__in=[r.pk for r in locked]).update(
             state=ReviewState.ACKNOWLEDGED, decided_by=actor, decided_at=now, note=note.strip()
         )
-        _clear_settled({r.template_id for r in locked})
+        clear_settled({r.template_id for r in locked})
         for review in locked:
             _audit("review.acknowledged", review.template, actor, review=review.pk, note=note)
     return len(locked)
@@ -468,16 +470,19 @@ class _Check:
     deliveries: "DeliveryBook"
     rights: RightsBook
     criteria: CriteriaBook
+    campaigns: CampaignBook
     reasons: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
     resolved: list[dict[str, Any]] = field(default_factory=list)
     criteria_seen: set[tuple[int, int]] = field(default_factory=set)
+    blocked_seen: set[int] = field(default_factory=set)
 
     @classmethod
     def of(cls, bindings: list[Binding], contexts: list[Context], run_at: datetime) -> "_Check":
         catalogue = Catalogue(binding.asset_id for binding in bindings)
+        campaigns = CampaignBook(bindings, run_at)
         pinned = [b.pinned_version for b in bindings if b.pinned_version is not None]
-        versions = [*catalogue.approved.values(), *pinned]
+        versions = [*catalogue.approved.values(), *pinned, *campaigns.versions()]
         widths = dict(
             Binding.objects.filter(asset_id__in={binding.asset_id for binding in bindings})
             .values("asset_id")
@@ -493,6 +498,7 @@ class _Check:
             DeliveryBook({version.pk for version in versions}),
             RightsBook(versions),
             CriteriaBook(widths),
+            campaigns,
         )
 
 
@@ -516,8 +522,7 @@ def _criteria_reasons(
     return [
         {
             "code": "criteria_failed",
-            "detail": f"{where}: {binding.asset.key} v{version.number} fails {failure.rule}: "
-            f"{failure.detail}.",
+            "detail": f"{where}: {version} fails {failure.rule}: {failure.detail}.",
             "object": f"version:{version.pk}",
         }
         for failure in check.criteria.failures(version)
@@ -542,14 +547,71 @@ def _rights_reason(where: str, asset: Asset, context: Context, skipped: Skipped)
     code = "out_of_rights" if verdict.outcome == Outcome.NOT_COVERED else "licence_unknown"
     return {
         "code": code,
-        "detail": f"{where}: {asset.key} v{skipped.version.number} for {context.describe()}: "
-        f"{skipped.reason}.",
+        "detail": f"{where}: {skipped.version} for {context.describe()}: {skipped.reason}.",
         "object": f"version:{skipped.version.pk}",
     }
 
 
 def _check_binding(binding: Binding, check: _Check) -> None:
     where = f"{binding.template.name}.{binding.slot}"
+    everyday = []
+    for context in check.contexts:
+        check.reasons += _blocked_reasons(binding, where, context, check)
+        item = check.campaigns.item_for(binding, context)
+        if item is None:
+            everyday.append(context)
+        else:
+            _check_campaign_item(binding, where, context, item, check)
+    if everyday:
+        _check_everyday(binding, where, everyday, check)
+
+
+def _blocked_reasons(
+    binding: Binding, where: str, context: Context, check: _Check
+) -> list[dict[str, str]]:
+    """Say, once per campaign, that a blocked campaign should fill this slot at run time."""
+    found = []
+    for campaign in check.campaigns.blocking(binding, context):
+        if campaign.pk in check.blocked_seen:
+            continue
+        check.blocked_seen.add(campaign.pk)
+        why = "; ".join(campaign.blocked_reasons) or "an item is not ready"
+        found.append(
+            {
+                "code": "campaign_blocked",
+                "detail": f"{where}: campaign {campaign.name} should fill it at this time but "
+                f"is blocked: {why}.",
+                "object": f"campaign:{campaign.pk}",
+            }
+        )
+    return found
+
+
+def _check_campaign_item(
+    binding: Binding, where: str, context: Context, item: CampaignItem, check: _Check
+) -> None:
+    version = item.version
+    if version.state != VersionState.APPROVED:
+        check.reasons.append(
+            {
+                "code": "campaign_not_approved",
+                "detail": f"{where}: campaign {item.campaign.name} brings {version}, which is "
+                f"{version.get_state_display().lower()}.",
+                "object": f"version:{version.pk}",
+            }
+        )
+        return
+    use = Use(context, check.run_at, binding.placement, binding.print_width_mm)
+    judge = rights_judge(check.rights, version.variant.asset, use)
+    problem, verdict = judge(version)
+    if problem is None:
+        resolution = Resolution(binding.asset, version, verdict=verdict)
+    else:
+        resolution = Resolution(binding.asset, None, problem, (Skipped(version, problem, verdict),))
+    _check_resolution(binding, where, context, resolution, check, campaign=item.campaign_id)
+
+
+def _check_everyday(binding: Binding, where: str, contexts: list[Context], check: _Check) -> None:
     pinned = binding.pinned_version
     if pinned is not None and pinned.state != VersionState.APPROVED:
         check.reasons.append(
@@ -561,7 +623,7 @@ def _check_binding(binding: Binding, check: _Check) -> None:
             }
         )
         return
-    for context in check.contexts:
+    for context in contexts:
         use = Use(context, check.run_at, binding.placement, binding.print_width_mm)
         judge = rights_judge(check.rights, binding.asset, use)
         resolution = binding_resolution(binding, context, check.catalogue, judge)
@@ -569,7 +631,12 @@ def _check_binding(binding: Binding, check: _Check) -> None:
 
 
 def _check_resolution(
-    binding: Binding, where: str, context: Context, resolution: Resolution, check: _Check
+    binding: Binding,
+    where: str,
+    context: Context,
+    resolution: Resolution,
+    check: _Check,
+    campaign: int | None = None,
 ) -> None:
     version = resolution.version
     if version is None:
@@ -592,8 +659,7 @@ def _check_resolution(
         check.warnings.append(
             {
                 "code": "licence_unknown",
-                "detail": f"{where}: {binding.asset.key} v{version.number} for "
-                f"{context.describe()}: {verdict.summary()}.",
+                "detail": f"{where}: {version} for {context.describe()}: {verdict.summary()}.",
                 "object": f"version:{version.pk}",
             }
         )
@@ -608,6 +674,7 @@ def _check_resolution(
             "renditions": held,
             "rights": verdict.outcome.value,
             "skipped": [skipped.as_dict() for skipped in resolution.skipped],
+            **({"campaign": campaign} if campaign else {}),
         }
     )
 
@@ -675,8 +742,7 @@ def _delivery_reasons(
     where = f"{binding.template.name}.{binding.slot}"
     reason = {
         "code": "not_delivered",
-        "detail": f"{where}: {binding.asset.key} v{version.number} for {context.describe()} "
-        f"is not in Exstream yet: {problem}.",
+        "detail": f"{where}: {version} for {context.describe()} is not in Exstream yet: {problem}.",
         "object": f"version:{version.pk}",
     }
     return [reason], held

@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from assets.models import BusinessUnit
-from templates_app import expiry, exstream, outbox
+from templates_app import campaigns, expiry, exstream, outbox
 from templates_app.importer import templates_import
 
 # Well below django-q2's 120 s task timeout, so a drain never gets killed half-way by it.
@@ -26,3 +26,8 @@ def import_templates() -> str:
 def warn_of_expiry() -> int:
     """Tell people about licences ending within EXPIRY_WARNING_DAYS (once per threshold)."""
     return expiry.expiry_warnings()
+
+
+def move_campaigns() -> dict[str, int]:
+    """Move campaigns live and to their end on time (every minute; safe to run twice)."""
+    return campaigns.campaigns_tick()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from templates_app import views
+from templates_app import campaign_views, views
 
 app_name = "templates"
 urlpatterns = [
@@ -12,6 +12,19 @@ urlpatterns = [
     path("reviews/<int:pk>/request-changes/", views.request_changes, name="request-changes"),
     path("replacements/", views.replacements, name="replacements"),
     path("replacements/<int:pk>/answer/", views.replacement_answer, name="replacement-answer"),
+    path("campaigns/", campaign_views.campaign_list, name="campaign-list"),
+    path("campaigns/calendar/", campaign_views.campaign_calendar, name="campaign-calendar"),
+    path("campaigns/new/", campaign_views.campaign_new, name="campaign-new"),
+    path("campaigns/<int:pk>/", campaign_views.campaign_detail, name="campaign-detail"),
+    path("campaigns/<int:pk>/items/", campaign_views.campaign_item_add, name="campaign-item-add"),
+    path(
+        "campaigns/items/<int:pk>/remove/",
+        campaign_views.campaign_item_remove,
+        name="campaign-item-remove",
+    ),
+    path(
+        "campaigns/<int:pk>/<slug:action>/", campaign_views.campaign_act, name="campaign-act"
+    ),
     path("deliveries/", views.deliveries, name="deliveries"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery-retry"),
     path("deliveries/version/<int:pk>/", views.version_deliveries, name="version-deliveries"),

@@ -11,6 +11,7 @@ TARGET_PAGES = {
     "assets.version": "assets:version-review",
     "assets.asset": "assets:asset-detail",
     "templates_app.template": "templates:template-detail",
+    "templates_app.campaign": "templates:campaign-detail",
     "usage.productionrun": "usage:run-detail",
 }
 

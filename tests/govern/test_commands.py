@@ -178,6 +178,7 @@ def test_install_schedules_installs_each_schedule_once() -> None:
     assert set(Schedule.objects.values_list("name", "func")) == {
         ("worker-heartbeat", "govern.tasks.heartbeat"),
         ("drain-deliveries", "templates_app.tasks.drain_deliveries"),
+        ("campaign-tick", "templates_app.tasks.move_campaigns"),
         ("exstream-import", "templates_app.tasks.import_templates"),
         ("usage-inbox", "usage.tasks.import_usage_inbox"),
         ("smintio-sync", "assets.tasks.smintio_sync_task"),

@@ -14,6 +14,7 @@ from tests.assets.conftest import (  # noqa: F401  (shared fixtures)
     logo,
     second_compliance_officer,
 )
+from tests.templates_app.campaign_fixtures import clock, scene  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture

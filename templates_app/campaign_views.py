@@ -1,0 +1,384 @@
+"""Pages of campaigns: the list, a calendar of months with a bar per campaign, a new campaign,
+and the campaign page with its items, readiness, conflicts, deliveries, history and actions."""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import available_timezones
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from assets.models import BusinessUnit, Channel, Version, VersionState
+from audit.models import AuditEvent
+from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
+from govern.errors import Conflict, reason
+from govern.pagination import page_of
+from govern.roles import Capability
+from govern.widgets import Select
+from templates_app import campaigns
+from templates_app.campaign_api import deliveries_of
+from templates_app.campaign_book import clashes
+from templates_app.campaign_readiness import readiness
+from templates_app.models import Binding, Campaign, CampaignItem, CampaignState, DeliveryState
+
+PAGE_SIZE = 50
+CALENDAR_MONTHS = 6
+# Width of a calendar row's bar area (SVG user units) and the height of one bar's row.
+CALENDAR_WIDTH, BAR_ROW = 1000, 26
+ZONES = sorted(available_timezones() | {"UTC"})
+VERSION_CHOICES_LIMIT = 500
+
+
+def _campaigns(request: HttpRequest) -> Any:
+    return scoped(request, Campaign.objects.select_related("business_unit"))
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    """The campaigns of your units, the next to go live first; filter by state."""
+    shown = _campaigns(request).annotate(item_count=Count("items"))
+    state = request.GET.get("state", "")
+    if state in CampaignState.values:
+        shown = shown.filter(state=state)
+    page = page_of(request, shown.order_by("-go_live_at", "-pk"), PAGE_SIZE)
+    context = {
+        "page": page,
+        "state": state,
+        "states": CampaignState.choices,
+        "can_create": bool(scope_for(request).unit_ids_for(Capability.EDIT_ASSETS)),
+    }
+    return render(request, "templates_app/campaign_list.html", context)
+
+
+def _month_start(text: str) -> date:
+    try:
+        year, month = (int(part) for part in text.split("-", 1))
+        return date(year, month, 1)
+    except (ValueError, TypeError):
+        today = timezone.now().date()
+        return today.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+@login_required
+def campaign_calendar(request: HttpRequest) -> HttpResponse:
+    """Months as rows; in each, a bar per campaign across the days it runs (server-drawn SVG)."""
+    first = _month_start(request.GET.get("from", ""))
+    if not date(2000, 1, 1) <= first <= date(2999, 1, 1):
+        first = timezone.now().date().replace(day=1)
+    months = []
+    start = first
+    for _ in range(CALENDAR_MONTHS):
+        end = _next_month(start)
+        months.append(_month_row(request, start, end))
+        start = end
+    previous = (first - timedelta(days=1)).replace(day=1)
+    context = {
+        "months": months,
+        "previous": f"{previous:%Y-%m}",
+        "next": f"{_next_month(first):%Y-%m}",
+        "width": CALENDAR_WIDTH,
+        "can_create": bool(scope_for(request).unit_ids_for(Capability.EDIT_ASSETS)),
+    }
+    return render(request, "templates_app/campaign_calendar.html", context)
+
+
+def _month_row(request: HttpRequest, start: date, end: date) -> dict[str, Any]:
+    begin = datetime(start.year, start.month, 1, tzinfo=UTC)
+    finish = datetime(end.year, end.month, 1, tzinfo=UTC)
+    span = (finish - begin).total_seconds()
+    running = (
+        _campaigns(request)
+        .filter(go_live_at__lt=finish)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=begin))
+        .exclude(state__in=(CampaignState.REJECTED, CampaignState.CANCELLED))
+        .order_by("go_live_at", "pk")[:50]
+    )
+    bars = []
+    for row, campaign in enumerate(running):
+        left = max(campaign.go_live_at, begin)
+        right = min(campaign.ends_at or finish, finish)
+        x = round((left - begin).total_seconds() / span * CALENDAR_WIDTH, 1)
+        width = max(round((right - left).total_seconds() / span * CALENDAR_WIDTH, 1), 4)
+        bars.append(
+            {
+                "campaign": campaign,
+                "x": x,
+                "width": width,
+                "y": row * BAR_ROW + 4,
+                "text_y": row * BAR_ROW + 19,
+                "text_x": x + 4,
+            }
+        )
+    days = (end - start).days
+    ticks = [
+        {"x": round(day / days * CALENDAR_WIDTH, 1), "day": day + 1} for day in range(0, days, 7)
+    ]
+    return {
+        "label": f"{start:%B %Y}",
+        "bars": bars,
+        "height": max(len(bars), 1) * BAR_ROW + 8,
+        "ticks": ticks,
+    }
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    business_unit = forms.ChoiceField(widget=Select, label="Business unit")
+    go_live_at = forms.DateTimeField(
+        label="Goes live", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="Ends (optional)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    time_zone = forms.ChoiceField(
+        widget=Select, choices=[(name, name) for name in ZONES], initial="UTC", label="Time zone"
+    )
+    exstream_campaign_id = forms.CharField(
+        max_length=200, required=False, label="Exstream campaign id (optional)"
+    )
+
+    def __init__(self, units: list[BusinessUnit], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["business_unit"].choices = [(unit.slug, unit.name) for unit in units]
+
+
+def _wall_clock(value: datetime | None, zone_name: str) -> datetime | None:
+    """The time the person typed, read in the zone they chose."""
+    if value is None:
+        return None
+    naive = timezone.make_naive(value) if timezone.is_aware(value) else value
+    return naive.replace(tzinfo=campaigns.zone(zone_name))
+
+
+def _creator_units(request: HttpRequest) -> list[BusinessUnit]:
+    units = scope_for(request).unit_ids_for(Capability.EDIT_ASSETS)
+    if not units:
+        raise PermissionDenied("Only brand managers create campaigns.")
+    return list(BusinessUnit.objects.filter(pk__in=units).order_by("name"))
+
+
+@login_required
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    """Create a draft campaign; its items are added on its page."""
+    units = _creator_units(request)
+    form = CampaignForm(units, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        unit = next(unit for unit in units if unit.slug == data["business_unit"])
+        try:
+            campaign = campaigns.campaign_create(
+                unit=unit,
+                name=data["name"],
+                go_live_at=_wall_clock(data["go_live_at"], data["time_zone"]),  # type: ignore[arg-type]
+                ends_at=_wall_clock(data["ends_at"], data["time_zone"]),
+                time_zone=data["time_zone"],
+                exstream_campaign_id=data["exstream_campaign_id"],
+                actor=acting_user(request),
+            )
+        except ValidationError as invalid:
+            form.add_error(None, reason(invalid))
+        else:
+            messages.success(request, f"{campaign.name} created: add its items.")
+            return redirect(campaign.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "templates_app/campaign_new.html", {"form": form}, status=status)
+
+
+class ItemForm(forms.Form):
+    target = forms.ChoiceField(widget=Select, label="Replaces")
+    version = forms.ChoiceField(widget=Select, label="With version")
+    region = forms.CharField(required=False, max_length=2, label="Region (optional)")
+    language = forms.CharField(required=False, max_length=35, label="Language (optional)")
+    segment = forms.CharField(required=False, max_length=64, label="Segment (optional)")
+    channel = forms.ChoiceField(
+        widget=Select, required=False, choices=[("", "any"), *Channel.choices], label="Channel"
+    )
+
+    def __init__(self, campaign: Campaign, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = _targets(campaign.business_unit_id)
+        self.fields["version"].choices = _versions(campaign.business_unit_id)
+
+    def item(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        kind, _, rest = data.pop("target").partition(":")
+        if kind == "slot":
+            template, _, slot = rest.partition(":")
+            data.update(template=int(template), slot=slot)
+        else:
+            data["asset"] = int(rest)
+        data["version"] = int(data["version"])
+        return data
+
+
+def _targets(unit_id: int) -> list[tuple[str, str]]:
+    bindings = (
+        Binding.objects.filter(template__business_unit_id=unit_id)
+        .select_related("template", "asset")
+        .order_by("template__name", "slot")
+    )
+    slots, assets = [], {}
+    for binding in bindings:
+        slots.append(
+            (
+                f"slot:{binding.template_id}:{binding.slot}",
+                f"{binding.template.name}.{binding.slot} ({binding.asset.key})",
+            )
+        )
+        assets[binding.asset_id] = binding.asset.key
+    wide = [(f"asset:{pk}", f"{key}, in every template") for pk, key in sorted(assets.items())]
+    return [("", "Choose a slot or an asset"), *slots, *wide]
+
+
+def _versions(unit_id: int) -> list[tuple[str, str]]:
+    versions = (
+        Version.objects.filter(
+            variant__asset__business_unit_id=unit_id,
+            state__in=(VersionState.APPROVED, VersionState.IN_REVIEW),
+        )
+        .select_related("variant__asset")
+        .order_by("variant__asset__key", "-number")[:VERSION_CHOICES_LIMIT]
+    )
+    return [("", "Choose a version")] + [
+        (str(v.pk), f"{v} [{v.variant.selector_label}] ({v.get_state_display().lower()})")
+        for v in versions
+    ]
+
+
+def _campaign(request: HttpRequest, pk: int) -> Campaign:
+    return get_scoped_or_404(request, _campaigns(request), pk=pk)
+
+
+@login_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    return _detail_page(request, campaign)
+
+
+def _detail_page(
+    request: HttpRequest, campaign: Campaign, item_form: ItemForm | None = None, status: int = 200
+) -> HttpResponse:
+    scope, unit = scope_for(request), campaign.business_unit_id
+    can_edit = scope.can(Capability.EDIT_ASSETS, unit)
+    can_decide = scope.can(Capability.DECIDE_VERSIONS, unit)
+    draft = campaign.state == CampaignState.DRAFT
+    scheduled = campaign.state in (CampaignState.APPROVED, CampaignState.LIVE)
+    open_states = (*campaigns.OPEN_STATES, CampaignState.APPROVED, CampaignState.LIVE)
+    decided_by_me = campaign.decisions.filter(actor=request.user, approved=True).exists()
+    own = request.user.pk in {campaign.created_by_id, campaign.submitted_by_id}
+    context = {
+        "campaign": campaign,
+        "window": _window(campaign),
+        "readiness": readiness(campaign, going_live=scheduled),
+        "conflicts": clashes(campaign, open_states) if campaign.state in open_states else [],
+        "deliveries": (deliveries := deliveries_of(campaign)),
+        "delivered": sum(row["state"] == DeliveryState.DELIVERED for row in deliveries),
+        "decisions": campaign.decisions.select_related("actor"),
+        "approvals": campaign.decisions.filter(approved=True).count(),
+        "history": AuditEvent.objects.filter(
+            target_type="templates_app.campaign", target_id=str(campaign.pk)
+        ).order_by("sequence"),
+        "item_form": item_form or (ItemForm(campaign) if draft and can_edit else None),
+        "can_submit": draft and can_edit,
+        "can_decide": campaign.state == CampaignState.IN_REVIEW
+        and can_decide
+        and not own
+        and not decided_by_me,
+        "decided_by_me": decided_by_me and campaign.state == CampaignState.IN_REVIEW,
+        "can_cancel": campaign.state in campaigns.CANCELLABLE and (can_edit or can_decide),
+        "can_remove": draft and can_edit,
+    }
+    return render(request, "templates_app/campaign_detail.html", context, status=status)
+
+
+def _window(campaign: Campaign) -> dict[str, Any]:
+    local = campaigns.zone(campaign.time_zone)
+    return {
+        "start": campaign.go_live_at.astimezone(local),
+        "end": campaign.ends_at.astimezone(local) if campaign.ends_at else None,
+        "start_utc": campaign.go_live_at,
+        "end_utc": campaign.ends_at,
+    }
+
+
+@login_required
+@require_POST
+def campaign_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_scoped_or_404(
+        request, _campaigns(request), capability=Capability.EDIT_ASSETS, pk=pk
+    )
+    form = ItemForm(campaign, request.POST)
+    if not form.is_valid():
+        return _detail_page(request, campaign, form, status=400)
+    try:
+        campaigns.campaign_item_add(campaign=campaign, data=form.item(), actor=acting_user(request))
+    except (ValidationError, Conflict, Http404) as refused:
+        form.add_error(None, reason(refused))
+        return _detail_page(request, campaign, form, status=400)
+    messages.success(request, "Item added.")
+    return redirect(campaign.get_absolute_url())
+
+
+@login_required
+@require_POST
+def campaign_item_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_scoped_or_404(
+        request,
+        CampaignItem.objects.select_related("campaign", "template", "asset"),
+        unit_field="campaign__business_unit",
+        capability=Capability.EDIT_ASSETS,
+        pk=pk,
+    )
+    try:
+        campaigns.campaign_item_remove(item=item, actor=acting_user(request))
+    except Conflict as refused:
+        messages.error(request, reason(refused))
+    else:
+        messages.success(request, f"Item {item.target_label} removed.")
+    return redirect(item.campaign.get_absolute_url())
+
+
+ACTIONS = {
+    "submit": (Capability.EDIT_ASSETS, "submitted for review"),
+    "approve": (Capability.DECIDE_VERSIONS, "approved"),
+    "reject": (Capability.DECIDE_VERSIONS, "rejected"),
+    "cancel": (Capability.VIEW, "cancelled"),
+}
+
+
+@login_required
+@require_POST
+def campaign_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Submit, approve, reject or cancel from the campaign page; a refusal says why."""
+    if action not in ACTIONS:
+        raise Http404("No such action.")
+    capability, done = ACTIONS[action]
+    campaign = get_scoped_or_404(request, _campaigns(request), capability=capability, pk=pk)
+    actor, text = acting_user(request), request.POST.get("comment", "")[:4000]
+    try:
+        if action == "submit":
+            campaigns.campaign_submit(campaign=campaign, actor=actor)
+        elif action == "approve":
+            campaigns.campaign_approve(campaign=campaign, actor=actor, comment=text)
+        elif action == "reject":
+            campaigns.campaign_reject(campaign=campaign, actor=actor, comment=text)
+        else:
+            campaigns.campaign_cancel(campaign=campaign, actor=actor, reason=text)
+    except (ValidationError, Conflict) as refused:
+        messages.error(request, reason(refused))
+    else:
+        messages.success(request, f"{campaign.name} {done}.")
+    return redirect(campaign.get_absolute_url())
