@@ -50,7 +50,7 @@ class CampaignInput(StrictSerializer):
     exstream_campaign_id = serializers.CharField(
         max_length=MAX_TEXT, required=False, allow_blank=True, default=""
     )
-    items = ItemInput(many=True, required=False, max_length=campaigns.MAX_ITEMS)
+    items = ItemInput(many=True, required=False, max_length=campaigns.MAX_ITEMS)  # type: ignore[call-arg]
 
 
 def moment(text: str, zone_name: str, field: str) -> datetime:

@@ -152,7 +152,8 @@ class CampaignForm(forms.Form):
 
     def __init__(self, units: list[BusinessUnit], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["business_unit"].choices = [(unit.slug, unit.name) for unit in units]
+        units_field = self.fields["business_unit"]
+        units_field.choices = [(unit.slug, unit.name) for unit in units]  # type: ignore[attr-defined]
 
 
 def _wall_clock(value: datetime | None, zone_name: str) -> datetime | None:
@@ -209,8 +210,8 @@ class ItemForm(forms.Form):
 
     def __init__(self, campaign: Campaign, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = _targets(campaign.business_unit_id)
-        self.fields["version"].choices = _versions(campaign.business_unit_id)
+        self.fields["target"].choices = _targets(campaign.business_unit_id)  # type: ignore[attr-defined]
+        self.fields["version"].choices = _versions(campaign.business_unit_id)  # type: ignore[attr-defined]
 
     def item(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -277,7 +278,7 @@ def _detail_page(
     draft = campaign.state == CampaignState.DRAFT
     scheduled = campaign.state in (CampaignState.APPROVED, CampaignState.LIVE)
     open_states = (*campaigns.OPEN_STATES, CampaignState.APPROVED, CampaignState.LIVE)
-    decided_by_me = campaign.decisions.filter(actor=request.user, approved=True).exists()
+    decided_by_me = campaign.decisions.filter(actor_id=request.user.pk, approved=True).exists()
     own = request.user.pk in {campaign.created_by_id, campaign.submitted_by_id}
     context = {
         "campaign": campaign,

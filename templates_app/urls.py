@@ -22,9 +22,7 @@ urlpatterns = [
         campaign_views.campaign_item_remove,
         name="campaign-item-remove",
     ),
-    path(
-        "campaigns/<int:pk>/<slug:action>/", campaign_views.campaign_act, name="campaign-act"
-    ),
+    path("campaigns/<int:pk>/<slug:action>/", campaign_views.campaign_act, name="campaign-act"),
     path("deliveries/", views.deliveries, name="deliveries"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery-retry"),
     path("deliveries/version/<int:pk>/", views.version_deliveries, name="version-deliveries"),

@@ -50,9 +50,9 @@ def acknowledge_all(designer: Any) -> None:
     reviews_acknowledge(reviews=list(Review.objects.filter(state=ReviewState.OPEN)), actor=designer)
 
 
-def resolved(scene: dict[str, Any], designer: Any, at: Any, **context: str) -> list[int]:
+def resolved(scene: dict[str, Any], designer: Any, at: Any, region: str = "") -> list[int]:
     clearance = preflight_run(
-        template=scene["statement"], run_at=at, contexts=[Context(**context)], actor=designer
+        template=scene["statement"], run_at=at, contexts=[Context(region)], actor=designer
     )
     return [entry["version"] for entry in clearance.evidence["resolved"]]
 
@@ -66,7 +66,7 @@ def test_a_submitted_campaign_is_approved_by_another_officer_and_flags_its_templ
     reviews = Review.objects.filter(campaign=campaign)
     # The header component it targets, and the statement that contains it.
     assert {r.template_id for r in reviews} == {scene["header"].pk, scene["statement"].pk}
-    assert reviews.first().detail == (
+    assert reviews[0].detail == (
         "Spring renewal replaces header_logo from 2027-03-01 01:00 to 2027-04-15 02:00 "
         "Europe/Berlin"
     )
