@@ -14,7 +14,13 @@ from rest_framework.views import APIView
 
 from assets.models import BusinessUnit
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
-from govern.serializers import StrictSerializer, id_field, validated, validated_query
+from govern.serializers import (
+    CommentInput,
+    StrictSerializer,
+    id_field,
+    validated,
+    validated_query,
+)
 from templates_app import campaigns
 from templates_app.campaign_book import clashes
 from templates_app.campaign_readiness import readiness
@@ -227,10 +233,6 @@ class CampaignItemAdd(APIView):
         data = validated(ItemInput, request)
         campaigns.campaign_item_add(campaign=campaign, data=data, actor=acting_user(request))
         return Response(detail(campaign), status=status.HTTP_201_CREATED)
-
-
-class CommentInput(StrictSerializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
 class CampaignSubmit(APIView):

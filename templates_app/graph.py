@@ -86,8 +86,8 @@ def open_reviews_for_change(
     """
     insert = f"""
         INSERT INTO {REVIEWS} (template_id, state, asset_id, old_version_id, new_version_id,
-                               action, actor_id, cause_key, created_at, note)
-        SELECT id, %s, %s, %s, %s, %s, %s, %s, %s, '' FROM affected WHERE true
+                               action, actor_id, cause_key, created_at, note, detail)
+        SELECT id, %s, %s, %s, %s, %s, %s, %s, %s, '', '' FROM affected WHERE true
         ON CONFLICT DO NOTHING
     """
     params: list[Any] = [
