@@ -28,14 +28,15 @@ def test_navigation_shows_what_each_role_can_open(
             "Review queue",
             "Asset library",
             "Templates",
+            "Campaigns",
             "Deliveries",
             "Vocabularies",
             "Criteria",
             "Usage",
             "Exceptions",
         ],
-        "audrey": ["Asset library", "Templates", "Usage", "Exceptions", "Audit log"],
-        "dana": ["My reviews", "Asset library", "Templates"],
+        "audrey": ["Asset library", "Templates", "Campaigns", "Usage", "Exceptions", "Audit log"],
+        "dana": ["My reviews", "Asset library", "Templates", "Campaigns"],
     }
 
 
