@@ -686,8 +686,9 @@ def _open_review_reasons(tree: set[int]) -> list[dict[str, str]]:
     return [
         {
             "code": "open_review",
-            "detail": f"{review.template.name} must be reviewed: {review.asset.key} "
-            f"{_change(review)}.",
+            "detail": f"{review.template.name} must be reviewed: "
+            + (review.detail or f"{review.asset.key} {_change(review)}")
+            + ".",
             "object": f"review:{review.pk}",
         }
         for review in reviews
