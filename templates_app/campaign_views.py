@@ -282,7 +282,6 @@ def _detail_page(
     own = request.user.pk in {campaign.created_by_id, campaign.submitted_by_id}
     context = {
         "campaign": campaign,
-        "window": _window(campaign),
         "readiness": readiness(campaign, going_live=scheduled),
         "conflicts": clashes(campaign, open_states) if campaign.state in open_states else [],
         "deliveries": (deliveries := deliveries_of(campaign)),
@@ -303,16 +302,6 @@ def _detail_page(
         "can_remove": draft and can_edit,
     }
     return render(request, "templates_app/campaign_detail.html", context, status=status)
-
-
-def _window(campaign: Campaign) -> dict[str, Any]:
-    local = campaigns.zone(campaign.time_zone)
-    return {
-        "start": campaign.go_live_at.astimezone(local),
-        "end": campaign.ends_at.astimezone(local) if campaign.ends_at else None,
-        "start_utc": campaign.go_live_at,
-        "end_utc": campaign.ends_at,
-    }
 
 
 @login_required
