@@ -27,7 +27,7 @@ run: system-print .env $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py bootstrap
 	$(PY) manage.py install_schedules
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --campaign-in 3
 	$(PY) manage.py serve --bind 127.0.0.1:$(PORT)
 
 test: system-browser .env $(STAMP)

@@ -19,6 +19,8 @@ from assets.selectors import clean_selectors
 from assets.services import asset_create, version_approve, version_create, version_submit
 from assets.smintio_mapping import stated_empty
 from assets.uploads import Content, inspect_bytes, read_text
+from templates_app.campaigns import campaign_approve, campaign_create, campaign_submit
+from templates_app.models import Campaign, CampaignState, Template
 from templates_app.services import binding_set, composition_add, template_create
 
 
@@ -162,3 +164,42 @@ def seed_assets(unit: BusinessUnit, author: User, officers: list[User]) -> bool:
     )
     _add(terms, read_text("Interest rates may change. Terms and conditions apply."), author, "en")
     return True
+
+
+def seed_campaign(unit: BusinessUnit, author: User, officer: User, minutes: int) -> str:
+    """Schedule a demo campaign that swaps the footer logo `minutes` from now for ten minutes,
+    unless one is already waiting or running; approved, so its reviews are open at once."""
+    prefix = unit.slug.split("-")[0]
+    waiting = Campaign.objects.filter(
+        business_unit=unit,
+        name__startswith="Spring renewal (demo",
+        state__in=(CampaignState.APPROVED, CampaignState.LIVE),
+    )
+    if waiting.exists():
+        return "a demo campaign is already scheduled"
+    visual = Asset.objects.filter(key=f"{prefix}.campaign.spring-logo").first()
+    if visual is None:
+        visual = asset_create(
+            key=f"{prefix}.campaign.spring-logo",
+            title="Spring renewal logo",
+            kind="campaign_visual",
+            unit=unit,
+            actor=author,
+        )
+        version = _add(visual, _picture((600, 300), "#f9a825", "#0b3d91", "square"), author)
+        version_approve(version=version, actor=officer, comment="Spring campaign logo.")
+    version = Version.objects.get(variant__asset=visual, state="approved")
+    footer = Template.objects.get(exstream_id=f"{prefix.upper()}-FOOTER")
+    go_live = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=minutes)
+    campaign = campaign_create(
+        unit=unit,
+        name=f"Spring renewal (demo {go_live:%H:%M} UTC)",
+        go_live_at=go_live,
+        ends_at=go_live + timedelta(minutes=10),
+        time_zone="Europe/Berlin",
+        items=[{"template": footer.pk, "slot": "footer_logo", "version": version.pk}],
+        actor=author,
+    )
+    campaign_submit(campaign=campaign, actor=author)
+    campaign_approve(campaign=campaign, actor=officer, comment="Demo campaign.")
+    return f"{campaign.name} goes live at {go_live:%H:%M} UTC for ten minutes"

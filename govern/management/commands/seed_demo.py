@@ -6,12 +6,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from assets.models import BusinessUnit
 from assets.services import unit_create
-from govern.demo import seed_assets, seed_rights, seed_templates
+from govern.demo import seed_assets, seed_campaign, seed_rights, seed_templates
 from govern.roles import Role
 from govern.services import role_grant
 
@@ -33,6 +33,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", help="Use this password for new demo users.")
         parser.add_argument(
+            "--campaign-in",
+            type=int,
+            metavar="MINUTES",
+            help="Schedule a demo campaign going live this many minutes from now (1 to 60).",
+        )
+        parser.add_argument(
             "--reset-passwords", action="store_true", help="Give existing demo users new ones."
         )
 
@@ -50,7 +56,15 @@ class Command(BaseCommand):
                     seed_templates(unit, people["dana"])
                     seed_rights(unit, people["bella"], [people["carla"]], people["dana"])
                     self.stdout.write(f"  demo assets and templates created in {unit.slug}")
+            if options["campaign_in"] is not None:
+                self._campaign(units[0], people, options["campaign_in"])
         self.stdout.write("Demo ready in units insurance-de and banking-uk.")
+
+    def _campaign(self, unit: BusinessUnit, people: dict[str, Any], minutes: int) -> None:
+        if not 1 <= minutes <= 60:
+            raise CommandError("--campaign-in takes 1 to 60 minutes.")
+        said = seed_campaign(unit, people["bella"], people["carla"], minutes)
+        self.stdout.write(f"  campaign in {unit.slug}: {said}")
 
     def _unit(self, slug: str, name: str) -> BusinessUnit:
         unit, _created = unit_create(slug=slug, name=name, actor=None)
