@@ -166,17 +166,9 @@ def seed_assets(unit: BusinessUnit, author: User, officers: list[User]) -> bool:
     return True
 
 
-def seed_campaign(unit: BusinessUnit, author: User, officer: User, minutes: int) -> str:
-    """Schedule a demo campaign that swaps the footer logo `minutes` from now for ten minutes,
-    unless one is already waiting or running; approved, so its reviews are open at once."""
+def spring_logo(unit: BusinessUnit, author: User, officer: User) -> Version:
+    """Return the approved campaign logo of the unit, made the first time."""
     prefix = unit.slug.split("-")[0]
-    waiting = Campaign.objects.filter(
-        business_unit=unit,
-        name__startswith="Spring renewal (demo",
-        state__in=(CampaignState.APPROVED, CampaignState.LIVE),
-    )
-    if waiting.exists():
-        return "a demo campaign is already scheduled"
     visual = Asset.objects.filter(key=f"{prefix}.campaign.spring-logo").first()
     if visual is None:
         visual = asset_create(
@@ -188,7 +180,21 @@ def seed_campaign(unit: BusinessUnit, author: User, officer: User, minutes: int)
         )
         version = _add(visual, _picture((600, 300), "#f9a825", "#0b3d91", "square"), author)
         version_approve(version=version, actor=officer, comment="Spring campaign logo.")
-    version = Version.objects.get(variant__asset=visual, state="approved")
+    return Version.objects.get(variant__asset=visual, state="approved")
+
+
+def seed_campaign(unit: BusinessUnit, author: User, officer: User, minutes: int) -> str:
+    """Schedule a demo campaign that swaps the footer logo `minutes` from now for ten minutes,
+    unless one is already waiting or running; approved, so its reviews are open at once."""
+    prefix = unit.slug.split("-")[0]
+    waiting = Campaign.objects.filter(
+        business_unit=unit,
+        name__startswith="Spring renewal (demo",
+        state__in=(CampaignState.APPROVED, CampaignState.LIVE),
+    )
+    if waiting.exists():
+        return "a demo campaign is already scheduled"
+    version = spring_logo(unit, author, officer)
     footer = Template.objects.get(exstream_id=f"{prefix.upper()}-FOOTER")
     go_live = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=minutes)
     campaign = campaign_create(

@@ -98,7 +98,9 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "bindings": bindings,
         "reviews": template.reviews.select_related("asset", "old_version", "new_version", "actor"),
         "clearances": template.clearances.all()[:10],
-        "preflight_form": PreflightForm(initial={"run_at": timezone.now().replace(microsecond=0)})
+        "preflight_form": PreflightForm(
+            initial={"run_at": timezone.now().replace(second=0, microsecond=0)}
+        )
         if scope_for(request).can(Capability.RUN_PREFLIGHT, template.business_unit_id)
         else None,
     }
