@@ -5,7 +5,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import exstream, framework, impact, preflight, review_queue, usage  # noqa: E402
+from bench import (  # noqa: E402
+    campaigns,
+    exstream,
+    framework,
+    impact,
+    preflight,
+    review_queue,
+    usage,
+)
 from bench.harness import workspace  # noqa: E402
 
 
@@ -18,6 +26,8 @@ def main() -> None:
         impact.run(env)
     with workspace() as env:
         preflight.run(env)
+    with workspace() as env:
+        campaigns.run(env)
     with workspace() as env:
         exstream.run(env, Path(env["MEDIA_ROOT"]).parent)
         exstream.renditions(env)
