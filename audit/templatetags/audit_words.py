@@ -32,3 +32,10 @@ def target_url(event: object) -> str:
         return reverse(name, args=[int(target_id)])
     except NoReverseMatch:
         return ""
+
+
+@register.filter
+def entries(data: object) -> list[tuple[str, object]]:
+    """An event's data as (key, value) pairs: `data.items` in a template would read a key
+    named "items" (a campaign's events have one) instead of the pairs."""
+    return list(data.items()) if isinstance(data, dict) else []

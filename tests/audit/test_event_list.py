@@ -102,6 +102,21 @@ def test_page_shows_events_and_filters_them(
     assert "Enter a valid date/time." in invalid
 
 
+def test_page_shows_data_whose_keys_are_names_of_dict_methods(
+    auditor: Any, unit: BusinessUnit, client_for: Callable[[Any], Client]
+) -> None:
+    audit_record(
+        action="campaign.live",
+        unit_id=unit.pk,
+        data={"items": [{"target": "Letter.footer_logo"}], "keys": 2},
+    )
+    response = client_for(auditor).get("/audit/")
+    assert response.status_code == 200
+    assert "items=[{&#x27;target&#x27;: &#x27;Letter.footer_logo&#x27;}], keys=2" in (
+        response.content.decode()
+    )
+
+
 def test_page_query_count_does_not_grow_with_the_log(
     auditor: Any, unit: BusinessUnit, client_for: Callable[[Any], Client]
 ) -> None:

@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import User
 
-from assets.models import Asset, Version, VersionState
-from templates_app.models import Template
+from assets.models import Asset, BusinessUnit, Version, VersionState
+from govern.demo import seed_campaign
+from templates_app.models import Campaign, Template
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo
 
 WIDTHS = {"phone": (390, 844), "laptop": (1366, 768)}
@@ -35,6 +37,10 @@ def pages_by_role() -> dict[str, list[str]]:
     logo = Asset.objects.get(key="insurance.logo.primary")
     letter = Template.objects.filter(business_unit__slug="insurance-de").order_by("pk").first()
     assert letter is not None
+    unit = BusinessUnit.objects.get(slug="insurance-de")
+    people = User.objects.in_bulk(["bella", "carla"], field_name="username")
+    seed_campaign(unit, people["bella"], people["carla"], minutes=3)
+    campaign = Campaign.objects.get()
     return {
         "colin": [
             "/",
@@ -44,7 +50,16 @@ def pages_by_role() -> dict[str, list[str]]:
             "/usage/exceptions/",
             "/notifications/",
         ],
-        "bella": ["/", "/assets/library/", f"/assets/{logo.pk}/", "/templates/replacements/"],
+        "bella": [
+            "/",
+            "/assets/library/",
+            f"/assets/{logo.pk}/",
+            "/templates/replacements/",
+            "/templates/campaigns/",
+            "/templates/campaigns/calendar/",
+            "/templates/campaigns/new/",
+            f"/templates/campaigns/{campaign.pk}/",
+        ],
         "dana": ["/", "/templates/inbox/", "/templates/", f"/templates/{letter.pk}/"],
         "audrey": ["/", "/audit/", "/usage/"],
     }
