@@ -19,6 +19,8 @@ from govern.access import acting_user, scope_for
 from govern.roles import Capability
 from templates_app.models import (
     UNSETTLED_REVIEW_STATES,
+    Campaign,
+    CampaignState,
     Delivery,
     DeliveryState,
     ReplacementRequest,
@@ -53,8 +55,9 @@ def waiting_for(request: HttpRequest) -> list[Waiting]:
     """The lines of work the person's roles give them, in the order they are usually done."""
     scope = scope_for(request)
     lines: list[Waiting] = []
-    if scope.unit_ids_for(Capability.DECIDE_VERSIONS):
+    if units := scope.unit_ids_for(Capability.DECIDE_VERSIONS):
         lines.append(_versions_to_decide(request))
+        lines.append(_campaigns_to_decide(request, units))
     if scope.unit_ids_for(Capability.REVIEW_TEMPLATES):
         lines.append(_reviews_to_acknowledge(request))
     if units := scope.unit_ids_for(Capability.EDIT_ASSETS):
@@ -71,6 +74,19 @@ def _line(label: str, rows: QuerySet[Any], field: str, url: str, late: int = 0) 
     count = rows.order_by()[: COUNT_CAP + 1].count()
     oldest = rows.aggregate(oldest=Min(field))["oldest"] if count else None
     return Waiting(label, count, oldest, url, late)
+
+
+def _campaigns_to_decide(request: HttpRequest, units: set[int]) -> Waiting:
+    """Campaigns in review in the officer's units that someone else made."""
+    me = acting_user(request).pk
+    campaigns = (
+        Campaign.objects.filter(business_unit_id__in=units, state=CampaignState.IN_REVIEW)
+        .exclude(created_by_id=me)
+        .exclude(submitted_by_id=me)
+        .exclude(decisions__actor_id=me)
+    )
+    url = reverse("templates:campaign-list") + "?state=in_review"
+    return _line("Campaigns waiting for your decision", campaigns, "submitted_at", url)
 
 
 def _versions_to_decide(request: HttpRequest) -> Waiting:

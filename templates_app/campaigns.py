@@ -39,6 +39,8 @@ from templates_app.models import (
 from templates_app.services import clear_settled
 
 MAX_ITEMS = 200
+# Times outside these years are typing mistakes (and near year 9999 overflow in a zone).
+FIRST_YEAR, LAST_YEAR = 2000, 2999
 # A go-live this much later than planned is a catch-up, and the audit log says so.
 LATE_AFTER = timedelta(minutes=2)
 OPEN_STATES = (CampaignState.DRAFT, CampaignState.IN_REVIEW)
@@ -79,6 +81,9 @@ def zone(name: str) -> ZoneInfo:
 
 
 def _check_window(go_live_at: datetime, ends_at: datetime | None) -> None:
+    for name, moment in (("go_live_at", go_live_at), ("ends_at", ends_at)):
+        if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise ValidationError({name: f"Give a time between {FIRST_YEAR} and {LAST_YEAR}."})
     if go_live_at <= timezone.now():
         raise ValidationError({"go_live_at": "The go-live is in the past; choose a later time."})
     if ends_at is not None and ends_at <= go_live_at:

@@ -142,3 +142,28 @@ def test_the_calendar_draws_a_bar_per_campaign_in_each_month_it_runs(
     assert 'x="0.0" y="4" width="1000.0"' in march
     # A month that is no month falls back to this one rather than failing.
     assert client.get("/templates/campaigns/calendar/?from=2027-13").status_code == 200
+
+
+def test_home_tells_an_officer_of_campaigns_waiting_and_not_the_one_who_approved(
+    scene: dict[str, Any],
+    brand_manager: Any,
+    compliance_officer: Any,
+    second_compliance_officer: Any,
+    client_for: Callable[[Any], Client],
+) -> None:
+    from govern.models import Notification
+    from templates_app.campaigns import campaign_approve, campaign_submit
+
+    campaign = campaign_submit(campaign=make_campaign(scene, brand_manager), actor=brand_manager)
+    assert Notification.objects.filter(
+        user=compliance_officer, key=f"campaign-waiting:{campaign.pk}"
+    ).exists()
+    marker = 'href="/templates/campaigns/?state=in_review"><strong class="count">'
+    home = client_for(compliance_officer).get("/").content.decode()
+    assert home.split(marker)[1].startswith("1</strong> Campaigns waiting for your decision")
+    Campaign.objects.filter(pk=campaign.pk).update(required_approvals=2)
+    campaign_approve(campaign=campaign, actor=compliance_officer)
+    home = client_for(compliance_officer).get("/").content.decode()
+    assert home.split(marker)[1].startswith("0</strong>")
+    other = client_for(second_compliance_officer).get("/").content.decode()
+    assert other.split(marker)[1].startswith("1</strong>")

@@ -2,8 +2,9 @@
 approval opens, the schedule that moves them live and ends them (once, catching up), and what
 pre-flight resolves inside and outside their window."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -118,6 +119,9 @@ def test_times_in_the_past_or_backwards_are_refused(
         make_campaign(scene, brand_manager, go_live_at=START - timedelta(minutes=1))
     with pytest.raises(ValidationError, match="after the go-live"):
         make_campaign(scene, brand_manager, ends_at=GO_LIVE)
+    far = datetime(9999, 12, 31, 23, 0, tzinfo=ZoneInfo("America/New_York"))
+    with pytest.raises(ValidationError, match="between 2000 and 2999"):
+        make_campaign(scene, brand_manager, ends_at=far)
 
 
 def test_items_of_another_unit_are_404_and_of_the_wrong_kind_400(
