@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 import bench.django_setup  # noqa: F401  (before anything that needs settings)
 
 # isort: on
+from django.contrib.auth.models import User
+
 from assets.models import Version
 from bench.preflight_measure import CONTEXTS, licensed_asset, measure, populate
 from templates_app.models import Campaign, CampaignItem, CampaignState, Template
@@ -23,9 +25,9 @@ REGIONS = sorted({context["region"] for context in CONTEXTS})
 
 
 def add_campaigns(template: Template) -> None:
-    unit = template.business_unit
+    unit, author = template.business_unit, User.objects.get(username="designer")
     versions = [
-        Version.objects.get(variant__asset=licensed_asset(unit, 10_000 + n, None))
+        Version.objects.get(variant__asset=licensed_asset(unit, 10_000 + n, author))
         for n in range(OVERLAPPING)
     ]
     campaigns = []
