@@ -31,6 +31,8 @@ from govern.widgets import Select
 from templates_app import expiry, graph, services
 from templates_app.models import (
     UNSETTLED_REVIEW_STATES,
+    Campaign,
+    CampaignState,
     Delivery,
     DeliveryState,
     ReplacementRequest,
@@ -98,6 +100,10 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "bindings": bindings,
         "reviews": template.reviews.select_related("asset", "old_version", "new_version", "actor"),
         "clearances": template.clearances.all()[:10],
+        "campaigns": Campaign.objects.filter(reviews__template=template)
+        .exclude(state__in=(CampaignState.CANCELLED, CampaignState.REJECTED))
+        .distinct()
+        .order_by("go_live_at")[:20],
         "preflight_form": PreflightForm(
             initial={"run_at": timezone.now().replace(second=0, microsecond=0)}
         )

@@ -167,3 +167,17 @@ def test_home_tells_an_officer_of_campaigns_waiting_and_not_the_one_who_approved
     assert home.split(marker)[1].startswith("0</strong>")
     other = client_for(second_compliance_officer).get("/").content.decode()
     assert other.split(marker)[1].startswith("1</strong>")
+
+
+def test_the_template_page_lists_the_campaigns_that_reach_it(
+    scene: dict[str, Any],
+    brand_manager: Any,
+    compliance_officer: Any,
+    designer: Any,
+    client_for: Callable[[Any], Client],
+) -> None:
+    campaign = approved_campaign(scene, brand_manager, compliance_officer)
+    html = client_for(designer).get(scene["statement"].get_absolute_url()).content.decode()
+    card = html.split("<h2>Campaigns</h2>", 1)[1].split("</section>", 1)[0]
+    assert f'href="{campaign.get_absolute_url()}">Spring renewal</a>' in card
+    assert "2027-03-01 01:00" in card  # in the campaign's zone, Berlin
