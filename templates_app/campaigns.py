@@ -258,6 +258,9 @@ def campaign_approve(*, campaign: Campaign, actor: User, comment: str = "") -> C
     renditions are queued (tagged with it) and every template it reaches is flagged."""
     require(actor, Capability.DECIDE_VERSIONS, campaign.business_unit_id)
     with transaction.atomic():
+        # One approval at a time per unit, so that two meeting campaigns cannot both pass the
+        # conflict check before either is approved.
+        BusinessUnit.objects.select_for_update().filter(pk=campaign.business_unit_id).first()
         campaign = _lock(campaign, CampaignState.IN_REVIEW)
         _refuse_own(campaign, actor)
         if campaign.decisions.filter(actor=actor, approved=True).exists():
