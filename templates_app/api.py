@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from assets.api import VariantOutput
 from assets.models import Asset, BusinessUnit, Placement, Version, VersionState
-from assets.resolution import Catalogue, Context, Skipped
+from assets.resolution import Catalogue, Context
 from assets.rights import RightsBook, Use
 from assets.selectors import clean_selectors
 from audit.chain import canonical_json
@@ -455,17 +455,16 @@ def _campaign_chosen(
     binding: Binding, item: CampaignItem, rights: RightsBook, at: datetime, context: Context
 ) -> dict[str, Any]:
     """The campaign's version for the slot, when it is still approved and in rights."""
-    version = item.version
-    found: dict[str, Any] = {"campaign": item.campaign_id, "versions": [], "skipped": []}
-    if version.state != VersionState.APPROVED:
-        return found
     use = Use(context, at, binding.placement, binding.print_width_mm)
-    problem, verdict = services.rights_judge(rights, version.variant.asset, use)(version)
-    if problem is None:
-        found["versions"] = [{**_manifest_version(version), "rights": verdict.as_dict()}]
-    else:
-        found["skipped"] = [Skipped(version, problem, verdict).as_dict()]
-    return found
+    resolution = services.campaign_resolution(binding, item, use, rights)
+    chosen = resolution.version
+    return {
+        "campaign": item.campaign_id,
+        "versions": [{**_manifest_version(chosen), "rights": resolution.verdict.as_dict()}]
+        if chosen is not None
+        else [],
+        "skipped": [skipped.as_dict() for skipped in resolution.skipped],
+    }
 
 
 def _manifest_version(version: Version) -> dict[str, Any]:

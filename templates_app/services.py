@@ -587,27 +587,35 @@ def _blocked_reasons(
     return found
 
 
+def campaign_resolution(
+    binding: Binding, item: CampaignItem, use: Use, rights: RightsBook
+) -> Resolution:
+    """Resolve a slot a campaign fills: its version, while approved and in rights for the use."""
+    version = item.version
+    if version.state != VersionState.APPROVED:
+        state = version.get_state_display().lower()
+        why = f"campaign {item.campaign.name} brings {version}, which is {state}"
+        return Resolution(binding.asset, None, why)
+    problem, verdict = rights_judge(rights, version.variant.asset, use)(version)
+    if problem is None:
+        return Resolution(binding.asset, version, verdict=verdict)
+    return Resolution(binding.asset, None, problem, (Skipped(version, problem, verdict),))
+
+
 def _check_campaign_item(
     binding: Binding, where: str, context: Context, item: CampaignItem, check: _Check
 ) -> None:
-    version = item.version
-    if version.state != VersionState.APPROVED:
+    use = Use(context, check.run_at, binding.placement, binding.print_width_mm)
+    resolution = campaign_resolution(binding, item, use, check.rights)
+    if resolution.version is None and not resolution.skipped:
         check.reasons.append(
             {
                 "code": "campaign_not_approved",
-                "detail": f"{where}: campaign {item.campaign.name} brings {version}, which is "
-                f"{version.get_state_display().lower()}.",
-                "object": f"version:{version.pk}",
+                "detail": f"{where}: {resolution.reason}.",
+                "object": f"version:{item.version_id}",
             }
         )
         return
-    use = Use(context, check.run_at, binding.placement, binding.print_width_mm)
-    judge = rights_judge(check.rights, version.variant.asset, use)
-    problem, verdict = judge(version)
-    if problem is None:
-        resolution = Resolution(binding.asset, version, verdict=verdict)
-    else:
-        resolution = Resolution(binding.asset, None, problem, (Skipped(version, problem, verdict),))
     _check_resolution(binding, where, context, resolution, check, campaign=item.campaign_id)
 
 

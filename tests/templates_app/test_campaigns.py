@@ -366,3 +366,25 @@ def test_approval_queues_renditions_tagged_with_the_campaign(
     )
     rows = Delivery.objects.filter(version=fresh)
     assert rows.exists() and all(row.campaign_id == campaign.pk for row in rows)
+
+
+def test_a_campaign_version_withdrawn_after_approval_stops_runs_inside_the_window(
+    scene: dict[str, Any], brand_manager: Any, compliance_officer: Any, designer: Any
+) -> None:
+    approved_campaign(scene, brand_manager, compliance_officer)
+    acknowledge_all(designer)
+    version_withdraw(version=scene["visual"], actor=compliance_officer, comment="Recalled.")
+    inside = preflight_run(
+        template=scene["statement"], run_at=GO_LIVE, contexts=[Context()], actor=designer
+    )
+    assert [(r["code"], r["detail"]) for r in inside.reasons] == [
+        (
+            "campaign_not_approved",
+            "Header component.header_logo: campaign Spring renewal brings "
+            "campaign.spring.logo v1, which is withdrawn.",
+        )
+    ]
+    outside = preflight_run(
+        template=scene["statement"], run_at=ENDS, contexts=[Context()], actor=designer
+    )
+    assert outside.verdict == "go"
