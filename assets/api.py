@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +16,6 @@ from assets import annotations, queue, services, signatures
 from assets.models import (
     Annotation,
     Asset,
-    BusinessUnit,
     Kind,
     SignatureMeaning,
     Version,
@@ -31,7 +30,7 @@ from assets.uploads import (
     read_text,
     read_upload,
 )
-from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
+from govern.access import acting_user, get_scoped_or_404, scoped, unit_named
 from govern.roles import Capability
 from govern.serializers import (
     MAX_ID,
@@ -174,10 +173,7 @@ class AssetListCreate(generics.ListAPIView):
     @extend_schema(request=AssetInput, responses={201: AssetOutput})
     def post(self, request: Request) -> Response:
         data = validated(AssetInput, request)
-        units = BusinessUnit.objects.filter(pk__in=scope_for(request).unit_ids)
-        unit = units.filter(slug=data["business_unit"]).first()
-        if unit is None:
-            raise exceptions.ValidationError({"business_unit": "No such unit among yours."})
+        unit = unit_named(request, data["business_unit"])
         asset = services.asset_create(
             key=data["key"],
             title=data["title"],

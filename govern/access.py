@@ -8,8 +8,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
+from rest_framework.exceptions import ValidationError
 
 from assets.models import (
+    BusinessUnit,
     BusinessUnitUserObjectPermission,
     QuarantinedPurchase,
     QuarantineState,
@@ -121,6 +123,14 @@ def scoped(
     """Narrow a queryset to the units where the caller holds a role granting capability."""
     unit_ids = scope_for(request).unit_ids_for(capability)
     return queryset.filter(**{f"{unit_field}_id__in": unit_ids})
+
+
+def unit_named(request: HttpRequest, slug: str) -> BusinessUnit:
+    """Return the caller's unit with this slug (an input names it), or a 400 naming the field."""
+    unit = BusinessUnit.objects.filter(pk__in=scope_for(request).unit_ids, slug=slug).first()
+    if unit is None:
+        raise ValidationError({"business_unit": "No such unit among yours."})
+    return unit
 
 
 def get_scoped_or_404(

@@ -17,12 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.api import VariantOutput
-from assets.models import Asset, BusinessUnit, Placement, Version, VersionState
+from assets.models import Asset, Placement, Version, VersionState
 from assets.resolution import Catalogue, Context
 from assets.rights import RightsBook, Use
 from assets.selectors import clean_selectors
 from audit.chain import canonical_json
-from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
+from govern.access import acting_user, get_scoped_or_404, scoped, unit_named
 from govern.roles import Capability
 from govern.serializers import StrictSerializer, id_field, validated, validated_query
 from templates_app import graph, services
@@ -146,11 +146,7 @@ class TemplateListCreate(generics.ListAPIView):
     @extend_schema(request=TemplateInput, responses={201: TemplateDetailOutput})
     def post(self, request: Request) -> Response:
         data = validated(TemplateInput, request)
-        unit = BusinessUnit.objects.filter(
-            pk__in=scope_for(request).unit_ids, slug=data["business_unit"]
-        ).first()
-        if unit is None:
-            raise exceptions.ValidationError({"business_unit": "No such unit among yours."})
+        unit = unit_named(request, data["business_unit"])
         owners = None
         if "owners" in data:
             owners = list(User.objects.filter(username__in=data["owners"]))

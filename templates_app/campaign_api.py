@@ -12,8 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets.models import BusinessUnit
-from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
+from govern.access import acting_user, get_scoped_or_404, scoped, unit_named
 from govern.serializers import (
     CommentInput,
     StrictSerializer,
@@ -196,11 +195,7 @@ class CampaignListCreate(generics.ListAPIView):
     @extend_schema(request=CampaignInput, responses={201: CampaignDetailOutput})
     def post(self, request: Request) -> Response:
         data = validated(CampaignInput, request)
-        unit = BusinessUnit.objects.filter(
-            pk__in=scope_for(request).unit_ids, slug=data["business_unit"]
-        ).first()
-        if unit is None:
-            raise exceptions.ValidationError({"business_unit": "No such unit among yours."})
+        unit = unit_named(request, data["business_unit"])
         go_live_at, ends_at = _times(data)
         campaign = campaigns.campaign_create(
             unit=unit,
