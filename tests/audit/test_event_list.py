@@ -112,9 +112,9 @@ def test_page_shows_data_whose_keys_are_names_of_dict_methods(
     )
     response = client_for(auditor).get("/audit/")
     assert response.status_code == 200
-    assert "items=[{&#x27;target&#x27;: &#x27;Letter.footer_logo&#x27;}], keys=2" in (
-        response.content.decode()
-    )
+    html = response.content.decode()  # (PostgreSQL's jsonb keeps its own key order)
+    assert "items=[{&#x27;target&#x27;: &#x27;Letter.footer_logo&#x27;}]" in html
+    assert "keys=2" in html
 
 
 def test_page_query_count_does_not_grow_with_the_log(
