@@ -25,7 +25,7 @@ def test_a_campaign_from_building_to_pre_flight(page: Any, deliver_all: Callable
 
     log_in(page, "bella", DEMO_PASSWORD)
     page.wait_for_url("**/")
-    page.get_by_role("link", name="Campaigns").click()
+    page.get_by_role("link", name="Campaigns", exact=True).click()
     page.get_by_role("link", name="New campaign").click()
     form = page.get_by_role("form", name="New campaign")
     form.get_by_label("Name").fill("Spring renewal")
@@ -50,7 +50,7 @@ def test_a_campaign_from_building_to_pre_flight(page: Any, deliver_all: Callable
 
     log_in(page, "colin", DEMO_PASSWORD)
     page.wait_for_url("**/")
-    page.get_by_role("link", name="Campaigns").click()
+    page.get_by_role("link", name="Campaigns waiting for your decision").click()
     page.get_by_role("link", name="Spring renewal").click()
     page.get_by_label("Comment (a rejection needs one)").fill("On brand.")
     page.get_by_role("button", name="Approve campaign").click()
