@@ -191,6 +191,7 @@ def seed_campaign(unit: BusinessUnit, author: User, officer: User, minutes: int)
         business_unit=unit,
         name__startswith="Spring renewal (demo",
         state__in=(CampaignState.APPROVED, CampaignState.LIVE),
+        ends_at__gt=timezone.now(),  # one whose end passed while Govern was stopped is over
     )
     if waiting.exists():
         return "a demo campaign is already scheduled"

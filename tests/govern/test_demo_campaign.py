@@ -63,7 +63,8 @@ def test_the_demo_campaign_goes_live_within_minutes_and_reverts_after_its_end(
         clock.move_to(SEEDED + timedelta(minutes=13))
         assert campaigns_tick()["ended"] == 1
         assert footer_logo(SEEDED + timedelta(minutes=14)) == "insurance.logo.primary"
-        # A later start schedules the next one.
+        # A later start schedules the next one, even before the schedule ended the last one.
+        Campaign.objects.filter(pk=campaign.pk).update(state=CampaignState.LIVE)
         assert "goes live at 08:16 UTC" in seed("--campaign-in", "3")
 
 
