@@ -88,8 +88,8 @@ def raw_insert() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Review._meta.db_table} (template_id, state, asset_id, action, "  # noqa: S608
-            "cause_key, created_at, note) SELECT id, 'open', 1, 'approved', 'bench', "
-            f"'2026-01-01 00:00:00', '' FROM {Template._meta.db_table}"
+            "cause_key, created_at, note, detail) SELECT id, 'open', 1, 'approved', 'bench', "
+            f"'2026-01-01 00:00:00', '', '' FROM {Template._meta.db_table}"
         )
     return 0
 
