@@ -385,6 +385,8 @@ def build_manifest(
             entry.update(_campaign_chosen(binding, item, rights, at, context))
         else:
             entry.update(_chosen_version(binding, catalogue, rights, at, context))
+            if blocked := campaigns.blocking(binding, context):  # pre-flight refuses the run
+                entry["blocked_campaigns"] = sorted(campaign.pk for campaign in blocked)
         entries.append(entry)
     manifest: dict[str, Any] = {"template": template.exstream_id}
     if given_at:  # a manifest for now stays the same, and its ETag too, until rights change

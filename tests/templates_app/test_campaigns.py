@@ -18,6 +18,7 @@ from govern.errors import Conflict
 from govern.models import Notification
 from govern.roles import Role
 from govern.services import role_grant
+from templates_app.api import build_manifest
 from templates_app.campaigns import (
     campaign_approve,
     campaign_cancel,
@@ -310,6 +311,8 @@ def test_a_campaign_not_in_exstream_at_go_live_is_blocked_and_pre_flight_says_so
     )
     assert [reason["code"] for reason in clearance.reasons] == ["campaign_blocked"]
     assert clearance.evidence["resolved"][0]["version"] == scene["everyday"].pk
+    [entry] = build_manifest(scene["statement"], GO_LIVE, Context())["bindings"]
+    assert entry["blocked_campaigns"] == [campaign.pk]
     # Delivered after all: the next minute moves it live.
     Delivery.objects.filter(version=scene["visual"]).update(state="delivered")
     assert campaigns_tick()["live"] == 1
