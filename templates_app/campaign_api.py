@@ -122,7 +122,6 @@ def detail(campaign: Campaign) -> dict[str, Any]:
             "ready": found.ready,
             "problems": found.problems,
             "notes": found.notes,
-            "deliveries": found.deliveries,
         }
         for found in readiness(campaign, going_live=going_live)
     ]

@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Q
 
+from assets.models import Version
 from assets.resolution import Context, language_candidates
 from templates_app.models import (
     SCHEDULED_CAMPAIGN_STATES,
@@ -25,24 +25,6 @@ from templates_app.models import (
 )
 
 SELECTORS = ("region", "language", "segment", "channel")
-
-
-@dataclass(frozen=True)
-class Window:
-    start: datetime
-    end: datetime | None
-
-    @classmethod
-    def of(cls, campaign: Campaign) -> "Window":
-        return cls(campaign.go_live_at, campaign.ends_at)
-
-    def holds(self, at: datetime) -> bool:
-        return self.start <= at and (self.end is None or at < self.end)
-
-    def overlaps(self, other: "Window") -> bool:
-        return (other.end is None or self.start < other.end) and (
-            self.end is None or other.start < self.end
-        )
 
 
 def selectors_match(selectors: dict[str, str], context: Context) -> bool:
@@ -84,12 +66,6 @@ def _precedence(item: CampaignItem) -> tuple[bool, int, int, datetime, int]:
         item.campaign.go_live_at,
         item.pk,
     )
-
-
-def targets(item: CampaignItem, binding: Binding) -> bool:
-    if item.template_id is not None:
-        return item.template_id == binding.template_id and item.slot == binding.slot
-    return item.asset_id == binding.asset_id
 
 
 class CampaignBook:
@@ -145,7 +121,7 @@ class CampaignBook:
         ]
         return [item for item in items if not item.campaign.blocked]
 
-    def versions(self) -> list[Any]:
+    def versions(self) -> list[Version]:
         every = [*self._by_slot.values(), *self._by_asset.values()]
         return [item.version for items in every for item in items]
 
@@ -185,18 +161,18 @@ class Clash:
 
 def clashes(campaign: Campaign, states: Iterable[str] = SCHEDULED_CAMPAIGN_STATES) -> list[Clash]:
     """Return the campaigns in these states whose window, slots and contexts meet this one's."""
-    window = Window.of(campaign)
     mine = list(campaign.items.select_related("template", "asset"))
-    others = list(
+    meeting = (
         CampaignItem.objects.filter(
             campaign__business_unit_id=campaign.business_unit_id, campaign__state__in=states
         )
         .exclude(campaign_id=campaign.pk)
-        .filter(Q(campaign__ends_at__isnull=True) | Q(campaign__ends_at__gt=window.start))
+        .filter(Q(campaign__ends_at__isnull=True) | Q(campaign__ends_at__gt=campaign.go_live_at))
         .select_related("campaign", "template", "asset")
     )
-    if window.end is not None:
-        others = [item for item in others if item.campaign.go_live_at < window.end]
+    if campaign.ends_at is not None:
+        meeting = meeting.filter(campaign__go_live_at__lt=campaign.ends_at)
+    others = list(meeting)
     slots = slots_of([*mine, *others])
     names = dict(
         ((binding.template_id, binding.slot), f"{binding.template.name}.{binding.slot}")
@@ -212,8 +188,8 @@ def clashes(campaign: Campaign, states: Iterable[str] = SCHEDULED_CAMPAIGN_STATE
                 continue
             if selectors_overlap(item.selectors(), other.selectors()):
                 slot = min(names.get(pair, f"{pair[0]}.{pair[1]}") for pair in shared)
-                meeting = _meeting(item.selectors(), other.selectors())
-                found[other.campaign_id] = Clash(other.campaign, slot, meeting)
+                contexts = _meeting(item.selectors(), other.selectors())
+                found[other.campaign_id] = Clash(other.campaign, slot, contexts)
     return list(found.values())
 
 

@@ -4,14 +4,13 @@ window and its contexts, passing its criteria, and (at go-live) delivered to Exs
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Max
-
 from assets.criteria import CriteriaBook
 from assets.models import VersionState
 from assets.resolution import Context
 from assets.rights import Outcome, RightsBook, Use
 from templates_app.campaign_book import describe_selectors
-from templates_app.models import Binding, Campaign, CampaignItem, Delivery, DeliveryState
+from templates_app.models import Binding, Campaign, CampaignItem
+from templates_app.services import DeliveryBook, widest_print
 
 # The last instant of a window that ends at `ends_at` (which is excluded).
 LAST_MOMENT = timedelta(seconds=1)
@@ -22,7 +21,6 @@ class ItemReadiness:
     item: CampaignItem
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    deliveries: dict[str, str] = field(default_factory=dict)
 
     @property
     def ready(self) -> bool:
@@ -53,16 +51,9 @@ def readiness(campaign: Campaign, *, going_live: bool = False) -> list[ItemReadi
             template_id__in={item.template_id for item in items if item.template_id}
         )
     }
-    widths = dict(
-        Binding.objects.filter(asset_id__in={v.variant.asset_id for v in versions})
-        .values("asset_id")
-        .annotate(widest=Max("print_width_mm"))
-        .filter(widest__isnull=False)
-        .order_by()
-        .values_list("asset_id", "widest")
-    )
+    widths = widest_print({version.variant.asset_id for version in versions})
     rights, criteria = RightsBook(versions), CriteriaBook(widths)
-    states = _delivery_states({version.pk for version in versions})
+    deliveries = DeliveryBook({version.pk for version in versions})
     found = []
     for item in items:
         verdict = ItemReadiness(item)
@@ -70,12 +61,9 @@ def readiness(campaign: Campaign, *, going_live: bool = False) -> list[ItemReadi
         _judge_rights(campaign, item, _slot_of(item, bindings), rights, verdict)
         for failure in criteria.failures(item.version):
             verdict.problems.append(f"fails {failure.rule}: {failure.detail}")
-        verdict.deliveries = states.get(item.version_id, {})
-        undelivered = [p for p, s in verdict.deliveries.items() if s != DeliveryState.DELIVERED]
-        if going_live and (undelivered or not verdict.deliveries):
-            verdict.problems.append(
-                "not in Exstream yet: " + (", ".join(undelivered) or "nothing queued")
-            )
+        missing, _held = deliveries.problem(item.version, item.channel)
+        if going_live and missing:
+            verdict.problems.append(f"not in Exstream yet: {missing}")
         found.append(verdict)
     return found
 
@@ -111,15 +99,6 @@ def _judge_rights(
             verdict.notes.append(f"{judged.summary()} ({when}); the unit lets it go")
     if campaign.ends_at is None:
         verdict.notes.append("no end: rights judged at go-live; pre-flight judges each run")
-
-
-def _delivery_states(version_ids: set[int]) -> dict[int, dict[str, str]]:
-    states: dict[int, dict[str, str]] = {}
-    for version_id, profile, state in Delivery.objects.filter(
-        version_id__in=version_ids, target="exstream"
-    ).values_list("version_id", "profile", "state"):
-        states.setdefault(version_id, {})[profile] = state
-    return states
 
 
 def problems(found: list[ItemReadiness]) -> list[str]:

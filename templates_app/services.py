@@ -483,14 +483,7 @@ class _Check:
         campaigns = CampaignBook(bindings, run_at)
         pinned = [b.pinned_version for b in bindings if b.pinned_version is not None]
         versions = [*catalogue.approved.values(), *pinned, *campaigns.versions()]
-        widths = dict(
-            Binding.objects.filter(asset_id__in={binding.asset_id for binding in bindings})
-            .values("asset_id")
-            .annotate(widest=Max("print_width_mm"))
-            .filter(widest__isnull=False)
-            .order_by()
-            .values_list("asset_id", "widest")
-        )
+        widths = widest_print({binding.asset_id for binding in bindings})
         return cls(
             contexts,
             run_at,
@@ -500,6 +493,18 @@ class _Check:
             CriteriaBook(widths),
             campaigns,
         )
+
+
+def widest_print(asset_ids: set[int]) -> dict[int, int]:
+    """Per asset, the widest slot (mm) any template prints it at: what its criteria judge."""
+    return dict(
+        Binding.objects.filter(asset_id__in=asset_ids)
+        .values("asset_id")
+        .annotate(widest=Max("print_width_mm"))
+        .filter(widest__isnull=False)
+        .order_by()
+        .values_list("asset_id", "widest")
+    )
 
 
 def rights_judge(rights: RightsBook, asset: Asset, use: Use) -> Judge:
