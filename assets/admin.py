@@ -4,9 +4,10 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from assets.models import BusinessUnit, VocabularyMapping
+from assets.models import VocabularyMapping
 from assets.services import UNIT_FIELDS, unit_create, unit_update, vocabulary_map
 from govern.access import acting_user
+from govern.models import BusinessUnit
 
 
 class VocabularyMappingForm(forms.ModelForm):

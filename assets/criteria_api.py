@@ -10,8 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets import criteria, services
-from assets.models import BusinessUnit, CriteriaRuleSet, Kind
+from assets.models import CriteriaRuleSet, Kind
 from govern.access import acting_user, scope_for
+from govern.models import BusinessUnit
 from govern.roles import Capability
 from govern.serializers import StrictSerializer, validated
 

@@ -11,8 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from assets import criteria, services
-from assets.models import Asset, BusinessUnit, Kind
+from assets.models import Asset, Kind
 from govern.access import acting_user, scope_for
+from govern.models import BusinessUnit
 from govern.roles import Capability
 
 

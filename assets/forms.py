@@ -7,7 +7,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from assets.models import Asset, BusinessUnit, Channel, Kind, Version, VersionState
+from assets.models import Asset, Channel, Kind, Version, VersionState
+from govern.models import BusinessUnit
 from govern.widgets import Select
 
 AGE_CHOICES = [

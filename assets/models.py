@@ -1,4 +1,4 @@
-"""What may be used: business units, assets, their variants and versions, and decisions."""
+"""What may be used: assets, their variants and versions, and decisions."""
 
 from typing import Any
 
@@ -7,65 +7,8 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from govern.roles import Role
-
-
-class Industry(models.TextChoices):
-    """What a business unit does, which licences' industry terms are judged against."""
-
-    BANKING = "banking", "Banking"
-    INSURANCE = "insurance", "Insurance"
-    ASSET_MANAGEMENT = "asset_management", "Asset management"
-    ENERGY = "energy", "Energy"
-    UTILITIES = "utilities", "Utilities"
-    TELECOMMUNICATIONS = "telecommunications", "Telecommunications"
-    HEALTHCARE = "healthcare", "Healthcare"
-    PHARMACEUTICALS = "pharmaceuticals", "Pharmaceuticals"
-    PUBLIC_SECTOR = "public_sector", "Public sector"
-    RETAIL = "retail", "Retail"
-    TRANSPORT = "transport", "Transport"
-    MEDIA = "media", "Media and publishing"
-    GAMBLING = "gambling", "Gambling"
-    ALCOHOL = "alcohol", "Alcohol"
-    TOBACCO = "tobacco", "Tobacco"
-    POLITICS = "politics", "Politics"
-    OTHER = "other", "Other"
-
-
-class BusinessUnit(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    # Blank: not said, so a licence's industry terms cannot be judged (unknown, not false).
-    industry = models.CharField(max_length=32, choices=Industry.choices, blank=True)
-    # Editorial-only licences are never used in commercial communications unless this is set.
-    publishes_editorial = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        # One permission per role: holding it on a unit means holding the role there.
-        permissions = [(role.value, f"{role.label} in this unit") for role in Role]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class BusinessUnitUserObjectPermission(UserObjectPermissionBase):
-    """A user's role in one business unit (django-guardian, direct foreign key)."""
-
-    content_object = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE)
-
-    class Meta(UserObjectPermissionBase.Meta):
-        verbose_name = "role grant"
-
-
-class BusinessUnitGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE)
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        pass
+from govern.models import BusinessUnit
 
 
 class Kind(models.TextChoices):

@@ -7,9 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from assets.models import BusinessUnit, Kind, OnUnknown, RightsPolicy, default_on_unknown
+from assets.models import Kind, OnUnknown, RightsPolicy, default_on_unknown
 from assets.services import rights_policy_set
 from govern.access import acting_user, scope_for
+from govern.models import BusinessUnit
 from govern.roles import Capability
 
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from assets.due import due_hours
 from assets.forms import QueueFilterForm
-from assets.models import BusinessUnit, Kind, Version, selector_label
+from assets.models import Kind, Version, selector_label
 from govern.access import scope_for, scoped
+from govern.models import BusinessUnit
 from govern.roles import Capability
 
 # What a queue row shows; the rest of a version (its text, metadata, criteria) stays unread.

@@ -32,7 +32,6 @@ from django.utils.module_loading import import_string
 
 from assets.models import (
     Asset,
-    BusinessUnit,
     LicensePurchase,
     LicenseTerm,
     OnUnknown,
@@ -44,6 +43,7 @@ from assets.models import (
     default_on_unknown,
 )
 from assets.resolution import Context
+from govern.models import BusinessUnit
 
 Mappings = dict[str, dict[str, list[str]]]
 

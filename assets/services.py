@@ -17,7 +17,6 @@ from assets.models import (
     REGULATED_KINDS,
     ApprovalPeriod,
     Asset,
-    BusinessUnit,
     CriteriaRuleSet,
     Decision,
     DecisionAction,
@@ -38,6 +37,7 @@ from assets.vocabularies import clean_values
 from audit.services import audit_record
 from govern.access import require, user_can, user_can_anywhere
 from govern.errors import Conflict
+from govern.models import BusinessUnit
 from govern.roles import Capability
 
 ASSET_KEY = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")

@@ -27,7 +27,6 @@ from django.utils import timezone
 from assets import smintio
 from assets.models import (
     Asset,
-    BusinessUnit,
     LicensePurchase,
     LicenseTerm,
     QuarantinedPurchase,
@@ -56,6 +55,7 @@ from assets.uploads import Content, UploadRejected, inspect_bytes
 from audit.chain import canonical_json
 from audit.services import audit_record
 from govern.errors import Conflict
+from govern.models import BusinessUnit
 
 logger = logging.getLogger(__name__)
 

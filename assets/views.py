@@ -26,7 +26,6 @@ from assets.consequences import of_decisions
 from assets.forms import AssetForm, LibraryFilterForm, VersionForm
 from assets.models import (
     Asset,
-    BusinessUnit,
     DecisionAction,
     LicensePurchase,
     Version,
@@ -39,6 +38,7 @@ from assets.uploads import read_text, read_upload
 from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict, RequestRejected, reason
+from govern.models import BusinessUnit
 from govern.pagination import page_of
 from govern.roles import Capability
 

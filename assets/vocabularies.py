@@ -13,7 +13,8 @@ from collections.abc import Callable
 import pycountry
 from django.core.exceptions import ValidationError
 
-from assets.models import Channel, Industry, Placement, Vocabulary
+from assets.models import Channel, Placement, Vocabulary
+from govern.models import Industry
 
 NOTHING = "none"
 TAG = re.compile(r"^([a-z]{2,3})(?:-([A-Za-z]{4}))?(?:-([A-Z]{2}|\d{3}))?$")

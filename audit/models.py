@@ -39,7 +39,7 @@ class AuditEvent(models.Model):
     target_type = models.CharField(max_length=100, blank=True)
     target_id = models.CharField(max_length=100, blank=True)
     business_unit = models.ForeignKey(
-        "assets.BusinessUnit",
+        "govern.BusinessUnit",
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,

@@ -29,6 +29,14 @@ def _normalise(data: dict[str, Any] | None) -> dict[str, Any]:
     return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
 
 
+def target_type(target: models.Model | None) -> str:
+    """Name a target as the trail always has: a model that moved between apps keeps its old
+    name through an `audit_type` attribute, so one thing reads one way across the trail."""
+    if target is None:
+        return ""
+    return str(getattr(target, "audit_type", target._meta.label_lower))
+
+
 def audit_record(
     *,
     action: str,
@@ -49,7 +57,7 @@ def audit_record(
             actor_id=person.pk if person else None,
             actor_name=person.get_username() if person else "",
             action=action,
-            target_type=target._meta.label_lower if target is not None else "",
+            target_type=target_type(target),
             target_id=str(target.pk) if target is not None else "",
             business_unit_id=unit_id,
             data=_normalise(data),

@@ -19,9 +19,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from assets.models import Asset, BusinessUnit, Variant, Version
+from assets.models import Asset, Variant, Version
 from assets.services import version_approve
 from bench.harness import analyze
+from govern.models import BusinessUnit
 from govern.roles import Role
 from govern.services import role_grant
 from templates_app.models import Binding, Composition, Review, Template

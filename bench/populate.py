@@ -21,14 +21,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assets.models import (
-    Asset,
-    BusinessUnit,
-    BusinessUnitUserObjectPermission,
-    Variant,
-    Version,
-)
+from assets.models import Asset, Variant, Version
 from bench.harness import analyze
+from govern.models import BusinessUnit, BusinessUnitUserObjectPermission
 from govern.tasks import heartbeat
 
 VERSIONS_PER_VARIANT = 10
@@ -40,7 +35,7 @@ def populate(units: int, versions: int) -> User:
     officer = User.objects.create(username="bench-officer")
     manager = User.objects.create(username="bench-manager")
     officer.groups.add(Group.objects.get(name="compliance_officer"))
-    role = Permission.objects.get(content_type__app_label="assets", codename="compliance_officer")
+    role = Permission.objects.get(content_type__app_label="govern", codename="compliance_officer")
     created = BusinessUnit.objects.bulk_create(
         BusinessUnit(name=f"Unit {n:02}", slug=f"unit-{n:02}") for n in range(units)
     )

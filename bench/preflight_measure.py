@@ -22,9 +22,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assets.models import Asset, BusinessUnit, LicensePurchase, LicenseTerm, Variant, Version
+from assets.models import Asset, LicensePurchase, LicenseTerm, Variant, Version
 from assets.smintio_mapping import stated_empty
-from govern.models import WorkerHeartbeat
+from govern.models import BusinessUnit, WorkerHeartbeat
 from govern.roles import Role
 from govern.services import role_grant
 from templates_app.models import Binding, Delivery, Template

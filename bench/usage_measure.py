@@ -23,8 +23,9 @@ from django.core.management import call_command
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 
-from assets.models import Asset, BusinessUnit, Variant, Version
+from assets.models import Asset, Variant, Version
 from govern.export_jobs import Table, write_xlsx
+from govern.models import BusinessUnit
 from templates_app.models import Template
 from usage.exports import RECORD_HEADER, record_rows, records_csv
 from usage.importer import COLUMNS, import_file

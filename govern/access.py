@@ -10,14 +10,8 @@ from django.db import models
 from django.http import Http404, HttpRequest
 from rest_framework.exceptions import ValidationError
 
-from assets.models import (
-    BusinessUnit,
-    BusinessUnitUserObjectPermission,
-    QuarantinedPurchase,
-    QuarantineState,
-    SmintioConnection,
-)
-from govern.models import ApiKey
+from assets.models import QuarantinedPurchase, QuarantineState, SmintioConnection
+from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission
 from govern.notify import unread_count
 from govern.roles import CAPABILITIES, Capability, Role
 

@@ -7,9 +7,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from assets.models import BusinessUnit, BusinessUnitUserObjectPermission
 from govern.access import acting_user
-from govern.models import ApiKey
+from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission
 from govern.roles import Role
 from govern.services import (
     api_key_create,

@@ -12,9 +12,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView, set_rollback
 
-from assets.models import BusinessUnit
 from govern.access import scope_for
 from govern.errors import Conflict, RequestRejected
+from govern.models import BusinessUnit
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[str]:

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from assets.models import BusinessUnitUserObjectPermission
+from govern.models import BusinessUnitUserObjectPermission
 from govern.roles import Role
 
 REFUSAL = "Integration accounts use API keys; they cannot sign in to the pages."

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import User
 from django.core.management.base import CommandError
 
-from assets.models import BusinessUnit
+from govern.models import BusinessUnit
 from govern.roles import Role
 
 

@@ -7,18 +7,12 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from assets.models import (
-    Asset,
-    BusinessUnit,
-    LicensePurchase,
-    LicenseTerm,
-    Version,
-    VocabularyLabel,
-)
+from assets.models import Asset, LicensePurchase, LicenseTerm, Version, VocabularyLabel
 from assets.selectors import clean_selectors
 from assets.services import asset_create, version_approve, version_create, version_submit
 from assets.smintio_mapping import stated_empty
 from assets.uploads import Content, inspect_bytes, read_text
+from govern.models import BusinessUnit
 from templates_app.campaigns import campaign_approve, campaign_create, campaign_submit
 from templates_app.models import Campaign, CampaignState, Template
 from templates_app.services import binding_set, composition_add, template_create

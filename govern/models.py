@@ -1,10 +1,77 @@
-"""Platform records: API keys of integration accounts and the worker heartbeat."""
+"""The permission scope (business units, the role grants on them), API keys, notices, export
+jobs and the worker heartbeat."""
 
 import hashlib
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from govern.roles import Role
+
+
+class Industry(models.TextChoices):
+    """What a business unit does, which licences' industry terms are judged against."""
+
+    BANKING = "banking", "Banking"
+    INSURANCE = "insurance", "Insurance"
+    ASSET_MANAGEMENT = "asset_management", "Asset management"
+    ENERGY = "energy", "Energy"
+    UTILITIES = "utilities", "Utilities"
+    TELECOMMUNICATIONS = "telecommunications", "Telecommunications"
+    HEALTHCARE = "healthcare", "Healthcare"
+    PHARMACEUTICALS = "pharmaceuticals", "Pharmaceuticals"
+    PUBLIC_SECTOR = "public_sector", "Public sector"
+    RETAIL = "retail", "Retail"
+    TRANSPORT = "transport", "Transport"
+    MEDIA = "media", "Media and publishing"
+    GAMBLING = "gambling", "Gambling"
+    ALCOHOL = "alcohol", "Alcohol"
+    TOBACCO = "tobacco", "Tobacco"
+    POLITICS = "politics", "Politics"
+    OTHER = "other", "Other"
+
+
+class BusinessUnit(models.Model):
+    # The audit trail named units before they moved here from assets (audit/services.py).
+    audit_type = "assets.businessunit"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    # Blank: not said, so a licence's industry terms cannot be judged (unknown, not false).
+    industry = models.CharField(max_length=32, choices=Industry.choices, blank=True)
+    # Editorial-only licences are never used in commercial communications unless this is set.
+    publishes_editorial = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # The unit lived in assets until the base took the permission scope; its tables and
+        # content types kept their names (govern/migrations/0005_business_units.py).
+        db_table = "assets_businessunit"
+        ordering = ["name"]
+        # One permission per role: holding it on a unit means holding the role there.
+        permissions = [(role.value, f"{role.label} in this unit") for role in Role]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BusinessUnitUserObjectPermission(UserObjectPermissionBase):
+    """A user's role in one business unit (django-guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        db_table = "assets_businessunituserobjectpermission"
+        verbose_name = "role grant"
+
+
+class BusinessUnitGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        db_table = "assets_businessunitgroupobjectpermission"
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -24,7 +91,7 @@ class ApiKey(models.Model):
     )
     prefix = models.CharField(max_length=16, unique=True, help_text="Shown to identify the key.")
     key_hash = models.CharField(max_length=64, unique=True)
-    units = models.ManyToManyField("assets.BusinessUnit", related_name="api_keys")
+    units = models.ManyToManyField(BusinessUnit, related_name="api_keys")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -83,7 +150,7 @@ class ExportJob(models.Model):
     # The units the requester could read when asking: the worker exports exactly those.
     unit_ids = models.JSONField(default=list)
     business_unit = models.ForeignKey(
-        "assets.BusinessUnit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        BusinessUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

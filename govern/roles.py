@@ -45,11 +45,11 @@ CAPABILITIES: dict[Capability, frozenset[Role]] = {
 
 # Model permissions each role's group carries, for the admin and for reporting who may do what.
 GROUP_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.BRAND_MANAGER: ("assets.view_businessunit",),
-    Role.COMPLIANCE_OFFICER: ("assets.view_businessunit",),
-    Role.COMMUNICATION_DESIGNER: ("assets.view_businessunit",),
-    Role.AUDITOR: ("assets.view_businessunit", "audit.view_auditevent"),
-    Role.INTEGRATION: ("assets.view_businessunit",),
+    Role.BRAND_MANAGER: ("govern.view_businessunit",),
+    Role.COMPLIANCE_OFFICER: ("govern.view_businessunit",),
+    Role.COMMUNICATION_DESIGNER: ("govern.view_businessunit",),
+    Role.AUDITOR: ("govern.view_businessunit", "audit.view_auditevent"),
+    Role.INTEGRATION: ("govern.view_businessunit",),
 }
 
 

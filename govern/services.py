@@ -8,9 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from assets.models import BusinessUnit, BusinessUnitUserObjectPermission
 from audit.services import audit_record
-from govern.models import ApiKey, hash_api_key
+from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission, hash_api_key
 from govern.roles import Role
 from govern.usernames import clean_username
 
@@ -18,7 +17,7 @@ API_KEY_PREFIX = "gvk_"
 
 
 def role_permission(role: Role) -> Permission:
-    return Permission.objects.get(content_type__app_label="assets", codename=role.value)
+    return Permission.objects.get(content_type__app_label="govern", codename=role.value)
 
 
 def role_grant(*, user: User, role: Role, unit: BusinessUnit, actor: User | None) -> bool:

@@ -12,12 +12,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from assets.models import BusinessUnit
 from govern.access import acting_user, scope_for
 from govern.checks import broker_problem, icc_profile_problem, storage_problem
 from govern.export_jobs import export_download
 from govern.home import waiting_for
-from govern.models import ExportJob, ExportState, WorkerHeartbeat
+from govern.models import BusinessUnit, ExportJob, ExportState, WorkerHeartbeat
 
 
 @login_required

@@ -15,10 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from assets.models import BusinessUnit, Channel, Version, VersionState
+from assets.models import Channel, Version, VersionState
 from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict, reason
+from govern.models import BusinessUnit
 from govern.pagination import page_of
 from govern.roles import Capability
 from govern.widgets import Select

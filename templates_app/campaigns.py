@@ -13,11 +13,12 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from assets.models import Asset, BusinessUnit, Version, VersionState
+from assets.models import Asset, Version, VersionState
 from assets.selectors import clean_selectors
 from audit.services import audit_record
 from govern.access import require, user_can
 from govern.errors import Conflict
+from govern.models import BusinessUnit
 from govern.roles import Capability
 from templates_app import graph, notices
 from templates_app.campaign_book import clashes

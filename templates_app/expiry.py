@@ -15,14 +15,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from assets.models import (
-    BusinessUnitUserObjectPermission,
-    LicensePurchase,
-    LicenseTerm,
-    Version,
-    VersionLicence,
-    VersionState,
-)
+from assets.models import LicensePurchase, LicenseTerm, Version, VersionLicence, VersionState
+from govern.models import BusinessUnitUserObjectPermission
 from govern.notify import notify
 from govern.roles import Role
 from templates_app import graph

@@ -11,9 +11,10 @@ from typing import Any
 
 from django.db import transaction
 
-from assets.models import Asset, BusinessUnit
+from assets.models import Asset
 from assets.selectors import clean_selectors
 from audit.services import audit_record
+from govern.models import BusinessUnit
 from templates_app import graph
 from templates_app.models import Binding, Composition, Template, TemplateKind
 

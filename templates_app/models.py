@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
-from assets.models import Asset, BusinessUnit, Placement, Version
+from assets.models import Asset, Placement, Version
+from govern.models import BusinessUnit
 
 
 class TemplateKind(models.TextChoices):

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from assets import profiles
 from assets.criteria import CriteriaBook
-from assets.models import Asset, BusinessUnit, Placement, Version, VersionState
+from assets.models import Asset, Placement, Version, VersionState
 from assets.renditions import profiles_for
 from assets.resolution import Catalogue, Context, Judge, Resolution, Skipped
 from assets.rights import Outcome, Rights, RightsBook, Use
@@ -22,6 +22,7 @@ from audit.chain import canonical_json
 from audit.services import audit_record
 from govern.access import require, user_can
 from govern.errors import Conflict
+from govern.models import BusinessUnit
 from govern.roles import Capability
 from templates_app import graph, notices
 from templates_app.campaign_book import CampaignBook

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from assets.models import BusinessUnit
+from govern.models import BusinessUnit
 from templates_app import campaigns, expiry, exstream, outbox
 from templates_app.importer import templates_import
 

@@ -12,8 +12,8 @@ from django.test import Client
 from pytest_django.plugin import blocking_manager_key
 
 from assets import smintio
-from assets.models import BusinessUnit
 from audit import triggers
+from govern.models import BusinessUnit
 from govern.roles import Role
 from govern.services import api_key_create, role_grant
 from templates_app.exstream import reset_client

@@ -13,11 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets.models import BusinessUnit, LicensePurchase
+from assets.models import LicensePurchase
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.export_api import ExportJobOutput, job_accepted
 from govern.export_jobs import XLSX_TYPE, attachment, xlsx_now_or_later
 from govern.exports import audit_delivery, single_unit
+from govern.models import BusinessUnit
 from govern.roles import Capability
 from govern.serializers import StrictSerializer, validated
 from templates_app.models import Clearance, Template

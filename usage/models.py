@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from assets.models import Asset, BusinessUnit, Channel, LicensePurchase, Version
+from assets.models import Asset, Channel, LicensePurchase, Version
+from govern.models import BusinessUnit
 from templates_app.models import Clearance, Template
 
 

@@ -5,10 +5,11 @@ from typing import Any
 
 import pytest
 
-from assets.models import Asset, BusinessUnit, Version
+from assets.models import Asset, Version
 from assets.selectors import Selectors, clean_selectors
 from assets.services import asset_create, version_create, version_submit
 from assets.uploads import inspect_bytes, read_text
+from govern.models import BusinessUnit
 from govern.roles import Role
 from tests import images
 

@@ -7,10 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.models import BusinessUnit, LicensePurchase, LicenseTerm
+from assets.models import LicensePurchase, LicenseTerm
 from assets.resolution import Context
 from assets.rights import Outcome, PurchaseUse, Rights, Use, judge
 from assets.smintio_mapping import stated_empty
+from govern.models import BusinessUnit
 
 AT = datetime(2027, 1, 5, 12, tzinfo=UTC)
 MAPPINGS = {

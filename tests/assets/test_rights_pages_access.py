@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from assets.models import BusinessUnit, CriteriaRuleSet, RightsPolicy, VocabularyMapping
+from assets.models import CriteriaRuleSet, RightsPolicy, VocabularyMapping
+from govern.models import BusinessUnit
 
 PAGES = [
     "/assets/vocabularies/",

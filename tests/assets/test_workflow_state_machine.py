@@ -19,7 +19,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from assets.models import Asset, BusinessUnit, DecisionAction, Version, VersionState
+from assets.models import Asset, DecisionAction, Version, VersionState
 from assets.selectors import clean_selectors
 from assets.services import (
     asset_create,
@@ -32,6 +32,7 @@ from assets.services import (
 )
 from assets.uploads import inspect_bytes, read_text
 from govern.errors import Conflict
+from govern.models import BusinessUnit
 from govern.roles import Role
 from govern.services import role_grant
 from tests import images

@@ -11,9 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assets.models import BusinessUnit
 from audit.models import AuditEvent
 from audit.services import audit_record
+from govern.models import BusinessUnit
 from govern.services import api_key_create, installation_auditor_grant
 
 

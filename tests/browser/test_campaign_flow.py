@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from assets.models import BusinessUnit
 from govern.demo import spring_logo
+from govern.models import BusinessUnit
 from templates_app.models import Campaign, CampaignState, Clearance, Template
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo
 from tests.browser.test_review_flow import log_out

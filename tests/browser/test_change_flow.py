@@ -5,7 +5,7 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from assets.models import BusinessUnit
+from govern.models import BusinessUnit
 from govern.services import api_key_create
 from templates_app.models import Template
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo

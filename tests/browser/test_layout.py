@@ -8,8 +8,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 
-from assets.models import Asset, BusinessUnit, Version, VersionState
+from assets.models import Asset, Version, VersionState
 from govern.demo import seed_campaign
+from govern.models import BusinessUnit
 from templates_app.models import Campaign, Template
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo
 

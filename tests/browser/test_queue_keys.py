@@ -4,10 +4,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
-from assets.models import BusinessUnit, Version, VersionState
+from assets.models import Version, VersionState
 from assets.selectors import clean_selectors
 from assets.services import asset_create, version_create, version_submit
 from assets.uploads import inspect_bytes
+from govern.models import BusinessUnit
 from tests import images
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo
 

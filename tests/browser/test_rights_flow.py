@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from assets.models import BusinessUnit
+from govern.models import BusinessUnit
 from govern.services import api_key_create
 from templates_app.models import Template
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo

@@ -6,9 +6,8 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 
-from assets.models import BusinessUnit, BusinessUnitUserObjectPermission
 from audit.models import AuditEvent
-from govern.models import ApiKey, hash_api_key
+from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission, hash_api_key
 
 
 @pytest.fixture
@@ -25,7 +24,7 @@ def test_admin_grants_a_role_and_the_grant_is_audited(
     client, admin = admin_client_for_superuser
     person = User.objects.create_user("nina", password="pw-pw-pw-1")
     response = client.post(
-        "/admin/assets/businessunituserobjectpermission/add/",
+        "/admin/govern/businessunituserobjectpermission/add/",
         {"user": person.pk, "content_object": unit.pk, "role": "auditor"},
     )
     assert response.status_code == 302, response.content
@@ -42,7 +41,7 @@ def test_admin_deleting_a_grant_revokes_the_role(
     client, _admin = admin_client_for_superuser
     grant = BusinessUnitUserObjectPermission.objects.get(user=auditor)
     response = client.post(
-        f"/admin/assets/businessunituserobjectpermission/{grant.pk}/delete/", {"post": "yes"}
+        f"/admin/govern/businessunituserobjectpermission/{grant.pk}/delete/", {"post": "yes"}
     )
     assert response.status_code == 302
     assert not BusinessUnitUserObjectPermission.objects.filter(user=auditor).exists()
@@ -94,7 +93,7 @@ def test_admin_revoke_action_revokes_and_audits(
 def test_groups_exist_only_after_bootstrap_and_carry_the_role_permission_names() -> None:
     assert not Group.objects.exists()
     codenames = set(
-        Permission.objects.filter(content_type__app_label="assets").values_list(
+        Permission.objects.filter(content_type__app_label="govern").values_list(
             "codename", flat=True
         )
     )

@@ -8,9 +8,8 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from assets.models import BusinessUnit
 from audit.models import AuditEvent
-from govern.models import ApiKey
+from govern.models import ApiKey, BusinessUnit
 from govern.roles import Role
 from govern.services import api_key_revoke, role_grant
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from assets.models import BusinessUnit
+from govern.models import BusinessUnit
 from govern.pagination import CappedPaginator
 from tests.assets.conftest import add_version, logo  # noqa: F401  (fixtures)
 

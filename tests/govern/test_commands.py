@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
-from assets.models import Asset, BusinessUnit, BusinessUnitUserObjectPermission, Version
+from assets.models import Asset, Version
 from audit.models import AuditEvent
-from govern.models import ApiKey, hash_api_key
+from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission, hash_api_key
 from govern.roles import GROUP_PERMISSIONS, Role
 from templates_app.models import Composition, Template
 

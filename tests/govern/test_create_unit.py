@@ -8,8 +8,8 @@ from django.contrib.admin.sites import site
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from assets.models import BusinessUnit
 from audit.models import AuditEvent
+from govern.models import BusinessUnit
 
 pytestmark = pytest.mark.django_db
 
@@ -56,13 +56,13 @@ def test_the_admin_creates_and_changes_units_through_the_audited_services(
 ) -> None:
     assert BusinessUnit in site._registry
     added = admin_client.post(
-        "/admin/assets/businessunit/add/",
+        "/admin/govern/businessunit/add/",
         {"name": "Energy NL", "slug": "energy-nl", "industry": "energy"},
     )
     assert added.status_code == 302
     unit = BusinessUnit.objects.get(slug="energy-nl")
     changed = admin_client.post(
-        f"/admin/assets/businessunit/{unit.pk}/change/",
+        f"/admin/govern/businessunit/{unit.pk}/change/",
         {"name": "Energy Netherlands", "industry": "energy"},
     )
     assert changed.status_code == 302

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from assets.models import Asset, BusinessUnit
+from assets.models import Asset
 from assets.services import asset_create
+from govern.models import BusinessUnit
 from templates_app.models import Template
 from templates_app.services import template_create
 

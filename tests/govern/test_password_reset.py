@@ -11,8 +11,8 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
-from assets.models import BusinessUnit
 from audit.models import AuditEvent
+from govern.models import BusinessUnit
 from govern.roles import Role
 from govern.services import role_grant
 

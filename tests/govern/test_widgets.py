@@ -30,7 +30,7 @@ def test_selects_the_value_and_escapes_labels() -> None:
 
 
 def test_a_model_choice_field_renders_its_rows(db: None) -> None:
-    from assets.models import BusinessUnit
+    from govern.models import BusinessUnit
 
     BusinessUnit.objects.create(slug="banking-uk", name="Banking UK")
     field = forms.ModelChoiceField(

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from assets.models import BusinessUnit
+from govern.models import BusinessUnit
 from templates_app.models import Template
 from templates_app.services import template_create
 from tests.assets.conftest import (  # noqa: F401  (shared fixtures)

@@ -12,10 +12,10 @@ from pathlib import Path
 from django.contrib.auth.models import User
 from django.db import connection
 
-from assets.models import BusinessUnit
 from assets.selectors import clean_selectors
 from assets.services import asset_create, version_approve, version_create, version_submit
 from assets.uploads import inspect_bytes
+from govern.models import BusinessUnit
 from govern.roles import Role
 from govern.services import role_grant
 from templates_app.models import Delivery

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from assets.models import Asset, BusinessUnit, Version
+from assets.models import Asset, Version
 from assets.selectors import clean_selectors
 from assets.services import asset_create, version_approve
+from govern.models import BusinessUnit
 from templates_app import exstream
 from templates_app.importer import templates_import
 from templates_app.models import Binding, Composition, Delivery, Template

@@ -14,8 +14,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assets.models import BusinessUnit, LicensePurchase, LicenseTerm, Version, VersionState
+from assets.models import LicensePurchase, LicenseTerm, Version, VersionState
 from assets.services import asset_create, version_approve, version_withdraw
+from govern.models import BusinessUnit
 from templates_app.models import Template
 from tests.usage.conftest import NOW, report
 from usage.models import UsageException

@@ -13,8 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from assets.models import BusinessUnit
-from govern.models import ApiKey
+from govern.models import ApiKey, BusinessUnit
 from govern.services import api_key_create, api_key_revoke
 
 STOP_GRACE_SECONDS = 10
