@@ -5,7 +5,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from assets.models import VocabularyMapping
-from assets.services import UNIT_FIELDS, unit_create, unit_update, vocabulary_map
+from assets.services import UNIT_FIELDS, unit_create, unit_update
+from assets.smintio.services import vocabulary_map
 from govern.access import acting_user
 from govern.models import BusinessUnit
 

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from assets import api, criteria_api
+from assets import api
+from assets.criteria import api as criteria_api
 
 urlpatterns = [
     path("assets/", api.AssetListCreate.as_view(), name="asset-list"),

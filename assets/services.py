@@ -22,20 +22,16 @@ from assets.models import (
     DecisionAction,
     Kind,
     LicensePurchase,
-    OnUnknown,
-    RightsPolicy,
     Variant,
     Version,
     VersionLicence,
     VersionState,
-    VocabularyMapping,
 )
 from assets.selectors import Selectors
 from assets.storage import store_content
 from assets.uploads import Content
-from assets.vocabularies import clean_values
 from audit.services import audit_record
-from govern.access import require, user_can, user_can_anywhere
+from govern.access import require, user_can
 from govern.errors import Conflict
 from govern.models import BusinessUnit
 from govern.roles import Capability
@@ -217,7 +213,7 @@ def version_create(
     return version
 
 
-def _criteria_check(version: Version, step: str = "") -> criteria.CriteriaRuleSet:
+def _criteria_check(version: Version, step: str = "") -> CriteriaRuleSet:
     """Measure the version against its kind's criteria, store the results, refuse at a step."""
     rule_set = criteria.rule_set_for(version.variant.asset)
     facts = criteria.Facts(print_width_mm=of_decisions().print_width(version))
@@ -228,7 +224,7 @@ def _criteria_check(version: Version, step: str = "") -> criteria.CriteriaRuleSe
     return rule_set
 
 
-def _checklist_check(rule_set: criteria.CriteriaRuleSet, ticked: list[str] | None) -> list[str]:
+def _checklist_check(rule_set: CriteriaRuleSet, ticked: list[str] | None) -> list[str]:
     ticked = [item for item in (ticked or []) if item in rule_set.checklist]
     missing = [item for item in rule_set.checklist if item not in ticked]
     if missing:
@@ -525,106 +521,3 @@ def _decide(
     )
     notices.version_decided(version, actor, state.label.lower(), comment)
     return version
-
-
-def vocabulary_map(
-    *, vocabulary: str, key: str, values: list[str], actor: User
-) -> VocabularyMapping:
-    """Say what a Smint.io vocabulary key means in Govern's terms (administrators, audited)."""
-    if not actor.is_staff and not user_can_anywhere(actor, Capability.DECIDE_VERSIONS):
-        raise PermissionDenied("Only administrators and compliance officers map vocabularies.")
-    cleaned = clean_values(vocabulary, values)
-    if not key.strip() or len(key) > 200:
-        raise ValidationError({"key": "Name the key (at most 200 characters)."})
-    with transaction.atomic():
-        mapping, _ = VocabularyMapping.objects.update_or_create(
-            vocabulary=vocabulary,
-            key=key.strip(),
-            defaults={"values": cleaned, "updated_by": actor, "updated_at": timezone.now()},
-        )
-        audit_record(
-            action="vocabulary.mapped",
-            actor=actor,
-            target=mapping,
-            data={"vocabulary": vocabulary, "key": mapping.key, "values": cleaned},
-        )
-    return mapping
-
-
-def rights_policy_set(
-    *, unit: BusinessUnit, kind: str, on_unknown: str, actor: User
-) -> RightsPolicy:
-    """Say whether a licence Govern cannot judge blocks runs of this kind in the unit, or warns."""
-    require(actor, Capability.SET_CRITERIA, unit.pk)
-    if kind not in Kind.values:
-        raise ValidationError({"kind": f"Use one of {', '.join(Kind.values)}."})
-    if on_unknown not in OnUnknown.values:
-        raise ValidationError({"on_unknown": f"Use one of {', '.join(OnUnknown.values)}."})
-    with transaction.atomic():
-        policy, _ = RightsPolicy.objects.update_or_create(
-            business_unit=unit,
-            kind=kind,
-            defaults={"on_unknown": on_unknown, "updated_by": actor, "updated_at": timezone.now()},
-        )
-        audit_record(
-            action="rights_policy.set",
-            actor=actor,
-            target=policy,
-            unit_id=unit.pk,
-            data={"kind": kind, "on_unknown": on_unknown},
-        )
-    return policy
-
-
-def criteria_set(
-    *,
-    kind: str,
-    unit: BusinessUnit | None,
-    rules: Any,
-    checklist: Any,
-    actor: User,
-) -> CriteriaRuleSet:
-    """Give a kind new criteria, for one unit or (administrators) every unit: the next number.
-
-    Versions already approved are measured again at pre-flight; those the new rules fail give
-    criteria_failed there.
-    """
-    if unit is None and not actor.is_staff:
-        raise PermissionDenied("Only administrators set the criteria of every unit.")
-    if unit is not None:
-        require(actor, Capability.SET_CRITERIA, unit.pk)
-    if kind not in Kind.values:
-        raise ValidationError({"kind": f"Use one of {', '.join(Kind.values)}."})
-    cleaned_rules = criteria.clean_rules(rules)
-    cleaned_list = criteria.clean_checklist(checklist)
-    with transaction.atomic():
-        current = (
-            CriteriaRuleSet.objects.select_for_update()
-            .filter(kind=kind, business_unit=unit)
-            .order_by("-number")
-            .first()
-        )
-        CriteriaRuleSet.objects.filter(kind=kind, business_unit=unit, active=True).update(
-            active=False
-        )
-        rule_set = CriteriaRuleSet.objects.create(
-            kind=kind,
-            business_unit=unit,
-            number=(current.number if current else 0) + 1,
-            rules=cleaned_rules,
-            checklist=cleaned_list,
-            created_by=actor,
-        )
-        audit_record(
-            action="criteria.set",
-            actor=actor,
-            target=rule_set,
-            unit_id=unit.pk if unit else None,
-            data={
-                "kind": kind,
-                "number": rule_set.number,
-                "rules": cleaned_rules,
-                "checklist": cleaned_list,
-            },
-        )
-    return rule_set

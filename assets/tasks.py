@@ -1,8 +1,8 @@
 """Worker tasks of the asset room: safe to run twice or at once."""
 
-from assets import smintio
-from assets.licences import versions_expire
-from assets.smintio_sync import smintio_sync
+from assets.rights.licences import versions_expire
+from assets.smintio import client as smintio
+from assets.smintio.sync import smintio_sync
 
 
 def smintio_sync_task() -> str:

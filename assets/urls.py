@@ -1,14 +1,9 @@
 from django.urls import path
 
-from assets import (
-    annotation_views,
-    criteria_views,
-    policy_views,
-    quarantine_views,
-    smintio_connect,
-    views,
-    vocabulary_views,
-)
+from assets import annotation_views, views
+from assets.criteria import views as criteria_views
+from assets.rights import views as policy_views
+from assets.smintio import views as smintio_views
 
 app_name = "assets"
 urlpatterns = [
@@ -25,15 +20,15 @@ urlpatterns = [
     ),
     path("versions/<int:pk>/preview", views.version_preview, name="version-preview"),
     path("versions/<int:pk>/diff/<int:other_pk>", views.version_diff, name="version-diff"),
-    path("vocabularies/", vocabulary_views.vocabularies, name="vocabularies"),
-    path("vocabularies/save/", vocabulary_views.vocabulary_save, name="vocabulary-save"),
-    path("smintio/", smintio_connect.connect, name="smintio-connect"),
-    path("smintio/authorize", smintio_connect.start, name="smintio-authorize"),
-    path("smintio/callback", smintio_connect.callback, name="smintio-callback"),
-    path("smintio/quarantine/", quarantine_views.quarantine, name="quarantine"),
+    path("vocabularies/", smintio_views.vocabularies, name="vocabularies"),
+    path("vocabularies/save/", smintio_views.vocabulary_save, name="vocabulary-save"),
+    path("smintio/", smintio_views.connect, name="smintio-connect"),
+    path("smintio/authorize", smintio_views.start, name="smintio-authorize"),
+    path("smintio/callback", smintio_views.callback, name="smintio-callback"),
+    path("smintio/quarantine/", smintio_views.quarantine, name="quarantine"),
     path(
         "smintio/quarantine/<int:pk>/",
-        quarantine_views.quarantine_decide,
+        smintio_views.quarantine_decide,
         name="quarantine-decide",
     ),
     path("criteria/", criteria_views.criteria_page, name="criteria"),

@@ -33,7 +33,7 @@ from assets.models import (
     VocabularyLabel,
 )
 from assets.selectors import clean_selectors
-from assets.smintio_mapping import in_language
+from assets.smintio.mapping import in_language
 from assets.uploads import read_text, read_upload
 from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped

@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assets.models import Asset, LicensePurchase, LicenseTerm, Variant, Version
-from assets.smintio_mapping import stated_empty
+from assets.smintio.mapping import stated_empty
 from govern.models import BusinessUnit, WorkerHeartbeat
 from govern.roles import Role
 from govern.services import role_grant

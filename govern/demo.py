@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 from assets.models import Asset, LicensePurchase, LicenseTerm, Version, VocabularyLabel
 from assets.selectors import clean_selectors
 from assets.services import asset_create, version_approve, version_create, version_submit
-from assets.smintio_mapping import stated_empty
+from assets.smintio.mapping import stated_empty
 from assets.uploads import Content, inspect_bytes, read_text
 from govern.models import BusinessUnit
 from templates_app.campaigns import campaign_approve, campaign_create, campaign_submit

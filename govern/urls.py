@@ -8,7 +8,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from assets import api_urls as assets_api_urls
-from assets.hooks import smintio_hook
+from assets.smintio.hook import smintio_hook
 from audit.api import AuditEventExport, AuditEventList
 from govern import (
     api,

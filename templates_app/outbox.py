@@ -13,13 +13,13 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Max
 
-from assets import smintio
 from assets.models import Rendition, Version, VersionState
 from assets.renditions import (
     RenditionRefused,
     RenditionUnavailable,
     rendition_for,
 )
+from assets.smintio import client as smintio
 from assets.storage import read_content
 from templates_app import deliveries, exstream, hotfolder
 from templates_app.models import Binding, Delivery

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from pytest_django.plugin import blocking_manager_key
 
-from assets import smintio
+from assets.smintio import client as smintio
 from audit import triggers
 from govern.models import BusinessUnit
 from govern.roles import Role

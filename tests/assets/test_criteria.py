@@ -13,9 +13,10 @@ from django.test import Client
 from PIL import Image
 
 from assets import criteria
+from assets.criteria.services import criteria_set
 from assets.models import Asset, CriteriaRuleSet, Decision, Variant, Version
 from assets.selectors import clean_selectors
-from assets.services import criteria_set, version_approve, version_submit
+from assets.services import version_approve, version_submit
 from audit.models import AuditEvent
 from tests import images
 

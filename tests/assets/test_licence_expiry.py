@@ -6,8 +6,8 @@ from typing import Any
 import time_machine
 from django.utils import timezone
 
-from assets.licences import versions_expire
 from assets.models import Asset, LicensePurchase, LicenseTerm, Version, VersionLicence
+from assets.rights.licences import versions_expire
 from assets.services import version_approve
 from audit.models import AuditEvent
 from templates_app.models import Review, Template

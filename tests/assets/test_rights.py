@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from assets.models import LicensePurchase, LicenseTerm
 from assets.resolution import Context
 from assets.rights import Outcome, PurchaseUse, Rights, Use, judge
-from assets.smintio_mapping import stated_empty
+from assets.smintio.mapping import stated_empty
 from govern.models import BusinessUnit
 
 AT = datetime(2027, 1, 5, 12, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from assets.models import SmintioConnection
-from assets.smintio_sync import smintio_sync
+from assets.smintio.sync import smintio_sync
 from audit.models import AuditEvent
 
 CALLBACK = "http://testserver/assets/smintio/callback"

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_q.models import OrmQ
 
-from assets.pusher import Listener, PusherRefused, channel_for, queue_pull
-from assets.smintio import SmintioClient, SmintioError
+from assets.smintio.client import SmintioClient, SmintioError
+from assets.smintio.pusher import Listener, PusherRefused, channel_for, queue_pull
 from govern.management.commands.serve import sandbox_commands
 from tests.sandboxes.runner import call, free_port, start_smintio_sandbox, stop
 

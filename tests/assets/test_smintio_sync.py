@@ -18,8 +18,8 @@ from assets.models import (
     VocabularyLabel,
 )
 from assets.services import version_approve, version_retire
-from assets.smintio import _make_client
-from assets.smintio_sync import smintio_sync
+from assets.smintio.client import _make_client
+from assets.smintio.sync import smintio_sync
 from audit.models import AuditEvent
 from templates_app import outbox
 from templates_app.models import Delivery

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from assets.models import SmintioConnection
-from assets.smintio import DatabaseTokens
+from assets.smintio.services import DatabaseTokens
 
 pytestmark = pytest.mark.postgres_only
 

@@ -3,7 +3,6 @@ move keeps its units, grants and role permissions, and they resolve through gove
 
 from typing import Any
 
-import pytest
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -48,8 +47,7 @@ def grant_before_the_move(apps: Any) -> tuple[int, int]:
     return unit.pk, officer.pk
 
 
-@pytest.mark.django_db(transaction=True)
-def test_grants_written_before_the_move_resolve_after_it() -> None:
+def test_grants_written_before_the_move_resolve_after_it(transactional_db: None) -> None:
     ContentType.objects.clear_cache()
     apps = migrate(BEFORE_THE_MOVE)
     assert not ContentType.objects.filter(app_label="govern", model="businessunit").exists()

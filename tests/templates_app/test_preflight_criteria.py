@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
+from assets.criteria.services import criteria_set
 from assets.models import Asset, Version
 from assets.resolution import Context
 from assets.selectors import clean_selectors
-from assets.services import criteria_set, version_approve
+from assets.services import version_approve
 from templates_app.models import Template
 from templates_app.services import binding_set, preflight_run
 from tests import images

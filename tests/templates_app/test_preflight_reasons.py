@@ -23,7 +23,7 @@ from assets.models import (
 )
 from assets.resolution import Context
 from assets.services import asset_create, version_approve
-from assets.smintio_mapping import stated_empty
+from assets.smintio.mapping import stated_empty
 from govern.models import BusinessUnit
 from templates_app.models import Binding, Delivery, Review, Template
 from templates_app.services import binding_set, preflight_run

@@ -12,9 +12,10 @@ from django.test import Client
 
 from assets.models import Asset, LicensePurchase, LicenseTerm, Version
 from assets.resolution import Context
+from assets.rights.services import rights_policy_set
 from assets.selectors import clean_selectors
-from assets.services import rights_policy_set, version_approve
-from assets.smintio_mapping import stated_empty
+from assets.services import version_approve
+from assets.smintio.mapping import stated_empty
 from audit.models import AuditEvent
 from govern.roles import Role
 from templates_app.models import Template

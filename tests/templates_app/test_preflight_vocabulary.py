@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from assets.models import Asset, LicensePurchase, LicenseTerm, Version, VocabularyMapping
 from assets.resolution import Context
-from assets.services import version_approve, vocabulary_map
+from assets.services import version_approve
+from assets.smintio.services import vocabulary_map
 from audit.models import AuditEvent
 from templates_app.models import Template
 from templates_app.services import binding_set, preflight_run

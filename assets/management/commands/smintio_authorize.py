@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from assets import smintio
-from assets.smintio_state import smintio_authorize
+from assets.smintio import client as smintio
+from assets.smintio.services import smintio_authorize
 
 
 class Command(BaseCommand):

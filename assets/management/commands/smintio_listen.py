@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from assets import smintio
-from assets.pusher import Listener, channel_for, queue_pull
+from assets.smintio import client as smintio
+from assets.smintio.pusher import Listener, channel_for, queue_pull
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assets import smintio
-from assets.smintio_sync import smintio_sync
+from assets.smintio import client as smintio
+from assets.smintio.sync import smintio_sync
 
 
 class Command(BaseCommand):

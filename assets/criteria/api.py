@@ -9,7 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets import criteria, services
+from assets.criteria import rules as criteria
+from assets.criteria.services import criteria_set
 from assets.models import CriteriaRuleSet, Kind
 from govern.access import acting_user, scope_for
 from govern.models import BusinessUnit
@@ -57,7 +58,7 @@ class CriteriaList(APIView):
     @extend_schema(request=RuleSetInput, responses={201: RuleSetOutput})
     def post(self, request: Request) -> Response:
         data = validated(RuleSetInput, request)
-        rule_set = services.criteria_set(
+        rule_set = criteria_set(
             kind=data["kind"],
             unit=_unit(request, data["business_unit"]),
             rules=data["rules"],

@@ -19,12 +19,11 @@ from typing import Any
 
 import nh3
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from assets import smintio
 from assets.models import (
     Asset,
     LicensePurchase,
@@ -40,7 +39,8 @@ from assets.models import (
 )
 from assets.selectors import clean_selectors
 from assets.services import version_create, version_reject, version_submit, version_withdraw
-from assets.smintio_mapping import (
+from assets.smintio import client as smintio
+from assets.smintio.mapping import (
     MappingError,
     by_culture,
     check_purchase,
@@ -104,10 +104,10 @@ def smintio_sync(*, api: smintio.SmintioClient | None = None) -> SyncReport:
         page = api.purchases(cursor, settings.SMINTIO_BATCH)
         if not page.purchases:
             break
-        prepared = [_prepare(api, lpt, report) for lpt in page.purchases]
+        prepared = [prepare(api, lpt, report) for lpt in page.purchases]
         with transaction.atomic():
             for item in prepared:
-                _settle(item, unit, report)
+                settle(item, unit, report)
             SmintioConnection.objects.filter(pk=connection.pk).update(
                 continuation_uuid=page.continuation_uuid
             )
@@ -129,7 +129,7 @@ class Prepared:
     error: str = ""
 
 
-def _prepare(api: smintio.SmintioClient, lpt: Any, report: SyncReport) -> Prepared:
+def prepare(api: smintio.SmintioClient, lpt: Any, report: SyncReport) -> Prepared:
     """Check a purchase and download what it brings; a network failure stops the batch."""
     try:
         checked = check_purchase(lpt)
@@ -163,7 +163,7 @@ MAPPING_FAILURES = (
 )
 
 
-def _settle(item: Prepared, unit: BusinessUnit, report: SyncReport) -> None:
+def settle(item: Prepared, unit: BusinessUnit, report: SyncReport) -> None:
     """Apply one prepared purchase in a savepoint; quarantine it if it cannot be mapped."""
     uuid = str(item.lpt.get("uuid") or "") if isinstance(item.lpt, dict) else ""
     if item.skip:
@@ -515,50 +515,3 @@ def _revoke(purchase: LicensePurchase) -> None:
         unit_id=purchase.asset.business_unit_id,
         data={"purchase": purchase.uuid, "asset": purchase.asset.key, "still_licensed": kept},
     )
-
-
-def quarantine_retry(
-    *, item: QuarantinedPurchase, actor: Any, api: smintio.SmintioClient | None = None
-) -> SyncReport:
-    """Try a quarantined purchase again (administrators): mapped, it leaves the quarantine."""
-    if not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only administrators retry quarantined purchases.")
-    if item.state != QuarantineState.OPEN:
-        raise Conflict(
-            f"This purchase is {item.get_state_display().lower()} already.", "stale_state"
-        )
-    unit = BusinessUnit.objects.filter(slug=settings.SMINTIO_UNIT).first()
-    if unit is None:
-        raise ValidationError(f"SMINTIO_UNIT '{settings.SMINTIO_UNIT}' names no unit.")
-    report = SyncReport()
-    prepared = _prepare(api or smintio.client(), item.payload, report)
-    with transaction.atomic():
-        _settle(prepared, unit, report)
-        item.refresh_from_db()
-        audit_record(
-            action="smintio.quarantine_retried",
-            actor=actor,
-            target=item,
-            data={"purchase": item.uuid, "mapped": item.state == QuarantineState.RESOLVED},
-        )
-    return report
-
-
-def quarantine_dismiss(*, item: QuarantinedPurchase, actor: Any, reason: str) -> None:
-    """Give up on a quarantined purchase (administrators), saying why; it stays on record."""
-    if not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only administrators dismiss quarantined purchases.")
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the purchase is dismissed."})
-    with transaction.atomic():
-        updated = QuarantinedPurchase.objects.filter(pk=item.pk, state=QuarantineState.OPEN).update(
-            state=QuarantineState.DISMISSED, decided_by=actor, updated_at=timezone.now()
-        )
-        if not updated:
-            raise Conflict("This purchase is not waiting any more.", "stale_state")
-        audit_record(
-            action="smintio.quarantine_dismissed",
-            actor=actor,
-            target=item,
-            data={"purchase": item.uuid, "reason": reason.strip()},
-        )

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from assets.models import Kind, OnUnknown, RightsPolicy, default_on_unknown
-from assets.services import rights_policy_set
+from assets.rights.services import rights_policy_set
 from govern.access import acting_user, scope_for
 from govern.models import BusinessUnit
 from govern.roles import Capability

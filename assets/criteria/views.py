@@ -10,7 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from assets import criteria, services
+from assets.criteria import rules as criteria
+from assets.criteria.services import criteria_set
 from assets.models import Asset, Kind
 from govern.access import acting_user, scope_for
 from govern.models import BusinessUnit
@@ -61,7 +62,7 @@ def criteria_save(request: HttpRequest, unit_pk: int) -> HttpResponse:
     kind = request.POST.get("kind", "")
     text, lines = request.POST.get("rules", ""), request.POST.get("checklist", "")
     try:
-        rule_set = services.criteria_set(
+        rule_set = criteria_set(
             kind=kind,
             unit=unit,
             rules=_parsed(text),

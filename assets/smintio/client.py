@@ -13,10 +13,7 @@ from typing import IO, Any, Protocol
 
 import httpx
 from django.conf import settings
-from django.db import transaction
 
-from assets.models import SmintioConnection
-from assets.smintio_state import smintio_authorization_lost
 from govern.retry import Attempts, Backoff
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -239,38 +236,6 @@ def _json(response: httpx.Response) -> Any:
         ) from error
 
 
-class DatabaseTokens:
-    """Keep the rotating refresh token in SmintioConnection.
-
-    The row is locked while the token is traded, so two workers refreshing at once take turns:
-    the second reads the token the first just received instead of reusing a spent one.
-    """
-
-    def exchange(self, trade: Callable[[str], str]) -> None:
-        try:
-            with transaction.atomic():
-                _connection()
-                connection = SmintioConnection.objects.select_for_update().get(pk=1)
-                if connection.state == SmintioConnection.State.NEEDS_AUTHORIZATION:
-                    raise SmintioError(
-                        connection.last_error or "Smint.io needs a new authorization.",
-                        retryable=False,
-                        code="invalid_grant",
-                    )
-                current = connection.refresh_token or settings.SMINTIO_REFRESH_TOKEN
-                connection.refresh_token = trade(current)
-                connection.save(update_fields=["refresh_token"])
-        except SmintioError as error:
-            if error.code in {"invalid_grant", "invalid_client"}:
-                smintio_authorization_lost(detail=error.detail)
-            raise
-
-
-def _connection() -> SmintioConnection:
-    connection, _ = SmintioConnection.objects.get_or_create(pk=1)
-    return connection
-
-
 _client: SmintioClient | None = None
 
 
@@ -289,6 +254,9 @@ def reset_client() -> None:
 
 
 def _make_client() -> SmintioClient:
+    # The token store writes through the sub-domain's services, which import this module.
+    from assets.smintio.services import DatabaseTokens
+
     return SmintioClient(
         api_url=settings.SMINTIO_API_URL,
         token_url=settings.SMINTIO_TOKEN_URL,
@@ -296,3 +264,24 @@ def _make_client() -> SmintioClient:
         client_secret=settings.SMINTIO_CLIENT_SECRET,
         tokens=DatabaseTokens(),
     )
+
+
+def authorization_code_trade(code: str, verifier: str) -> str:
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": settings.SMINTIO_REDIRECT_URI,
+        "client_id": settings.SMINTIO_CLIENT_ID,
+        "client_secret": settings.SMINTIO_CLIENT_SECRET,
+        "code_verifier": verifier,
+    }
+    try:
+        response = httpx.post(settings.SMINTIO_TOKEN_URL, data=form, timeout=15.0)
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as error:
+        raise SmintioError(f"the token endpoint failed: {error!r}", retryable=True) from error
+    refresh_token = body.get("refresh_token") if isinstance(body, dict) else None
+    if response.status_code != 200 or not isinstance(refresh_token, str) or not refresh_token:
+        code_name = body.get("error", response.status_code) if isinstance(body, dict) else "?"
+        raise SmintioError(f"{code_name}", retryable=False, code=str(code_name))
+    return refresh_token

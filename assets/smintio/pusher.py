@@ -20,7 +20,7 @@ from typing import Any
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
-from assets.smintio import SmintioError
+from assets.smintio.client import SmintioError
 
 logger = logging.getLogger(__name__)
 

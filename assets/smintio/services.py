@@ -1,0 +1,165 @@
+"""Every state change of the Smint.io sub-domain, each audited in its transaction: the
+connection (authorized, or needing a new authorization; the rotating refresh token), vocabulary
+mappings, and the quarantine's retry and dismissal. The pull itself applies purchases in sync.py."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assets.models import (
+    QuarantinedPurchase,
+    QuarantineState,
+    SmintioConnection,
+    VocabularyMapping,
+)
+from assets.smintio import client as smintio
+from assets.smintio.client import SmintioError
+from assets.smintio.sync import SyncReport, prepare, settle
+from assets.smintio.vocabularies import clean_values
+from audit.services import audit_record
+from govern.access import user_can_anywhere
+from govern.errors import Conflict
+from govern.models import BusinessUnit
+from govern.roles import Capability
+
+
+def smintio_authorize(
+    *,
+    refresh_token: str,
+    via: str,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+    **data: Any,
+) -> SmintioConnection:
+    """Store a refresh token from a new consent; the sync works again."""
+    with transaction.atomic():
+        connection, _ = SmintioConnection.objects.update_or_create(
+            pk=1,
+            defaults={
+                "refresh_token": refresh_token,
+                "last_error": "",
+                "state": SmintioConnection.State.OK,
+            },
+        )
+        audit_record(action="smintio.authorized", actor=actor, data={"via": via, **data})
+    return connection
+
+
+def smintio_authorization_lost(*, detail: str) -> bool:
+    """Mark the connection as needing a new authorization; audited once, when it changes."""
+    with transaction.atomic():
+        changed = (
+            SmintioConnection.objects.filter(pk=1)
+            .exclude(state=SmintioConnection.State.NEEDS_AUTHORIZATION)
+            .update(state=SmintioConnection.State.NEEDS_AUTHORIZATION, last_error=detail)
+        )
+        if changed:
+            audit_record(action="smintio.authorization_lost", data={"error": detail})
+    return bool(changed)
+
+
+class DatabaseTokens:
+    """Keep the rotating refresh token in SmintioConnection.
+
+    The row is locked while the token is traded, so two workers refreshing at once take turns:
+    the second reads the token the first just received instead of reusing a spent one.
+    """
+
+    def exchange(self, trade: Callable[[str], str]) -> None:
+        try:
+            with transaction.atomic():
+                _connection()
+                connection = SmintioConnection.objects.select_for_update().get(pk=1)
+                if connection.state == SmintioConnection.State.NEEDS_AUTHORIZATION:
+                    raise SmintioError(
+                        connection.last_error or "Smint.io needs a new authorization.",
+                        retryable=False,
+                        code="invalid_grant",
+                    )
+                current = connection.refresh_token or settings.SMINTIO_REFRESH_TOKEN
+                connection.refresh_token = trade(current)
+                connection.save(update_fields=["refresh_token"])
+        except SmintioError as error:
+            if error.code in {"invalid_grant", "invalid_client"}:
+                smintio_authorization_lost(detail=error.detail)
+            raise
+
+
+def _connection() -> SmintioConnection:
+    connection, _ = SmintioConnection.objects.get_or_create(pk=1)
+    return connection
+
+
+def vocabulary_map(
+    *, vocabulary: str, key: str, values: list[str], actor: User
+) -> VocabularyMapping:
+    """Say what a Smint.io vocabulary key means in Govern's terms (administrators, audited)."""
+    if not actor.is_staff and not user_can_anywhere(actor, Capability.DECIDE_VERSIONS):
+        raise PermissionDenied("Only administrators and compliance officers map vocabularies.")
+    cleaned = clean_values(vocabulary, values)
+    if not key.strip() or len(key) > 200:
+        raise ValidationError({"key": "Name the key (at most 200 characters)."})
+    with transaction.atomic():
+        mapping, _ = VocabularyMapping.objects.update_or_create(
+            vocabulary=vocabulary,
+            key=key.strip(),
+            defaults={"values": cleaned, "updated_by": actor, "updated_at": timezone.now()},
+        )
+        audit_record(
+            action="vocabulary.mapped",
+            actor=actor,
+            target=mapping,
+            data={"vocabulary": vocabulary, "key": mapping.key, "values": cleaned},
+        )
+    return mapping
+
+
+def quarantine_retry(
+    *, item: QuarantinedPurchase, actor: Any, api: smintio.SmintioClient | None = None
+) -> SyncReport:
+    """Try a quarantined purchase again (administrators): mapped, it leaves the quarantine."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("Only administrators retry quarantined purchases.")
+    if item.state != QuarantineState.OPEN:
+        raise Conflict(
+            f"This purchase is {item.get_state_display().lower()} already.", "stale_state"
+        )
+    unit = BusinessUnit.objects.filter(slug=settings.SMINTIO_UNIT).first()
+    if unit is None:
+        raise ValidationError(f"SMINTIO_UNIT '{settings.SMINTIO_UNIT}' names no unit.")
+    report = SyncReport()
+    prepared = prepare(api or smintio.client(), item.payload, report)
+    with transaction.atomic():
+        settle(prepared, unit, report)
+        item.refresh_from_db()
+        audit_record(
+            action="smintio.quarantine_retried",
+            actor=actor,
+            target=item,
+            data={"purchase": item.uuid, "mapped": item.state == QuarantineState.RESOLVED},
+        )
+    return report
+
+
+def quarantine_dismiss(*, item: QuarantinedPurchase, actor: Any, reason: str) -> None:
+    """Give up on a quarantined purchase (administrators), saying why; it stays on record."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("Only administrators dismiss quarantined purchases.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the purchase is dismissed."})
+    with transaction.atomic():
+        updated = QuarantinedPurchase.objects.filter(pk=item.pk, state=QuarantineState.OPEN).update(
+            state=QuarantineState.DISMISSED, decided_by=actor, updated_at=timezone.now()
+        )
+        if not updated:
+            raise Conflict("This purchase is not waiting any more.", "stale_state")
+        audit_record(
+            action="smintio.quarantine_dismissed",
+            actor=actor,
+            target=item,
+            data={"purchase": item.uuid, "reason": reason.strip()},
+        )
