@@ -13,7 +13,7 @@ from assets.services import asset_create, version_approve, version_create, versi
 from assets.smintio.mapping import stated_empty
 from assets.uploads import Content, inspect_bytes, read_text
 from govern.models import BusinessUnit
-from templates_app.campaigns import campaign_approve, campaign_create, campaign_submit
+from templates_app.campaigns.services import campaign_approve, campaign_create, campaign_submit
 from templates_app.models import Campaign, CampaignState, Template
 from templates_app.services import binding_set, composition_add, template_create
 

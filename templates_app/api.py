@@ -1,7 +1,6 @@
 """The templates API: templates, components, bindings, reviews, pre-flight and manifests."""
 
 import hashlib
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -16,20 +15,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets.api import VariantOutput
-from assets.models import Asset, Placement, Version, VersionState
-from assets.resolution import Catalogue, Context
-from assets.rights import RightsBook, Use
+from assets.models import Asset, Placement, Version
+from assets.resolution import Context
 from assets.selectors import clean_selectors
 from audit.chain import canonical_json
 from govern.access import acting_user, get_scoped_or_404, scoped, unit_named
 from govern.roles import Capability
 from govern.serializers import StrictSerializer, id_field, validated, validated_query
-from templates_app import graph, services
-from templates_app.campaign_book import CampaignBook
+from templates_app import preflight, services
 from templates_app.models import (
     Binding,
-    CampaignItem,
     Composition,
     ReplacementRequest,
     ReplacementState,
@@ -323,7 +318,7 @@ class Preflight(APIView):
         template = _template(request, pk)
         data = validated(PreflightInput, request)
         contexts = [_context(context, data["run_at"]) for context in data["contexts"]]
-        clearance = services.preflight_run(
+        clearance = preflight.preflight_run(
             template=template,
             run_at=data["run_at"],
             contexts=contexts,
@@ -348,134 +343,6 @@ class ManifestQuery(StrictSerializer):
     channel = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def build_manifest(
-    template: Template, at: datetime, context: Context | None, given_at: bool = True
-) -> dict[str, Any]:
-    """Return every binding of the template and its components with the versions it may use.
-
-    With a context: per binding the one version resolution chooses there at `at`, past the
-    variants whose rights stop them, and what it skipped. Without: every approved version,
-    with its rights at `at` for each context its variant serves (the template's channels).
-    """
-    tree = graph.contents_of(template.pk)
-    bindings = list(
-        Binding.objects.filter(template_id__in=tree)
-        .select_related("template", "asset", "pinned_version__variant__asset")
-        .order_by("template__exstream_id", "slot")
-    )
-    catalogue = Catalogue(binding.asset_id for binding in bindings)
-    campaigns = CampaignBook(bindings, at)
-    versions = [*catalogue.approved.values(), *campaigns.versions()] + [
-        b.pinned_version for b in bindings if b.pinned_version is not None
-    ]
-    rights = RightsBook(versions)
-    entries = []
-    for binding in bindings:
-        entry = {
-            "template": binding.template.exstream_id,
-            "slot": binding.slot,
-            "asset": binding.asset.key,
-            "pinned": binding.pinned_version_id is not None,
-        }
-        if context is None:
-            entry["versions"] = _every_version(binding, catalogue, rights, at)
-            if items := campaigns.in_window(binding):
-                entry["campaigns"] = [_campaign_version(item) for item in items]
-        elif item := campaigns.item_for(binding, context):
-            entry.update(_campaign_chosen(binding, item, rights, at, context))
-        else:
-            entry.update(_chosen_version(binding, catalogue, rights, at, context))
-            if blocked := campaigns.blocking(binding, context):  # pre-flight refuses the run
-                entry["blocked_campaigns"] = sorted(campaign.pk for campaign in blocked)
-        entries.append(entry)
-    manifest: dict[str, Any] = {"template": template.exstream_id}
-    if given_at:  # a manifest for now stays the same, and its ETag too, until rights change
-        manifest["at"] = at.isoformat()
-    if context is not None:
-        manifest["context"] = {k: v for k, v in vars(context).items() if k != "at"}
-    return {**manifest, "bindings": entries}
-
-
-def _binding_versions(binding: Binding, catalogue: Catalogue) -> list[Version]:
-    pinned = binding.pinned_version
-    if pinned is not None:
-        return [pinned] if pinned.state == VersionState.APPROVED else []
-    return catalogue.approved_versions(binding.asset_id)
-
-
-def _every_version(
-    binding: Binding, catalogue: Catalogue, rights: RightsBook, at: datetime
-) -> list[dict[str, Any]]:
-    channels = binding.template.channel_list or [""]
-    listed = []
-    for version in _binding_versions(binding, catalogue):
-        variant = version.variant
-        served = [c for c in channels if not variant.channels or c in variant.channel_list]
-        contexts = {}
-        for channel in served or variant.channel_list:
-            context = Context(variant.region, variant.language, variant.segment, channel)
-            use = Use(context, at, binding.placement, binding.print_width_mm)
-            contexts[context.describe()] = rights.judge(version, use).as_dict()
-        listed.append({**_manifest_version(version), "rights": contexts})
-    return listed
-
-
-def _chosen_version(
-    binding: Binding, catalogue: Catalogue, rights: RightsBook, at: datetime, context: Context
-) -> dict[str, Any]:
-    use = Use(context, at, binding.placement, binding.print_width_mm)
-    judge = services.rights_judge(rights, binding.asset, use)
-    pinned = binding.pinned_version
-    if pinned is not None and pinned.state != VersionState.APPROVED:
-        return {"versions": [], "skipped": []}
-    resolution = services.binding_resolution(binding, context, catalogue, judge)
-    chosen_list = []
-    if resolution.version is not None:
-        chosen_list = [
-            {**_manifest_version(resolution.version), "rights": resolution.verdict.as_dict()}
-        ]
-    return {
-        "versions": chosen_list,
-        "skipped": [skipped.as_dict() for skipped in resolution.skipped],
-    }
-
-
-def _campaign_version(item: CampaignItem) -> dict[str, Any]:
-    return {
-        "campaign": item.campaign_id,
-        "name": item.campaign.name,
-        "selectors": {name: value for name, value in item.selectors().items() if value},
-        **_manifest_version(item.version),
-    }
-
-
-def _campaign_chosen(
-    binding: Binding, item: CampaignItem, rights: RightsBook, at: datetime, context: Context
-) -> dict[str, Any]:
-    """The campaign's version for the slot, when it is still approved and in rights."""
-    use = Use(context, at, binding.placement, binding.print_width_mm)
-    resolution = services.campaign_resolution(binding, item, use, rights)
-    chosen = resolution.version
-    return {
-        "campaign": item.campaign_id,
-        "versions": [{**_manifest_version(chosen), "rights": resolution.verdict.as_dict()}]
-        if chosen is not None
-        else [],
-        "skipped": [skipped.as_dict() for skipped in resolution.skipped],
-    }
-
-
-def _manifest_version(version: Version) -> dict[str, Any]:
-    return {
-        "version": version.pk,
-        "number": version.number,
-        "variant": dict(VariantOutput(version.variant).data),
-        "media_type": version.media_type,
-        "sha256": version.sha256,
-        "content_url": f"/api/v1/versions/{version.pk}/content",
-    }
-
-
 class Manifest(APIView):
     """Return what Exstream may load for this template at `at` (default now), in one context
     (`region`, `language`, `segment`, `channel`) or every known one, each version with its
@@ -490,7 +357,9 @@ class Manifest(APIView):
         at = data.get("at") or timezone.now()
         contextual = any(data[name] for name in ("region", "language", "segment", "channel"))
         context = _context(data, at) if contextual else None
-        body = canonical_json(build_manifest(template, at, context, given_at="at" in data))
+        body = canonical_json(
+            preflight.build_manifest(template, at, context, given_at="at" in data)
+        )
         etag = f'"{hashlib.sha256(body.encode()).hexdigest()}"'
         if etag in request.headers.get("If-None-Match", ""):
             return HttpResponse(status=304, headers={"ETag": etag})

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from templates_app import api, campaign_api
+from templates_app import api
+from templates_app.campaigns import api as campaign_api
 
 urlpatterns = [
     path("templates/", api.TemplateListCreate.as_view(), name="template-list"),

@@ -21,7 +21,9 @@ from assets.renditions import (
 )
 from assets.smintio import client as smintio
 from assets.storage import read_content
-from templates_app import deliveries, exstream, hotfolder
+from templates_app import deliveries
+from templates_app.exstream import client as exstream
+from templates_app.exstream import hotfolder
 from templates_app.models import Binding, Delivery
 
 # Smint.io deliveries whose profile starts so carry a run's usage of a purchase.

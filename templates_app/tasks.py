@@ -3,8 +3,10 @@
 from django.conf import settings
 
 from govern.models import BusinessUnit
-from templates_app import campaigns, expiry, exstream, outbox
-from templates_app.importer import templates_import
+from templates_app import expiry, outbox
+from templates_app.campaigns import services as campaigns
+from templates_app.exstream import client as exstream
+from templates_app.exstream.importer import templates_import
 
 # Well below django-q2's 120 s task timeout, so a drain never gets killed half-way by it.
 DRAIN_BUDGET_SECONDS = 90

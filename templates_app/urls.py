@@ -1,6 +1,7 @@
 from django.urls import path
 
-from templates_app import campaign_views, views
+from templates_app import views
+from templates_app.campaigns import views as campaign_views
 
 app_name = "templates"
 urlpatterns = [

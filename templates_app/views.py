@@ -41,6 +41,7 @@ from templates_app.models import (
     Template,
     TemplateState,
 )
+from templates_app.preflight import preflight_run
 
 BOARD_PAGE_SIZE = 50
 
@@ -166,7 +167,7 @@ def preflight(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(template.get_absolute_url())
     context = Context(selectors.region, selectors.language, selectors.segment, data["channel"])
     run_at = data["run_at"] if data["run_at"].tzinfo else data["run_at"].replace(tzinfo=UTC)
-    clearance = services.preflight_run(
+    clearance = preflight_run(
         template=template, run_at=run_at, contexts=[context], actor=acting_user(request)
     )
     verdict = "go" if clearance.verdict == "go" else f"no-go, {len(clearance.reasons)} reason(s)"

@@ -16,7 +16,7 @@ from audit import triggers
 from govern.models import BusinessUnit
 from govern.roles import Role
 from govern.services import api_key_create, role_grant
-from templates_app.exstream import reset_client
+from templates_app.exstream.client import reset_client
 from tests.sandboxes.runner import reset, start_exstream_sandbox, start_smintio_sandbox, stop
 
 pytest_plugins = ["tests.s3"]  # s3_endpoint, s3_media: moto's S3 on loopback

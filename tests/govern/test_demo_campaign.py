@@ -13,9 +13,10 @@ from django.core.management import CommandError, call_command
 
 from assets.models import Version
 from assets.resolution import Context
-from templates_app.campaigns import campaigns_tick
+from templates_app.campaigns.services import campaigns_tick
 from templates_app.models import Campaign, CampaignState, Review, ReviewState, Template
-from templates_app.services import preflight_run, reviews_acknowledge
+from templates_app.preflight import preflight_run
+from templates_app.services import reviews_acknowledge
 
 pytestmark = pytest.mark.django_db
 SEEDED = datetime(2027, 1, 4, 8, 0, 30, tzinfo=UTC)

@@ -11,7 +11,7 @@ import time_machine
 from assets.models import Asset, Version
 from assets.services import asset_create, version_approve
 from govern.models import BusinessUnit
-from templates_app.campaigns import campaign_approve, campaign_create, campaign_submit
+from templates_app.campaigns.services import campaign_approve, campaign_create, campaign_submit
 from templates_app.models import Campaign, Template
 from templates_app.services import binding_set, composition_add
 

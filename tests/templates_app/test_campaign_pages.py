@@ -77,7 +77,7 @@ def test_an_officer_approves_from_the_page_and_a_rejection_without_reason_is_ref
     compliance_officer: Any,
     client_for: Callable[[Any], Client],
 ) -> None:
-    from templates_app.campaigns import campaign_submit
+    from templates_app.campaigns.services import campaign_submit
 
     campaign = campaign_submit(campaign=make_campaign(scene, brand_manager), actor=brand_manager)
     officer = client_for(compliance_officer)
@@ -101,7 +101,7 @@ def test_the_maker_sees_no_decision_and_outsiders_get_404(
     auditor: Any,
     client_for: Callable[[Any], Client],
 ) -> None:
-    from templates_app.campaigns import campaign_submit
+    from templates_app.campaigns.services import campaign_submit
 
     campaign = campaign_submit(campaign=make_campaign(scene, brand_manager), actor=brand_manager)
     assert (
@@ -152,7 +152,7 @@ def test_home_tells_an_officer_of_campaigns_waiting_and_not_the_one_who_approved
     client_for: Callable[[Any], Client],
 ) -> None:
     from govern.models import Notification
-    from templates_app.campaigns import campaign_approve, campaign_submit
+    from templates_app.campaigns.services import campaign_approve, campaign_submit
 
     campaign = campaign_submit(campaign=make_campaign(scene, brand_manager), actor=brand_manager)
     assert Notification.objects.filter(

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 
 from govern.errors import Conflict
-from templates_app.campaigns import campaign_approve, campaign_submit
+from templates_app.campaigns.services import campaign_approve, campaign_submit
 from templates_app.models import CampaignState
 from tests.templates_app.campaign_fixtures import make_campaign
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assets.resolution import Context
-from templates_app.campaign_book import CampaignBook
+from templates_app.campaigns.book import CampaignBook
 from templates_app.models import Binding, Campaign, CampaignItem, CampaignState
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,7 @@ from govern.errors import Conflict
 from govern.models import Notification
 from govern.roles import Role
 from govern.services import role_grant
-from templates_app.api import build_manifest
-from templates_app.campaigns import (
+from templates_app.campaigns.services import (
     campaign_approve,
     campaign_cancel,
     campaign_item_add,
@@ -35,7 +34,8 @@ from templates_app.models import (
     ReviewState,
     TemplateState,
 )
-from templates_app.services import preflight_run, reviews_acknowledge
+from templates_app.preflight import build_manifest, preflight_run
+from templates_app.services import reviews_acknowledge
 from tests.templates_app.campaign_fixtures import (
     ENDS,
     GO_LIVE,

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from django.core.management import call_command
 
-from templates_app.exstream import CALLS, ExstreamClient, ExstreamError, push_image
+from templates_app.exstream.client import CALLS, ExstreamClient, ExstreamError, push_image
 
 BASE = "https://exstream.example"
 Handler = Callable[[httpx.Request], httpx.Response]

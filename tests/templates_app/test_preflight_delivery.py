@@ -10,7 +10,8 @@ from assets.resolution import Context
 from assets.selectors import clean_selectors
 from assets.services import version_approve
 from templates_app.models import Delivery, Template
-from templates_app.services import binding_set, preflight_run
+from templates_app.preflight import preflight_run
+from templates_app.services import binding_set
 from tests import images
 
 

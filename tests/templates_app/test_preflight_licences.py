@@ -10,7 +10,8 @@ from assets.models import Asset, LicensePurchase, LicenseTerm, Version
 from assets.resolution import Context
 from assets.services import version_approve
 from templates_app.models import Template
-from templates_app.services import binding_set, preflight_run
+from templates_app.preflight import preflight_run
+from templates_app.services import binding_set
 
 END = datetime(2027, 6, 30, 23, 59, tzinfo=UTC)
 

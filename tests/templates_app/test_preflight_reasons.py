@@ -26,7 +26,8 @@ from assets.services import asset_create, version_approve
 from assets.smintio.mapping import stated_empty
 from govern.models import BusinessUnit
 from templates_app.models import Binding, Delivery, Review, Template
-from templates_app.services import binding_set, preflight_run
+from templates_app.preflight import preflight_run
+from templates_app.services import binding_set
 
 AT = datetime(2027, 1, 5, tzinfo=UTC)
 CAUSES = (

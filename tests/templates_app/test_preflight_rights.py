@@ -19,7 +19,8 @@ from assets.smintio.mapping import stated_empty
 from audit.models import AuditEvent
 from govern.roles import Role
 from templates_app.models import Template
-from templates_app.services import binding_set, preflight_run
+from templates_app.preflight import preflight_run
+from templates_app.services import binding_set
 from tests.conftest import signed
 
 GERMAN_END = datetime(2027, 3, 31, 23, 59, tzinfo=UTC)

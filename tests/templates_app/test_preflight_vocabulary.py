@@ -13,7 +13,8 @@ from assets.services import version_approve
 from assets.smintio.services import vocabulary_map
 from audit.models import AuditEvent
 from templates_app.models import Template
-from templates_app.services import binding_set, preflight_run
+from templates_app.preflight import preflight_run
+from templates_app.services import binding_set
 
 AT = datetime(2027, 1, 5, tzinfo=UTC)
 

@@ -12,7 +12,8 @@ from assets.models import Asset, Version
 from assets.resolution import Context
 from assets.services import version_approve
 from templates_app.models import Clearance, Template
-from templates_app.services import binding_set, preflight_run
+from templates_app.preflight import preflight_run
+from templates_app.services import binding_set
 from tests.templates_app.conftest import (  # noqa: F401  (shared fixtures)
     add_version,
     disclaimer,

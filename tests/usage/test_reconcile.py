@@ -171,7 +171,7 @@ def test_a_clearance_given_after_the_start_does_not_clear_the_run(
     deliver_all: Callable[[], Any],
 ) -> None:
     from assets.resolution import Context
-    from templates_app.services import preflight_run
+    from templates_app.preflight import preflight_run
 
     deliver_all()
     clock.move_to(RUN_START + timedelta(minutes=5))

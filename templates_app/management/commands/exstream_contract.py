@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from templates_app.exstream import CALLS
+from templates_app.exstream.client import CALLS
 
 BODIES: dict[str, dict[str, Any]] = {
     "upload_image": {

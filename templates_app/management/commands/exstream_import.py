@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from govern.commands import find_unit
-from templates_app import exstream
-from templates_app.importer import templates_import
+from templates_app.exstream import client as exstream
+from templates_app.exstream.importer import templates_import
 
 
 class Command(BaseCommand):

@@ -20,9 +20,9 @@ from govern.serializers import (
     validated,
     validated_query,
 )
-from templates_app import campaigns
-from templates_app.campaign_book import clashes
-from templates_app.campaign_readiness import readiness
+from templates_app.campaigns import services as campaigns
+from templates_app.campaigns.book import clashes
+from templates_app.campaigns.readiness import readiness
 from templates_app.models import Campaign, CampaignState, Delivery
 
 MAX_TEXT = 200

@@ -21,8 +21,8 @@ from govern.errors import Conflict
 from govern.models import BusinessUnit
 from govern.roles import Capability
 from templates_app import graph, notices
-from templates_app.campaign_book import clashes
-from templates_app.campaign_readiness import problems, readiness
+from templates_app.campaigns.book import clashes
+from templates_app.campaigns.readiness import problems, readiness
 from templates_app.consequences import nudge_worker
 from templates_app.deliveries import deliveries_enqueue
 from templates_app.models import (

@@ -23,10 +23,10 @@ from govern.models import BusinessUnit
 from govern.pagination import page_of
 from govern.roles import Capability
 from govern.widgets import Select
-from templates_app import campaigns
-from templates_app.campaign_api import deliveries_of
-from templates_app.campaign_book import clashes
-from templates_app.campaign_readiness import readiness
+from templates_app.campaigns import services as campaigns
+from templates_app.campaigns.api import deliveries_of
+from templates_app.campaigns.book import clashes
+from templates_app.campaigns.readiness import readiness
 from templates_app.models import Binding, Campaign, CampaignItem, CampaignState, DeliveryState
 
 PAGE_SIZE = 50
