@@ -5,10 +5,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from assets.models import VocabularyMapping
-from assets.services import UNIT_FIELDS, unit_create, unit_update
 from assets.smintio.services import vocabulary_map
 from govern.access import acting_user
-from govern.models import BusinessUnit
 
 
 class VocabularyMappingForm(forms.ModelForm):
@@ -24,32 +22,6 @@ class VocabularyMappingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["values_text"] = ", ".join(self.instance.values)
-
-
-@admin.register(BusinessUnit)
-class BusinessUnitAdmin(admin.ModelAdmin):
-    """Units are created and changed through the audited services; the slug never changes."""
-
-    list_display = ["name", "slug", "industry", "created_at"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "industry", "publishes_editorial"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["slug"] if obj is not None else []
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        values = {field: form.cleaned_data[field] for field in UNIT_FIELDS}
-        if change:
-            unit_update(
-                unit=BusinessUnit.objects.get(pk=obj.pk), actor=acting_user(request), **values
-            )
-            return
-        unit, _created = unit_create(slug=obj.slug, actor=acting_user(request), **values)
-        obj.pk = unit.pk
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # a unit's history (versions, audit events) outlives it
 
 
 @admin.register(VocabularyMapping)

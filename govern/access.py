@@ -10,9 +10,7 @@ from django.db import models
 from django.http import Http404, HttpRequest
 from rest_framework.exceptions import ValidationError
 
-from assets.models import QuarantinedPurchase, QuarantineState, SmintioConnection
 from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission
-from govern.notify import unread_count
 from govern.roles import CAPABILITIES, Capability, Role
 
 ModelT = TypeVar("ModelT", bound=models.Model)
@@ -151,55 +149,3 @@ def _unit_id(obj: models.Model, unit_field: str) -> int:
     for name in path:
         obj = getattr(obj, name)
     return int(getattr(obj, f"{last}_id"))
-
-
-NAVIGATION = [
-    ("Review queue", "assets:review-queue", Capability.DECIDE_VERSIONS),
-    ("My reviews", "templates:inbox", Capability.REVIEW_TEMPLATES),
-    ("Asset library", "assets:library", Capability.VIEW),
-    ("Templates", "templates:board", Capability.VIEW),
-    ("Campaigns", "templates:campaign-list", Capability.VIEW),
-    ("Replacement requests", "templates:replacements", Capability.EDIT_ASSETS),
-    ("Deliveries", "templates:deliveries", Capability.RETRY_DELIVERIES),
-    ("Vocabularies", "assets:vocabularies", Capability.DECIDE_VERSIONS),
-    ("Criteria", "assets:criteria", Capability.SET_CRITERIA),
-    ("Usage", "usage:report", Capability.READ_USAGE),
-    ("Exceptions", "usage:exceptions", Capability.READ_USAGE),
-    ("Audit log", "audit:event-list", Capability.READ_AUDIT),
-]
-
-
-def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Template context: the navigation entries the user's roles open."""
-    if not getattr(request, "user", None) or not request.user.is_authenticated:
-        return {"navigation": []}
-    scope = scope_for(request)
-    entries = [
-        {"label": label, "url_name": url_name}
-        for label, url_name, capability in NAVIGATION
-        if scope.unit_ids_for(capability)
-    ]
-    return {
-        "navigation": entries,
-        "unread_notices": unread_count(request.user),
-        "user_roles": sorted(r.label for r in scope.roles),
-        "smintio_alert": _smintio_alert(request, scope),
-        "quarantined": _quarantined(request),
-    }
-
-
-def _quarantined(request: HttpRequest) -> int:
-    """Tell administrators how many Smint.io purchases wait in quarantine."""
-    if not request.user.is_staff:
-        return 0
-    return QuarantinedPurchase.objects.filter(state=QuarantineState.OPEN).count()
-
-
-def _smintio_alert(request: HttpRequest, scope: Scope) -> str:
-    """Tell administrators and brand managers when the Smint.io sync has stopped."""
-    if not (request.user.is_staff or scope.unit_ids_for(Capability.EDIT_ASSETS)):
-        return ""
-    stopped = SmintioConnection.objects.filter(
-        state=SmintioConnection.State.NEEDS_AUTHORIZATION
-    ).first()
-    return stopped.last_error if stopped else ""

@@ -11,11 +11,14 @@ from govern.access import acting_user
 from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission
 from govern.roles import Role
 from govern.services import (
+    UNIT_FIELDS,
     api_key_create,
     api_key_name_problem,
     api_key_revoke,
     role_grant,
     role_revoke,
+    unit_create,
+    unit_update,
 )
 
 
@@ -108,3 +111,29 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 admin.site.site_header = "Govern administration"
+
+
+@admin.register(BusinessUnit)
+class BusinessUnitAdmin(admin.ModelAdmin):
+    """Units are created and changed through the audited services; the slug never changes."""
+
+    list_display = ["name", "slug", "industry", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "industry", "publishes_editorial"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["slug"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        values = {field: form.cleaned_data[field] for field in UNIT_FIELDS}
+        if change:
+            unit_update(
+                unit=BusinessUnit.objects.get(pk=obj.pk), actor=acting_user(request), **values
+            )
+            return
+        unit, _created = unit_create(slug=obj.slug, actor=acting_user(request), **values)
+        obj.pk = unit.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a unit's history (versions, audit events) outlives it

@@ -1,6 +1,7 @@
 """XLSX exports: small ones written at once, large ones by a worker with visible progress.
 
-A table comes from the room that owns the data (TABLES names its function); the workbook is
+A table comes from the room that owns the data (each registers its builder at start-up with
+register_table, in its apps.py); the workbook is
 written with XlsxWriter's constant_memory mode, row by row to a temporary file, so memory stays
 flat however many rows there are. Every cell is made safe (govern.exports.safe_cell) and
 written as a string or a number, never as a formula.
@@ -22,17 +23,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django_q.tasks import async_task
 
 from audit.services import audit_record
 from govern.exports import audit_delivery, safe_cell
 from govern.models import ExportJob, ExportState
 
-TABLES = {
-    "usage_records": "usage.exports.records_table",
-    "audit_events": "audit.exports.events_table",
-}
+TableBuilder = Callable[[dict[str, Any], set[int]], "Table"]
+# kind -> builder, filled at start-up by the rooms that own the data: audit/apps.py
+# ("audit_events") and usage/apps.py ("usage_records").
+TABLES: dict[str, TableBuilder] = {}
 # Up to this many rows a download is written at once; beyond, a worker writes it.
 INLINE_ROWS = 5_000
 XLSX_MAX_ROWS = 1_048_575  # Excel's limit, below the header row
@@ -49,9 +49,13 @@ class Table:
     rows: Iterable[Iterable[Any]]
 
 
+def register_table(kind: str, builder: TableBuilder) -> None:
+    """Let a room offer one kind of export table (the other end: table_for)."""
+    TABLES[kind] = builder
+
+
 def table_for(kind: str, filters: dict[str, Any], unit_ids: set[int]) -> Table:
-    builder: Callable[[dict[str, Any], set[int]], Table] = import_string(TABLES[kind])
-    return builder(filters, unit_ids)
+    return TABLES[kind](filters, unit_ids)
 
 
 def write_xlsx(path: Path, table: Table, progress: Callable[[int], None] | None = None) -> int:

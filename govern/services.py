@@ -142,3 +142,67 @@ def api_key_revoke(*, api_key: ApiKey, actor: User | None) -> bool:
         )
     api_key.refresh_from_db(fields=["revoked_at"])
     return True
+
+
+UNIT_FIELDS = ("name", "industry", "publishes_editorial")
+
+
+def unit_create(
+    *,
+    slug: str,
+    name: str,
+    actor: User | None,
+    industry: str = "",
+    publishes_editorial: bool = False,
+) -> tuple[BusinessUnit, bool]:
+    """Create a business unit, or return the one with this slug and name unchanged (False).
+
+    A slug that is not a slug, a name another unit has, or a slug whose unit has another name
+    is refused with the reason (ValidationError); nothing changes.
+    """
+    wanted = BusinessUnit(
+        slug=slug, name=name.strip(), industry=industry, publishes_editorial=publishes_editorial
+    )
+    existing = BusinessUnit.objects.filter(slug=slug).first()
+    if existing is not None:
+        if existing.name != wanted.name:
+            raise ValidationError(f"Unit '{slug}' exists, named '{existing.name}'.")
+        return existing, False
+    wanted.full_clean()
+    with transaction.atomic():
+        wanted.save()
+        audit_record(
+            action="unit.created",
+            actor=actor,
+            target=wanted,
+            unit_id=wanted.pk,
+            data={"slug": slug, **{field: getattr(wanted, field) for field in UNIT_FIELDS}},
+        )
+    return wanted, True
+
+
+def unit_update(*, unit: BusinessUnit, actor: User | None, **changes: Any) -> BusinessUnit:
+    """Change a unit's name, industry or editorial flag (its slug is its identity)."""
+    before = {field: getattr(unit, field) for field in UNIT_FIELDS}
+    for field, value in changes.items():
+        if field not in UNIT_FIELDS:
+            raise ValidationError(f"A unit's {field} cannot be changed here.")
+        setattr(unit, field, value)
+    unit.full_clean()
+    after = {field: getattr(unit, field) for field in UNIT_FIELDS}
+    if after == before:
+        return unit
+    with transaction.atomic():
+        unit.save(update_fields=[field for field in UNIT_FIELDS if after[field] != before[field]])
+        audit_record(
+            action="unit.changed",
+            actor=actor,
+            target=unit,
+            unit_id=unit.pk,
+            data={
+                field: [before[field], after[field]]
+                for field in after
+                if after[field] != before[field]
+            },
+        )
+    return unit

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "templates_app",
     "usage",
     "audit",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +138,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "govern.access.navigation",
+                "console.navigation.navigation",
             ],
         },
     },
@@ -480,10 +481,6 @@ AUDIT_CHECKPOINT_KEY = env("AUDIT_CHECKPOINT_KEY")
 AUDIT_CHECKPOINT_PUBLIC_KEY = env("AUDIT_CHECKPOINT_PUBLIC_KEY")
 AUDIT_CHECKPOINT_ORIGIN = env("AUDIT_CHECKPOINT_ORIGIN", "govern-audit")
 AUDIT_CHECKPOINT_MINUTES = env_int("AUDIT_CHECKPOINT_MINUTES", 10)
-
-# Where the rights function learns what usage reports counted per purchase (usage stands above
-# assets, so assets asks through this path instead of importing it).
-RIGHTS_USAGE_FACTS = "usage.limits.purchase_facts"
 
 LOGGING = {
     "version": 1,

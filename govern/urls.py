@@ -1,4 +1,4 @@
-"""URL configuration of Govern."""
+"""URL configuration of Govern: the one module of the base that ties every room together."""
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from assets import api_urls as assets_api_urls
 from assets.smintio.hook import smintio_hook
 from audit.api import AuditEventExport, AuditEventList
+from console import views as console_views
 from govern import (
     api,
     export_api,
@@ -49,7 +50,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", console_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("notifications/", notification_views.notifications, name="notifications"),
     path(

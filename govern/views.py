@@ -12,24 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from govern.access import acting_user, scope_for
+from govern.access import acting_user
 from govern.checks import broker_problem, icc_profile_problem, storage_problem
 from govern.export_jobs import export_download
-from govern.home import waiting_for
-from govern.models import BusinessUnit, ExportJob, ExportState, WorkerHeartbeat
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Show what waits for the user, by their roles, and their roles per business unit."""
-    scope = scope_for(request)
-    units = BusinessUnit.objects.filter(pk__in=scope.unit_ids)
-    memberships = [
-        {"unit": unit, "roles": sorted(role.label for role in scope.roles_by_unit[unit.pk])}
-        for unit in units
-    ]
-    context = {"memberships": memberships, "waiting": waiting_for(request)}
-    return render(request, "home.html", context)
+from govern.models import ExportJob, ExportState, WorkerHeartbeat
 
 
 def _database_status() -> str:

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from assets.models import LicensePurchase, LicenseTerm, Version, VersionLicence, VersionState
+from assets.rights import usage_facts
 from govern.models import BusinessUnitUserObjectPermission
 from govern.notify import notify
 from govern.roles import Role
@@ -64,7 +64,7 @@ def endings(now: datetime, horizon_days: int) -> list[Ending]:
     terms: dict[int, list[LicenseTerm]] = {}
     for term in LicenseTerm.objects.filter(purchase_id__in=valid, active=True):
         terms.setdefault(term.purchase_id, []).append(term)
-    facts = import_string(settings.RIGHTS_USAGE_FACTS)(valid)
+    facts = usage_facts(valid)
     found = []
     for version in versions:
         mine = purchases[version.pk] & valid

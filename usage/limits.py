@@ -1,6 +1,6 @@
 """Volume limits of purchases and what usage reports say of them, for reconciliation and rights.
 
-purchase_facts() is what assets.rights asks (settings.RIGHTS_USAGE_FACTS): per purchase, the
+purchase_facts() is what assets.rights asks (registered by usage/apps.py): per purchase, the
 documents produced with its versions, the first run that used it, the limits it has passed,
 and the usage-limit keys people gave a volume to.
 """

@@ -16,6 +16,8 @@ from assets.rights.judge import (
     judge,
     load_mappings,
     no_facts,
+    register_usage_facts,
+    usage_facts,
 )
 from assets.rights.services import rights_policy_set
 
@@ -30,5 +32,7 @@ __all__ = [
     "judge",
     "load_mappings",
     "no_facts",
+    "register_usage_facts",
+    "usage_facts",
     "rights_policy_set",
 ]

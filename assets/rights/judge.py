@@ -27,9 +27,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
 from assets.models import (
     Asset,
     LicensePurchase,
@@ -408,6 +405,22 @@ def no_facts(purchase_ids: set[int]) -> dict[int, PurchaseUse]:
     return {}
 
 
+# What usage reports counted per purchase. usage stands above assets, so it fills this registry
+# at start-up (usage/apps.py registers usage/limits.py:purchase_facts); until then, no facts.
+UsageFacts = Callable[[set[int]], dict[int, PurchaseUse]]
+_usage_facts: list[UsageFacts] = []
+
+
+def register_usage_facts(source: UsageFacts) -> None:
+    """Let the room that reads usage reports tell the judge what they counted per purchase."""
+    _usage_facts[:] = [source]
+
+
+def usage_facts(purchase_ids: set[int]) -> dict[int, PurchaseUse]:
+    """Return what usage reports counted for these purchases (nothing before usage registers)."""
+    return (_usage_facts[0] if _usage_facts else no_facts)(purchase_ids)
+
+
 class RightsBook:
     """Purchases, terms, mappings, usage facts and policies for the versions a check looks at,
     each loaded once, so a check's queries do not grow with its bindings or contexts."""
@@ -446,8 +459,7 @@ class RightsBook:
         for term in LicenseTerm.objects.filter(purchase_id__in=missing):
             licences[term.purchase_id][1].append(term)
         self._licences.update(licences)
-        source = import_string(getattr(settings, "RIGHTS_USAGE_FACTS", f"{__name__}.no_facts"))
-        self._facts.update(source(missing))
+        self._facts.update(usage_facts(missing))
 
     def _unit(self, unit_id: int) -> BusinessUnit:
         if unit_id not in self._units:

@@ -12,7 +12,7 @@ from django_q.models import OrmQ
 
 from assets.smintio.client import SmintioClient, SmintioError
 from assets.smintio.pusher import Listener, PusherRefused, channel_for, queue_pull
-from govern.management.commands.serve import sandbox_commands
+from console.management.commands.serve import sandbox_commands
 from tests.sandboxes.runner import call, free_port, start_smintio_sandbox, stop
 
 CHANNEL_ID = 4711

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from govern.demo import spring_logo
+from console.demo import spring_logo
 from govern.models import BusinessUnit
 from templates_app.models import Campaign, CampaignState, Clearance, Template
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo

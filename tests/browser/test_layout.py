@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 
 from assets.models import Asset, Version, VersionState
-from govern.demo import seed_campaign
+from console.demo import seed_campaign
 from govern.models import BusinessUnit
 from templates_app.models import Campaign, Template
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo

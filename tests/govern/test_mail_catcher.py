@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.mail import send_mail
 
-from govern.management.commands.serve import mail_catcher
+from console.management.commands.serve import mail_catcher
 from tests.sandboxes.runner import free_port
 
 
@@ -48,7 +48,7 @@ def test_no_catcher_for_a_real_mail_server(settings: Any) -> None:
 def test_serve_points_email_links_where_it_serves_unless_told(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from govern.management.commands.serve import default_site_url
+    from console.management.commands.serve import default_site_url
 
     monkeypatch.delenv("SITE_URL", raising=False)
     assert default_site_url("127.0.0.1:8311") == "http://127.0.0.1:8311"

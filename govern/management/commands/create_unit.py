@@ -5,8 +5,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assets.services import unit_create
 from govern.models import Industry
+from govern.services import unit_create
 
 
 class Command(BaseCommand):

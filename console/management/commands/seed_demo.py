@@ -9,11 +9,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from assets.services import unit_create
-from govern.demo import seed_assets, seed_campaign, seed_rights, seed_templates
+from console.demo import seed_assets, seed_campaign, seed_rights, seed_templates
 from govern.models import BusinessUnit
 from govern.roles import Role
-from govern.services import role_grant
+from govern.services import role_grant, unit_create
 
 # Demo people's addresses: their mail lands in the local catcher (.mail/new/) under `make run`.
 MAIL_DOMAIN = "govern.example"
