@@ -1,4 +1,4 @@
-"""The assets API's routes, included under /api/v1/ by govern/urls.py."""
+"""The assets API's routes, included under /api/v1/ by console/urls.py."""
 
 from django.urls import path
 

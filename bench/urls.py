@@ -3,7 +3,7 @@
 from django.urls import path
 
 from bench.trivial import TrivialDRF, trivial_django
-from govern.urls import handler400, handler403, handler404, handler500, urlpatterns
+from console.urls import handler400, handler403, handler404, handler500, urlpatterns
 
 urlpatterns = [
     path("bench/django", trivial_django),

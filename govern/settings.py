@@ -125,7 +125,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "govern.urls"
+ROOT_URLCONF = "console.urls"
 WSGI_APPLICATION = "govern.wsgi.application"
 
 TEMPLATES = [

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from pytest_django.plugin import blocking_manager_key
 
-from assets.smintio import client as smintio
+from assets.smintio import connection as smintio_connection
 from audit import triggers
 from govern.models import BusinessUnit
 from govern.roles import Role
@@ -215,7 +215,7 @@ def smintio_sandbox(smintio_process: str, settings: Any, unit: BusinessUnit) -> 
     settings.SMINTIO_CLIENT_ID, settings.SMINTIO_CLIENT_SECRET = "govern", "sandbox-secret"
     settings.SMINTIO_REFRESH_TOKEN = "sandbox-refresh-token"
     settings.SMINTIO_UNIT = unit.slug
-    smintio.reset_client()
+    smintio_connection.reset_client()
     return smintio_process
 
 

@@ -1,6 +1,7 @@
 """Every state change of the Smint.io sub-domain, each audited in its transaction: the
-connection (authorized, or needing a new authorization; the rotating refresh token), vocabulary
-mappings, and the quarantine's retry and dismissal. The pull itself applies purchases in sync.py."""
+connection (authorized, or needing a new authorization; the rotating refresh token) and vocabulary
+mappings. The pull applies purchases in sync.py, where the quarantine's retry and dismissal are
+too (a retry is a pull of one purchase)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -12,19 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import (
-    QuarantinedPurchase,
-    QuarantineState,
     SmintioConnection,
     VocabularyMapping,
 )
-from assets.smintio import client as smintio
 from assets.smintio.client import SmintioError
-from assets.smintio.sync import SyncReport, prepare, settle
 from assets.smintio.vocabularies import clean_values
 from audit.services import audit_record
 from govern.access import user_can_anywhere
-from govern.errors import Conflict
-from govern.models import BusinessUnit
 from govern.roles import Capability
 
 
@@ -116,50 +111,3 @@ def vocabulary_map(
             data={"vocabulary": vocabulary, "key": mapping.key, "values": cleaned},
         )
     return mapping
-
-
-def quarantine_retry(
-    *, item: QuarantinedPurchase, actor: Any, api: smintio.SmintioClient | None = None
-) -> SyncReport:
-    """Try a quarantined purchase again (administrators): mapped, it leaves the quarantine."""
-    if not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only administrators retry quarantined purchases.")
-    if item.state != QuarantineState.OPEN:
-        raise Conflict(
-            f"This purchase is {item.get_state_display().lower()} already.", "stale_state"
-        )
-    unit = BusinessUnit.objects.filter(slug=settings.SMINTIO_UNIT).first()
-    if unit is None:
-        raise ValidationError(f"SMINTIO_UNIT '{settings.SMINTIO_UNIT}' names no unit.")
-    report = SyncReport()
-    prepared = prepare(api or smintio.client(), item.payload, report)
-    with transaction.atomic():
-        settle(prepared, unit, report)
-        item.refresh_from_db()
-        audit_record(
-            action="smintio.quarantine_retried",
-            actor=actor,
-            target=item,
-            data={"purchase": item.uuid, "mapped": item.state == QuarantineState.RESOLVED},
-        )
-    return report
-
-
-def quarantine_dismiss(*, item: QuarantinedPurchase, actor: Any, reason: str) -> None:
-    """Give up on a quarantined purchase (administrators), saying why; it stays on record."""
-    if not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only administrators dismiss quarantined purchases.")
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the purchase is dismissed."})
-    with transaction.atomic():
-        updated = QuarantinedPurchase.objects.filter(pk=item.pk, state=QuarantineState.OPEN).update(
-            state=QuarantineState.DISMISSED, decided_by=actor, updated_at=timezone.now()
-        )
-        if not updated:
-            raise Conflict("This purchase is not waiting any more.", "stale_state")
-        audit_record(
-            action="smintio.quarantine_dismissed",
-            actor=actor,
-            target=item,
-            data={"purchase": item.uuid, "reason": reason.strip()},
-        )

@@ -19,7 +19,7 @@ from typing import Any
 
 import nh3
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -40,6 +40,7 @@ from assets.models import (
 from assets.selectors import clean_selectors
 from assets.services import version_create, version_reject, version_submit, version_withdraw
 from assets.smintio import client as smintio
+from assets.smintio import connection as smintio_connection
 from assets.smintio.mapping import (
     MappingError,
     by_culture,
@@ -90,7 +91,7 @@ class Binary:
 
 def smintio_sync(*, api: smintio.SmintioClient | None = None) -> SyncReport:
     """Pull every batch after the stored cursor until Smint.io has nothing new."""
-    api = api or smintio.client()
+    api = api or smintio_connection.client()
     unit = BusinessUnit.objects.filter(slug=settings.SMINTIO_UNIT).first()
     if unit is None:
         raise smintio.SmintioError(
@@ -515,3 +516,50 @@ def _revoke(purchase: LicensePurchase) -> None:
         unit_id=purchase.asset.business_unit_id,
         data={"purchase": purchase.uuid, "asset": purchase.asset.key, "still_licensed": kept},
     )
+
+
+def quarantine_retry(
+    *, item: QuarantinedPurchase, actor: Any, api: smintio.SmintioClient | None = None
+) -> SyncReport:
+    """Try a quarantined purchase again (administrators): mapped, it leaves the quarantine."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("Only administrators retry quarantined purchases.")
+    if item.state != QuarantineState.OPEN:
+        raise Conflict(
+            f"This purchase is {item.get_state_display().lower()} already.", "stale_state"
+        )
+    unit = BusinessUnit.objects.filter(slug=settings.SMINTIO_UNIT).first()
+    if unit is None:
+        raise ValidationError(f"SMINTIO_UNIT '{settings.SMINTIO_UNIT}' names no unit.")
+    report = SyncReport()
+    prepared = prepare(api or smintio_connection.client(), item.payload, report)
+    with transaction.atomic():
+        settle(prepared, unit, report)
+        item.refresh_from_db()
+        audit_record(
+            action="smintio.quarantine_retried",
+            actor=actor,
+            target=item,
+            data={"purchase": item.uuid, "mapped": item.state == QuarantineState.RESOLVED},
+        )
+    return report
+
+
+def quarantine_dismiss(*, item: QuarantinedPurchase, actor: Any, reason: str) -> None:
+    """Give up on a quarantined purchase (administrators), saying why; it stays on record."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("Only administrators dismiss quarantined purchases.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the purchase is dismissed."})
+    with transaction.atomic():
+        updated = QuarantinedPurchase.objects.filter(pk=item.pk, state=QuarantineState.OPEN).update(
+            state=QuarantineState.DISMISSED, decided_by=actor, updated_at=timezone.now()
+        )
+        if not updated:
+            raise Conflict("This purchase is not waiting any more.", "stale_state")
+        audit_record(
+            action="smintio.quarantine_dismissed",
+            actor=actor,
+            target=item,
+            data={"purchase": item.uuid, "reason": reason.strip()},
+        )

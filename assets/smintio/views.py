@@ -34,13 +34,10 @@ from assets.models import (
     VocabularyMapping,
 )
 from assets.smintio import client as smintio
+from assets.smintio import connection
 from assets.smintio.mapping import in_language
-from assets.smintio.services import (
-    quarantine_dismiss,
-    quarantine_retry,
-    smintio_authorize,
-    vocabulary_map,
-)
+from assets.smintio.services import smintio_authorize, vocabulary_map
+from assets.smintio.sync import quarantine_dismiss, quarantine_retry
 from assets.smintio.vocabularies import CHECKS
 from govern.access import acting_user, scope_for
 from govern.errors import Conflict
@@ -104,7 +101,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         actor=acting_user(request),
         authorize_url=settings.SMINTIO_AUTHORIZE_URL,
     )
-    smintio.reset_client()
+    connection.reset_client()
     messages.success(request, "Govern is connected to Smint.io; the next sync uses it.")
     return redirect("assets:smintio-connect")
 

@@ -20,8 +20,13 @@ from assets.rights import Outcome, RightsBook, Use
 from assets.services import version_approve
 from assets.smintio.client import SmintioClient
 from assets.smintio.mapping import MappingError, check_purchase, licence_text, vocabulary_labels
-from assets.smintio.services import quarantine_dismiss, quarantine_retry
-from assets.smintio.sync import SyncReport, quarantine, smintio_sync
+from assets.smintio.sync import (
+    SyncReport,
+    quarantine,
+    quarantine_dismiss,
+    quarantine_retry,
+    smintio_sync,
+)
 from audit.models import AuditEvent
 from govern.errors import Conflict
 from tests.sandboxes.runner import call

@@ -18,7 +18,7 @@ from assets.models import (
     VocabularyLabel,
 )
 from assets.services import version_approve, version_retire
-from assets.smintio.client import _make_client
+from assets.smintio.connection import _make_client
 from assets.smintio.sync import smintio_sync
 from audit.models import AuditEvent
 from templates_app import outbox

@@ -1,4 +1,4 @@
-"""URL configuration of Govern: the one module of the base that ties every room together."""
+"""URL configuration of Govern: the top floor ties every room's routes together."""
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
