@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 
 from govern.access import acting_user
 from govern.models import Notification
+from govern.notify import notification_read
 
 
 class NotificationOutput(serializers.ModelSerializer):
@@ -42,7 +42,4 @@ class NotificationRead(APIView):
     @extend_schema(request=None, responses=NotificationOutput)
     def post(self, request: Request, pk: int) -> Response:
         notice = get_object_or_404(Notification, pk=pk, user=acting_user(request))
-        if notice.read_at is None:
-            notice.read_at = timezone.now()
-            notice.save(update_fields=["read_at"])
-        return Response(NotificationOutput(notice).data)
+        return Response(NotificationOutput(notification_read(notice=notice)).data)

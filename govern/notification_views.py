@@ -5,13 +5,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from govern import notify
 from govern.access import acting_user
 from govern.models import EmailChoice, Notification
-from govern.notify import email_choice, email_choose, unread_count
+from govern.notify import (
+    email_choice,
+    email_choose,
+    unread_count,
+)
 from govern.pagination import page_of
 
 PAGE_SIZE = 50
@@ -51,8 +55,7 @@ def notification_count(request: HttpRequest) -> HttpResponse:
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notice read (only one's own: 404 otherwise) and follow its link."""
     notice = get_object_or_404(Notification, pk=pk, user=acting_user(request))
-    if notice.read_at is None:
-        Notification.objects.filter(pk=notice.pk).update(read_at=timezone.now())
+    notify.notification_read(notice=notice)
     safe = url_has_allowed_host_and_scheme(notice.url, allowed_hosts=None)
     return redirect(notice.url if notice.url and safe else "notifications")
 
@@ -60,7 +63,5 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(user=acting_user(request), read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    notify.notifications_read_all(user=acting_user(request))
     return redirect("notifications")

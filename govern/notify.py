@@ -119,5 +119,22 @@ def _text(notice: Notification) -> str:
     return f"{notice.body}{link}\n\nYour notices: {settings.SITE_URL}/notifications/\n"
 
 
+def notification_read(*, notice: Notification) -> Notification:
+    """Mark a notice read once (the page, its link and the API all come here)."""
+    now = timezone.now()
+    if Notification.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=now):
+        notice.read_at = now
+    else:
+        notice.refresh_from_db(fields=["read_at"])
+    return notice
+
+
+def notifications_read_all(*, user: Any) -> int:
+    """Mark every unread notice of a person read; return how many were unread."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def unread_count(user: Any) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()

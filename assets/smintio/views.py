@@ -107,7 +107,8 @@ def callback(request: HttpRequest) -> HttpResponse:
 
 
 def _context() -> dict[str, object]:
-    connection, _ = SmintioConnection.objects.get_or_create(pk=1)
+    # A page only reads: before the first authorization there is no row, and nothing to show.
+    connection = SmintioConnection.objects.filter(pk=1).first() or SmintioConnection(pk=1)
     return {
         "connection": connection,
         "authorize_url": settings.SMINTIO_AUTHORIZE_URL,
