@@ -119,10 +119,6 @@ class ApiKey(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
 
 class WorkerHeartbeat(models.Model):
     """The last time a django-q2 worker ran the heartbeat task."""

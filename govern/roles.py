@@ -52,7 +52,3 @@ GROUP_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.INTEGRATION: ("govern.view_businessunit",),
 }
 
-
-def roles_with(capability: Capability) -> frozenset[Role]:
-    """Return the roles that grant a capability."""
-    return CAPABILITIES[capability]

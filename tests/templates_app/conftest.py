@@ -5,9 +5,11 @@ from typing import Any
 
 import pytest
 
+from assets.models import Asset, LicensePurchase, LicenseTerm, Version
+from assets.services import version_approve
 from govern.models import BusinessUnit
 from templates_app.models import Template
-from templates_app.services import template_create
+from templates_app.services import binding_set, template_create
 from tests.assets.conftest import (  # noqa: F401  (shared fixtures)
     add_version,
     disclaimer,
@@ -34,3 +36,50 @@ def make_template(designer: Any, unit: BusinessUnit) -> Callable[..., Template]:
         )
 
     return make
+
+
+@pytest.fixture
+def delivered_logo(
+    logo: Asset,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    deliver_all: Callable[[], Any],
+) -> Version:
+    """The logo's first version, approved, its renditions delivered to Exstream."""
+    version = version_approve(version=add_version(logo), actor=compliance_officer)
+    deliver_all()
+    return version
+
+
+@pytest.fixture
+def letter_showing(
+    make_template: Callable[..., Template], designer: Any
+) -> Callable[..., Template]:
+    """Make a letter whose slot 'logo' shows an asset. Make it after approving what it shows:
+    an approval flags the templates already using the asset for review."""
+
+    def make(asset: Asset, name: str = "Letter", **extra: Any) -> Template:
+        letter = make_template(name, **extra)
+        binding_set(template=letter, slot="logo", asset=asset, actor=designer)
+        return letter
+
+    return make
+
+
+def license_version(
+    version: Version, key: str, *, released: bool = False, **term: Any
+) -> LicensePurchase:
+    """License a version through a Smint.io purchase with one term that states what is given
+    and nothing else; `released` says its model and property releases are known."""
+    releases = {"model_release_state": "released", "property_release_state": "released"}
+    purchase = LicensePurchase.objects.create(
+        uuid=key,
+        cart_uuid="c",
+        asset=version.variant.asset,
+        state="completed",
+        content_element_uuid=key,
+        **(releases if released else {}),
+    )
+    LicenseTerm.objects.create(purchase=purchase, sequence_number=1, fingerprint=key, **term)
+    Version.objects.filter(pk=version.pk).update(purchase=purchase)
+    return purchase

@@ -17,6 +17,7 @@ from govern.notify import notify, send_emails
 from templates_app.expiry import endings, expiry_warnings
 from templates_app.models import Template
 from templates_app.services import binding_set, composition_add
+from tests.templates_app.conftest import license_version
 
 END = datetime(2027, 3, 31, 23, 0, tzinfo=UTC)
 
@@ -32,13 +33,7 @@ def licensed(
 ) -> Version:
     """An approved logo licensed until END, in a header component inside a letter."""
     version = version_approve(version=add_version(logo), actor=compliance_officer)
-    purchase = LicensePurchase.objects.create(
-        uuid="lpt-x", cart_uuid="c", asset=logo, state="completed", content_element_uuid="e"
-    )
-    LicenseTerm.objects.create(
-        purchase=purchase, sequence_number=1, fingerprint="f", valid_until=END
-    )
-    Version.objects.filter(pk=version.pk).update(purchase=purchase)
+    license_version(version, "lpt-x", valid_until=END)
     header = make_template("Header", kind="component")
     binding_set(template=header, slot="logo", asset=logo, actor=designer)
     composition_add(parent=make_template("Letter"), child=header, actor=designer)

@@ -11,7 +11,6 @@ from assets.criteria.services import criteria_set
 from assets.models import Asset, Version
 from assets.resolution import Context
 from assets.selectors import clean_selectors
-from assets.services import version_approve
 from templates_app.models import Template
 from templates_app.preflight import preflight_run
 from templates_app.services import binding_set
@@ -39,16 +38,12 @@ def test_the_widest_print_slot_decides_the_dpi(
 
 def test_a_rule_tightened_after_approval_gives_criteria_failed_at_preflight(
     logo: Asset,
-    add_version: Callable[..., Version],
+    delivered_logo: Version,
     compliance_officer: Any,
     designer: Any,
-    make_template: Callable[..., Template],
-    deliver_all: Callable[[], Any],
+    letter_showing: Callable[..., Template],
 ) -> None:
-    version_approve(version=add_version(logo), actor=compliance_officer)
-    deliver_all()
-    letter = make_template("Letter")
-    binding_set(template=letter, slot="logo", asset=logo, actor=designer)
+    letter = letter_showing(logo)
     contexts = [Context(channel="print"), Context(channel="email")]
     at = datetime(2027, 1, 5, tzinfo=UTC)
     assert (

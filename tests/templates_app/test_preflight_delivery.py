@@ -16,10 +16,8 @@ from tests import images
 
 
 @pytest.fixture
-def letter(logo: Asset, designer: Any, make_template: Callable[..., Template]) -> Template:
-    letter = make_template("Letter")
-    binding_set(template=letter, slot="logo", asset=logo, actor=designer)
-    return letter
+def letter(logo: Asset, letter_showing: Callable[..., Template]) -> Template:
+    return letter_showing(logo)
 
 
 def check(letter: Template, designer: Any, channel: str) -> tuple[str, list[str]]:

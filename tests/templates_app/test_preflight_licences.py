@@ -8,41 +8,26 @@ import pytest
 
 from assets.models import Asset, LicensePurchase, LicenseTerm, Version
 from assets.resolution import Context
-from assets.services import version_approve
 from templates_app.models import Template
 from templates_app.preflight import preflight_run
-from templates_app.services import binding_set
+from tests.templates_app.conftest import license_version
 
 END = datetime(2027, 6, 30, 23, 59, tzinfo=UTC)
 
 
 @pytest.fixture
 def letter(
-    logo: Asset,
-    add_version: Callable[..., Version],
-    compliance_officer: Any,
-    designer: Any,
-    make_template: Callable[..., Template],
-    deliver_all: Callable[[], Any],
+    logo: Asset, delivered_logo: Version, letter_showing: Callable[..., Template]
 ) -> Template:
     """A letter whose logo comes from a purchase licensed for print in Germany until END."""
-    version = version_approve(version=add_version(logo), actor=compliance_officer)
-    deliver_all()
-    purchase = LicensePurchase.objects.create(
-        uuid="lpt-1", cart_uuid="c", asset=logo, state="completed", content_element_uuid="2:0:1"
-    )
-    LicenseTerm.objects.create(
-        purchase=purchase,
-        sequence_number=1,
-        fingerprint="f",
+    license_version(
+        delivered_logo,
+        "lpt-1",
         valid_until=END,
         allowed_geographies=["geography_germany"],
         allowed_usages=["usage_print"],
     )
-    Version.objects.filter(pk=version.pk).update(purchase=purchase)
-    letter = make_template("Letter")
-    binding_set(template=letter, slot="logo", asset=logo, actor=designer)
-    return letter
+    return letter_showing(logo)
 
 
 def verdict(

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from assets.models import (
     Asset,
     CriteriaRuleSet,
-    LicensePurchase,
     LicenseTerm,
     RightsPolicy,
     Version,
@@ -28,6 +27,7 @@ from govern.models import BusinessUnit
 from templates_app.models import Binding, Delivery, Review, Template
 from templates_app.preflight import preflight_run
 from templates_app.services import binding_set
+from tests.templates_app.conftest import license_version
 
 AT = datetime(2027, 1, 5, tzinfo=UTC)
 CAUSES = (
@@ -49,23 +49,8 @@ KINDS = {
 
 
 def licence(version: Version) -> None:
-    purchase = LicensePurchase.objects.create(
-        uuid=f"lpt-{version.pk}",
-        cart_uuid="c",
-        asset=version.variant.asset,
-        state="completed",
-        content_element_uuid=f"e{version.pk}",
-        model_release_state="released",
-        property_release_state="released",
-    )
-    LicenseTerm.objects.create(
-        purchase=purchase,
-        sequence_number=1,
-        fingerprint=f"f{version.pk}",
-        is_editorial_use=False,
-        **stated_empty(),
-    )
-    Version.objects.filter(pk=version.pk).update(purchase=purchase)
+    key = f"lpt-{version.pk}"
+    license_version(version, key, released=True, is_editorial_use=False, **stated_empty())
 
 
 @pytest.fixture

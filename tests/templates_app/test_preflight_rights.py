@@ -22,6 +22,7 @@ from templates_app.models import Template
 from templates_app.preflight import preflight_run
 from templates_app.services import binding_set
 from tests.conftest import signed
+from tests.templates_app.conftest import license_version
 
 GERMAN_END = datetime(2027, 3, 31, 23, 59, tzinfo=UTC)
 BEFORE, AFTER = datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 2, tzinfo=UTC)
@@ -29,24 +30,8 @@ BEFORE, AFTER = datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 2, tzinfo=UT
 
 def licence(version: Version, key: str, **given: Any) -> LicensePurchase:
     """Give a version a purchase whose one term limits nothing but what is given."""
-    purchase = LicensePurchase.objects.create(
-        uuid=key,
-        cart_uuid="c",
-        asset=version.variant.asset,
-        state="completed",
-        content_element_uuid=key,
-        model_release_state="released",
-        property_release_state="released",
-    )
-    LicenseTerm.objects.create(
-        purchase=purchase,
-        sequence_number=1,
-        fingerprint=key,
-        is_editorial_use=False,
-        **(stated_empty() | given),
-    )
-    Version.objects.filter(pk=version.pk).update(purchase=purchase)
-    return purchase
+    terms = stated_empty() | given
+    return license_version(version, key, released=True, is_editorial_use=False, **terms)
 
 
 @pytest.fixture

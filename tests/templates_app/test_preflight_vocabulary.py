@@ -7,44 +7,29 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from assets.models import Asset, LicensePurchase, LicenseTerm, Version, VocabularyMapping
+from assets.models import Asset, LicenseTerm, Version, VocabularyMapping
 from assets.resolution import Context
-from assets.services import version_approve
 from assets.smintio.services import vocabulary_map
 from audit.models import AuditEvent
 from templates_app.models import Template
 from templates_app.preflight import preflight_run
-from templates_app.services import binding_set
+from tests.templates_app.conftest import license_version
 
 AT = datetime(2027, 1, 5, tzinfo=UTC)
 
 
 @pytest.fixture
 def letter(
-    logo: Asset,
-    add_version: Callable[..., Version],
-    compliance_officer: Any,
-    designer: Any,
-    make_template: Callable[..., Template],
-    deliver_all: Callable[[], Any],
+    logo: Asset, delivered_logo: Version, letter_showing: Callable[..., Template]
 ) -> Template:
     """A letter whose logo is licensed for Germany, in German."""
-    version = version_approve(version=add_version(logo), actor=compliance_officer)
-    deliver_all()
-    purchase = LicensePurchase.objects.create(
-        uuid="lpt-v", cart_uuid="c", asset=logo, state="completed", content_element_uuid="e"
-    )
-    LicenseTerm.objects.create(
-        purchase=purchase,
-        sequence_number=1,
-        fingerprint="f",
+    license_version(
+        delivered_logo,
+        "lpt-v",
         allowed_geographies=["geography_germany"],
         allowed_languages=["language_german"],
     )
-    Version.objects.filter(pk=version.pk).update(purchase=purchase)
-    letter = make_template("Letter")
-    binding_set(template=letter, slot="logo", asset=logo, actor=designer)
-    return letter
+    return letter_showing(logo)
 
 
 def verdict(

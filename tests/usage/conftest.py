@@ -13,10 +13,10 @@ from assets.resolution import Context
 from assets.services import version_approve
 from templates_app.models import Clearance, Template
 from templates_app.preflight import preflight_run
-from templates_app.services import binding_set
 from tests.templates_app.conftest import (  # noqa: F401  (shared fixtures)
     add_version,
     disclaimer,
+    letter_showing,
     logo,
     make_template,
     second_compliance_officer,
@@ -48,11 +48,9 @@ def approved_logo(
 
 @pytest.fixture
 def letter(
-    approved_logo: Version, make_template: Callable[..., Template], designer: Any, logo: Asset
+    approved_logo: Version, letter_showing: Callable[..., Template], logo: Asset
 ) -> Template:
-    letter = make_template("Policy letter", exstream_id="EX-LETTER")
-    binding_set(template=letter, slot="logo", asset=logo, actor=designer)
-    return letter
+    return letter_showing(logo, "Policy letter", exstream_id="EX-LETTER")
 
 
 @pytest.fixture
