@@ -51,4 +51,3 @@ GROUP_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.AUDITOR: ("govern.view_businessunit", "audit.view_auditevent"),
     Role.INTEGRATION: ("govern.view_businessunit",),
 }
-

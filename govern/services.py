@@ -16,6 +16,52 @@ from govern.usernames import clean_username
 API_KEY_PREFIX = "gvk_"
 
 
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    actor: User | None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> tuple[User, bool]:
+    """Create an account, audited; return the existing one unchanged (False) if the name is
+    taken. Without a password the account cannot log in (an integration account's)."""
+    username = clean_username(username)
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first_name, "last_name": last_name, "email": email},
+        )
+        if not created:
+            return user, False
+        _password_set(user, password)
+        audit_record(
+            action="user.created",
+            actor=actor,
+            target=user,
+            data={"username": username, "can_log_in": password is not None},
+        )
+    return user, True
+
+
+def user_password_set(*, user: User, password: str, actor: User | None) -> None:
+    """Give an account a new password (an administrator's reset), audited; never the password."""
+    with transaction.atomic():
+        _password_set(user, password)
+        audit_record(
+            action="user.password_set", actor=actor, target=user, data={"username": user.username}
+        )
+
+
+def _password_set(user: User, password: str | None) -> None:
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save(update_fields=["password"])
+
+
 def role_permission(role: Role) -> Permission:
     return Permission.objects.get(content_type__app_label="govern", codename=role.value)
 
@@ -90,15 +136,12 @@ def api_key_name_problem(name: str) -> str | None:
     return None
 
 
-def _integration_account(name: str) -> User:
+def _integration_account(name: str, actor: User | None) -> User:
     name = clean_username(name)
     problem = api_key_name_problem(name)
     if problem:
         raise ValidationError(problem)
-    account, created = User.objects.get_or_create(username=name)
-    if created:
-        account.set_unusable_password()
-        account.save(update_fields=["password"])
+    account, _created = user_create(username=name, password=None, actor=actor)
     return account
 
 
@@ -111,7 +154,7 @@ def api_key_create(
     prefix = secrets.token_hex(4)
     raw_key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
-        account = _integration_account(name)
+        account = _integration_account(name, actor)
         for unit in units:
             role_grant(user=account, role=Role.INTEGRATION, unit=unit, actor=actor)
         api_key = ApiKey.objects.create(

@@ -4,7 +4,6 @@ import io
 import secrets
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -12,7 +11,7 @@ from django.db import transaction
 from console.demo import seed_assets, seed_campaign, seed_rights, seed_templates
 from govern.models import BusinessUnit
 from govern.roles import Role
-from govern.services import role_grant, unit_create
+from govern.services import role_grant, unit_create, user_create, user_password_set
 
 # Demo people's addresses: their mail lands in the local catcher (.mail/new/) under `make run`.
 MAIL_DOMAIN = "govern.example"
@@ -72,14 +71,18 @@ class Command(BaseCommand):
     def _person(
         self, username: str, first: str, last: str, role: Role, options: dict[str, Any]
     ) -> Any:
-        user, created = get_user_model().objects.get_or_create(
+        password = options["password"] or secrets.token_urlsafe(9)
+        user, created = user_create(
             username=username,
-            defaults={"first_name": first, "last_name": last, "email": f"{username}@{MAIL_DOMAIN}"},
+            password=password,
+            actor=None,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@{MAIL_DOMAIN}",
         )
         if created or options["reset_passwords"]:
-            password = options["password"] or secrets.token_urlsafe(9)
-            user.set_password(password)
-            user.save(update_fields=["password"])
+            if not created:
+                user_password_set(user=user, password=password, actor=None)
             self.stdout.write(f"  {username:<8} {role.label:<24} password: {password}")
         else:
             self.stdout.write(

@@ -3,14 +3,13 @@
 import secrets
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from govern.commands import find_unit, parse_role
 from govern.roles import Role
-from govern.services import installation_auditor_grant, role_grant
+from govern.services import installation_auditor_grant, role_grant, user_create
 from govern.usernames import clean_username
 
 
@@ -43,11 +42,9 @@ class Command(BaseCommand):
         except ValidationError as invalid:
             raise CommandError(" ".join(invalid.messages)) from None
         with transaction.atomic():
-            user, created = get_user_model().objects.get_or_create(username=username)
+            password = options["password"] or secrets.token_urlsafe(12)
+            user, created = user_create(username=username, password=password, actor=None)
             if created:
-                password = options["password"] or secrets.token_urlsafe(12)
-                user.set_password(password)
-                user.save(update_fields=["password"])
                 self.stdout.write(f"Created user {username} with password: {password}")
             if unit is None:
                 granted = installation_auditor_grant(user=user, actor=None)
