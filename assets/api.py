@@ -196,7 +196,7 @@ class AssetDetail(generics.RetrieveAPIView):
         )
 
 
-def _refuse_oversized(request: Request) -> None:
+def refuse_oversized(request: Request) -> None:
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     limit = settings.UPLOAD_MAX_BYTES
     if declared > limit + 1_000_000:  # room for the multipart envelope
@@ -213,7 +213,7 @@ class VersionCreate(APIView):
         asset = get_scoped_or_404(
             request, _assets(request), capability=Capability.EDIT_ASSETS, pk=pk
         )
-        _refuse_oversized(request)
+        refuse_oversized(request)
         data = validated(VersionInput, request)
         selectors = clean_selectors(
             language=data["language"],

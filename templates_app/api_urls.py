@@ -53,6 +53,11 @@ urlpatterns = [
         name="replacement-fulfil",
     ),
     path(
+        "replacement-requests/<int:pk>/answer/",
+        api.ReplacementAnswer.as_view(),
+        name="replacement-answer",
+    ),
+    path(
         "replacement-requests/<int:pk>/decline/",
         api.ReplacementDecline.as_view(),
         name="replacement-decline",

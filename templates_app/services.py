@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from assets.models import Asset, Placement, Version, VersionState
 from assets.selectors import clean_selectors
+from assets.services import version_create, version_submit
+from assets.uploads import Content
 from audit.services import audit_record
 from govern.access import require, user_can
 from govern.errors import Conflict
@@ -351,6 +353,27 @@ def replacement_fulfil(
         )
         notices.replacement_answered(request)
     return request
+
+
+def replacement_answer_with_content(
+    *, request: ReplacementRequest, content: Content, actor: User
+) -> ReplacementRequest:
+    """Answer a request with new content, all or nothing: a version in the variant the review
+    was about, created, submitted for approval and linked to the request."""
+    changed = request.review.new_version or request.review.old_version
+    variant = changed.variant if changed is not None else None
+    selectors = clean_selectors(
+        language=variant.language if variant else "",
+        region=variant.region if variant else "",
+        segment=variant.segment if variant else "",
+        channels=variant.channels if variant else "",
+    )
+    with transaction.atomic():
+        version = version_create(
+            asset=request.asset, selectors=selectors, content=content, actor=actor
+        )
+        version = version_submit(version=version, actor=actor)
+        return replacement_fulfil(request=request, version=version, actor=actor)
 
 
 def replacements_follow(version: Version, approved: bool) -> int:

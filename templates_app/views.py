@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 import templates_app.deliveries
-from assets import services as asset_services
 from assets.models import Asset, Channel, Version, VersionState
 from assets.resolution import Context
 from assets.selectors import clean_selectors
@@ -314,30 +312,16 @@ def replacement_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _answer_with_upload(request: HttpRequest, replacement: ReplacementRequest) -> None:
-    """Upload the new version in place, into the variant the review was about, submit it for
-    approval and answer the request with it, all or nothing."""
-    asset = replacement.asset
-    changed = replacement.review.new_version or replacement.review.old_version
-    variant = changed.variant if changed is not None else None
-    selectors = clean_selectors(
-        language=variant.language if variant else "",
-        region=variant.region if variant else "",
-        segment=variant.segment if variant else "",
-        channels=variant.channels if variant else "",
-    )
-    if asset.takes_text:
+    """Answer with a new version uploaded in place (a file, or a text for disclaimers)."""
+    if replacement.asset.takes_text:
         content = read_text(request.POST.get("text", ""))
     elif upload := request.FILES.get("file"):
         content = read_upload(upload)
     else:
         raise RequestRejected("Choose the file of the new version.")
-    actor = acting_user(request)
-    with transaction.atomic():
-        version = asset_services.version_create(
-            asset=asset, selectors=selectors, content=content, actor=actor
-        )
-        version = asset_services.version_submit(version=version, actor=actor)
-        services.replacement_fulfil(request=replacement, version=version, actor=actor)
+    services.replacement_answer_with_content(
+        request=replacement, content=content, actor=acting_user(request)
+    )
 
 
 UNIT = "version__variant__asset__business_unit"

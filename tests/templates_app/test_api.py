@@ -321,3 +321,42 @@ def test_withdrawing_the_only_approved_version_turns_preflight_to_no_go(
     Review.objects.update(state="acknowledged")
     body = preflight(api_client_for_key(integration_key), letter).json()
     assert [r["code"] for r in body["reasons"]] == ["unresolved"]
+
+
+def test_a_replacement_is_answered_over_the_api_with_an_upload_all_or_nothing(
+    letter: Template,
+    logo: Asset,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    designer: Any,
+    brand_manager: Any,
+    client_for: ClientFor,
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests import images
+
+    changed = version_approve(version=add_version(logo), actor=compliance_officer)
+    review = Review.objects.filter(template=letter).get()
+    asked = f"/api/v1/reviews/{review.pk}/request-changes/"
+    request_id = post(client_for(designer), asked, {"reason": "Lighter"}).json()["id"]
+    answer = f"/api/v1/replacement-requests/{request_id}/answer/"
+    manager = client_for(brand_manager)
+    versions = Version.objects.count()
+
+    def upload(client: Client, data: bytes) -> Any:
+        return client.post(answer, {"file": SimpleUploadedFile("logo.png", data)})
+
+    assert upload(client_for(designer), images.png(700, 240)).status_code == 403
+    broken = upload(manager, b"not an image")
+    assert broken.status_code == 415 and "error" in broken.json()
+    both = manager.post(answer, {"file": SimpleUploadedFile("a.png", b"x"), "text": "y"})
+    assert both.status_code == 400
+    assert Version.objects.count() == versions, "a refused answer leaves no version behind"
+    answered = upload(manager, images.png(700, 240))
+    assert answered.status_code == 201 and answered.json()["state"] == "answered"
+    new = Version.objects.get(pk=answered.json()["fulfilled_version"])
+    assert (new.variant_id, new.state) == (changed.variant_id, "in_review")
+    again = upload(manager, images.png(710, 240))
+    assert again.status_code == 409
+    assert Version.objects.count() == versions + 1, "the second answer rolled its version back"
