@@ -101,34 +101,64 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=policy.delay(max(attempts - 1, 0)))
 
 
-def mark_delivered(pk: int, lease: datetime, **fields: Any) -> bool:
-    """Record a delivery that landed, if this worker still holds the lease."""
-    return finish(
-        pk,
-        lease,
-        state=DeliveryState.DELIVERED,
-        last_error="",
-        delivered_at=timezone.now(),
-        **fields,
-    )
+def mark_delivered(
+    delivery: Delivery, lease: datetime, *, remote_reference: str, rendition: Any = None
+) -> bool:
+    """Record a delivery that landed, audited, if this worker still holds the lease."""
+    with transaction.atomic():
+        landed = finish(
+            delivery.pk,
+            lease,
+            state=DeliveryState.DELIVERED,
+            last_error="",
+            delivered_at=timezone.now(),
+            remote_reference=remote_reference,
+            **({"rendition": rendition} if rendition is not None else {}),
+        )
+        if landed:
+            sha256 = {"rendition_sha256": rendition.sha256} if rendition is not None else {}
+            _audit(
+                "delivery.delivered",
+                delivery,
+                None,
+                target=delivery.target,
+                attempts=delivery.attempts,
+                remote_reference=remote_reference,
+                **sha256,
+            )
+    return landed
 
 
 def skip(delivery: Delivery, lease: datetime) -> str:
     state = delivery.version.get_state_display().lower()
-    finish(delivery.pk, lease, state=DeliveryState.SKIPPED, last_error=f"Version is {state} now.")
+    with transaction.atomic():
+        reason = f"Version is {state} now."
+        if finish(delivery.pk, lease, state=DeliveryState.SKIPPED, last_error=reason):
+            _audit("delivery.skipped", delivery, None, reason=reason)
     return "skipped"
 
 
 def retry_or_give_up(delivery: Delivery, lease: datetime, detail: str, retryable: bool) -> str:
     if not retryable or delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
         return give_up(delivery, lease, detail)
-    finish(
-        delivery.pk,
-        lease,
-        state=DeliveryState.RETRYING,
-        last_error=detail,
-        next_attempt_at=timezone.now() + backoff(delivery.attempts),
-    )
+    next_attempt_at = timezone.now() + backoff(delivery.attempts)
+    with transaction.atomic():
+        retrying = finish(
+            delivery.pk,
+            lease,
+            state=DeliveryState.RETRYING,
+            last_error=detail,
+            next_attempt_at=next_attempt_at,
+        )
+        if retrying:
+            _audit(
+                "delivery.retrying",
+                delivery,
+                None,
+                attempts=delivery.attempts,
+                error=detail,
+                next_attempt_at=next_attempt_at,
+            )
     return "retrying"
 
 

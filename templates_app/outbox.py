@@ -54,7 +54,7 @@ def deliver(pk: int, lease: datetime) -> str:
         return deliveries.retry_or_give_up(
             delivery, lease, f"{type(error).__name__}: {error}", True
         )
-    deliveries.mark_delivered(pk, lease, rendition=rendition, remote_reference=reference)
+    deliveries.mark_delivered(delivery, lease, rendition=rendition, remote_reference=reference)
     return "delivered"
 
 
@@ -70,7 +70,7 @@ def _report_to_smintio(delivery: Delivery, lease: datetime) -> str:
         answer = send(payload=delivery.payload, key=str(delivery.idempotency_key))
     except smintio.SmintioError as error:
         return deliveries.retry_or_give_up(delivery, lease, error.detail, error.retryable)
-    deliveries.mark_delivered(delivery.pk, lease, remote_reference=str(answer.get("uuid", "")))
+    deliveries.mark_delivered(delivery, lease, remote_reference=str(answer.get("uuid", "")))
     return "delivered"
 
 

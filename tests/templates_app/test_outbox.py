@@ -271,3 +271,32 @@ def test_a_missing_cmyk_profile_keeps_the_print_delivery_waiting_never_dead(
     assert (delivery.state, delivery.attempts) == ("retrying", 0)
     assert "missing.icc is missing" in delivery.last_error
     assert not AuditEvent.objects.filter(action="delivery.dead").exists()
+
+
+def test_every_outcome_of_a_delivery_is_audited_once_with_what_landed(
+    approved_logo: Version,
+    fake: FakeExstream,
+    compliance_officer: Any,
+    add_version: AddVersion,
+    logo: Asset,
+) -> None:
+    fake.failures.append(ExstreamError("Exstream is down", retryable=True))
+    assert outbox.drain(until_idle=False) == {"retrying": 1, "delivered": 1}
+    retrying = AuditEvent.objects.get(action="delivery.retrying")
+    assert retrying.data["error"] == "Exstream is down" and retrying.data["attempts"] == 1
+    assert outbox.drain() == {"delivered": 1}
+    delivered = AuditEvent.objects.filter(action="delivery.delivered")
+    assert delivered.count() == 2
+    for event in delivered:
+        delivery = Delivery.objects.select_related("rendition").get(pk=event.target_id)
+        assert event.data["rendition_sha256"] == delivery.rendition.sha256
+        assert event.data["remote_reference"] == delivery.remote_reference
+        assert event.business_unit_id == logo.business_unit_id
+    newer = add_version(logo, selectors=clean_selectors(channels=["email", "web"]))
+    version_approve(version=newer, actor=compliance_officer)
+    Version.objects.filter(pk=newer.pk).update(state="withdrawn")  # gone before the worker ran
+    assert outbox.drain() == {"skipped": 2}
+    skipped = AuditEvent.objects.filter(action="delivery.skipped")
+    assert [event.data["reason"] for event in skipped] == ["Version is withdrawn now."] * 2
+    assert outbox.drain() == {}
+    assert AuditEvent.objects.filter(action__startswith="delivery.").count() == 5
