@@ -1,29 +1,26 @@
-"""Run the web app and a django-q2 worker in one foreground process; Ctrl-C stops both."""
+"""Run the web app, a django-q2 worker and (in development) the sandboxes under honcho, in one
+foreground process; Ctrl-C stops them all."""
 
 import argparse
 import os
-import signal
-import subprocess
+import shlex
 import sys
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DEFAULT_DB_ALIAS, transaction
+from honcho.manager import Manager
 
 from govern.models import ApiKey, BusinessUnit
 from govern.services import api_key_create, api_key_revoke
 
-STOP_GRACE_SECONDS = 10
 SANDBOX_KEY = "exstream-sandbox"
-# Children that do their work and exit; the others run until Ctrl-C.
-ONE_SHOT = {"demo-runs"}
 
 
 class Command(BaseCommand):
-    help = "Start gunicorn and a qcluster worker; stop both on Ctrl-C or when either exits."
+    help = "Start gunicorn and a qcluster worker (and the sandboxes); Ctrl-C or any exit stops all."
     requires_system_checks: list[str] = []  # run below with the database's (audit triggers)
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -58,54 +55,19 @@ class Command(BaseCommand):
             if "exstream-sandbox" in commands:
                 environments["exstream-sandbox"] = {**os.environ, "GOVERN_API_KEY": sandbox_key()}
                 commands["demo-runs"] = [
-                    *(sys.executable, manage, "demo_runs"),
+                    *(sys.executable, manage, "demo_runs", "--stay"),
                     *("--govern-url", f"http://{options['bind']}"),
                 ]
-        # Each child leads its own process group: Ctrl-C reaches only this supervisor, which
-        # stops every child exactly once, and a stuck child is killed with all its processes.
-        children = {
-            name: subprocess.Popen(  # noqa: S603
-                argv, start_new_session=True, env=environments.get(name)
-            )
-            for name, argv in commands.items()
-        }
+        # honcho runs each child in its own process group and prefixes its output with its name;
+        # Ctrl-C (or SIGTERM) reaches honcho alone, which stops every child, and so does any
+        # child that exits (demo-runs stays once its runs are played, for that reason).
+        manager = Manager()
+        for name, argv in commands.items():
+            manager.add_process(name, shlex.join(argv), env=environments.get(name))
         self.stdout.write(f"Govern is running on http://{options['bind']}/ (Ctrl-C stops it)")
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, _raise_stop)
-        try:
-            code = self._watch(children)
-        except _Stop:
-            code = 0
-        self._stop(children)
-        sys.exit(code)
-
-    def _watch(self, children: dict[str, subprocess.Popen[bytes]]) -> int:
-        """Wait until a long-running child exits and return its exit code."""
-        finished: set[str] = set()
-        while True:
-            for name, child in children.items():
-                if child.poll() is None or name in finished:
-                    continue
-                if name not in ONE_SHOT:
-                    self.stderr.write(f"{name} exited with {child.returncode}; stopping.")
-                    return child.returncode
-                finished.add(name)
-                if child.returncode:
-                    self.stderr.write(f"{name} failed with {child.returncode}; carrying on.")
-            time.sleep(0.5)
-
-    def _stop(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for child in children.values():
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
+        self.stdout.flush()
+        manager.loop()
+        sys.exit(manager.returncode or 0)
 
 
 def default_site_url(bind: str) -> str:
@@ -160,11 +122,3 @@ def sandbox_key() -> str:
             api_key_revoke(api_key=active, actor=None)
         _key, raw_key = api_key_create(name=SANDBOX_KEY, units=units, actor=None)
     return raw_key
-
-
-class _Stop(Exception):
-    """Ctrl-C or SIGTERM reached the supervisor."""
-
-
-def _raise_stop(signum: int, frame: Any) -> None:
-    raise _Stop

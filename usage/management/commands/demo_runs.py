@@ -69,12 +69,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--govern-url", required=True)
+        parser.add_argument(
+            "--stay",
+            action="store_true",
+            help="Once played (or refused), wait until stopped: under `serve`, whose honcho "
+            "stops everything when one process exits.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self._play(options["govern_url"])
+        except CommandError as refused:
+            if not options["stay"]:
+                raise
+            self.stderr.write(f"Demo production runs not played: {refused}")
+        while options["stay"]:
+            time.sleep(3600)
+
+    def _play(self, govern_url: str) -> None:
         if ProductionRun.objects.filter(run_id__startswith="DEMO-").exists():
             self.stdout.write("Demo production runs were played already.")
             return
-        _wait_for(f"{options['govern_url'].rstrip('/')}/healthz")
+        _wait_for(f"{govern_url.rstrip('/')}/healthz")
         _wait_for(f"{settings.EXSTREAM_URL}/_sandbox/health")
         _wait_for_deliveries()
         for run_id, template, extra in RUNS:
