@@ -81,6 +81,7 @@ def test_one_interrupt_stops_the_web_app_and_the_worker(tmp_path: Path) -> None:
     finally:
         if serve.poll() is None:
             serve.kill()
+    assert serve.returncode == 0, "stopped as asked"
     assert b"web" in output and b"worker" in output, "honcho names each process's lines"
     deadline = time.monotonic() + 10
     while processes_with(marker) and time.monotonic() < deadline:

@@ -67,7 +67,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Govern is running on http://{options['bind']}/ (Ctrl-C stops it)")
         self.stdout.flush()
         manager.loop()
-        sys.exit(manager.returncode or 0)
+        stopped_by_signal = manager.returncode in {130, 143}  # SIGINT, SIGTERM: as asked
+        sys.exit(0 if stopped_by_signal else manager.returncode or 0)
 
 
 def default_site_url(bind: str) -> str:
