@@ -1,9 +1,9 @@
 """Warnings before licences end: once per threshold, to the unit's brand managers and the
 owners of every template that uses the asset (through components too).
 
-A licence ends when the last of its active terms does (a term without valid_until never ends);
-its first use must start by the latest to_be_used_until, which matters only while no usage
-report shows a use. Smint.io pushes neither: a daily schedule asks.
+When a licence ends and by when its first use must start come from assets/rights/licences.py;
+the first-use date matters only while no usage report shows a use. Smint.io pushes neither: a
+daily schedule asks.
 """
 
 import math
@@ -14,8 +14,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from assets.models import LicensePurchase, LicenseTerm, Version, VersionLicence, VersionState
+from assets.models import Version, VersionState
 from assets.rights import usage_facts
+from assets.rights.licences import licence_ends
 from govern.models import BusinessUnitUserObjectPermission
 from govern.notify import notify
 from govern.roles import Role
@@ -41,43 +42,22 @@ class Ending:
 
 
 def endings(now: datetime, horizon_days: int) -> list[Ending]:
-    """Return the approved licensed versions whose licence, or first-use date, ends soon.
-
-    A version's licence is every purchase that licenses it and is not cancelled.
-    """
+    """Return the approved licensed versions whose licence, or first-use date, ends soon
+    (assets/rights/licences.py says when a licence ends)."""
     horizon = now + timedelta(days=horizon_days)
-    versions = list(
-        Version.objects.filter(state=VersionState.APPROVED, purchase__isnull=False).select_related(
-            "variant__asset"
-        )
-    )
-    purchases: dict[int, set[int]] = {v.pk: {v.purchase_id} for v in versions if v.purchase_id}
-    for version_id, purchase_id in VersionLicence.objects.filter(
-        version_id__in=purchases
-    ).values_list("version_id", "purchase_id"):
-        purchases[version_id].add(purchase_id)
-    valid = set(
-        LicensePurchase.objects.filter(pk__in={p for ps in purchases.values() for p in ps})
-        .exclude(state="cancelled")
-        .values_list("pk", flat=True)
-    )
-    terms: dict[int, list[LicenseTerm]] = {}
-    for term in LicenseTerm.objects.filter(purchase_id__in=valid, active=True):
-        terms.setdefault(term.purchase_id, []).append(term)
-    facts = usage_facts(valid)
+    versions = Version.objects.filter(
+        state=VersionState.APPROVED, purchase__isnull=False
+    ).select_related("variant__asset")
+    ends = licence_ends(versions.values_list("pk", flat=True))
+    facts = usage_facts({pk for end in ends.values() for pk in end.purchase_ids})
     found = []
-    for version in versions:
-        mine = purchases[version.pk] & valid
-        held = [term for pk in mine for term in terms.get(pk, [])]
-        if not held:
-            continue
-        ends = [t.valid_until for t in held if t.valid_until]
-        if len(ends) == len(held) and now < max(ends) <= horizon:  # a term without end: none
-            found.append(Ending(version, "licence", max(ends)))
-        first = [t.to_be_used_until for t in held if t.to_be_used_until]
-        used = any(facts.get(pk) and facts[pk].first_use for pk in mine)
-        if first and now < max(first) <= horizon and not used:
-            found.append(Ending(version, "first_use", max(first)))
+    for version in versions.filter(pk__in=list(ends)):
+        end = ends[version.pk]
+        if end.ends_at and now < end.ends_at <= horizon:
+            found.append(Ending(version, "licence", end.ends_at))
+        used = any(facts.get(pk) and facts[pk].first_use for pk in end.purchase_ids)
+        if end.first_use_by and now < end.first_use_by <= horizon and not used:
+            found.append(Ending(version, "first_use", end.first_use_by))
     return found
 
 

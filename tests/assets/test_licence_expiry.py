@@ -104,3 +104,39 @@ def test_a_second_purchase_still_running_keeps_the_version(
     LicensePurchase.objects.filter(pk=again.pk).update(state="cancelled")
     with time_machine.travel(end + timedelta(days=1)):
         assert versions_expire() == 1, "a cancelled purchase keeps nothing alive"
+
+
+def test_a_licence_ends_with_the_last_term_of_its_valid_purchases(
+    logo: Asset, add_version: Any, compliance_officer: Any
+) -> None:
+    from assets.rights.licences import licence_ends
+
+    now = timezone.now()
+    version = version_approve(version=add_version(logo), actor=compliance_officer)
+    assert licence_ends([version.pk]) == {}, "an unlicensed version has no end"
+    licensed(logo, version, now + timedelta(days=10))
+    version.refresh_from_db()
+    assert licence_ends([version.pk])[version.pk].ends_at == now + timedelta(days=10)
+
+    again = LicensePurchase.objects.create(
+        uuid="lpt-2", cart_uuid="cart-2", asset=logo, state="completed", content_element_uuid="e2"
+    )
+    LicenseTerm.objects.create(
+        purchase=again,
+        sequence_number=1,
+        fingerprint="g",
+        valid_until=now + timedelta(days=40),
+        to_be_used_until=now + timedelta(days=5),
+    )
+    VersionLicence.objects.create(version=version, purchase=again)
+    end = licence_ends([version.pk])[version.pk]
+    assert (end.ends_at, end.first_use_by) == (now + timedelta(days=40), now + timedelta(days=5))
+    assert end.purchase_ids == {version.purchase_id, again.pk}
+
+    LicenseTerm.objects.create(purchase=again, sequence_number=2, fingerprint="h")
+    assert licence_ends([version.pk])[version.pk].ends_at is None, "a term without end runs on"
+
+    LicensePurchase.objects.filter(pk=again.pk).update(state="cancelled")
+    end = licence_ends([version.pk])[version.pk]
+    assert end.ends_at == now + timedelta(days=10), "a cancelled purchase licenses nothing"
+    assert end.purchase_ids == {version.purchase_id}
