@@ -289,6 +289,7 @@ def test_every_outcome_of_a_delivery_is_audited_once_with_what_landed(
     assert delivered.count() == 2
     for event in delivered:
         delivery = Delivery.objects.select_related("rendition").get(pk=event.target_id)
+        assert delivery.rendition is not None
         assert event.data["rendition_sha256"] == delivery.rendition.sha256
         assert event.data["remote_reference"] == delivery.remote_reference
         assert event.business_unit_id == logo.business_unit_id
