@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
-from assets import annotations
+from assets import annotations, services
 from assets.api import VERSION_UNIT
 from assets.models import Annotation, Version
 from govern.access import acting_user, get_scoped_or_404
@@ -48,7 +48,7 @@ def annotation_add(request: HttpRequest, pk: int) -> HttpResponse:
         parent = get_object_or_404(Annotation, pk=int(parent_id), version__variant=version.variant)
     try:
         pin = None if parent else _pin(request, version)
-        annotations.annotate(
+        services.annotation_add(
             version=version,
             author=acting_user(request),
             body=request.POST.get("body", ""),
@@ -73,7 +73,7 @@ def annotation_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     )
     shown_on = request.POST.get("on", "")
     try:
-        annotations.resolve(annotation=annotation, actor=acting_user(request))
+        services.annotation_resolve(annotation=annotation, actor=acting_user(request))
     except (ValidationError, Conflict) as error:
         messages.error(request, reason(error))
     else:

@@ -1,19 +1,16 @@
 """Reviewers' comments pinned to a region of an image or a span of a text, threaded, carried to
-the variant's later versions until someone resolves them; each is audited."""
+the variant's later versions until someone resolves them: who may comment, where a pin may go,
+and the threads of a version. Adding and resolving are services (assets/services.py)."""
 
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from assets.models import Annotation, Version
-from audit.services import audit_record
 from govern.access import user_can
-from govern.errors import Conflict
 from govern.roles import Capability
 
 MAX_BODY = 5000
@@ -33,13 +30,13 @@ class Pin:
     end: int | None = None
 
 
-def _may_annotate(user: User, version: Version) -> None:
+def may_annotate(user: User, version: Version) -> None:
     unit_id = version.variant.asset.business_unit_id
     if not any(user_can(user, capability, unit_id) for capability in ANNOTATORS):
         raise PermissionDenied("Compliance officers and brand managers comment on versions.")
 
 
-def _checked_pin(version: Version, pin: Pin) -> dict[str, Any]:
+def checked_pin(version: Version, pin: Pin) -> dict[str, Any]:
     region = (pin.x, pin.y, pin.width, pin.height)
     span = (pin.start, pin.end)
     if any(v is not None for v in region) and any(v is not None for v in span):
@@ -79,46 +76,6 @@ def _span(version: Version, span: tuple[int | None, int | None]) -> dict[str, An
     return {"start": start, "end": end}
 
 
-def annotate(
-    *,
-    version: Version,
-    author: User,
-    body: str,
-    pin: Pin | None = None,
-    parent: Annotation | None = None,
-) -> Annotation:
-    """Pin a comment to the version (or answer one in its thread)."""
-    _may_annotate(author, version)
-    body = body.strip()
-    if not body or len(body) > MAX_BODY:
-        raise ValidationError({"body": f"Write the comment (1 to {MAX_BODY} characters)."})
-    if parent is not None and parent.version.variant_id != version.variant_id:
-        raise ValidationError({"parent": "Answer a comment of this variant's versions."})
-    where = {} if parent is not None else _checked_pin(version, pin or Pin())
-    with transaction.atomic():
-        annotation = Annotation.objects.create(
-            version=version, author=author, body=body, parent=parent, **where
-        )
-        _audit("annotation.added", annotation, author)
-    return annotation
-
-
-def resolve(*, annotation: Annotation, actor: User) -> Annotation:
-    """Mark a thread resolved (once: a second time is a conflict)."""
-    _may_annotate(actor, annotation.version)
-    if annotation.parent_id is not None:
-        raise ValidationError({"annotation": "Resolve the thread, from its first comment."})
-    with transaction.atomic():
-        updated = Annotation.objects.filter(pk=annotation.pk, resolved_at__isnull=True).update(
-            resolved_at=timezone.now(), resolved_by=actor
-        )
-        if not updated:
-            raise Conflict("This comment was resolved already; reload.", "stale_state")
-        annotation.refresh_from_db()
-        _audit("annotation.resolved", annotation, actor)
-    return annotation
-
-
 def threads_for(version: Version) -> QuerySet[Annotation]:
     """The threads shown on a version: its own, and the open ones of the variant's earlier
     versions (carried forward), oldest first, replies prefetched."""
@@ -134,20 +91,4 @@ def threads_for(version: Version) -> QuerySet[Annotation]:
         .select_related("author", "version", "resolved_by")
         .prefetch_related("replies__author")
         .order_by("created_at", "pk")
-    )
-
-
-def _audit(action: str, annotation: Annotation, actor: User) -> None:
-    version = annotation.version
-    audit_record(
-        action=action,
-        actor=actor,
-        target=version,
-        unit_id=version.variant.asset.business_unit_id,
-        data={
-            "asset": version.variant.asset.key,
-            "number": version.number,
-            "annotation": annotation.pk,
-            "body": annotation.body[:200],
-        },
     )

@@ -505,7 +505,7 @@ class VersionAnnotations(APIView):
                 pk=data["reply_to"],
             )
         pin = annotations.Pin(**data.get("region", {}), **data.get("span", {}))
-        made = annotations.annotate(
+        made = services.annotation_add(
             version=version, author=acting_user(request), body=data["body"], pin=pin, parent=parent
         )
         return Response(AnnotationOutput(made).data, status=status.HTTP_201_CREATED)
@@ -522,5 +522,5 @@ class AnnotationResolve(APIView):
             unit_field="version__" + VERSION_UNIT,
             pk=pk,
         )
-        resolved = annotations.resolve(annotation=annotation, actor=acting_user(request))
+        resolved = services.annotation_resolve(annotation=annotation, actor=acting_user(request))
         return Response(AnnotationOutput(resolved).data)

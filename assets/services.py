@@ -11,10 +11,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from assets import criteria, notices, signatures
+from assets import annotations, criteria, notices, signatures
 from assets.consequences import of_decisions
 from assets.models import (
     REGULATED_KINDS,
+    Annotation,
     ApprovalPeriod,
     Asset,
     CriteriaRuleSet,
@@ -457,3 +458,61 @@ def _decide(
     )
     notices.version_decided(version, actor, state.label.lower(), comment)
     return version
+
+
+def annotation_add(
+    *,
+    version: Version,
+    author: User,
+    body: str,
+    pin: annotations.Pin | None = None,
+    parent: Annotation | None = None,
+) -> Annotation:
+    """Pin a comment to the version (or answer one in its thread)."""
+    annotations.may_annotate(author, version)
+    body = body.strip()
+    if not body or len(body) > annotations.MAX_BODY:
+        raise ValidationError(
+            {"body": f"Write the comment (1 to {annotations.MAX_BODY} characters)."}
+        )
+    if parent is not None and parent.version.variant_id != version.variant_id:
+        raise ValidationError({"parent": "Answer a comment of this variant's versions."})
+    where = {} if parent is not None else annotations.checked_pin(version, pin or annotations.Pin())
+    with transaction.atomic():
+        annotation = Annotation.objects.create(
+            version=version, author=author, body=body, parent=parent, **where
+        )
+        _audit_annotation("annotation.added", annotation, author)
+    return annotation
+
+
+def annotation_resolve(*, annotation: Annotation, actor: User) -> Annotation:
+    """Mark a thread resolved (once: a second time is a conflict)."""
+    annotations.may_annotate(actor, annotation.version)
+    if annotation.parent_id is not None:
+        raise ValidationError({"annotation": "Resolve the thread, from its first comment."})
+    with transaction.atomic():
+        updated = Annotation.objects.filter(pk=annotation.pk, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolved_by=actor
+        )
+        if not updated:
+            raise Conflict("This comment was resolved already; reload.", "stale_state")
+        annotation.refresh_from_db()
+        _audit_annotation("annotation.resolved", annotation, actor)
+    return annotation
+
+
+def _audit_annotation(action: str, annotation: Annotation, actor: User) -> None:
+    version = annotation.version
+    audit_record(
+        action=action,
+        actor=actor,
+        target=version,
+        unit_id=version.variant.asset.business_unit_id,
+        data={
+            "asset": version.variant.asset.key,
+            "number": version.number,
+            "annotation": annotation.pk,
+            "body": annotation.body[:200],
+        },
+    )
