@@ -7,9 +7,9 @@ from django_q.tasks import async_task
 
 from assets.consequences import Consequences
 from assets.models import Version, VersionState
-from templates_app.deliveries import deliveries_enqueue, feedback_enqueue
 from templates_app.graph import impact_summary
-from templates_app.outbox import print_width
+from templates_app.outbox.services import deliveries_enqueue, feedback_enqueue
+from templates_app.outbox.worker import print_width
 from templates_app.services import replacements_follow, templates_flag_for_change
 
 # States that take a version out of use: its templates must look again.

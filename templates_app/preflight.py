@@ -21,7 +21,6 @@ from govern.access import require
 from govern.roles import Capability
 from templates_app import graph
 from templates_app.campaigns.book import CampaignBook
-from templates_app.deliveries import DeliveryBook, widest_print
 from templates_app.models import (
     UNSETTLED_REVIEW_STATES,
     Binding,
@@ -31,6 +30,7 @@ from templates_app.models import (
     Template,
     Verdict,
 )
+from templates_app.outbox.book import DeliveryBook, widest_print
 
 
 def preflight_run(

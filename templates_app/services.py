@@ -18,7 +18,6 @@ from govern.errors import Conflict
 from govern.models import BusinessUnit
 from govern.roles import Capability
 from templates_app import graph, notices
-from templates_app.deliveries import feedback_enqueue
 from templates_app.models import (
     UNSETTLED_REVIEW_STATES,
     Binding,
@@ -33,6 +32,7 @@ from templates_app.models import (
     TemplateUserObjectPermission,
     cause_key,
 )
+from templates_app.outbox.services import feedback_enqueue
 
 
 def _audit(action: str, template: Template, actor: User | None, **data: Any) -> None:

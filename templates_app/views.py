@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-import templates_app.deliveries
 from assets.models import Asset, Channel, Version, VersionState
 from assets.resolution import Context
 from assets.selectors import clean_selectors
@@ -39,6 +38,7 @@ from templates_app.models import (
     Template,
     TemplateState,
 )
+from templates_app.outbox import services as outbox
 from templates_app.preflight import preflight_run
 
 BOARD_PAGE_SIZE = 50
@@ -383,7 +383,7 @@ def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Give a dead delivery new attempts (audited), then show the version's deliveries."""
     delivery = get_scoped_or_404(request, _deliveries(request), unit_field=UNIT, pk=pk)
     try:
-        templates_app.deliveries.delivery_retry(delivery=delivery, actor=acting_user(request))
+        outbox.delivery_retry(delivery=delivery, actor=acting_user(request))
     except Conflict as conflict:
         messages.error(request, conflict.detail)
     else:

@@ -222,7 +222,7 @@ def smintio_sandbox(smintio_process: str, settings: Any, unit: BusinessUnit) -> 
 @pytest.fixture
 def deliver_all(settings: Any, tmp_path: Path) -> Callable[[], Any]:
     """Push every due delivery through the real outbox, into a hot folder (no network)."""
-    from templates_app import outbox
+    from templates_app.outbox import worker as outbox
 
     def deliver() -> Any:
         settings.EXSTREAM_TRANSPORT = "hotfolder"

@@ -20,7 +20,7 @@ from govern.access import require
 from govern.errors import Conflict, RequestRejected
 from govern.roles import Capability
 from templates_app.models import Clearance, Delivery, DeliveryState, Template
-from templates_app.outbox import USAGE_PROFILE
+from templates_app.outbox.worker import USAGE_PROFILE
 from usage.models import (
     ExceptionState,
     LimitKey,

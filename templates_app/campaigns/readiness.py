@@ -9,8 +9,8 @@ from assets.models import VersionState
 from assets.resolution import Context
 from assets.rights import Outcome, RightsBook, Use
 from templates_app.campaigns.book import describe_selectors
-from templates_app.deliveries import DeliveryBook, widest_print
 from templates_app.models import Binding, Campaign, CampaignItem
+from templates_app.outbox.book import DeliveryBook, widest_print
 
 # The last instant of a window that ends at `ends_at` (which is excluded).
 LAST_MOMENT = timedelta(seconds=1)

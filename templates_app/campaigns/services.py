@@ -24,7 +24,6 @@ from templates_app import graph, notices
 from templates_app.campaigns.book import clashes
 from templates_app.campaigns.readiness import problems, readiness
 from templates_app.consequences import nudge_worker
-from templates_app.deliveries import deliveries_enqueue
 from templates_app.models import (
     Binding,
     Campaign,
@@ -37,6 +36,7 @@ from templates_app.models import (
     Template,
     TemplateState,
 )
+from templates_app.outbox.services import deliveries_enqueue
 from templates_app.services import clear_settled
 
 MAX_ITEMS = 200

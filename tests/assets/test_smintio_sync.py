@@ -21,8 +21,8 @@ from assets.services import version_approve, version_retire
 from assets.smintio.connection import _make_client
 from assets.smintio.sync import smintio_sync
 from audit.models import AuditEvent
-from templates_app import outbox
 from templates_app.models import Delivery
+from templates_app.outbox import worker as outbox
 from tests.sandboxes.runner import call, feedback, post_json
 
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from assets.models import Version
 from assets.services import version_approve
 from assets.smintio.sync import smintio_sync
-from templates_app import outbox
 from templates_app.models import Delivery
+from templates_app.outbox import worker as outbox
 from templates_app.services import binding_set, template_create
 from tests.sandboxes.runner import call, set_faults
 from tests.usage.conftest import report

@@ -18,10 +18,11 @@ from assets.services import version_approve, version_withdraw
 from audit.models import AuditEvent
 from govern.errors import Conflict
 from govern.models import Notification
-from templates_app import deliveries, outbox
 from templates_app.exstream import hotfolder
 from templates_app.exstream.client import ExstreamError, ImageVersion
 from templates_app.models import Delivery
+from templates_app.outbox import services as deliveries
+from templates_app.outbox import worker as outbox
 from tests import images
 
 AddVersion = Callable[..., Version]

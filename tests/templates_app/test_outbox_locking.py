@@ -9,8 +9,8 @@ from django.db import connection, transaction
 
 from assets.models import Asset, Version
 from assets.services import version_approve
-from templates_app import deliveries
 from templates_app.models import Delivery
+from templates_app.outbox import services as deliveries
 
 pytestmark = pytest.mark.postgres_only
 

@@ -192,7 +192,8 @@ def test_a_sha256_maps_back_through_the_delivered_rendition(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from assets import profiles
-    from templates_app import deliveries, outbox
+    from templates_app.outbox import services as deliveries
+    from templates_app.outbox import worker as outbox
 
     settings.EXSTREAM_TRANSPORT = "hotfolder"
     settings.EXSTREAM_HOTFOLDER = tmp_path / "hot"

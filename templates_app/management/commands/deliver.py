@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from templates_app import outbox
+from templates_app.outbox import worker as outbox
 
 
 class Command(BaseCommand):

@@ -2,12 +2,12 @@
 
 pending -> (claimed for a lease) -> delivered | skipped (the version is no longer approved)
                                   | retrying (backoff; or waiting, uncounted, for the setup)
-                                  | dead (out of attempts, or refused: audited)
-dead -> pending (retried by a person: audited)
+                                  | dead (out of attempts, or refused)
+dead -> pending (retried by a person); every outcome is audited.
 
 A worker claims due rows for a lease and records an outcome only while it still holds the
 lease (`finish`), so a worker that died or stalled cannot overwrite the row another worker took
-over. The work itself (rendering, pushing) is templates_app/outbox.py.
+over. The work itself (rendering, pushing) is worker.py.
 """
 
 from datetime import datetime, timedelta
@@ -15,10 +15,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from assets import profiles
 from assets.models import Version, VersionState
 from assets.renditions import profiles_for
 from audit.services import audit_record
@@ -29,7 +28,6 @@ from govern.roles import Capability
 from templates_app import notices
 from templates_app.models import (
     DUE_STATES,
-    Binding,
     Delivery,
     DeliveryState,
 )
@@ -214,48 +212,3 @@ def delivery_retry(*, delivery: Delivery, actor: Any) -> Delivery:
         _audit("delivery.retried", delivery, actor, last_error=delivery.last_error)
     delivery.refresh_from_db()
     return delivery
-
-
-def widest_print(asset_ids: set[int]) -> dict[int, int]:
-    """Per asset, the widest slot (mm) any template prints it at: what its criteria judge."""
-    return dict(
-        Binding.objects.filter(asset_id__in=asset_ids)
-        .values("asset_id")
-        .annotate(widest=Max("print_width_mm"))
-        .filter(widest__isnull=False)
-        .order_by()
-        .values_list("asset_id", "widest")
-    )
-
-
-class DeliveryBook:
-    """The Exstream deliveries of the versions a pre-flight resolves, loaded in one query."""
-
-    def __init__(self, version_ids: set[int]) -> None:
-        self._rows: dict[tuple[int, str], Delivery] = {
-            (delivery.version_id, delivery.profile): delivery
-            for delivery in Delivery.objects.filter(
-                version_id__in=version_ids, target="exstream"
-            ).select_related("rendition")
-        }
-
-    def problem(self, version: Version, channel: str) -> tuple[str | None, list[str]]:
-        """Say which renditions for the channel Exstream does not hold yet; and their sha256s."""
-        needed = [
-            profile
-            for profile in profiles_for(version)
-            if profile == "text"
-            or not channel
-            or profiles.PROFILES.get(profile, {}).get("channel") == channel
-        ]
-        missing, held = [], []
-        for profile in needed:
-            delivery = self._rows.get((version.pk, profile))
-            if delivery is None or delivery.state != DeliveryState.DELIVERED:
-                state = delivery.get_state_display().lower() if delivery else "never queued"
-                missing.append(f"{profile} ({state})")
-            elif delivery.rendition is not None:
-                held.append(delivery.rendition.sha256)
-        if not needed:
-            missing.append(f"no rendition for the {channel} channel")
-        return ("; ".join(missing) or None), held

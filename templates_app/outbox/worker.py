@@ -1,6 +1,6 @@
 """The outbox's work: render and push what a claimed delivery names, report to Smint.io.
 
-Rows are written with the approval and change state only through templates_app/deliveries.py
+Rows are written with the approval and change state only through services.py
 (claim, lease, outcome, audit). A worker works on claimed rows outside any transaction. Every
 push is safe to repeat: the transport looks for what an earlier attempt with the same
 idempotency key already left in Exstream.
@@ -22,10 +22,10 @@ from assets.renditions import (
 from assets.smintio import client as smintio
 from assets.smintio import connection
 from assets.storage import read_content
-from templates_app import deliveries
 from templates_app.exstream import client as exstream
 from templates_app.exstream import hotfolder
 from templates_app.models import Binding, Delivery
+from templates_app.outbox import services as deliveries
 
 # Smint.io deliveries whose profile starts so carry a run's usage of a purchase.
 USAGE_PROFILE = "usage-run-"

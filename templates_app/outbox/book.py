@@ -1,0 +1,58 @@
+"""What the outbox holds, read once for a check: which renditions of which versions are in
+Exstream, and the widest print slot each asset fills (what its renditions and criteria need)."""
+
+from django.db.models import Max
+
+from assets import profiles
+from assets.models import Version
+from assets.renditions import profiles_for
+from templates_app.models import (
+    Binding,
+    Delivery,
+    DeliveryState,
+)
+
+
+def widest_print(asset_ids: set[int]) -> dict[int, int]:
+    """Per asset, the widest slot (mm) any template prints it at: what its criteria judge."""
+    return dict(
+        Binding.objects.filter(asset_id__in=asset_ids)
+        .values("asset_id")
+        .annotate(widest=Max("print_width_mm"))
+        .filter(widest__isnull=False)
+        .order_by()
+        .values_list("asset_id", "widest")
+    )
+
+
+class DeliveryBook:
+    """The Exstream deliveries of the versions a pre-flight resolves, loaded in one query."""
+
+    def __init__(self, version_ids: set[int]) -> None:
+        self._rows: dict[tuple[int, str], Delivery] = {
+            (delivery.version_id, delivery.profile): delivery
+            for delivery in Delivery.objects.filter(
+                version_id__in=version_ids, target="exstream"
+            ).select_related("rendition")
+        }
+
+    def problem(self, version: Version, channel: str) -> tuple[str | None, list[str]]:
+        """Say which renditions for the channel Exstream does not hold yet; and their sha256s."""
+        needed = [
+            profile
+            for profile in profiles_for(version)
+            if profile == "text"
+            or not channel
+            or profiles.PROFILES.get(profile, {}).get("channel") == channel
+        ]
+        missing, held = [], []
+        for profile in needed:
+            delivery = self._rows.get((version.pk, profile))
+            if delivery is None or delivery.state != DeliveryState.DELIVERED:
+                state = delivery.get_state_display().lower() if delivery else "never queued"
+                missing.append(f"{profile} ({state})")
+            elif delivery.rendition is not None:
+                held.append(delivery.rendition.sha256)
+        if not needed:
+            missing.append(f"no rendition for the {channel} channel")
+        return ("; ".join(missing) or None), held
