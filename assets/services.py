@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from assets import annotations, criteria, notices, signatures
+from assets import annotations, notices, signatures
 from assets.consequences import of_decisions
+from assets.criteria import rules as criteria
 from assets.models import (
     REGULATED_KINDS,
     Annotation,

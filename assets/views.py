@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_POST
 
-from assets import annotations, criteria, previews, queue, services, signatures
+from assets import annotations, previews, queue, services, signatures
 from assets.api import VERSION_UNIT, content_response
 from assets.consequences import of_decisions
+from assets.criteria import rules as criteria
 from assets.forms import AssetForm, LibraryFilterForm, VersionForm
 from assets.models import (
     Asset,
