@@ -7,8 +7,5 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from audit import checks
-        from audit.exports import events_table
-        from govern.export_jobs import register_table
 
-        register_table("audit_events", events_table)  # the other end: govern/export_jobs.py
         post_migrate.connect(checks.restore, sender=self, dispatch_uid="audit-restore-triggers")

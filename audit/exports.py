@@ -14,11 +14,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from audit.cells import unescape_cell
 from audit.chain import GENESIS_HASH, canonical_json, canonical_time, chain_hash
-from audit.filters import AuditFilterForm
 from audit.models import AuditEvent
-from govern.export_jobs import Table
-from govern.exports import unescape_cell
 
 HASH = re.compile(r"[0-9a-f]{64}")
 HEADER = [
@@ -124,12 +122,3 @@ def verify_file(path: Path) -> FileCheck:
             return verify_rows(reader)
         except (csv.Error, UnicodeDecodeError) as error:
             return FileCheck(bad_row=reader.line_num, problem=f"not a readable CSV file: {error}")
-
-
-def events_table(filters: dict[str, Any], unit_ids: set[int]) -> Table:
-    """The audit events a filter selects among those these units may read."""
-    form = AuditFilterForm(filters)
-    if not form.is_valid():
-        raise ValueError(form.errors.as_text())
-    events = form.apply(AuditEvent.objects.visible_to(unit_ids))
-    return Table(HEADER, events.count(), event_rows(events))

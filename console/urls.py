@@ -9,8 +9,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from assets import api_urls as assets_api_urls
 from assets.smintio.hook import smintio_hook
-from audit.api import AuditEventExport, AuditEventList
 from console import views as console_views
+from console.audit_log.api import AuditEventExport, AuditEventList
 from govern import (
     api,
     export_api,
@@ -101,7 +101,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("assets/", include("assets.urls")),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("console.audit_log.urls")),
     path("templates/", include("templates_app.urls")),
     path("usage/", include("usage.urls")),
     path("admin/", admin.site.urls),

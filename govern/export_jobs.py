@@ -3,7 +3,7 @@
 A table comes from the room that owns the data (each registers its builder at start-up with
 register_table, in its apps.py); the workbook is
 written with XlsxWriter's constant_memory mode, row by row to a temporary file, so memory stays
-flat however many rows there are. Every cell is made safe (govern.exports.safe_cell) and
+flat however many rows there are. Every cell is made safe (audit.cells.safe_cell) and
 written as a string or a number, never as a formula.
 """
 
@@ -25,13 +25,14 @@ from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from audit.cells import safe_cell
 from audit.services import audit_record
-from govern.exports import audit_delivery, safe_cell
+from govern.exports import audit_delivery
 from govern.models import ExportJob, ExportState
 
 TableBuilder = Callable[[dict[str, Any], set[int]], "Table"]
-# kind -> builder, filled at start-up by the rooms that own the data: audit/apps.py
-# ("audit_events") and usage/apps.py ("usage_records").
+# kind -> builder, filled at start-up by the rooms that show the data: console/apps.py
+# ("audit_events", the audit log's pages live there) and usage/apps.py ("usage_records").
 TABLES: dict[str, TableBuilder] = {}
 # Up to this many rows a download is written at once; beyond, a worker writes it.
 INLINE_ROWS = 5_000

@@ -1,9 +1,5 @@
-"""Exports people open in spreadsheets: cells that cannot run as formulas, streamed, hashed.
-
-A cell that starts with = + - @, a tab, a carriage return or NUL is prefixed with ' (OWASP's
-advice against CSV injection); so is a cell that starts with ' itself, which keeps the escape
-reversible: `unescape_cell` gives the original back (audit_verify --file relies on it).
-"""
+"""Exports people open in spreadsheets: streamed, hashed, audited once delivered whole; every
+cell made safe by audit/cells.py (which verification reads back)."""
 
 import csv
 import hashlib
@@ -13,24 +9,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.http import StreamingHttpResponse
 
+from audit.cells import safe_cell
 from audit.services import audit_record
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0", "'")
-
-
-def safe_cell(value: Any) -> Any:
-    """Return a value a spreadsheet shows as text, never evaluates."""
-    if value is None:
-        return ""
-    if isinstance(value, bool | int | float):
-        return value
-    text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-def unescape_cell(text: str) -> str:
-    """Undo safe_cell on a cell read back from a file."""
-    return text[1:] if text.startswith("'") else text
 
 
 class _Line:

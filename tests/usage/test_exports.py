@@ -9,8 +9,8 @@ from typing import Any
 from django.test import Client
 
 from assets.models import Version
+from audit.cells import safe_cell, unescape_cell
 from audit.models import AuditEvent
-from govern.exports import safe_cell, unescape_cell
 from templates_app.models import Template
 from tests.usage.conftest import RUN_START, report
 

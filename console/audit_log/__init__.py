@@ -1,0 +1,6 @@
+"""The audit log's pages and API: the events a person's units may read, filtered, paged,
+exported (CSV streamed, XLSX at once or by a worker). They read every room's events through
+govern's scope, so they stand on the top floor; the trail itself is audit/, which imports nothing.
+
+May import audit, govern and every room below console.
+"""
