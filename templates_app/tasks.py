@@ -6,7 +6,7 @@ from govern.models import BusinessUnit
 from templates_app import expiry
 from templates_app.campaigns import services as campaigns
 from templates_app.exstream import client as exstream
-from templates_app.exstream.importer import templates_import
+from templates_app.exstream.services import templates_import
 from templates_app.outbox import worker as outbox
 
 # Well below django-q2's 120 s task timeout, so a drain never gets killed half-way by it.

@@ -12,7 +12,7 @@ from assets.selectors import clean_selectors
 from assets.services import asset_create, version_approve
 from govern.models import BusinessUnit
 from templates_app.exstream import client as exstream
-from templates_app.exstream.importer import templates_import
+from templates_app.exstream.services import templates_import
 from templates_app.models import Binding, Composition, Delivery, Template
 from tests.sandboxes.runner import call, write_log
 

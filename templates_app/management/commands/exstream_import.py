@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from govern.commands import find_unit
 from templates_app.exstream import client as exstream
-from templates_app.exstream.importer import templates_import
+from templates_app.exstream.services import templates_import
 
 
 class Command(BaseCommand):
