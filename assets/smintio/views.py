@@ -1,9 +1,12 @@
-"""Connecting Govern to a Smint.io tenant in the browser: the OAuth authorization-code flow
-with PKCE, as Smint.io's SDKs authorize (scope `smintio.full openid profile offline_access`).
+"""The Smint.io pages: connecting a tenant, the quarantine, and the vocabulary mappings.
 
-An administrator starts it; Smint.io asks them to consent and sends them back with a code;
-Govern trades the code (with its verifier) for tokens and keeps the refresh token, which then
-rotates as it does today. State and verifier live in the administrator's session only.
+Connecting is the OAuth authorization-code flow with PKCE, as Smint.io's SDKs authorize (scope
+`smintio.full openid profile offline_access`): an administrator starts it; Smint.io asks them to
+consent and sends them back with a code; Govern trades the code (with its verifier, in the
+client) for tokens and keeps the refresh token, which then rotates. State and verifier live in
+the administrator's session only. Quarantined purchases (those that could not be mapped) are
+retried or dismissed by administrators; every Smint.io vocabulary key is shown with its label,
+its use and its meaning, which compliance officers map.
 """
 
 import base64
@@ -34,7 +37,7 @@ from assets.models import (
     VocabularyMapping,
 )
 from assets.smintio import client as smintio
-from assets.smintio import connection
+from assets.smintio import connection as smintio_connection
 from assets.smintio.mapping import in_language
 from assets.smintio.services import smintio_authorize, vocabulary_map
 from assets.smintio.sync import quarantine_dismiss, quarantine_retry
@@ -101,16 +104,16 @@ def callback(request: HttpRequest) -> HttpResponse:
         actor=acting_user(request),
         authorize_url=settings.SMINTIO_AUTHORIZE_URL,
     )
-    connection.reset_client()
+    smintio_connection.reset_client()
     messages.success(request, "Govern is connected to Smint.io; the next sync uses it.")
     return redirect("assets:smintio-connect")
 
 
 def _context() -> dict[str, object]:
     # A page only reads: before the first authorization there is no row, and nothing to show.
-    connection = SmintioConnection.objects.filter(pk=1).first() or SmintioConnection(pk=1)
+    stored = SmintioConnection.objects.filter(pk=1).first() or SmintioConnection(pk=1)
     return {
-        "connection": connection,
+        "connection": stored,
         "authorize_url": settings.SMINTIO_AUTHORIZE_URL,
         "redirect_uri": settings.SMINTIO_REDIRECT_URI,
         "scope": settings.SMINTIO_SCOPE,

@@ -20,7 +20,7 @@ from assets.renditions import (
     rendition_for,
 )
 from assets.smintio import client as smintio
-from assets.smintio import connection
+from assets.smintio import connection as smintio_connection
 from assets.storage import read_content
 from templates_app.exstream import client as exstream
 from templates_app.exstream import hotfolder
@@ -64,7 +64,7 @@ def _still_approved(version: Version) -> bool:
 
 
 def _report_to_smintio(delivery: Delivery, lease: datetime) -> str:
-    api = connection.client()
+    api = smintio_connection.client()
     send = api.usage_report if delivery.profile.startswith(USAGE_PROFILE) else api.feedback
     try:
         answer = send(payload=delivery.payload, key=str(delivery.idempotency_key))

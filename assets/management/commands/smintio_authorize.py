@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from assets.smintio import connection
+from assets.smintio import connection as smintio_connection
 from assets.smintio.services import smintio_authorize
 
 
@@ -16,5 +16,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         smintio_authorize(refresh_token=options["refresh_token"], via="manage.py smintio_authorize")
-        connection.reset_client()
+        smintio_connection.reset_client()
         self.stdout.write("Stored the refresh token; the next sync uses it.")

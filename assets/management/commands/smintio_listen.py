@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from assets.smintio import connection
+from assets.smintio import connection as smintio_connection
 from assets.smintio.pusher import Listener, channel_for, queue_pull
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         listener = Listener(
             url=settings.SMINTIO_PUSHER_URL,
             channel=channel,
-            authorize=connection.client().pusher_auth,
+            authorize=smintio_connection.client().pusher_auth,
             on_change=queue_pull,
         )
         self.stdout.write(f"Listening to {channel} on {settings.SMINTIO_PUSHER_URL}")
