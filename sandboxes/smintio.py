@@ -16,7 +16,8 @@ records and the write log live in one SQLite file and survive a restart.
     GET  /_sandbox/health, /_sandbox/writes, /_sandbox/feedback, /_sandbox/usage-reports;
     POST /_sandbox/reset;
     GET|POST /_sandbox/faults
-    POST /_sandbox/purchases/{lpt}/cancel                    cancel a purchase
+    POST /_sandbox/purchases/{lpt}/cancel                    cancel a purchase (with
+                                                             {"malformed": true}, a broken date too)
     POST /_sandbox/purchases/{lpt}/terms                     replace its terms with the one given
     POST /_sandbox/purchases/{lpt}/binaries/{binary}/update  a new version with new bytes
 
@@ -1286,10 +1287,14 @@ class Sandbox:
         self.hook.announce()  # after the commit, so a consumer that reacts at once sees it
 
     def _cancel(self, request: Request, params: dict[str, str]) -> Reply:
+        given = json_object(request.body, "invalid_request")
         with self._changing(params["lpt"]) as purchase:
             if purchase["state"] == "cancelled":
                 raise Problem(409, "invalid_state", "the purchase is already cancelled")
             purchase["state"] = "cancelled"
+            if given.get("malformed") is True:  # a re-delivery a consumer cannot fully read
+                for term in purchase["license_terms"]:
+                    term["valid_until"] = "31.12.2027"
         return Reply(200, purchase)
 
     def _replace_terms(self, request: Request, params: dict[str, str]) -> Reply:

@@ -165,8 +165,10 @@ MAPPING_FAILURES = (
 
 
 def settle(item: Prepared, unit: BusinessUnit, report: SyncReport) -> None:
-    """Apply one prepared purchase in a savepoint; quarantine it if it cannot be mapped."""
+    """Apply one prepared purchase in a savepoint; quarantine it if it cannot be mapped. A
+    cancellation lands first, whatever else the purchase holds."""
     uuid = str(item.lpt.get("uuid") or "") if isinstance(item.lpt, dict) else ""
+    _cancel_first(item.lpt, report)
     if item.skip:
         report.skipped += 1
         report.problems.append(f"Purchase {uuid or '?'} skipped: {item.skip}.")
@@ -190,6 +192,28 @@ def settle(item: Prepared, unit: BusinessUnit, report: SyncReport) -> None:
             QuarantinedPurchase.objects.filter(uuid=uuid, state=QuarantineState.OPEN).update(
                 state=QuarantineState.RESOLVED, updated_at=timezone.now()
             )
+
+
+def _cancel_first(lpt: Any, report: SyncReport) -> None:
+    """Cancel a known purchase from its uuid and state alone, before anything else of it is
+    mapped: a malformed field elsewhere in it must never keep a void licence in use."""
+    said = lpt.get("state") if isinstance(lpt, dict) else None
+    if not isinstance(said, str) or said.strip().lower() != "cancelled":
+        return
+    with transaction.atomic():
+        purchase = (
+            LicensePurchase.objects.select_for_update()
+            .filter(uuid=str(lpt.get("uuid") or ""))
+            .exclude(state="cancelled")
+            .first()
+        )
+        if purchase is None:
+            return
+        now = timezone.now()
+        purchase.state, purchase.cancelled_at, purchase.updated_at = "cancelled", now, now
+        purchase.save(update_fields=["state", "cancelled_at", "updated_at"])
+        _revoke(purchase)
+    report.cancelled += 1
 
 
 def quarantine(lpt: Any, error: str, report: SyncReport) -> QuarantinedPurchase:

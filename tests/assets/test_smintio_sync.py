@@ -13,6 +13,7 @@ from assets.models import (
     Asset,
     LicensePurchase,
     LicenseTerm,
+    QuarantinedPurchase,
     SmintioConnection,
     Version,
     VocabularyLabel,
@@ -114,6 +115,37 @@ def test_cancellation_withdraws_approved_versions_and_flags_through_the_services
         action="smintio.purchase_cancelled", data__purchase=purchase.uuid
     )
     assert cancelled.count() == 1
+
+
+def test_a_cancellation_lands_even_when_the_rest_of_the_purchase_is_malformed(
+    smintio_sandbox: str, compliance_officer: Any
+) -> None:
+    smintio_sync()
+    purchase = (
+        LicensePurchase.objects.exclude(state="cancelled").filter(versions__isnull=False).first()
+    )
+    assert purchase is not None
+    version = purchase.versions.first()
+    assert version is not None
+    version_approve(version=version, actor=compliance_officer)
+    post_json(f"{smintio_sandbox}/_sandbox/purchases/{purchase.uuid}/cancel", {"malformed": True})
+    report = smintio_sync()
+    assert report.cancelled == 1
+    assert any(purchase.uuid in problem for problem in report.problems), "the rest kept aside"
+    purchase.refresh_from_db()
+    assert purchase.state == "cancelled" and purchase.cancelled_at is not None
+    version.refresh_from_db()
+    assert version.state == "withdrawn"
+    held = QuarantinedPurchase.objects.get(uuid=purchase.uuid)
+    assert "valid_until" in held.error
+    assert (
+        AuditEvent.objects.filter(
+            action="smintio.purchase_cancelled", data__purchase=purchase.uuid
+        ).count()
+        == 1
+    )
+    again = smintio_sync()
+    assert again.cancelled == 0, "cancelled once"
 
 
 def test_a_changed_term_is_a_new_row_and_the_old_one_inactive(
