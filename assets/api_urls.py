@@ -4,6 +4,7 @@ from django.urls import path
 
 from assets import api
 from assets.criteria import api as criteria_api
+from assets.rights import api as rights_api
 
 urlpatterns = [
     path("assets/", api.AssetListCreate.as_view(), name="asset-list"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("versions/decide/", api.VersionsDecideTogether.as_view(), name="versions-decide"),
     path("versions/<int:pk>/", api.VersionDetail.as_view(), name="version-detail"),
     path("versions/<int:pk>/content", api.VersionContent.as_view(), name="version-content"),
+    path("versions/<int:pk>/rights", rights_api.VersionRights.as_view(), name="version-rights"),
     path(
         "versions/<int:pk>/annotations/",
         api.VersionAnnotations.as_view(),

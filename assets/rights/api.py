@@ -1,0 +1,110 @@
+"""Ask the rights question directly: may this version be used in this context, at this time?"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assets.models import Channel, LicensePurchase, Placement, Version
+from assets.resolution import Context
+from assets.rights.judge import RightsBook, Use
+from assets.selectors import clean_selectors
+from govern.access import get_scoped_or_404
+from govern.serializers import StrictSerializer, validated_query
+
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2999, 12, 31, tzinfo=UTC)
+
+
+class RightsQuery(StrictSerializer):
+    region = serializers.CharField(required=False, max_length=2, help_text="ISO 3166-1, e.g. DE")
+    language = serializers.CharField(required=False, max_length=35, help_text="BCP 47, e.g. de-CH")
+    segment = serializers.CharField(required=False, max_length=100)
+    channel = serializers.ChoiceField(Channel.choices, required=False)
+    placement = serializers.ChoiceField(Placement.choices, required=False)
+    at = serializers.DateTimeField(required=False, help_text="with its zone; default now")
+
+    def validate_at(self, value: datetime) -> datetime:
+        raw = str(self.initial_data.get("at", ""))
+        if not (raw.endswith("Z") or "+" in raw[10:] or "-" in raw[10:]):
+            raise serializers.ValidationError("Give the time zone, e.g. 2026-12-01T06:00:00Z.")
+        if not EARLIEST <= value <= LATEST:
+            raise serializers.ValidationError("Give a time between the years 2000 and 2999.")
+        return value
+
+
+class PurchaseOutput(serializers.Serializer):
+    uuid = serializers.CharField()
+    state = serializers.CharField()
+    license_type = serializers.CharField()
+
+
+class RightsOutput(serializers.Serializer):
+    version = serializers.IntegerField()
+    context = serializers.DictField(child=serializers.CharField())
+    at = serializers.DateTimeField()
+    outcome = serializers.ChoiceField(["covered", "not_covered", "unknown"])
+    reasons = serializers.ListField(child=serializers.CharField())
+    unknown = serializers.ListField(child=serializers.CharField())
+    notes = serializers.ListField(child=serializers.CharField())
+    purchases = PurchaseOutput(many=True)
+
+
+def _use(query: dict[str, Any]) -> Use:
+    selectors = clean_selectors(
+        language=query.get("language", ""),
+        region=query.get("region", ""),
+        segment=query.get("segment", ""),
+    )
+    at = query.get("at") or timezone.now()
+    context = Context(
+        region=selectors.region,
+        language=selectors.language,
+        segment=selectors.segment,
+        channel=query.get("channel", ""),
+        at=at,
+    )
+    return Use(context=context, at=at, placement=query.get("placement", ""))
+
+
+class VersionRights(APIView):
+    """Answer covered, not covered (every reason) or unknown (what could not be judged) for one
+    use of a version, over every purchase that licenses it."""
+
+    @extend_schema(parameters=[RightsQuery], responses=RightsOutput)
+    def get(self, request: Request, pk: int) -> Response:
+        versions = Version.objects.select_related("variant__asset")
+        version = get_scoped_or_404(
+            request, versions, unit_field="variant__asset__business_unit", pk=pk
+        )
+        use = _use(validated_query(RightsQuery, request))
+        rights = RightsBook([version]).judge(version, use)
+        purchases = (
+            LicensePurchase.objects.filter(
+                Q(versions=version) | Q(licensed_versions__version=version)
+            )
+            .distinct()
+            .order_by("pk")
+        )
+        body = {
+            "version": version.pk,
+            "context": {
+                "region": use.context.region,
+                "language": use.context.language,
+                "segment": use.context.segment,
+                "channel": use.context.channel,
+                "placement": use.placement,
+            },
+            "at": use.at,
+            "outcome": rights.outcome.value,
+            "reasons": list(rights.reasons),
+            "unknown": list(rights.unknown),
+            "notes": list(rights.notes),
+            "purchases": PurchaseOutput(purchases, many=True).data,
+        }
+        return Response(RightsOutput(body).data)
