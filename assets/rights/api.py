@@ -46,7 +46,7 @@ class PurchaseOutput(serializers.Serializer):
 
 class RightsOutput(serializers.Serializer):
     version = serializers.IntegerField()
-    context = serializers.DictField(child=serializers.CharField())
+    use = serializers.DictField(child=serializers.CharField())
     at = serializers.DateTimeField()
     outcome = serializers.ChoiceField(["covered", "not_covered", "unknown"])
     reasons = serializers.ListField(child=serializers.CharField())
@@ -93,7 +93,7 @@ class VersionRights(APIView):
         )
         body = {
             "version": version.pk,
-            "context": {
+            "use": {
                 "region": use.context.region,
                 "language": use.context.language,
                 "segment": use.context.segment,

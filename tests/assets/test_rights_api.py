@@ -56,7 +56,7 @@ def test_a_use_inside_the_licence_is_covered_and_names_its_purchase(
     assert answer.status_code == 200
     body = answer.json()
     assert (body["outcome"], body["reasons"], body["unknown"]) == ("covered", [], [])
-    assert body["context"]["region"] == "DE", "the region is read as ISO 3166-1"
+    assert body["use"]["region"] == "DE", "the region is read as ISO 3166-1"
     assert [p["uuid"] for p in body["purchases"]] == ["lpt-api"]
 
 
