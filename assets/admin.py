@@ -4,8 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from assets.models import VocabularyMapping
-from assets.smintio.services import vocabulary_map
+from assets.models import LicenseeUnit, VocabularyMapping
+from assets.smintio.services import licensee_map, vocabulary_map
 from govern.access import acting_user
 
 
@@ -44,3 +44,22 @@ class VocabularyMappingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(LicenseeUnit)
+class LicenseeUnitAdmin(admin.ModelAdmin):
+    """Name the unit a Smint.io licensee's purchases belong to, through the audited service."""
+
+    list_display = ["licensee_uuid", "business_unit", "updated_by", "updated_at"]
+    fields = ["licensee_uuid", "business_unit"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        mapping = licensee_map(
+            licensee_uuid=form.cleaned_data["licensee_uuid"],
+            unit=form.cleaned_data["business_unit"],
+            actor=acting_user(request),
+        )
+        obj.pk = mapping.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # name another unit instead: every change is audited

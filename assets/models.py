@@ -420,6 +420,9 @@ class LicensePurchase(models.Model):
     max_reuses = models.IntegerField(null=True, blank=True)
     model_release_state = models.CharField(max_length=32, blank=True)
     property_release_state = models.CharField(max_length=32, blank=True)
+    # Who bought it (Smint.io's licensee): which unit it belongs to is a LicenseeUnit.
+    licensee_uuid = models.CharField(max_length=100, blank=True, db_index=True)
+    licensee_name = models.CharField(max_length=200, blank=True)
     raw = models.JSONField(default=dict)
     # When Govern learnt of the cancellation: uses before it were covered by the purchase.
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -432,6 +435,24 @@ class LicensePurchase(models.Model):
     @property
     def cancelled(self) -> bool:
         return self.state == "cancelled"
+
+
+class LicenseeUnit(models.Model):
+    """The business unit a Smint.io licensee's purchases belong to (SMINTIO_UNIT without one)."""
+
+    licensee_uuid = models.CharField(max_length=100, unique=True)
+    business_unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["licensee_uuid"]
+        verbose_name = "Smint.io licensee's unit"
+
+    def __str__(self) -> str:
+        return f"{self.licensee_uuid} -> {self.business_unit_id}"
 
 
 class VersionLicence(models.Model):

@@ -308,6 +308,9 @@ PROJECT_CAMPAIGN = {
 PROJECT_MAGAZINE = {
     "project_uuid": "1c185971-3abf-4c27-82e6-68b227cf96c7",
     "project_name": texts("Customer magazine 2/2026", "Kundenmagazin 2/2026"),
+    # The magazine is bought by a second licensee of the tenant: a sister company.
+    "licensee_uuid": "b3c1e0d2-5f47-4a8e-9d61-2e7f0a9c4b15",
+    "licensee_name": "Nordlicht Medien GmbH",
 }
 PURCHASE_DEFAULTS: dict[str, Any] = {
     "reused_license_purchase_transaction_uuid": None,

@@ -3,6 +3,7 @@ connection (authorized, or needing a new authorization; the rotating refresh tok
 mappings. The pull applies purchases in sync.py, where the quarantine's retry and dismissal are
 too (a retry is a pull of one purchase)."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import (
+    LicenseeUnit,
     SmintioConnection,
     VocabularyMapping,
 )
@@ -20,6 +22,7 @@ from assets.smintio.client import SmintioError
 from assets.smintio.vocabularies import clean_values
 from audit.services import audit_record
 from govern.access import user_can_anywhere
+from govern.models import BusinessUnit
 from govern.roles import Capability
 
 
@@ -109,5 +112,31 @@ def vocabulary_map(
             actor=actor,
             target=mapping,
             data={"vocabulary": vocabulary, "key": mapping.key, "values": cleaned},
+        )
+    return mapping
+
+
+LICENSEE_UUID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,99}$")
+
+
+def licensee_map(*, licensee_uuid: str, unit: BusinessUnit, actor: User) -> LicenseeUnit:
+    """Say which unit a Smint.io licensee's new purchases belong to (administrators), audited.
+    Assets that arrived earlier stay where they are."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only administrators map Smint.io licensees to units.")
+    licensee_uuid = licensee_uuid.strip()
+    if not LICENSEE_UUID.match(licensee_uuid):
+        raise ValidationError({"licensee_uuid": "Give the licensee's uuid as Smint.io sends it."})
+    with transaction.atomic():
+        mapping, _ = LicenseeUnit.objects.update_or_create(
+            licensee_uuid=licensee_uuid,
+            defaults={"business_unit": unit, "updated_by": actor, "updated_at": timezone.now()},
+        )
+        audit_record(
+            action="smintio.licensee_mapped",
+            actor=actor,
+            target=mapping,
+            unit_id=unit.pk,
+            data={"licensee": licensee_uuid, "unit": unit.slug},
         )
     return mapping

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from assets.models import (
     Asset,
+    LicenseeUnit,
     LicensePurchase,
     LicenseTerm,
     QuarantinedPurchase,
@@ -97,6 +98,7 @@ def smintio_sync(*, api: smintio.SmintioClient | None = None) -> SyncReport:
         raise smintio.SmintioError(
             f"SMINTIO_UNIT '{settings.SMINTIO_UNIT}' names no unit.", retryable=False
         )
+    units = licensee_units()
     report = SyncReport()
     _vocabularies(api, report)
     connection, _ = SmintioConnection.objects.get_or_create(pk=1)
@@ -108,7 +110,7 @@ def smintio_sync(*, api: smintio.SmintioClient | None = None) -> SyncReport:
         prepared = [prepare(api, lpt, report) for lpt in page.purchases]
         with transaction.atomic():
             for item in prepared:
-                settle(item, unit, report)
+                settle(item, unit_of(item.lpt, units, unit), report)
             SmintioConnection.objects.filter(pk=connection.pk).update(
                 continuation_uuid=page.continuation_uuid
             )
@@ -117,6 +119,18 @@ def smintio_sync(*, api: smintio.SmintioClient | None = None) -> SyncReport:
         last_sync_at=timezone.now(), last_error=""
     )
     return report
+
+
+def licensee_units() -> dict[str, BusinessUnit]:
+    """Return the unit each mapped Smint.io licensee's purchases belong to (one query)."""
+    mapped = LicenseeUnit.objects.select_related("business_unit")
+    return {each.licensee_uuid: each.business_unit for each in mapped}
+
+
+def unit_of(lpt: Any, units: dict[str, BusinessUnit], fallback: BusinessUnit) -> BusinessUnit:
+    """The unit a new purchase's asset belongs to: its licensee's, or SMINTIO_UNIT's."""
+    licensee = lpt.get("licensee_uuid") if isinstance(lpt, dict) else None
+    return units.get(licensee, fallback) if isinstance(licensee, str) else fallback
 
 
 @dataclass
@@ -376,6 +390,8 @@ def _purchase(lpt: dict[str, Any], asset: Asset) -> tuple[LicensePurchase, bool]
         "max_users": constraints.get("effective_max_users"),
         "max_downloads": constraints.get("effective_max_downloads"),
         "max_reuses": constraints.get("effective_max_reuses"),
+        "licensee_uuid": str(lpt.get("licensee_uuid") or "")[:100],
+        "licensee_name": str(lpt.get("licensee_name") or "")[:200],
         "model_release_state": str(release.get("model_release_state") or "")[:32],
         "property_release_state": str(release.get("property_release_state") or "")[:32],
         "raw": lpt,
@@ -558,7 +574,7 @@ def quarantine_retry(
     report = SyncReport()
     prepared = prepare(api or smintio_connection.client(), item.payload, report)
     with transaction.atomic():
-        settle(prepared, unit, report)
+        settle(prepared, unit_of(item.payload, licensee_units(), unit), report)
         item.refresh_from_db()
         audit_record(
             action="smintio.quarantine_retried",

@@ -22,12 +22,15 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_POST
 
 from assets.models import (
+    LicenseeUnit,
+    LicensePurchase,
     LicenseTerm,
     QuarantinedPurchase,
     QuarantineState,
@@ -114,10 +117,23 @@ def _context() -> dict[str, object]:
     stored = SmintioConnection.objects.filter(pk=1).first() or SmintioConnection(pk=1)
     return {
         "connection": stored,
+        "unmapped": _unmapped_licensees(),
+        "fallback_unit": settings.SMINTIO_UNIT,
         "authorize_url": settings.SMINTIO_AUTHORIZE_URL,
         "redirect_uri": settings.SMINTIO_REDIRECT_URI,
         "scope": settings.SMINTIO_SCOPE,
     }
+
+
+def _unmapped_licensees() -> list[dict[str, Any]]:
+    """Licensees whose purchases went to SMINTIO_UNIT because no unit is named for them."""
+    return list(
+        LicensePurchase.objects.exclude(licensee_uuid="")
+        .exclude(licensee_uuid__in=LicenseeUnit.objects.values("licensee_uuid"))
+        .values("licensee_uuid")
+        .annotate(name=Max("licensee_name"), purchases=Count("pk"))
+        .order_by("licensee_uuid")
+    )
 
 
 @staff_member_required
