@@ -26,6 +26,7 @@ from assets.storage import read_content
 from assets.uploads import (
     RASTER_FORMATS,
     SVG_MEDIA_TYPE,
+    Content,
     UploadRejected,
     read_text,
     read_upload,
@@ -122,18 +123,28 @@ class AssetInput(StrictSerializer):
     regulated = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class VersionInput(StrictSerializer):
+class ContentInput(StrictSerializer):
+    """New content: a file (multipart) or a text (JSON), never both."""
+
     file = serializers.FileField(required=False)
     text = serializers.CharField(required=False, trim_whitespace=False)
-    language = serializers.CharField(required=False, allow_blank=True, default="")
-    region = serializers.CharField(required=False, allow_blank=True, default="")
-    segment = serializers.CharField(required=False, allow_blank=True, default="")
-    channels = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if ("file" in data) == ("text" in data):
             raise serializers.ValidationError("Send either a file (multipart) or a text (JSON).")
         return data
+
+
+def content_of(data: dict[str, Any]) -> Content:
+    """Check the content a ContentInput carries, as an upload or a text."""
+    return read_upload(data["file"]) if "file" in data else read_text(data["text"])
+
+
+class VersionInput(ContentInput):
+    language = serializers.CharField(required=False, allow_blank=True, default="")
+    region = serializers.CharField(required=False, allow_blank=True, default="")
+    segment = serializers.CharField(required=False, allow_blank=True, default="")
+    channels = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
 
 def _assets(request: Request) -> QuerySet[Asset]:
@@ -221,7 +232,7 @@ class VersionCreate(APIView):
             segment=data["segment"],
             channels=data["channels"],
         )
-        content = read_upload(data["file"]) if "file" in data else read_text(data["text"])
+        content = content_of(data)
         version = services.version_create(
             asset=asset, selectors=selectors, content=content, actor=acting_user(request)
         )

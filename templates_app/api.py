@@ -16,11 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets.api import refuse_oversized
+from assets.api import ContentInput, content_of, refuse_oversized
 from assets.models import Asset, Placement, Version
 from assets.resolution import Context
 from assets.selectors import clean_selectors
-from assets.uploads import read_text, read_upload
 from audit.chain import canonical_json
 from govern.access import acting_user, get_scoped_or_404, scoped, unit_named
 from govern.roles import Capability
@@ -526,30 +525,19 @@ class ReplacementFulfil(APIView):
         return Response(ReplacementOutput(replacement).data)
 
 
-class AnswerInput(StrictSerializer):
-    file = serializers.FileField(required=False)
-    text = serializers.CharField(required=False, trim_whitespace=False)
-
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        if ("file" in data) == ("text" in data):
-            raise serializers.ValidationError("Send either a file (multipart) or a text (JSON).")
-        return data
-
-
 class ReplacementAnswer(APIView):
     """Answer a replacement request with new content: the version is created in the variant
     the review was about, submitted for approval and linked to the request, all or nothing."""
 
     parser_classes = [MultiPartParser, JSONParser]
 
-    @extend_schema(request=AnswerInput, responses={201: ReplacementOutput})
+    @extend_schema(request=ContentInput, responses={201: ReplacementOutput})
     def post(self, request: Request, pk: int) -> Response:
         replacement = get_scoped_or_404(
             request, _replacements(request), unit_field="asset__business_unit", pk=pk
         )
         refuse_oversized(request)
-        data = validated(AnswerInput, request)
-        content = read_upload(data["file"]) if "file" in data else read_text(data["text"])
+        content = content_of(validated(ContentInput, request))
         replacement = services.replacement_answer_with_content(
             request=replacement, content=content, actor=acting_user(request)
         )

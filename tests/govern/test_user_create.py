@@ -56,4 +56,5 @@ def test_a_taken_name_changes_nothing_and_a_bad_name_is_refused() -> None:
     assert again.check_password("pw-1!xyz")
     with pytest.raises(ValidationError):
         user_create(username="ni na", password="pw-1!xyz", actor=None)
+    assert list(User.objects.values_list("username", flat=True)) == ["nina"]
     assert AuditEvent.objects.filter(action="user.created").count() == 1

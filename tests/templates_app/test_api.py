@@ -353,6 +353,8 @@ def test_a_replacement_is_answered_over_the_api_with_an_upload_all_or_nothing(
     both = manager.post(answer, {"file": SimpleUploadedFile("a.png", b"x"), "text": "y"})
     assert both.status_code == 400
     assert Version.objects.count() == versions, "a refused answer leaves no version behind"
+    assert ReplacementRequest.objects.get(pk=request_id).state == "open"
+    assert not AuditEvent.objects.filter(action="replacement.answered").exists()
     answered = upload(manager, images.png(700, 240))
     assert answered.status_code == 201 and answered.json()["state"] == "answered"
     new = Version.objects.get(pk=answered.json()["fulfilled_version"])
@@ -360,3 +362,4 @@ def test_a_replacement_is_answered_over_the_api_with_an_upload_all_or_nothing(
     again = upload(manager, images.png(710, 240))
     assert again.status_code == 409
     assert Version.objects.count() == versions + 1, "the second answer rolled its version back"
+    assert AuditEvent.objects.filter(action="replacement.answered").count() == 1
