@@ -392,6 +392,14 @@ class SmintioConnection(models.Model):
         return f"Smint.io ({self.get_state_display()})"
 
 
+class LicensePurchaseQuerySet(models.QuerySet["LicensePurchase"]):
+    def licensing(self, version: "Version") -> "LicensePurchaseQuerySet":
+        """The purchases that license a version: its own and any re-purchase."""
+        return self.filter(
+            models.Q(versions=version) | models.Q(licensed_versions__version=version)
+        ).distinct()
+
+
 class LicensePurchase(models.Model):
     """One Smint.io license purchase transaction (LPT), updated in place when re-delivered."""
 
@@ -428,6 +436,8 @@ class LicensePurchase(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = LicensePurchaseQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"Purchase {self.uuid} ({self.state})"

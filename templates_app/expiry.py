@@ -45,13 +45,11 @@ def endings(now: datetime, horizon_days: int) -> list[Ending]:
     """Return the approved licensed versions whose licence, or first-use date, ends soon
     (assets/rights/licences.py says when a licence ends)."""
     horizon = now + timedelta(days=horizon_days)
-    versions = Version.objects.filter(
-        state=VersionState.APPROVED, purchase__isnull=False
-    ).select_related("variant__asset")
-    ends = licence_ends(versions.values_list("pk", flat=True))
+    versions = Version.objects.filter(state=VersionState.APPROVED, purchase__isnull=False)
+    ends = licence_ends(versions)
     facts = usage_facts({pk for end in ends.values() for pk in end.purchase_ids})
     found = []
-    for version in versions.filter(pk__in=list(ends)):
+    for version in versions.filter(pk__in=list(ends)).select_related("variant__asset"):
         end = ends[version.pk]
         if end.ends_at and now < end.ends_at <= horizon:
             found.append(Ending(version, "licence", end.ends_at))

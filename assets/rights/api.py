@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -84,13 +83,7 @@ class VersionRights(APIView):
         )
         use = _use(validated_query(RightsQuery, request))
         rights = RightsBook([version]).judge(version, use)
-        purchases = (
-            LicensePurchase.objects.filter(
-                Q(versions=version) | Q(licensed_versions__version=version)
-            )
-            .distinct()
-            .order_by("pk")
-        )
+        purchases = LicensePurchase.objects.licensing(version).order_by("pk")
         body = {
             "version": version.pk,
             "use": {

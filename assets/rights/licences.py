@@ -6,11 +6,12 @@ cancelled. The licence ends when the last of those purchases' active terms does;
 valid_until never ends. Its first use must start by the latest to_be_used_until.
 """
 
-from collections.abc import Iterable
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from assets.models import LicensePurchase, LicenseTerm, Version, VersionLicence, VersionState
@@ -25,53 +26,59 @@ class LicenceEnd:
     first_use_by: datetime | None
 
 
-def licence_ends(version_ids: Iterable[int]) -> dict[int, LicenceEnd]:
-    """Return, per licensed version, its licence's purchases and ends (in four queries).
-    Versions with no active term on a valid purchase are left out: nothing ends for them."""
-    purchases: dict[int, set[int]] = {}
-    own = Version.objects.filter(pk__in=list(version_ids), purchase__isnull=False)
-    for version_id, purchase_id in own.values_list("pk", "purchase_id"):
-        purchases[version_id] = {purchase_id}
-    for version_id, purchase_id in VersionLicence.objects.filter(
-        version_id__in=list(purchases)
-    ).values_list("version_id", "purchase_id"):
+def licence_ends(versions: QuerySet[Version]) -> dict[int, LicenceEnd]:
+    """Return, per licensed version among these, its licence's purchases and ends, in three
+    queries whatever their number (the versions stay a subquery). Versions with no active term
+    on a purchase that is not cancelled are left out: nothing ends for them."""
+    ids = versions.values("pk")
+    purchases: dict[int, set[int]] = defaultdict(set)
+    own = Version.objects.filter(pk__in=ids, purchase__isnull=False)
+    again = VersionLicence.objects.filter(version_id__in=ids)
+    for version_id, purchase_id in [
+        *own.values_list("pk", "purchase_id"),
+        *again.values_list("version_id", "purchase_id"),
+    ]:
         purchases[version_id].add(purchase_id)
-    every = {pk for held in purchases.values() for pk in held}
-    valid = set(
-        LicensePurchase.objects.filter(pk__in=every)
-        .exclude(state="cancelled")
-        .values_list("pk", flat=True)
-    )
+    valid = LicensePurchase.objects.filter(
+        Q(versions__in=ids) | Q(licensed_versions__version__in=ids)
+    ).exclude(state="cancelled")
     terms = {
         row["purchase_id"]: row
-        for row in LicenseTerm.objects.filter(purchase_id__in=valid, active=True)
+        for row in LicenseTerm.objects.filter(purchase_id__in=valid.values("pk"), active=True)
         .values("purchase_id")
         .annotate(
             last=Max("valid_until"),
             endless=Count("pk", filter=Q(valid_until__isnull=True)),
             first_use_by=Max("to_be_used_until"),
         )
+        .order_by()
     }
-    found = {}
-    for version_id, held in purchases.items():
-        rows = [terms[pk] for pk in held & valid if pk in terms]
-        if rows:
-            endless = any(row["endless"] for row in rows)
-            firsts = [row["first_use_by"] for row in rows if row["first_use_by"]]
-            found[version_id] = LicenceEnd(
-                purchase_ids=frozenset(row["purchase_id"] for row in rows),
-                ends_at=None if endless else max(row["last"] for row in rows),
-                first_use_by=max(firsts) if firsts else None,
-            )
-    return found
+    return {
+        version_id: _end([terms[pk] for pk in held if pk in terms])
+        for version_id, held in purchases.items()
+        if held & terms.keys()
+    }
+
+
+def _end(rows: list[dict[str, Any]]) -> LicenceEnd:
+    """Combine the term summaries of a version's valid purchases into one licence end."""
+    firsts = [row["first_use_by"] for row in rows if row["first_use_by"]]
+    return LicenceEnd(
+        purchase_ids=frozenset(row["purchase_id"] for row in rows),
+        ends_at=None if any(row["endless"] for row in rows) else max(row["last"] for row in rows),
+        first_use_by=max(firsts) if firsts else None,
+    )
 
 
 def lapsed(now: datetime | None = None) -> list[tuple[Version, datetime]]:
     """Return the approved versions whose licence has ended, with when it ended."""
     moment = now or timezone.now()
     approved = Version.objects.filter(state=VersionState.APPROVED, purchase__isnull=False)
-    ends = licence_ends(approved.values_list("pk", flat=True))
-    ended = {pk: end.ends_at for pk, end in ends.items() if end.ends_at and end.ends_at < moment}
+    ended = {
+        pk: end.ends_at
+        for pk, end in licence_ends(approved).items()
+        if end.ends_at and end.ends_at < moment
+    }
     return [(version, ended[version.pk]) for version in approved.filter(pk__in=list(ended))]
 
 

@@ -538,9 +538,7 @@ def _revoke(purchase: LicensePurchase) -> None:
     kept = []
     for version in licensed.select_related("variant__asset"):
         others = (
-            LicensePurchase.objects.filter(
-                Q(versions=version) | Q(licensed_versions__version=version)
-            )
+            LicensePurchase.objects.licensing(version)
             .exclude(pk=purchase.pk)
             .exclude(state="cancelled")
         )

@@ -1,5 +1,5 @@
-"""Point templates and campaigns at the business unit's new home in govern, in state only (the table is the same;
-see govern/migrations/0005_business_units.py)."""
+"""Point templates and campaigns at the business unit's new home in govern, in state only
+(the table is the same; see govern/migrations/0005_business_units.py)."""
 
 import django.db.models.deletion
 from django.db import migrations, models

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from assets.models import Version, VersionState
+from assets.models import Rendition, Version, VersionState
 from assets.renditions import profiles_for
 from audit.services import audit_record
 from govern.access import require
@@ -100,7 +100,11 @@ def backoff(attempts: int) -> timedelta:
 
 
 def mark_delivered(
-    delivery: Delivery, lease: datetime, *, remote_reference: str, rendition: Any = None
+    delivery: Delivery,
+    lease: datetime,
+    *,
+    remote_reference: str,
+    rendition: Rendition | None = None,
 ) -> bool:
     """Record a delivery that landed, audited, if this worker still holds the lease."""
     with transaction.atomic():

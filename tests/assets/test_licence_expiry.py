@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from assets.models import Asset, LicensePurchase, LicenseTerm, Version, VersionLicence
-from assets.rights.licences import versions_expire
+from assets.rights.licences import licence_ends, versions_expire
 from assets.services import version_approve
 from audit.models import AuditEvent
 from templates_app.models import Review, Template
@@ -106,17 +106,19 @@ def test_a_second_purchase_still_running_keeps_the_version(
         assert versions_expire() == 1, "a cancelled purchase keeps nothing alive"
 
 
+def ends_of(version: Version) -> Any:
+    return licence_ends(Version.objects.filter(pk=version.pk))
+
+
 def test_a_licence_ends_with_the_last_term_of_its_valid_purchases(
     logo: Asset, add_version: Any, compliance_officer: Any
 ) -> None:
-    from assets.rights.licences import licence_ends
-
     now = timezone.now()
     version = version_approve(version=add_version(logo), actor=compliance_officer)
-    assert licence_ends([version.pk]) == {}, "an unlicensed version has no end"
+    assert ends_of(version) == {}, "an unlicensed version has no end"
     licensed(logo, version, now + timedelta(days=10))
     version.refresh_from_db()
-    assert licence_ends([version.pk])[version.pk].ends_at == now + timedelta(days=10)
+    assert ends_of(version)[version.pk].ends_at == now + timedelta(days=10)
 
     again = LicensePurchase.objects.create(
         uuid="lpt-2", cart_uuid="cart-2", asset=logo, state="completed", content_element_uuid="e2"
@@ -129,14 +131,14 @@ def test_a_licence_ends_with_the_last_term_of_its_valid_purchases(
         to_be_used_until=now + timedelta(days=5),
     )
     VersionLicence.objects.create(version=version, purchase=again)
-    end = licence_ends([version.pk])[version.pk]
+    end = ends_of(version)[version.pk]
     assert (end.ends_at, end.first_use_by) == (now + timedelta(days=40), now + timedelta(days=5))
     assert end.purchase_ids == {version.purchase_id, again.pk}
 
     LicenseTerm.objects.create(purchase=again, sequence_number=2, fingerprint="h")
-    assert licence_ends([version.pk])[version.pk].ends_at is None, "a term without end runs on"
+    assert ends_of(version)[version.pk].ends_at is None, "a term without end runs on"
 
     LicensePurchase.objects.filter(pk=again.pk).update(state="cancelled")
-    end = licence_ends([version.pk])[version.pk]
+    end = ends_of(version)[version.pk]
     assert end.ends_at == now + timedelta(days=10), "a cancelled purchase licenses nothing"
     assert end.purchase_ids == {version.purchase_id}
