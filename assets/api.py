@@ -306,7 +306,9 @@ def content_response(version: Version) -> HttpResponseBase:
     else:
         response = FileResponse(iter([read_content(version.file)]), content_type=version.media_type)
     extension = version.file.rsplit(".", 1)[-1] if version.file else "txt"
-    filename = f"{version.variant.asset.key}-v{version.number}.{extension}"
+    named = str(version.metadata.get("file_name") or "") if version.metadata else ""
+    stem = named.rsplit(".", 1)[0] if named else f"{version.variant.asset.key}-v{version.number}"
+    filename = f"{stem}.{extension}"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["ETag"] = f'"{version.sha256}"'
     response["Cache-Control"] = "private, max-age=3600"
@@ -326,7 +328,7 @@ class SignedInput(CommentInput):
         help_text="Your password, entered again: required for a regulated version.",
     )
     meaning = serializers.ChoiceField(
-        SignatureMeaning.choices,
+        [SignatureMeaning.APPROVED, SignatureMeaning.REJECTED],
         required=False,
         help_text="What your signature means (approved or rejected): required for a "
         "regulated version.",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("versions/<int:pk>/", api.VersionDetail.as_view(), name="version-detail"),
     path("versions/<int:pk>/content", api.VersionContent.as_view(), name="version-content"),
     path("versions/<int:pk>/rights", rights_api.VersionRights.as_view(), name="version-rights"),
+    path("licence-readings/", rights_api.LicenceReadings.as_view(), name="licence-readings"),
     path(
         "versions/<int:pk>/annotations/",
         api.VersionAnnotations.as_view(),

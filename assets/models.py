@@ -259,6 +259,7 @@ class Decision(models.Model):
 class SignatureMeaning(models.TextChoices):
     APPROVED = "approved", "Approved: I reviewed this content and approve it for use"
     REJECTED = "rejected", "Rejected: I reviewed this content and reject it"
+    READ = "read", "Read: I read this licence and its reading says what it allows"
 
 
 class Signature(models.Model):
@@ -426,6 +427,13 @@ class LicensePurchase(models.Model):
     max_users = models.IntegerField(null=True, blank=True)
     max_downloads = models.IntegerField(null=True, blank=True)
     max_reuses = models.IntegerField(null=True, blank=True)
+    # Smint.io's counters against those limits, as delivered (null: not told).
+    current_users = models.IntegerField(null=True, blank=True)
+    current_downloads = models.IntegerField(null=True, blank=True)
+    current_reuses = models.IntegerField(null=True, blank=True)
+    # The provider's own words a person must read: {"usage_constraints": {"en": ".."},
+    # "allowed_use_comment": {..}, "release_comment": {..}}, each by culture.
+    provider_texts = models.JSONField(default=dict, blank=True)
     model_release_state = models.CharField(max_length=32, blank=True)
     property_release_state = models.CharField(max_length=32, blank=True)
     # Who bought it (Smint.io's licensee): which unit it belongs to is a LicenseeUnit.
@@ -572,6 +580,32 @@ class LicenseTerm(models.Model):
 
     def __str__(self) -> str:
         return f"Term {self.sequence_number} of {self.purchase_id}"
+
+
+class LicenceReading(models.Model):
+    """A compliance officer's signed reading of a purchase's licence: what its words allow, as
+    term lists Govern can judge. It applies while the licence it read is unchanged
+    (licence_sha256, see assets/rights/readings.py); a newer reading supersedes it."""
+
+    purchase = models.ForeignKey(LicensePurchase, on_delete=models.PROTECT, related_name="readings")
+    # The lists, dates and editorial flag the reader stated, in a licence term's shape; a list
+    # stated empty means "none" here, because a person said so.
+    terms = models.JSONField(default=dict)
+    reason = models.TextField()
+    licence_sha256 = models.CharField(max_length=64)
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    printed_name = models.CharField(max_length=300)
+    meaning = models.CharField(max_length=16, choices=SignatureMeaning.choices)
+    signed_at = models.DateTimeField()
+    digest = models.CharField(max_length=64)
+    # When a sync found the licence changed under it (audited): it applies no more.
+    outdated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["purchase", "-signed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Reading of {self.purchase_id} by {self.printed_name}, {self.signed_at:%Y-%m-%d}"
 
 
 class VocabularyLabel(models.Model):

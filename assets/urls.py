@@ -39,4 +39,5 @@ urlpatterns = [
         policy_views.rights_policy_save,
         name="rights-policy-save",
     ),
+    path("versions/<int:pk>/licence-readings/", policy_views.licence_read, name="licence-read"),
 ]

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -28,13 +28,11 @@ from assets.forms import AssetForm, LibraryFilterForm, VersionForm
 from assets.models import (
     Asset,
     DecisionAction,
-    LicensePurchase,
     Version,
     VersionState,
-    VocabularyLabel,
 )
+from assets.rights.card import licence_card
 from assets.selectors import clean_selectors
-from assets.smintio.mapping import in_language
 from assets.uploads import read_text, read_upload
 from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
@@ -152,6 +150,16 @@ def metadata_rows(metadata: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("View box", metadata["view_box"]))
     if "words" in metadata:
         rows.append(("Length", f"{metadata['words']} words, {metadata['characters']} characters"))
+    if metadata.get("file_name"):
+        rows.append(("File name", metadata["file_name"]))
+    if metadata.get("smintio_binary"):
+        kind = metadata.get("binary_type") or "type not stated"
+        culture = metadata.get("culture") or "not stated"
+        rows.append(
+            ("Smint.io binary", f"{metadata['smintio_binary']} ({kind}, culture {culture})")
+        )
+    if metadata.get("binary_usage"):
+        rows.append(("Binary usage", metadata["binary_usage"]))
     return rows
 
 
@@ -176,60 +184,6 @@ def metadata_compared(
         )
         for label in labels
     ]
-
-
-def _labels(keys: list[str] | None, vocabulary: str, language: str) -> str:
-    """Name keys by their labels in the reader's language, then English, then the key."""
-    if keys is None:
-        return ""
-    found: dict[str, dict[str, str]] = {}
-    for key, culture, label in VocabularyLabel.objects.filter(
-        vocabulary=vocabulary, key__in=keys
-    ).values_list("key", "culture", "label"):
-        found.setdefault(key, {})[culture] = label
-    return ", ".join(in_language(found.get(key, {}), language) or key for key in keys) or "none"
-
-
-def licence_summary(version: Version, language: str = "en") -> dict[str, Any] | None:
-    """Return every purchase licensing the version, with its active terms, in words."""
-    if version.purchase_id is None:
-        return None
-    purchases = (
-        LicensePurchase.objects.filter(
-            Q(pk=version.purchase_id) | Q(licensed_versions__version=version)
-        )
-        .distinct()
-        .order_by("created_at", "pk")
-    )
-    return {"purchases": [_purchase_summary(p, language) for p in purchases]}
-
-
-def _purchase_summary(purchase: LicensePurchase, language: str) -> dict[str, Any]:
-    terms = [
-        {
-            "sequence_number": term.sequence_number,
-            "geographies": _labels(term.allowed_geographies, "license_geographies", language),
-            "usages": _labels(term.allowed_usages, "license_usages", language),
-            "languages": _labels(term.allowed_languages, "license_languages", language),
-            "valid_from": term.valid_from,
-            "valid_until": term.valid_until,
-            "to_be_used_until": term.to_be_used_until,
-        }
-        for term in purchase.terms.filter(active=True)
-    ]
-    notices = {n.get("culture") or "en": n.get("value", "") for n in purchase.copyright_notices}
-    return {
-        "purchase": purchase,
-        "terms": terms,
-        "text": in_language(purchase.license_texts, language) or purchase.license_text,
-        "copyright": in_language(notices, language),
-        # Only web links: a javascript: or data: URL from a payload never becomes a link.
-        "urls": [
-            link
-            for link in purchase.license_urls
-            if str(link.get("url", "")).lower().startswith(("https://", "http://"))
-        ],
-    }
 
 
 @login_required
@@ -271,7 +225,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         )
         .exclude(pk=version.pk)
         .exists(),
-        "licence": licence_summary(version, get_language_from_request(request)),
+        "licence": licence_card(version, get_language_from_request(request)),
         **_criteria_context(version),
         **_comparison(version, approved),
     }

@@ -7,9 +7,18 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from assets.models import Asset, LicensePurchase, LicenseTerm, Version, VocabularyLabel
+from assets.models import (
+    Asset,
+    LicensePurchase,
+    LicenseTerm,
+    SignatureMeaning,
+    Version,
+    VocabularyLabel,
+)
+from assets.rights.readings import delivered_empty, reading_record
 from assets.selectors import clean_selectors
 from assets.services import asset_create, version_approve, version_create, version_submit
+from assets.signatures import Intent
 from assets.smintio.mapping import stated_empty
 from assets.uploads import Content, inspect_bytes, read_text
 from govern.models import BusinessUnit
@@ -28,8 +37,9 @@ def _picture(size: tuple[int, int], background: str, mark: str, shape: str = "ci
     return inspect_bytes(output.getvalue())
 
 
-def _licensed(version: Version, name: str, **terms: object) -> None:
-    """Give a demo version a licence purchase of its own, as a Smint.io sync would."""
+def _licensed(version: Version, name: str, reader: User, **terms: object) -> None:
+    """Give a demo version a licence purchase of its own, as a Smint.io sync would, and the
+    reading of a compliance officer who found its text silent on what the terms leave empty."""
     purchase = LicensePurchase.objects.create(
         uuid=f"demo-{name}",
         cart_uuid="demo",
@@ -41,7 +51,7 @@ def _licensed(version: Version, name: str, **terms: object) -> None:
         model_release_state="released",
         property_release_state="no_release_required",
     )
-    LicenseTerm.objects.create(
+    held = LicenseTerm.objects.create(
         purchase=purchase,
         sequence_number=1,
         fingerprint=name,
@@ -49,6 +59,12 @@ def _licensed(version: Version, name: str, **terms: object) -> None:
         **(stated_empty() | terms),
     )
     Version.objects.filter(pk=version.pk).update(purchase=purchase)
+    reading_record(
+        purchase=purchase,
+        terms=delivered_empty([held]),
+        reason="The licence text adds nothing to its terms: what they leave empty is none.",
+        intent=Intent(reader, SignatureMeaning.READ),
+    )
 
 
 def seed_rights(unit: BusinessUnit, author: User, officers: list[User], designer: User) -> None:
@@ -66,11 +82,15 @@ def seed_rights(unit: BusinessUnit, author: User, officers: list[User], designer
     german = version_approve(version=german, actor=officers[0], comment="German campaign.")
     ended = timezone.now() - timedelta(days=2)
     _licensed(
-        german, f"{prefix}-hero-de", allowed_geographies=["geography_germany"], valid_until=ended
+        german,
+        f"{prefix}-hero-de",
+        officers[0],
+        allowed_geographies=["geography_germany"],
+        valid_until=ended,
     )
     anywhere = _add(hero, _picture((900, 450), "#1b5e20", "#ffeb3b"), author)
     anywhere = version_approve(version=anywhere, actor=officers[0], comment="Fallback.")
-    _licensed(anywhere, f"{prefix}-hero-any", allowed_geographies=["geography_dach"])
+    _licensed(anywhere, f"{prefix}-hero-any", officers[0], allowed_geographies=["geography_dach"])
     VocabularyLabel.objects.get_or_create(
         vocabulary="license_geographies",
         key="geography_dach",

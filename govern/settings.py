@@ -313,6 +313,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssetKindEnum": "assets.models.Kind",
         "TemplateKindEnum": "templates_app.models.TemplateKind",
+        "DecisionMeaningEnum": ["approved", "rejected"],
+        "ReadingMeaningEnum": ["read"],
     },
 }
 

@@ -114,6 +114,8 @@ LPT_FIELDS = (
     *("created_at", "last_updated_at", "purchased_by_user_uuid", "purchased_by_user_name"),
     *("has_potentially_restrictive_license_terms", "content_element", "offering"),
     *("license_text", "license_terms", "license_download_constraints"),
+    # Smint.io's counters against the download constraints (read-only; the SDK's fixture).
+    *("current_downloads", "current_users", "current_reuses"),
 )
 
 # Labels in English and German for every key the seed uses, and a few more.
@@ -266,12 +268,16 @@ def words(*names: str) -> list[dict[str, Any]]:
 
 
 def release_details(
-    model: str | None, property_: str | None, usage_constraints: tuple[str, ...] = ()
+    model: str | None,
+    property_: str | None,
+    usage_constraints: tuple[str, ...] = (),
+    allowed_use: tuple[str, ...] = (),
 ) -> dict[str, Any]:
+    """The release states and the provider's words, each a LocalizedString ([] if none)."""
     return {
         "model_release_state": model,
         "property_release_state": property_,
-        "provider_allowed_use_comment": [],
+        "provider_allowed_use_comment": texts(*allowed_use) if allowed_use else [],
         "provider_release_comment": [],
         "provider_usage_constraints": [texts(each)[0] for each in usage_constraints],
     }
@@ -324,6 +330,9 @@ PURCHASE_DEFAULTS: dict[str, Any] = {
     "purchased_by_user_uuid": "00ecdcb9-18e2-4e71-9b16-a42d193484b2",
     "purchased_by_user_name": "Mara Vogel",
     "has_potentially_restrictive_license_terms": False,
+    "current_downloads": 0,
+    "current_users": 0,
+    "current_reuses": 0,
 }
 
 
@@ -378,6 +387,14 @@ SEED_PURCHASES: tuple[dict[str, Any], ...] = (
             description=texts("Three wind turbines on a hill in Schleswig-Holstein at dawn."),
             keywords=words("wind energy", "sunrise", "renewable"),
             copyright_notices=texts("© Lena Hartmann / Getty Images"),
+            release_details=release_details(
+                "released",
+                "no_release_required",
+                allowed_use=(
+                    "Not for use in political or religious contexts.",
+                    "Nicht für politische oder religiöse Zusammenhänge.",
+                ),
+            ),
         ),
         offering=offering("rights_managed", "https://www.gettyimages.com/eula"),
         license_text=license_text(
@@ -401,6 +418,8 @@ SEED_PURCHASES: tuple[dict[str, Any], ...] = (
             )
         ],
         license_download_constraints=constraints(5, 10, 1),
+        current_downloads=4,
+        current_users=2,
     ),
     # 2: royalty free, worldwide, no end date, no download limits.
     purchase(
@@ -460,6 +479,8 @@ SEED_PURCHASES: tuple[dict[str, Any], ...] = (
             )
         ],
         license_download_constraints=constraints(3, 3, 0),
+        current_downloads=3,
+        current_users=1,
     ),
     # 4: cancelled a day after it was bought.
     purchase(
@@ -612,6 +633,24 @@ SEED_PURCHASES: tuple[dict[str, Any], ...] = (
         license_terms=[term(allowed_usages=["usage_web"], valid_until="31/12/2027")],
         license_download_constraints=constraints(0, 0, 0),
     ),
+    # 11: shaped like the Java SDK's own test purchase: all sixteen term lists empty and a
+    # demo-only licence text. The SDKs read every empty list as "not stated".
+    purchase(
+        "2026-04-20T10:00:00Z",
+        uuid="5c8e1f3a-9d2b-4a7e-b6c0-79468d1e2f30",
+        cart_purchase_transaction_uuid=CART_PORTAL,
+        content_element=content(
+            "2:0:79468",
+            "getty",
+            "creative",
+            texts("Test image", "Testbild"),
+            release_details=release_details("released", "released"),
+        ),
+        offering=offering("rights_managed"),
+        license_text=license_text("<p>NUR DEMO - NICHT FÜR VERWENDUNG FREIGEGEBEN!</p>", True),
+        license_terms=[term(name=texts("Demo", "Demo"))],
+        license_download_constraints=constraints(0, 0, 0),
+    ),
 )
 
 
@@ -623,6 +662,9 @@ class SeedBinary:
     name: str
     file_name: str
     usage: str = "Main image"
+    # The binary's language as a Java Locale prints it; a compound purchase has one of each.
+    culture: str = "en"
+    binary_type: str = "standard"
 
 
 SEED_BINARIES = (
@@ -658,16 +700,17 @@ SEED_BINARIES = (
         "697f19d2-804f-4130-8a01-bf1389f70758",
         SEED_PURCHASES[4]["uuid"],
         "#8e44ad",
-        "Smart meter, front view",
-        "smart-meter-front.png",
+        "Smart meter, German display",
+        "smart-meter-de.png",
+        culture="de",
     ),
     SeedBinary(
         "4d9a0c33-718d-46f7-ac18-319ff73d44c6",
         SEED_PURCHASES[4]["uuid"],
         "#16a085",
-        "Smart meter, detail",
-        "smart-meter-detail.png",
-        usage="Detail",
+        "Smart meter, English display",
+        "smart-meter-en.png",
+        culture="en",
     ),
     SeedBinary(
         "848cb11b-a060-448a-9aff-4d6ba444beda",
@@ -697,6 +740,14 @@ SEED_BINARIES = (
         "#d35400",
         "Open-plan office",
         "open-plan-office.png",
+    ),
+    SeedBinary(
+        "2e4f6a8c-0b1d-4e3f-a5c7-9e1b3d5f7a90",
+        SEED_PURCHASES[10]["uuid"],
+        "#7f8c8d",
+        "Test image",
+        "testbild.png",
+        culture="de",
     ),
 )
 
@@ -780,7 +831,13 @@ class Store(Database):
             )
             self._append_to_feed(each["uuid"])
         for position, binary in enumerate(SEED_BINARIES):
-            details = {"name": binary.name, "usage": binary.usage, "file_name": binary.file_name}
+            details = {
+                "name": binary.name,
+                "usage": binary.usage,
+                "file_name": binary.file_name,
+                "culture": binary.culture,
+                "binary_type": binary.binary_type,
+            }
             self._connection.execute(
                 "INSERT INTO binaries (uuid, purchase_uuid, position, colour, version, details)"
                 " VALUES (?, ?, ?, ?, 0, ?)",
@@ -1206,13 +1263,13 @@ class Sandbox:
         return {
             "uuid": binary["uuid"],
             "content_type": binary["content_type"],
-            "binary_type": "standard",
+            "binary_type": details.get("binary_type", "standard"),
             "name": texts(details["name"]),
             "description": [],
             "usage": texts(details["usage"]),
             "download_url": self._signed_url(host, binary["uuid"], binary["version"]),
             "recommended_file_name": details["file_name"],
-            "culture": "en",
+            "culture": details.get("culture", "en"),
             "version": binary["version"],
         }
 

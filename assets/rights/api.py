@@ -1,4 +1,5 @@
-"""Ask the rights question directly: may this version be used in this context, at this time?"""
+"""Ask the rights question directly (may this version be used in this context, at this time?)
+and record a person's reading of a licence a machine cannot read."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -10,11 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets.models import Channel, LicensePurchase, Placement, Version
+from assets import signatures
+from assets.models import Channel, LicensePurchase, Placement, SignatureMeaning, Version
 from assets.resolution import Context
 from assets.rights.judge import RightsBook, Use
+from assets.rights.readings import reading_record
 from assets.selectors import clean_selectors
-from govern.access import get_scoped_or_404
+from govern.access import acting_user, get_scoped_or_404, require
+from govern.roles import Capability
 from govern.serializers import StrictSerializer, validated_query
 
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2999, 12, 31, tzinfo=UTC)
@@ -101,3 +105,54 @@ class VersionRights(APIView):
             "purchases": PurchaseOutput(purchases, many=True).data,
         }
         return Response(RightsOutput(body).data)
+
+
+class ReadingInput(StrictSerializer):
+    purchase = serializers.CharField(max_length=100, help_text="The Smint.io purchase's uuid")
+    terms = serializers.JSONField(
+        help_text="What the licence's words allow, in a licence term's shape: allowed_* and "
+        "restricted_* lists of Smint.io keys ([] is none), usage_limits, valid_from, "
+        "valid_until, to_be_used_until, is_editorial_use. Leave out what the reading does not "
+        "state."
+    )
+    reason = serializers.CharField(max_length=4000)
+    password = serializers.CharField(max_length=200, write_only=True, trim_whitespace=False)
+    meaning = serializers.ChoiceField([SignatureMeaning.READ])
+
+
+class ReadingOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    purchase = serializers.CharField(source="purchase.uuid")
+    terms = serializers.JSONField()
+    reason = serializers.CharField()
+    licence_sha256 = serializers.CharField()
+    printed_name = serializers.CharField()
+    meaning = serializers.CharField()
+    signed_at = serializers.DateTimeField()
+    digest = serializers.CharField()
+
+
+class LicenceReadings(APIView):
+    """Record a compliance officer's signed reading of a purchase's licence: what its words
+    allow, as terms Govern can judge. 400 for terms of another shape or that contradict the
+    delivered terms (each conflict named), 403 for a wrong password or a role that does not
+    decide versions, 404 for a purchase outside the caller's units."""
+
+    @extend_schema(request=ReadingInput, responses={201: ReadingOutput})
+    def post(self, request: Request) -> Response:
+        given = ReadingInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        purchase = get_scoped_or_404(
+            request,
+            LicensePurchase.objects.select_related("asset"),
+            unit_field="asset__business_unit",
+            uuid=data["purchase"],
+        )
+        user = acting_user(request)
+        require(user, Capability.DECIDE_VERSIONS, purchase.asset.business_unit_id)
+        intent = signatures.confirm(request, user, data["password"], data["meaning"])
+        reading = reading_record(
+            purchase=purchase, terms=data["terms"], reason=data["reason"], intent=intent
+        )
+        return Response(ReadingOutput(reading).data, status=201)

@@ -8,9 +8,13 @@ knows of the purchase. The rules:
 - A cancelled purchase covers nothing; one active term of one valid purchase covering is enough.
 - Within a term, a restriction beats a permission: a restricted key that applies fails the term
   even when an allowed key covers the use.
-- Unknown is never false, and never true: a null list, a key nobody mapped (VocabularyMapping),
-  or a use that does not say what a term limits (a slot without placement) is unknown. An
-  explicitly empty list limits nothing.
+- Unknown is never false, and never true: a null or empty list (the SDKs make no difference), a
+  key nobody mapped (VocabularyMapping), or a use that does not say what a term limits (a slot
+  without placement) is unknown. Only a compliance officer's reading (readings.py) can state
+  that a list is "none"; a purchase whose words only a person can read (the provider's
+  constraints and comments, exclusivities, usage limits) is unknown until one is recorded.
+- Download constraints: a use of a purchase past its effective_max_users, _downloads or
+  _reuses (Smint.io's counters, and the re-purchases Govern holds for reuses) is not covered.
 - Every stored term kind is judged: validity (valid_from, valid_until, to_be_used_until as the
   last date a first use may start), usages to channels, placements, distributions (copies,
   against the documents counted from usage reports), geographies to regions, languages to BCP
@@ -20,15 +24,16 @@ knows of the purchase. The rules:
 """
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from assets.models import (
     Asset,
+    LicenceReading,
     LicensePurchase,
     LicenseTerm,
     OnUnknown,
@@ -40,6 +45,7 @@ from assets.models import (
     default_on_unknown,
 )
 from assets.resolution import Context
+from assets.rights.readings import ReadTerm, current, read, to_read
 from govern.models import BusinessUnit
 
 Mappings = dict[str, dict[str, list[str]]]
@@ -104,6 +110,8 @@ class PurchaseUse:
     exceeded: tuple[str, ...] = ()
     # The usage-limit keys people gave a volume to; the others are unknown.
     mapped_limits: frozenset[str] = frozenset()
+    # Later purchases of the same content that re-license this one, as Govern holds them.
+    reuses: int = 0
 
 
 @dataclass
@@ -171,14 +179,23 @@ def _meaning(keys: list[str], table: dict[str, list[str]]) -> tuple[set[str], li
     return found
 
 
-def _keys(term: LicenseTerm, field_name: str) -> list[str] | None:
-    """Read a term list as keys; anything but a list (as delivered) is unknown, like null."""
+def _keys(term: LicenseTerm | ReadTerm, field_name: str) -> list[str] | None:
+    """Read a term list as keys. Null, anything but a list and an empty list are not stated
+    (Smint.io's SDKs read an empty list as null); only a person's reading states "none"."""
     value = getattr(term, field_name)
-    return [str(key) for key in value] if isinstance(value, list) else None
+    if not isinstance(value, list):
+        return None
+    if not value and field_name not in getattr(term, "stated", ()):
+        return None
+    return [str(key) for key in value]
 
 
 def _judge_set(
-    term: LicenseTerm, dim: Dimension, value: str, table: dict[str, list[str]], found: _Finding
+    term: LicenseTerm | ReadTerm,
+    dim: Dimension,
+    value: str,
+    table: dict[str, list[str]],
+    found: _Finding,
 ) -> None:
     allowed = _keys(term, f"allowed_{dim.lists}")
     restricted = _keys(term, f"restricted_{dim.lists}")
@@ -225,7 +242,7 @@ def _amounts(keys: list[str], table: dict[str, list[str]], unit: str) -> tuple[l
 
 
 def _judge_amount(
-    term: LicenseTerm,
+    term: LicenseTerm | ReadTerm,
     name: str,
     amount: int | None,
     unit: str,
@@ -263,7 +280,9 @@ def _judge_amount(
         found.problems.append(f"allowed only up to {max(permitted):,}{unit} ({name}: {shown})")
 
 
-def _judge_dates(term: LicenseTerm, use: Use, facts: PurchaseUse, found: _Finding) -> None:
+def _judge_dates(
+    term: LicenseTerm | ReadTerm, use: Use, facts: PurchaseUse, found: _Finding
+) -> None:
     if term.valid_from and use.at < term.valid_from:
         found.problems.append(f"valid only from {term.valid_from:%Y-%m-%d}")
     if term.valid_until and use.at > term.valid_until:
@@ -273,7 +292,7 @@ def _judge_dates(term: LicenseTerm, use: Use, facts: PurchaseUse, found: _Findin
         found.problems.append(f"to be first used by {first:%Y-%m-%d}, and it was not")
 
 
-def _judge_editorial(term: LicenseTerm, unit: BusinessUnit, found: _Finding) -> None:
+def _judge_editorial(term: LicenseTerm | ReadTerm, unit: BusinessUnit, found: _Finding) -> None:
     if unit.publishes_editorial or term.is_editorial_use is False:
         return
     if term.is_editorial_use:
@@ -282,7 +301,9 @@ def _judge_editorial(term: LicenseTerm, unit: BusinessUnit, found: _Finding) -> 
         found.unknown.append("whether it is editorial use only is not stated")
 
 
-def _judge_limits(term: LicenseTerm, use: Use, facts: PurchaseUse, found: _Finding) -> None:
+def _judge_limits(
+    term: LicenseTerm | ReadTerm, use: Use, facts: PurchaseUse, found: _Finding
+) -> None:
     if not use.volumes:
         return
     limits = _keys(term, "usage_limits")
@@ -295,6 +316,23 @@ def _judge_limits(term: LicenseTerm, use: Use, facts: PurchaseUse, found: _Findi
 
 
 RELEASED = {"released", "no_release_required", "all"}
+
+
+LIMITS = (
+    ("users", "max_users", "current_users"),
+    ("downloads", "max_downloads", "current_downloads"),
+    ("reuses", "max_reuses", "current_reuses"),
+)
+
+
+def _judge_downloads(purchase: LicensePurchase, facts: PurchaseUse, found: _Finding) -> None:
+    """A purchase past one of its download constraints covers nothing more (<= 0: unlimited)."""
+    for noun, limit_field, count_field in LIMITS:
+        limit, count = getattr(purchase, limit_field), getattr(purchase, count_field)
+        if noun == "reuses":
+            count = max(count or 0, facts.reuses)
+        if limit is not None and limit > 0 and count is not None and count > limit:
+            found.problems.append(f"past its limit of {limit:,} {noun} ({count:,} so far)")
 
 
 def _purchase_finding(purchase: LicensePurchase, unit: BusinessUnit, use: Use) -> _Finding:
@@ -313,7 +351,7 @@ def _purchase_finding(purchase: LicensePurchase, unit: BusinessUnit, use: Use) -
 
 
 def _term_finding(
-    term: LicenseTerm,
+    term: LicenseTerm | ReadTerm,
     unit: BusinessUnit,
     use: Use,
     pixels: int | None,
@@ -367,11 +405,13 @@ def judge(
     pixels: int | None = None,
     facts: dict[int, PurchaseUse] | None = None,
     mappings: Mappings | None = None,
+    readings: dict[int, list[LicenceReading]] | None = None,
 ) -> Rights:
-    """Answer for a version's purchases (with their terms) whether they cover the use."""
+    """Answer for a version's purchases (with their terms and readings) whether they cover
+    the use."""
     if not licences:
         return NO_LICENCE_NEEDED
-    facts, mappings = facts or {}, mappings or {}
+    facts, mappings, readings = facts or {}, mappings or {}, readings or {}
     problems: list[str] = []
     unknown: list[str] = []
     notes: list[str] = []
@@ -385,11 +425,16 @@ def judge(
             continue
         used = facts.get(purchase.pk, PurchaseUse())
         whole = _purchase_finding(purchase, unit, use)
+        _judge_downloads(purchase, used, whole)
         if use.volumes:
             whole.problems += used.exceeded
+        reading = current(readings.get(purchase.pk, []), purchase, held, use.known_at)
+        words = to_read(purchase, held)
+        if words and reading is None:
+            whole.unknown.append(f"no compliance officer has read its licence ({', '.join(words)})")
         for term in held:
             notes += [f"exclusive: {key}" for key in _keys(term, "exclusivities") or []]
-            found = _term_finding(term, unit, use, pixels, used, mappings)
+            found = _term_finding(read(term, reading), unit, use, pixels, used, mappings)
             failed, unsure = whole.problems + found.problems, whole.unknown + found.unknown
             if not failed and not unsure:
                 return Rights(Outcome.COVERED, notes=_unique(notes))
@@ -429,6 +474,7 @@ class RightsBook:
         self._licences: dict[int, Licence] = {}
         self._purchases_of: dict[int, set[int]] = {}
         self._facts: dict[int, PurchaseUse] = {}
+        self._readings: dict[int, list[LicenceReading]] = defaultdict(list)
         self._mappings: Mappings | None = None
         self._units: dict[int, BusinessUnit] = {}
         self._policies: dict[tuple[int, str], str] | None = None
@@ -458,8 +504,24 @@ class RightsBook:
         }
         for term in LicenseTerm.objects.filter(purchase_id__in=missing):
             licences[term.purchase_id][1].append(term)
+        for reading in LicenceReading.objects.filter(purchase_id__in=missing):
+            self._readings[reading.purchase_id].append(reading)
         self._licences.update(licences)
         self._facts.update(usage_facts(missing))
+        self._count_reuses([p for p, _ in licences.values() if (p.max_reuses or 0) > 0])
+
+    def _count_reuses(self, limited: list[LicensePurchase]) -> None:
+        """Count the re-purchases of purchases with a reuse limit (one query, only for them)."""
+        if not limited:
+            return
+        counts = Counter(
+            LicensePurchase.objects.filter(reused_uuid__in=[p.uuid for p in limited]).values_list(
+                "reused_uuid", flat=True
+            )
+        )
+        for purchase in limited:
+            known = self._facts.get(purchase.pk, PurchaseUse())
+            self._facts[purchase.pk] = replace(known, reuses=counts[purchase.uuid])
 
     def _unit(self, unit_id: int) -> BusinessUnit:
         if unit_id not in self._units:
@@ -482,6 +544,7 @@ class RightsBook:
             pixels=int(width) if isinstance(width, int | float) else None,
             facts=self._facts,
             mappings=self._mappings,
+            readings=self._readings,
         )
 
     def on_unknown(self, asset: Asset) -> str:

@@ -1,4 +1,7 @@
-"""What each unit does with a licence Govern cannot judge, per asset kind: block or warn."""
+"""What each unit does with a licence Govern cannot judge, per asset kind (block or warn), and
+the licence card's readings."""
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,11 +10,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from assets.models import Kind, OnUnknown, RightsPolicy, default_on_unknown
+from assets import signatures
+from assets.models import (
+    Kind,
+    LicensePurchase,
+    OnUnknown,
+    RightsPolicy,
+    Version,
+    default_on_unknown,
+)
+from assets.rights.readings import READ_LISTS, reading_record
 from assets.rights.services import rights_policy_set
-from govern.access import acting_user, scope_for
+from govern.access import acting_user, get_scoped_or_404, require, scope_for
+from govern.errors import reason
 from govern.models import BusinessUnit
 from govern.roles import Capability
+
+VERSION_UNIT = "variant__asset__business_unit"
 
 
 @login_required
@@ -67,3 +82,54 @@ def rights_policy_save(request: HttpRequest, unit_pk: int) -> HttpResponse:
             f"{'blocks the run' if policy.on_unknown == OnUnknown.BLOCK else 'warns'}.",
         )
     return redirect("assets:rights-policies")
+
+
+def reading_terms(form: Any) -> dict[str, Any]:
+    """Read the licence card's reading form: keys separated by commas, "none", or nothing."""
+    terms: dict[str, Any] = {}
+    for name in READ_LISTS:
+        given = str(form.get(name, "")).strip()
+        if given:
+            keys = [key.strip() for key in given.split(",") if key.strip()]
+            terms[name] = [] if [key.lower() for key in keys] == ["none"] else keys
+    editorial = form.get("is_editorial_use", "")
+    if editorial in ("yes", "no"):
+        terms["is_editorial_use"] = editorial == "yes"
+    return terms
+
+
+@login_required
+@require_POST
+def licence_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a signed reading of one purchase licensing the version, from its licence card."""
+    version = get_scoped_or_404(
+        request, Version.objects.select_related("variant__asset"), unit_field=VERSION_UNIT, pk=pk
+    )
+    purchase = (
+        LicensePurchase.objects.licensing(version)
+        .filter(uuid=request.POST.get("purchase", ""))
+        .first()
+    )
+    if purchase is None:
+        raise Http404("No purchase licensing this version matches the query.")
+    require(
+        acting_user(request), Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id
+    )
+    try:
+        intent = signatures.confirm(
+            request,
+            acting_user(request),
+            request.POST.get("password", ""),
+            request.POST.get("meaning", ""),
+        )
+        reading_record(
+            purchase=purchase,
+            terms=reading_terms(request.POST),
+            reason=request.POST.get("reason", ""),
+            intent=intent,
+        )
+    except (ValidationError, PermissionDenied) as refused:
+        messages.error(request, f"Nothing was recorded: {reason(refused)}")
+    else:
+        messages.success(request, f"Your reading of purchase {purchase.uuid} is signed.")
+    return redirect(f"{version.get_absolute_url()}#licence")

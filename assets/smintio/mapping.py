@@ -35,9 +35,29 @@ TERM_LISTS = (
 TERM_DATES = ("valid_from", "valid_until", "to_be_used_until")
 
 
+# The provider's own words in release_details, by the name Govern keeps them under.
+PROVIDER_TEXTS = {
+    "provider_usage_constraints": "usage_constraints",
+    "provider_allowed_use_comment": "allowed_use_comment",
+    "provider_release_comment": "release_comment",
+}
+COUNTERS = ("current_users", "current_downloads", "current_reuses")
+
+
 def stated_empty() -> dict[str, list[str]]:
-    """Every term list stated and empty: a term that limits nothing (not unknown)."""
+    """Every term list delivered empty: as the SDKs read it, a term that states nothing."""
     return {name: [] for name in TERM_LISTS}
+
+
+def provider_texts(release: dict[str, Any] | None) -> dict[str, dict[str, str]]:
+    """The provider's constraints and comments, each by culture; the empty ones left out."""
+    found = {}
+    for field, name in PROVIDER_TEXTS.items():
+        values = localized_strings((release or {}).get(field), f"release_details.{field}")
+        texts = by_culture(values)
+        if texts:
+            found[name] = texts
+    return found
 
 
 class MappingError(ValueError):
@@ -219,6 +239,9 @@ def check_purchase(lpt: Any) -> dict[str, Any]:
     release = element.get("release_details")
     if release is not None and not isinstance(release, dict):
         raise MappingError("content_element.release_details", "must be an object or null")
+    provider_texts(release)
+    for name in COUNTERS:
+        _whole(lpt.get(name), name)
     offering = lpt.get("offering")
     if offering is not None and not isinstance(offering, dict):
         raise MappingError("offering", "must be an object or null")

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -38,11 +39,13 @@ from assets.models import (
     VersionState,
     VocabularyLabel,
 )
-from assets.selectors import clean_selectors
+from assets.rights.readings import outdate_readings
+from assets.selectors import Selectors, clean_selectors
 from assets.services import version_create, version_reject, version_submit, version_withdraw
 from assets.smintio import client as smintio
 from assets.smintio import connection as smintio_connection
 from assets.smintio.mapping import (
+    COUNTERS,
     MappingError,
     by_culture,
     check_purchase,
@@ -50,6 +53,7 @@ from assets.smintio.mapping import (
     localized_elements,
     localized_strings,
     pick,
+    provider_texts,
     state,
     vocabulary_labels,
 )
@@ -69,6 +73,7 @@ class SyncReport:
     terms: int = 0
     cancelled: int = 0
     licences: int = 0  # re-purchases attached to a version Govern already had
+    outdated_readings: int = 0  # readings of a licence that arrived changed
     skipped: int = 0
     quarantined: int = 0
     vocabulary_skipped: int = 0
@@ -80,6 +85,8 @@ class SyncReport:
             f"terms, {self.cancelled} cancelled, {self.licences} licences attached, "
             f"{self.skipped} skipped, {self.quarantined} quarantined"
         )
+        if self.outdated_readings:
+            text += f", {self.outdated_readings} licence reading(s) outdated"
         return text + (f"; {len(self.problems)} problem(s)" if self.problems else "")
 
 
@@ -88,6 +95,22 @@ class Binary:
     uuid: str
     version: int
     content: Content | None
+    # As the SDK means them: the culture is the binary's language (a Java Locale), the type
+    # and usage say what it is for, and the recommended name is the file's name.
+    culture: str = ""
+    binary_type: str = ""
+    usage: str = ""
+    file_name: str = ""
+
+    def described(self) -> dict[str, str]:
+        """What the version keeps of its binary, in its metadata (shown on the review page)."""
+        return {
+            "smintio_binary": self.uuid,
+            "culture": self.culture,
+            "binary_type": self.binary_type,
+            "binary_usage": self.usage,
+            "file_name": self.file_name,
+        }
 
 
 def smintio_sync(*, api: smintio.SmintioClient | None = None) -> SyncReport:
@@ -286,16 +309,18 @@ def _binaries(api: smintio.SmintioClient, lpt: dict[str, Any], report: SyncRepor
     ]
     binaries = []
     for binary in listed:
+        described = {name: binary[name] for name in BINARY_DETAILS}
         if Version.objects.filter(
             external_id=_external_id(lpt, binary["uuid"], binary["version"])
         ).exists():
-            binaries.append(Binary(binary["uuid"], binary["version"], None))
+            binaries.append(Binary(binary["uuid"], binary["version"], None, **described))
             continue
         if time.monotonic() - fetched_at > settings.SMINTIO_URL_MAX_AGE_SECONDS:
             listed_again = api.binaries(lpt["cart_purchase_transaction_uuid"], lpt["uuid"])
             binary = next(b for b in listed_again if b["uuid"] == binary["uuid"])
             fetched_at = time.monotonic()
-        binaries.append(Binary(binary["uuid"], binary["version"], _content(api, binary, report)))
+        content = _content(api, binary, report)
+        binaries.append(Binary(binary["uuid"], binary["version"], content, **described))
     return binaries
 
 
@@ -311,7 +336,28 @@ def _checked_binary(binary: dict[str, Any], position: int) -> dict[str, Any]:
         version = 1
     if isinstance(version, bool) or not isinstance(version, int):
         raise MappingError(f"{field_name}.version", "must be a whole number")
-    return {**binary, "version": version}
+    for name in ("culture", "binary_type", "recommended_file_name"):
+        if binary.get(name) is not None and not isinstance(binary[name], str):
+            raise MappingError(f"{field_name}.{name}", "must be a string or null")
+    usage = localized_strings(binary.get("usage"), f"{field_name}.usage")
+    return {
+        **binary,
+        "version": version,
+        "culture": str(binary.get("culture") or "").strip().replace("_", "-")[:35],
+        "binary_type": str(binary.get("binary_type") or "")[:100],
+        "usage": pick(usage)[:300],
+        "file_name": safe_file_name(str(binary.get("recommended_file_name") or "")),
+    }
+
+
+BINARY_DETAILS = ("culture", "binary_type", "usage", "file_name")
+UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
+
+
+def safe_file_name(name: str) -> str:
+    """A recommended file name fit for a Content-Disposition header: no path, no quotes."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return UNSAFE_NAME.sub("_", base).strip(" .")[:200]
 
 
 def _content(
@@ -390,6 +436,8 @@ def _purchase(lpt: dict[str, Any], asset: Asset) -> tuple[LicensePurchase, bool]
         "max_users": constraints.get("effective_max_users"),
         "max_downloads": constraints.get("effective_max_downloads"),
         "max_reuses": constraints.get("effective_max_reuses"),
+        **{name: lpt.get(name) for name in COUNTERS},
+        "provider_texts": provider_texts(release),
         "licensee_uuid": str(lpt.get("licensee_uuid") or "")[:100],
         "licensee_name": str(lpt.get("licensee_name") or "")[:200],
         "model_release_state": str(release.get("model_release_state") or "")[:32],
@@ -441,16 +489,20 @@ def purchase_apply(
     purchase, cancelled_now = _purchase(lpt, asset)
     report.purchases += 1
     report.terms += _terms(purchase, lpt.get("license_terms") or [], terms)
+    report.outdated_readings += outdate_readings(purchase)
     report.licences += _attach_reused(purchase)
-    for index, binary in enumerate(binaries):
+    languages = _languages(binaries, report)
+    shared = Counter(languages.values())
+    for binary in binaries:
         if binary.content is None:
             continue
         holding = _holding(asset, binary.content.sha256)
         if holding is not None:  # the same bytes again: another licence, not another copy
             report.licences += _attach(holding, purchase, "identical bytes")
             continue
-        segment = f"b{index + 1}" if len(binaries) > 1 else ""
-        report.versions += _add_version(asset, purchase, lpt, binary, segment, report)
+        language = languages[binary.uuid]
+        selectors = _variant_for(lpt, binary, language, shared[language] > 1)
+        report.versions += _add_version(asset, purchase, lpt, binary, selectors, report)
     if cancelled_now:
         _revoke(purchase)
         report.cancelled += 1
@@ -498,20 +550,61 @@ def _holding(asset: Asset, sha256: str) -> Version | None:
     )
 
 
+def _languages(binaries: list[Binary], report: SyncReport) -> dict[str, str]:
+    """Each binary's variant language: its culture, where the purchase's binaries differ in
+    culture (they are language versions of each other). Binaries that all share one culture
+    serve every language: Govern cannot tell a photo without words from one in that language.
+    A culture that is no BCP 47 tag is noted and serves every language."""
+    cultures = {binary.culture for binary in binaries}
+    languages = {}
+    for binary in binaries:
+        language = binary.culture if len(cultures) > 1 else ""
+        try:
+            language = clean_selectors(language=language).language
+        except ValidationError:
+            report.problems.append(f"Binary {binary.uuid}: culture {language!r} is no language")
+            language = ""
+        languages[binary.uuid] = language
+    return languages
+
+
+def _variant_for(
+    lpt: dict[str, Any], binary: Binary, language: str, shares_language: bool
+) -> Selectors:
+    """The variant a binary's versions go to: where its earlier versions went, else its
+    language, told apart by the binary's uuid from another binary of the same language."""
+    earlier = (
+        Version.objects.filter(external_id__startswith=f"smintio:{lpt['uuid']}:{binary.uuid}:")
+        .select_related("variant")
+        .first()
+    )
+    if earlier is not None:
+        variant = earlier.variant
+        return clean_selectors(
+            language=variant.language,
+            region=variant.region,
+            segment=variant.segment,
+            channels=variant.channels,
+        )
+    segment = re.sub(r"[^a-z0-9_-]+", "-", binary.uuid.lower()).strip("-_")[:100]
+    return clean_selectors(language=language, segment=segment if shares_language else "")
+
+
 def _add_version(
     asset: Asset,
     purchase: LicensePurchase,
     lpt: dict[str, Any],
     binary: Binary,
-    segment: str,
+    selectors: Selectors,
     report: SyncReport,
 ) -> int:
     assert binary.content is not None  # noqa: S101 - filtered by the caller
+    binary.content.metadata.update(binary.described())
     try:
         with transaction.atomic():
             version = version_create(
                 asset=asset,
-                selectors=clean_selectors(segment=segment),
+                selectors=selectors,
                 content=binary.content,
                 actor=None,
                 external_id=_external_id(lpt, binary.uuid, binary.version),

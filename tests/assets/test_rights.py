@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.models import LicensePurchase, LicenseTerm
+from assets.models import LicenceReading, LicensePurchase, LicenseTerm
 from assets.resolution import Context
 from assets.rights import Outcome, PurchaseUse, Rights, Use, judge
+from assets.rights.readings import delivered_empty, licence_sha256
 from assets.smintio.mapping import stated_empty
 from govern.models import BusinessUnit
 
@@ -27,7 +28,8 @@ DE_PRINT = Use(Context(region="DE", language="de", channel="print"), AT, "inside
 
 
 def term(**given: Any) -> LicenseTerm:
-    """A term that limits nothing (every list stated empty), with the given fields."""
+    """A term that limits nothing (every list delivered empty, which answer() has read as
+    none), with the given fields."""
     values: dict[str, Any] = {
         **stated_empty(),
         "is_editorial_use": False,
@@ -54,14 +56,25 @@ def answer(
     bought: LicensePurchase | None = None,
     facts: PurchaseUse | None = None,
     mappings: dict[str, dict[str, list[str]]] = MAPPINGS,
+    read: bool = True,
 ) -> Rights:
+    """Judge the terms as a reader who found the licence silent on its empty lists would."""
+    bought = bought or purchase()
+    reading = LicenceReading(
+        pk=1,
+        purchase_id=1,
+        terms=delivered_empty(terms),
+        licence_sha256=licence_sha256(bought, terms),
+        signed_at=AT - timedelta(days=300),
+    )
     return judge(
-        [(bought or purchase(), list(terms))],
+        [(bought, list(terms))],
         unit,
         use,
         pixels=1200,
         facts={1: facts or PurchaseUse()},
         mappings=mappings,
+        readings={1: [reading]} if read else {},
     )
 
 

@@ -17,12 +17,14 @@ END = datetime(2027, 6, 30, 23, 59, tzinfo=UTC)
 
 @pytest.fixture
 def licensed(logo: Asset, add_version: Callable[..., Version], compliance_officer: Any) -> Version:
-    """A logo version licensed for print in Germany until END, every other list stated empty."""
+    """A logo version licensed for print in Germany until END, every other list delivered empty
+    and read as none by the officer."""
     version = version_approve(version=add_version(logo), actor=compliance_officer)
     license_version(
         version,
         "lpt-api",
         released=True,
+        reader=compliance_officer,
         is_editorial_use=False,
         valid_until=END,
         allowed_geographies=["geography_germany"],

@@ -2,6 +2,7 @@
 rotating refresh tokens, and feedback written back through the outbox."""
 
 import threading
+from datetime import UTC, datetime
 from io import StringIO
 from typing import Any
 
@@ -18,6 +19,8 @@ from assets.models import (
     Version,
     VocabularyLabel,
 )
+from assets.resolution import Context
+from assets.rights import Outcome, RightsBook, Use
 from assets.services import version_approve, version_retire
 from assets.smintio.connection import _make_client
 from assets.smintio.sync import smintio_sync
@@ -57,17 +60,24 @@ def test_first_sync_maps_purchases_to_assets_terms_and_versions_in_review(
     smintio_sandbox: str, roles: None
 ) -> None:
     report = smintio_sync()
-    assert report.purchases == 7 and report.cancelled == 1, "one purchase arrives cancelled"
+    assert report.purchases == 8 and report.cancelled == 1, "one purchase arrives cancelled"
     assert (report.skipped, report.quarantined, report.licences) == (2, 1, 1)
     assert not LicensePurchase.objects.get(state="cancelled").versions.exists()
-    assert LicensePurchase.objects.count() == 7, "six purchases and one re-purchase"
-    assert Asset.objects.filter(source="smintio").count() == 6
+    assert LicensePurchase.objects.count() == 8, "seven purchases and one re-purchase"
+    assert Asset.objects.filter(source="smintio").count() == 7
     versions = Version.objects.filter(purchase__isnull=False)
     assert versions.count() == report.versions >= 5
     assert set(versions.values_list("state", flat=True)) == {"in_review"}, "never approved by sync"
     compound = [p for p in LicensePurchase.objects.all() if p.versions.count() == 2]
     assert len(compound) == 1, "the compound purchase brings two binaries"
-    assert set(compound[0].versions.values_list("variant__segment", flat=True)) == {"b1", "b2"}
+    languages = compound[0].versions.values_list("variant__language", "variant__segment")
+    assert set(languages) == {("de", ""), ("en", "")}, "a German and an English binary"
+    german = compound[0].versions.get(variant__language="de")
+    assert german.metadata["file_name"] == "smart-meter-de.png"
+    assert german.metadata["smintio_binary"] == "697f19d2-804f-4130-8a01-bf1389f70758"
+    assert (german.metadata["binary_type"], german.metadata["culture"]) == ("standard", "de")
+    single = Version.objects.get(metadata__file_name="wind-turbines-at-sunrise.png")
+    assert single.variant.language == "", "one culture alone serves every language"
     assert VocabularyLabel.objects.filter(vocabulary="license_geographies").exists()
     connection = SmintioConnection.objects.get(pk=1)
     assert connection.continuation_uuid and connection.refresh_token != "sandbox-refresh-token"
@@ -223,3 +233,23 @@ def test_two_workers_refreshing_at_once_take_turns_with_the_rotating_token(
         thread.join()
     assert failures == []
     assert SmintioConnection.objects.get(pk=1).state == "ok"
+
+
+def test_the_sandbox_delivers_unstated_lists_provider_words_and_counters_as_the_sdks_do(
+    smintio_sandbox: str, roles: None
+) -> None:
+    smintio_sync()
+    demo = LicensePurchase.objects.get(content_element_uuid="2:0:79468")
+    assert "NUR DEMO" in demo.license_text
+    version = Version.objects.select_related("variant__asset").get(purchase=demo)
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    for channel in ("print", "web", "email"):
+        use = Use(Context(region="DE", language="de", channel=channel), at, "inside", 40)
+        assert RightsBook([version]).judge(version, use).outcome == Outcome.UNKNOWN
+    turbines = LicensePurchase.objects.get(content_element_uuid="2:0:61019726")
+    assert turbines.provider_texts["allowed_use_comment"]["de"].startswith("Nicht für politische")
+    assert (turbines.max_downloads, turbines.current_downloads) == (10, 4)
+    editorial = LicensePurchase.objects.get(content_element_uuid="4:0:302948571")
+    assert editorial.provider_texts == {
+        "usage_constraints": {"en": "Editorial use only. No commercial use."}
+    }

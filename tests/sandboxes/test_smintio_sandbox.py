@@ -39,6 +39,7 @@ NO_CONTENT_ELEMENT = "0b5e2c7e-61d4-4c0a-9a43-5d1f0c7a9e10"
 NOT_SYNCABLE = "6f7a9d2b-3c1e-4e8f-b5a6-2d9c8e7f1a04"
 REPURCHASE = "a31f6c55-8b2e-4f0d-9e71-0c4b5d6e7f82"
 UNMAPPABLE = "e94d0a7c-2b5f-4c3e-8d16-7a0f9b2c4e53"
+SDK_SHAPED = "5c8e1f3a-9d2b-4a7e-b6c0-79468d1e2f30"  # every term list empty, demo-only text
 SEEDED = {
     GERMANY_PRINT,
     "4e947f6d-e372-4f9e-a3f1-38584aaaddc6",
@@ -50,6 +51,7 @@ SEEDED = {
     NOT_SYNCABLE,
     REPURCHASE,
     UNMAPPABLE,
+    SDK_SHAPED,
 }
 HOOK_SECRET = "hook-secret-for-tests"
 
@@ -205,13 +207,13 @@ def test_the_feed_pages_through_every_purchase_then_has_nothing_new(
     second = pull(smintio, auth, first["continuation_uuid"], limit=6)
     third = pull(smintio, auth, second["continuation_uuid"], limit=6)
 
-    assert [first["count"], second["count"], third["count"]] == [6, 4, 0]
+    assert [first["count"], second["count"], third["count"]] == [6, 5, 0]
     purchases = first["license_purchase_transactions"] + second["license_purchase_transactions"]
     assert {each["uuid"] for each in purchases} == SEEDED
     assert [each["state"] for each in purchases].count("cancelled") == 1
     assert third["license_purchase_transactions"] == []
     assert third["continuation_uuid"] == second["continuation_uuid"]
-    assert pull(smintio, auth)["count"] == 10  # without a continuation it starts over
+    assert pull(smintio, auth)["count"] == 11  # without a continuation it starts over
 
 
 def test_the_seed_covers_restrictive_open_editorial_and_unknown_terms(
@@ -489,7 +491,7 @@ def test_reset_reseeds_forgets_feedback_and_restores_the_refresh_token(
 
     assert response.status == 200
     page = pull(smintio, auth)
-    assert page["count"] == 10
+    assert page["count"] == 11
     assert by_uuid(page)[GERMANY_PRINT]["state"] == "completed"
     assert (feedback(smintio), write_log(smintio)) == ([], [])
     assert token(smintio).status == 200  # the fixture had spent it; reset made it valid again
@@ -512,7 +514,7 @@ def test_continuations_and_rotated_tokens_survive_a_restart(tmp_path: Path) -> N
     finally:
         stop(process)
 
-    assert rest["count"] == 8
+    assert rest["count"] == 9
     assert (original.status, rotated.status) == (400, 200)
 
 

@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 
-from assets.models import Asset, LicensePurchase, LicenseTerm, Version
+from assets.models import Asset, LicensePurchase, LicenseTerm, SignatureMeaning, Version
+from assets.rights.readings import delivered_empty, reading_record
 from assets.services import version_approve
+from assets.signatures import Intent
 from govern.models import BusinessUnit
 from templates_app.models import Template
 from templates_app.services import binding_set, template_create
@@ -67,10 +69,11 @@ def letter_showing(
 
 
 def license_version(
-    version: Version, key: str, *, released: bool = False, **term: Any
+    version: Version, key: str, *, released: bool = False, reader: Any = None, **term: Any
 ) -> LicensePurchase:
     """License a version through a Smint.io purchase with one term that states what is given
-    and nothing else; `released` says its model and property releases are known."""
+    and nothing else; `released` says its model and property releases are known. A `reader`
+    (a compliance officer) reads every list delivered empty as none."""
     releases = {"model_release_state": "released", "property_release_state": "released"}
     purchase = LicensePurchase.objects.create(
         uuid=key,
@@ -80,6 +83,13 @@ def license_version(
         content_element_uuid=key,
         **(releases if released else {}),
     )
-    LicenseTerm.objects.create(purchase=purchase, sequence_number=1, fingerprint=key, **term)
+    held = LicenseTerm.objects.create(purchase=purchase, sequence_number=1, fingerprint=key, **term)
     Version.objects.filter(pk=version.pk).update(purchase=purchase)
+    if reader is not None:
+        reading_record(
+            purchase=purchase,
+            terms=delivered_empty([held]),
+            reason="The licence text says nothing more than its terms.",
+            intent=Intent(reader, SignatureMeaning.READ),
+        )
     return purchase

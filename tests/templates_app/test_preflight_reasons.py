@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from assets.models import (
     Asset,
     CriteriaRuleSet,
+    LicenceReading,
     LicenseTerm,
     RightsPolicy,
     Version,
@@ -48,9 +49,11 @@ KINDS = {
 }
 
 
-def licence(version: Version) -> None:
+def licence(version: Version, reader: Any) -> None:
     key = f"lpt-{version.pk}"
-    license_version(version, key, released=True, is_editorial_use=False, **stated_empty())
+    license_version(
+        version, key, released=True, reader=reader, is_editorial_use=False, **stated_empty()
+    )
 
 
 @pytest.fixture
@@ -71,7 +74,7 @@ def stage(
     for cause, kind in KINDS.items():
         thing = asset(f"slot.{cause}", kind)
         versions[cause] = version_approve(version=add_version(thing), actor=compliance_officer)
-        licence(versions[cause])
+        licence(versions[cause], compliance_officer)
         binding_set(template=template, slot=cause, asset=thing, actor=designer)
     deliver_all()
     unresolved = asset("slot.unresolved", "campaign_visual")
@@ -111,6 +114,7 @@ def cause(name: str, stage: dict[str, Any]) -> None:
         )
     elif name == "licence_unknown":
         LicenseTerm.objects.filter(purchase__versions=version).update(allowed_placements=None)
+        LicenceReading.objects.filter(purchase__versions=version).delete()  # nobody read it
         RightsPolicy.objects.create(business_unit=stage["unit"], kind="icon", on_unknown="block")
     elif name == "criteria_failed":
         CriteriaRuleSet.objects.create(

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from assets.models import Asset, LicensePurchase, LicenseTerm, Version
+from assets.models import Asset, LicenceReading, LicensePurchase, LicenseTerm, Version
 from assets.resolution import Context
 from assets.rights.services import rights_policy_set
 from assets.selectors import clean_selectors
@@ -28,10 +28,13 @@ GERMAN_END = datetime(2027, 3, 31, 23, 59, tzinfo=UTC)
 BEFORE, AFTER = datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 2, tzinfo=UTC)
 
 
-def licence(version: Version, key: str, **given: Any) -> LicensePurchase:
-    """Give a version a purchase whose one term limits nothing but what is given."""
+def licence(version: Version, key: str, reader: Any, **given: Any) -> LicensePurchase:
+    """Give a version a purchase whose one term limits nothing but what is given (the
+    reader reads its empty lists as none)."""
     terms = stated_empty() | given
-    return license_version(version, key, released=True, is_editorial_use=False, **terms)
+    return license_version(
+        version, key, released=True, reader=reader, is_editorial_use=False, **terms
+    )
 
 
 @pytest.fixture
@@ -48,8 +51,8 @@ def letter(
     german = add_version(logo, selectors=clean_selectors(language="de"))
     german = version_approve(version=german, actor=compliance_officer)
     deliver_all()
-    licence(german, "lpt-de", valid_until=GERMAN_END)
-    licence(plain, "lpt-any")
+    licence(german, "lpt-de", compliance_officer, valid_until=GERMAN_END)
+    licence(plain, "lpt-any", compliance_officer)
     letter = make_template("Letter", exstream_id="EX-LETTER")
     binding_set(template=letter, slot="logo", asset=logo, actor=designer)
     return letter
@@ -102,6 +105,7 @@ def test_an_unknown_licence_warns_or_blocks_by_the_units_policy(
     letter: Template, designer: Any, compliance_officer: Any, logo: Asset
 ) -> None:
     LicenseTerm.objects.update(allowed_placements=None)
+    LicenceReading.objects.all().delete()  # nobody has read the licences
     warned = check(letter, designer, BEFORE)
     assert warned.verdict == "go" and warned.reasons == []
     assert [w["code"] for w in warned.warnings] == ["licence_unknown"]
@@ -134,7 +138,7 @@ def test_regulated_kinds_block_on_unknown_by_default(
     second = make_user("carl", Role.COMPLIANCE_OFFICER, unit)
     version = version_approve(version=version, actor=second, signature=signed(second))
     deliver_all()
-    licence(version, "lpt-text", allowed_languages=None)
+    licence(version, "lpt-text", compliance_officer, allowed_languages=None)
     template = make_template("Statement")
     binding_set(template=template, slot="disclaimer", asset=disclaimer, actor=designer)
     clearance = check(template, designer, BEFORE)
