@@ -36,6 +36,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         for label, url_name, capability in NAVIGATION
         if scope.unit_ids_for(capability)
     ]
+    if request.user.is_staff:
+        entries.append({"label": "Webhooks", "url_name": "templates:webhooks"})
     return {
         "navigation": entries,
         "unread_notices": unread_count(request.user),

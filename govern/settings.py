@@ -318,6 +318,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Outgoing webhooks (templates_app/webhooks): how long a subscriber has to answer, and whether
+# endpoints may be http:// or point at loopback and private addresses (only for development).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
+# The demo's subscriber (sandboxes/receiver.py, run by `serve` on loopback); seed_demo registers it.
+DEMO_WEBHOOK_URL = env("DEMO_WEBHOOK_URL", "http://127.0.0.1:8104/hooks" if DEBUG else "")
+
 # django-q2: the ORM broker on the database (the embedded default) or Redis (Q_BROKER_URL,
 # redis:// or rediss://); at-least-once delivery either way, retries live in Govern's outbox.
 # Q_CLUSTER_NAME names the queue, so installations can share one Redis.

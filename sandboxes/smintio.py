@@ -1,8 +1,9 @@
 """Simulate Smint.io's consumer API (CLAPI-C) as a standalone HTTP server.
 
 Stdlib only, so it runs without Django: `python manage.py sandbox smintio --port 8102`.
-Purchases, the feed, binaries with their bytes, tokens, feedback, usage reports, idempotency
-records and the write log live in one SQLite file and survive a restart.
+Purchases, the feed, binaries with their bytes, tokens, idempotency records and the write log
+live in one SQLite file and survive a restart. Like Smint.io's public SDKs, it knows no way
+back: no feedback and no usage reports (Govern sends those as signed webhooks to subscribers).
 
     POST /connect/token                                      refresh token or consent code (PKCE)
                                                              -> access + new refresh
@@ -10,10 +11,8 @@ records and the write log live in one SQLite file and survive a restart.
     GET  /consumer/v1/license-purchase-transactions          the feed, after a continuation_uuid
     GET  /consumer/v1/license-purchase-transactions/{cart}/{lpt}/binaries   with signed URLs
     GET  /consumer/v1/generic-metadata                       labels for every key the feed uses
-    POST /consumer/v1/feedback                               write-back; needs an Idempotency-Key
-    POST /consumer/v1/usage-reports                          usage per purchase; Idempotency-Key
     GET  /_files/{binary}/{version}?expires=..&signature=..  the bytes behind a download URL
-    GET  /_sandbox/health, /_sandbox/writes, /_sandbox/feedback, /_sandbox/usage-reports;
+    GET  /_sandbox/health, /_sandbox/writes;
     POST /_sandbox/reset;
     GET|POST /_sandbox/faults
     POST /_sandbox/purchases/{lpt}/cancel                    cancel a purchase (with
@@ -92,7 +91,6 @@ MAX_LIMIT = 100
 CODE_TTL_SECONDS = 600
 PUSHER_AUTH = "/consumer/v1/notifications/pusher/auth"
 SCOPE = {"smintio.full", "openid", "profile", "offline_access"}
-FEEDBACK_STATUSES = ("retired", "withdrawn", "replacement_requested")
 HOOK_EVENT = "license_purchase_transactions.changed"
 HOOK_TIMEOUT_SECONDS = 5
 # The hook goes straight to its URL: a proxy from the environment would not reach a loopback app.
@@ -224,23 +222,6 @@ CREATE TABLE IF NOT EXISTS authorization_codes (
     redirect_uri TEXT NOT NULL,
     challenge TEXT NOT NULL,
     issued_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    uuid TEXT PRIMARY KEY,
-    idempotency_key TEXT NOT NULL UNIQUE,
-    license_purchase_transaction_uuid TEXT NOT NULL,
-    binary_uuid TEXT,
-    status TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    occurred_at TEXT NOT NULL,
-    received_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS usage_reports (
-    uuid TEXT PRIMARY KEY,
-    idempotency_key TEXT NOT NULL UNIQUE,
-    license_purchase_transaction_uuid TEXT NOT NULL,
-    body TEXT NOT NULL,
-    received_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS secrets (
     name TEXT PRIMARY KEY,
@@ -780,7 +761,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 
 class Store(Database):
-    """The sandbox's SQLite state: purchases, the feed, binaries, tokens, feedback, writes."""
+    """The sandbox's SQLite state: purchases, the feed, binaries, tokens, writes."""
 
     # Smint.io writes concern no version, so its write log has never shown one.
     write_columns = tuple(name for name in WRITE_COLUMNS if name != "version")
@@ -791,18 +772,6 @@ class Store(Database):
             if self._connection.execute("SELECT 1 FROM purchases LIMIT 1").fetchone() is None:
                 self._seed(refresh_token)
             self.url_secret = self._secret("url")
-            self._remember_old_answers()
-
-    def _remember_old_answers(self) -> None:
-        """Remember the answers of feedback and usage reports kept before the shared record."""
-        for table in ("feedback", "usage_reports"):
-            rows = self._connection.execute(
-                f"SELECT idempotency_key, uuid, received_at FROM {table}"  # noqa: S608 - names above
-                " WHERE idempotency_key NOT IN (SELECT key FROM idempotency)"
-            ).fetchall()
-            for row in rows:
-                answer = {"uuid": row["uuid"], "received_at": row["received_at"]}
-                self.remember(row["idempotency_key"], Reply(201, answer, resource=row["uuid"]))
 
     def _secret(self, name: str) -> str:
         """Return the named secret, made once per state file so signed URLs survive a restart."""
@@ -814,11 +783,11 @@ class Store(Database):
         return str(row.fetchone()["value"])
 
     def reset(self, refresh_token: str) -> None:
-        """Seed purchases, feed and binaries afresh; forget refresh tokens, feedback and writes."""
+        """Seed purchases, feed and binaries afresh; forget refresh tokens and writes."""
         with self.transaction():
             for table in (
                 *("continuations", "feed", "binary_versions", "binaries", "purchases"),
-                *("refresh_tokens", "authorization_codes", "feedback", "usage_reports"),
+                *("refresh_tokens", "authorization_codes"),
             ):
                 self._connection.execute(f"DELETE FROM {table}")  # noqa: S608 - names above
             self.forget_writes()
@@ -977,53 +946,6 @@ class Store(Database):
             ).fetchone()
         return None if row is None else (row["content_type"], bytes(row["content"]))
 
-    def add_feedback(self, key: str, given: dict[str, Any]) -> Reply:
-        """Record feedback under its Idempotency-Key and return the answer it gets."""
-        answer = {"uuid": str(uuid.uuid4()), "received_at": now()}
-        with self.transaction():
-            self._connection.execute(
-                "INSERT INTO feedback (uuid, received_at, idempotency_key,"
-                " license_purchase_transaction_uuid, binary_uuid, status, reason, occurred_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    *(answer["uuid"], answer["received_at"], key),
-                    *(given["license_purchase_transaction_uuid"], given["binary_uuid"]),
-                    *(given["status"], given["reason"], given["occurred_at"]),
-                ),
-            )
-        return Reply(201, answer, resource=answer["uuid"])
-
-    def add_usage_report(self, key: str, given: dict[str, Any]) -> Reply:
-        answer = {"uuid": str(uuid.uuid4()), "received_at": now()}
-        with self.transaction():
-            self._connection.execute(
-                "INSERT INTO usage_reports (uuid, received_at, idempotency_key,"
-                " license_purchase_transaction_uuid, body) VALUES (?, ?, ?, ?, ?)",
-                (
-                    *(answer["uuid"], answer["received_at"], key),
-                    *(given["license_purchase_transaction_uuid"], json.dumps(given)),
-                ),
-            )
-        return Reply(201, answer, resource=answer["uuid"])
-
-    def usage_reports(self) -> list[dict[str, Any]]:
-        with self.transaction():
-            rows = self._connection.execute(
-                "SELECT uuid, idempotency_key, body, received_at FROM usage_reports ORDER BY rowid"
-            ).fetchall()
-        return [
-            {**json.loads(row["body"]), **{k: row[k] for k in ("uuid", "idempotency_key")}}
-            for row in rows
-        ]
-
-    def feedback(self) -> list[dict[str, Any]]:
-        with self.transaction():
-            rows = self._connection.execute(
-                "SELECT uuid, idempotency_key, license_purchase_transaction_uuid, binary_uuid,"
-                " status, reason, occurred_at, received_at FROM feedback ORDER BY rowid"
-            ).fetchall()
-        return [dict(row) for row in rows]
-
 
 @dataclass(frozen=True)
 class Faults(CommonFaults):
@@ -1083,7 +1005,7 @@ class Hook:
 
 
 class Sandbox:
-    """The simulated service: routes a request, applies faults and keeps feedback idempotent."""
+    """The simulated service: routes a request and applies faults."""
 
     def __init__(
         self,
@@ -1109,13 +1031,9 @@ class Sandbox:
             route("GET", lpts + r"/(?P<cart>[^/]+)/(?P<lpt>[^/]+)/binaries", self._binaries),
             route("GET", r"/consumer/v1/generic-metadata", self._metadata),
             route("POST", PUSHER_AUTH, self._pusher_auth),
-            route("POST", r"/consumer/v1/feedback", self._add_feedback),
-            route("POST", r"/consumer/v1/usage-reports", self._add_usage_report),
-            route("GET", r"/_sandbox/usage-reports", self._usage_reports),
             route("GET", r"/_files/(?P<binary>[^/]+)/(?P<version>\d+)", self._file),
             route("GET", r"/_sandbox/health", self._health),
             route("GET", r"/_sandbox/writes", self._writes),
-            route("GET", r"/_sandbox/feedback", self._feedback),
             route("POST", r"/_sandbox/reset", self._reset),
             route("GET", r"/_sandbox/faults", self._get_faults),
             route("POST", r"/_sandbox/faults", self._set_faults),
@@ -1323,17 +1241,6 @@ class Sandbox:
             raise Problem(403, "forbidden", f"only {self.hook.channel} may be subscribed")
         return Reply(200, {"auth": signature(self.hook.pusher.secret, socket_id, channel)})
 
-    def _add_feedback(self, request: Request, params: dict[str, str]) -> Reply:
-        given = _checked_feedback(json_object(request.body, "invalid_request"))
-        purchase_uuid = given["license_purchase_transaction_uuid"]
-        binary_uuid = given["binary_uuid"]
-        if self.store.purchase(purchase_uuid) is None:
-            raise Problem(404, "not_found", f"no purchase {purchase_uuid}")
-        binaries = {each["uuid"] for each in self.store.binaries(purchase_uuid)}
-        if binary_uuid is not None and binary_uuid not in binaries:
-            raise Problem(404, "not_found", f"no binary {binary_uuid} in purchase {purchase_uuid}")
-        return self.store.add_feedback(request.headers["Idempotency-Key"], given)
-
     @contextmanager
     def _changing(self, purchase_uuid: str) -> Iterator[dict[str, Any]]:
         """Yield a purchase to change; then save it, feed it again and announce it."""
@@ -1381,23 +1288,6 @@ class Sandbox:
     def _writes(self, request: Request, params: dict[str, str]) -> Reply:
         return Reply(200, {"items": self.store.writes()})
 
-    def _feedback(self, request: Request, params: dict[str, str]) -> Reply:
-        return Reply(200, {"items": self.store.feedback()})
-
-    def _usage_reports(self, request: Request, params: dict[str, str]) -> Reply:
-        return Reply(200, {"items": self.store.usage_reports()})
-
-    def _add_usage_report(self, request: Request, params: dict[str, str]) -> Reply:
-        given = json_object(request.body, "invalid_request")
-        purchase_uuid = given.get("license_purchase_transaction_uuid")
-        if not isinstance(purchase_uuid, str) or self.store.purchase(purchase_uuid) is None:
-            raise Problem(404, "not_found", f"no purchase {purchase_uuid}")
-        for name in ("documents", "pages", "impressions"):
-            value = given.get(name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise Problem(400, "invalid_request", f"{name} must be a non-negative integer")
-        return self.store.add_usage_report(request.headers["Idempotency-Key"], given)
-
     def _reset(self, request: Request, params: dict[str, str]) -> Reply:
         self.store.reset(self.client.refresh_token)
         return Reply(200, {"status": "reset"})
@@ -1429,29 +1319,6 @@ def _whole_number(text: str | None) -> int | None:
     if text is None or not (text.isascii() and text.isdigit()):
         return None
     return int(text)
-
-
-def _checked_feedback(given: dict[str, Any]) -> dict[str, Any]:
-    """Check a feedback body and return its fields; 400 says what is wrong."""
-    for name in ("license_purchase_transaction_uuid", "reason"):
-        if not isinstance(given.get(name), str) or not given[name]:
-            raise Problem(400, "invalid_request", f"{name} must be a non-empty string")
-    binary_uuid = given.get("binary_uuid")
-    if binary_uuid is not None and not isinstance(binary_uuid, str):
-        raise Problem(400, "invalid_request", "binary_uuid must be a string or null")
-    if given.get("status") not in FEEDBACK_STATUSES:
-        raise Problem(
-            400, "invalid_request", f"status must be one of {', '.join(FEEDBACK_STATUSES)}"
-        )
-    if not _is_timestamp(given.get("occurred_at")):
-        raise Problem(400, "invalid_request", "occurred_at must be an ISO 8601 time with an offset")
-    return {
-        "license_purchase_transaction_uuid": given["license_purchase_transaction_uuid"],
-        "binary_uuid": binary_uuid,
-        "status": given["status"],
-        "reason": given["reason"],
-        "occurred_at": given["occurred_at"],
-    }
 
 
 def _checked_term(given: dict[str, Any], sequence_number: int) -> dict[str, Any]:

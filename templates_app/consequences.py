@@ -8,14 +8,13 @@ from django_q.tasks import async_task
 from assets.consequences import Consequences
 from assets.models import Version, VersionState
 from templates_app.graph import impact_summary
-from templates_app.outbox.services import deliveries_enqueue, feedback_enqueue
+from templates_app.outbox.services import deliveries_enqueue
 from templates_app.outbox.worker import print_width
 from templates_app.services import replacements_follow, templates_flag_for_change
+from templates_app.webhooks import events
 
 # States that take a version out of use: its templates must look again.
 ENDS_USE = {VersionState.WITHDRAWN, VersionState.RETIRED, VersionState.EXPIRED}
-# Decisions a person made that Smint.io hears about for a licensed version.
-REPORTED = {VersionState.WITHDRAWN, VersionState.RETIRED}
 
 
 def version_approved(
@@ -34,6 +33,7 @@ def version_approved(
             new_version=version,
             actor=actor,
         )
+    events.version_decided(version, "approved", actor, "")
     transaction.on_commit(nudge_worker)
     return {"deliveries": deliveries, "templates_flagged": flagged}
 
@@ -41,8 +41,8 @@ def version_approved(
 def version_decided(
     *, version: Version, state: VersionState, actor: User | None, comment: str
 ) -> int:
-    """Flag the templates of a version taken out of use; tell Smint.io what a person decided;
-    reopen the replacement requests a refused version answered."""
+    """Flag the templates of a version taken out of use; tell webhook subscribers what was
+    decided; reopen the replacement requests a refused version answered."""
     replacements_follow(version, approved=False)
     flagged = 0
     if state in ENDS_USE:
@@ -53,8 +53,7 @@ def version_decided(
             new_version=None,
             actor=actor,
         )
-    if actor is not None and state in REPORTED:
-        feedback_enqueue(version=version, status=state.value, reason=comment)
+    events.version_decided(version, state.value, actor, comment)
     return flagged
 
 

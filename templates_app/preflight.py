@@ -31,6 +31,7 @@ from templates_app.models import (
     Verdict,
 )
 from templates_app.outbox.book import DeliveryBook, widest_print
+from templates_app.webhooks import emit
 
 
 def preflight_run(
@@ -83,6 +84,20 @@ def preflight_run(
                 "template": template.exstream_id,
                 "clearance": clearance.pk,
                 "verdict": verdict.value,
+                "evidence_hash": evidence_hash,
+            },
+        )
+        emit(
+            "preflight.verdict",
+            unit=template.business_unit_id,
+            data={
+                "clearance": clearance.pk,
+                "template": {"id": template.pk, "exstream_id": template.exstream_id},
+                "run_at": run_at.isoformat(),
+                "contexts": inputs,
+                "verdict": verdict.value,
+                "reasons": check.reasons,
+                "warnings": check.warnings,
                 "evidence_hash": evidence_hash,
             },
         )

@@ -32,7 +32,7 @@ from templates_app.models import (
     TemplateUserObjectPermission,
     cause_key,
 )
-from templates_app.outbox.services import feedback_enqueue
+from templates_app.webhooks import events
 
 
 def _audit(action: str, template: Template, actor: User | None, **data: Any) -> None:
@@ -208,6 +208,7 @@ def templates_flag_for_change(
     )
     if flagged:
         notices.templates_flagged(asset, cause, action, new_version or old_version)
+        events.templates_flagged(asset, action, new_version or old_version, cause, flagged)
     return flagged
 
 
@@ -290,13 +291,7 @@ def review_request_changes(
         review.note = reason.strip()
         review.save(update_fields=["state", "decided_by", "decided_at", "note"])
         changed = review.new_version or review.old_version
-        if changed is not None:
-            feedback_enqueue(
-                version=changed,
-                status="replacement_requested",
-                reason=reason.strip(),
-                suffix=f"-{review.pk}",
-            )
+        events.replacement_requested(review, changed, reason.strip(), actor)
         request = ReplacementRequest.objects.create(
             review=review,
             asset_id=review.asset_id,

@@ -2,6 +2,7 @@ from django.urls import path
 
 from templates_app import views
 from templates_app.campaigns import views as campaign_views
+from templates_app.webhooks import views as webhook_views
 
 app_name = "templates"
 urlpatterns = [
@@ -27,4 +28,11 @@ urlpatterns = [
     path("deliveries/", views.deliveries, name="deliveries"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery-retry"),
     path("deliveries/version/<int:pk>/", views.version_deliveries, name="version-deliveries"),
+    path("webhooks/", webhook_views.webhooks, name="webhooks"),
+    path("webhooks/<int:pk>/", webhook_views.webhook_log, name="webhook-log"),
+    path("webhooks/<int:pk>/rotate/", webhook_views.webhook_rotate, name="webhook-rotate"),
+    path("webhooks/<int:pk>/disable/", webhook_views.webhook_disable, name="webhook-disable"),
+    path(
+        "webhooks/deliveries/<int:pk>/retry/", webhook_views.webhook_retry, name="webhook-retry"
+    ),
 ]

@@ -1,5 +1,6 @@
 """Shared fixtures: named actors built through the real services."""
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,17 @@ from audit import triggers
 from govern.models import BusinessUnit
 from govern.roles import Role
 from govern.services import api_key_create, role_grant
+from sandboxes.receiver import make_server
 from templates_app.exstream.client import reset_client
-from tests.sandboxes.runner import reset, start_exstream_sandbox, start_smintio_sandbox, stop
+from templates_app.webhooks.services import endpoint_register
+from tests.sandboxes.runner import (
+    call,
+    post_json,
+    reset,
+    start_exstream_sandbox,
+    start_smintio_sandbox,
+    stop,
+)
 
 pytest_plugins = ["tests.s3"]  # s3_endpoint, s3_media: moto's S3 on loopback
 
@@ -230,3 +240,46 @@ def deliver_all(settings: Any, tmp_path: Path) -> Callable[[], Any]:
         return outbox.drain()
 
     return deliver
+
+
+class Receiver:
+    """A webhook subscriber over real HTTP (sandboxes/receiver.py) in a thread of its own."""
+
+    def __init__(self, state: Path) -> None:
+        self.server = make_server(state)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def subscribe(self, *event_types: str) -> Any:
+        """Register this receiver for the event types and give it the secret, as an
+        administrator would; return the endpoint."""
+        endpoint, secret = endpoint_register(
+            url=f"{self.url}/hooks", event_types=list(event_types) or ["*"], actor=None
+        )
+        self.learn(secret)
+        return endpoint
+
+    def learn(self, secret: str) -> None:
+        post_json(f"{self.url}/_sandbox/secrets", {"secret": secret}, {})
+
+    def answer(self, *statuses: int, location: str = "") -> None:
+        post_json(f"{self.url}/_sandbox/answers", {"statuses": statuses, "location": location}, {})
+
+    def events(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = call("GET", f"{self.url}/_sandbox/events").json()["items"]
+        return list(reversed(items))  # oldest first
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(tmp_path: Path, settings: Any) -> Iterator[Receiver]:
+    """A local webhook subscriber; endpoints on loopback over http are allowed for it."""
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    settings.DELIVERY_BACKOFF_SECONDS = 0
+    running = Receiver(tmp_path / "receiver.json")
+    yield running
+    running.close()

@@ -10,9 +10,8 @@ import psycopg
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from assets.models import LicensePurchase, Version
 from audit.services import audit_record
@@ -20,7 +19,7 @@ from govern.access import require
 from govern.errors import Conflict, RequestRejected
 from govern.roles import Capability
 from templates_app.models import Clearance, Delivery, DeliveryState, Template
-from templates_app.outbox.worker import USAGE_PROFILE
+from templates_app.webhooks import emit
 from usage.models import (
     ExceptionState,
     LimitKey,
@@ -71,7 +70,8 @@ def runs_ingest(
             runs = [entry.run for entry in fresh.values()]
             stored = ProductionRun.objects.filter(pk__in=[run.pk for run in runs])
             outcome.exceptions = reconcile(stored)
-            _usage_to_smintio(stored)
+            _usage_events(stored)
+            _exception_events(outcome.exceptions)
             _audit_runs(runs, outcome.exceptions, actor)
     return outcome
 
@@ -268,12 +268,14 @@ def _version_of(entry: _Run, line: RecordLine) -> Version | None:
     return version
 
 
-def _usage_to_smintio(runs: QuerySet[ProductionRun]) -> int:
-    """Queue each run's usage of each Smint.io purchase for the outbox (two queries)."""
+def _usage_events(runs: QuerySet[ProductionRun]) -> int:
+    """Tell webhook subscribers each run's usage of each Smint.io purchase (usage.reported,
+    two queries when someone subscribed) and each exception reconciliation found."""
     records = UsageRecord.objects.filter(run__in=runs, version__purchase__isnull=False)
     key = (
         "run_id",
         "run__run_id",
+        "run__business_unit_id",
         "run__started_at",
         "run__finished_at",
         "version__purchase__uuid",
@@ -284,33 +286,38 @@ def _usage_to_smintio(runs: QuerySet[ProductionRun]) -> int:
     ):
         by_channel = channels.setdefault((row["run_id"], row["version__purchase__uuid"]), {})
         by_channel[row["channel"]] = int(row["documents"] or 0)
-    rows = []
-    for group in records.values(*key).annotate(
-        version=Min("version_id"), **{name: Sum(name) for name in COUNTS}
-    ):
+    sent = 0
+    for group in records.values(*key).annotate(**{name: Sum(name) for name in COUNTS}):
         purchase = group["version__purchase__uuid"]
-        payload = {
-            "license_purchase_transaction_uuid": purchase,
-            "run_id": group["run__run_id"],
-            "started_at": group["run__started_at"].isoformat(),
-            "finished_at": group["run__finished_at"].isoformat(),
-            **{name: int(group[name] or 0) for name in COUNTS},
-            "documents_by_channel": channels.get((group["run_id"], purchase), {}),
-        }
-        rows.append(
-            Delivery(
-                target="smintio",
-                version_id=group["version"],
-                profile=f"{USAGE_PROFILE}{group['run_id']}",
-                payload=payload,
-            )
+        sent += emit(
+            "usage.reported",
+            unit=group["run__business_unit_id"],
+            data={
+                "license_purchase_transaction_uuid": purchase,
+                "run_id": group["run__run_id"],
+                "started_at": group["run__started_at"].isoformat(),
+                "finished_at": group["run__finished_at"].isoformat(),
+                **{name: int(group[name] or 0) for name in COUNTS},
+                "documents_by_channel": channels.get((group["run_id"], purchase), {}),
+            },
         )
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows:
-        transaction.on_commit(
-            lambda: async_task("templates_app.tasks.drain_deliveries", task_name="drain-usage")
+    return sent
+
+
+def _exception_events(exceptions: list[UsageException]) -> None:
+    for exception in exceptions:
+        emit(
+            "usage.exception",
+            unit=exception.business_unit_id,
+            data={
+                "exception": exception.pk,
+                "code": exception.code,
+                "run_id": exception.run.run_id,
+                "version": exception.version_id,
+                "detail": exception.detail,
+                "documents": exception.documents,
+            },
         )
-    return len(rows)
 
 
 def _audit_runs(runs: list[ProductionRun], exceptions: list[UsageException], actor: Any) -> None:

@@ -2,7 +2,8 @@
 
 Field names follow Smint.io's public SDKs (CLAPI-C): license purchase transactions from a
 continuation-token feed, their binaries behind signed download URLs valid for an hour, generic
-metadata vocabularies, and feedback that Govern writes back (a contract of our own; see README).
+metadata vocabularies. Nothing is written back: the SDKs describe a one-way sync, and Govern
+tells others what happened through signed webhooks (templates_app/webhooks).
 """
 
 import tempfile
@@ -210,20 +211,6 @@ class SmintioClient:
             raise
         spooled.seek(0)
         return spooled
-
-    def usage_report(self, *, payload: dict[str, Any], key: str) -> dict[str, Any]:
-        """Tell Smint.io how much a purchase was used in one run (idempotent by key)."""
-        response = self._request(
-            "POST", "/usage-reports", json=payload, headers={"Idempotency-Key": key}
-        )
-        return dict(response.json())
-
-    def feedback(self, *, payload: dict[str, Any], key: str) -> dict[str, Any]:
-        """Tell Smint.io what happened to a licensed asset (idempotent by key)."""
-        response = self._request(
-            "POST", "/feedback", json=payload, headers={"Idempotency-Key": key}
-        )
-        return dict(response.json())
 
 
 def _json(response: httpx.Response) -> Any:

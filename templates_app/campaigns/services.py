@@ -38,6 +38,7 @@ from templates_app.models import (
 )
 from templates_app.outbox.services import deliveries_enqueue
 from templates_app.services import clear_settled
+from templates_app.webhooks import emit
 
 MAX_ITEMS = 200
 # Times outside these years are typing mistakes (and near year 9999 overflow in a zone).
@@ -478,6 +479,18 @@ def _go_live(pk: int, now: datetime) -> str:
             planned=campaign.go_live_at.isoformat(),
             items=_items_record(campaign),
             **_late(campaign.go_live_at, now),
+        )
+        emit(
+            "campaign.live",
+            unit=campaign.business_unit_id,
+            data={
+                "campaign": {"id": campaign.pk, "name": campaign.name},
+                "exstream_campaign_id": campaign.exstream_campaign_id,
+                "went_live_at": now.isoformat(),
+                "planned": campaign.go_live_at.isoformat(),
+                "ends_at": campaign.ends_at.isoformat() if campaign.ends_at else None,
+                "items": _items_record(campaign),
+            },
         )
     return "live"
 

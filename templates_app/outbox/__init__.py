@@ -1,4 +1,4 @@
-"""The outbox to Exstream and back to Smint.io: a Delivery row written with the decision that
+"""The outbox to Exstream and to webhook subscribers: a Delivery row written with the decision that
 causes it (services.py holds every change of its state), the worker that renders and pushes what
 it names (worker.py), and what a check reads of it (book.py).
 
@@ -10,13 +10,11 @@ from templates_app.outbox.book import DeliveryBook, widest_print
 from templates_app.outbox.services import (
     deliveries_enqueue,
     delivery_retry,
-    feedback_enqueue,
 )
 
 __all__ = [
     "DeliveryBook",
     "deliveries_enqueue",
     "delivery_retry",
-    "feedback_enqueue",
     "widest_print",
 ]

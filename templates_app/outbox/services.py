@@ -30,6 +30,7 @@ from templates_app.models import (
     DUE_STATES,
     Delivery,
     DeliveryState,
+    WebhookDelivery,
 )
 
 CLAIM_BATCH = 10
@@ -44,52 +45,34 @@ def deliveries_enqueue(*, version: Version) -> int:
     return len(rows)
 
 
-def feedback_enqueue(*, version: Version, status: str, reason: str, suffix: str = "") -> None:
-    """Queue a status report to Smint.io about a version that came from a purchase."""
-    if version.purchase_id is None or not version.external_id:
-        return
-    _source, purchase_uuid, binary_uuid, _binary_version = version.external_id.split(":", 3)
-    payload = {
-        "license_purchase_transaction_uuid": purchase_uuid,
-        "binary_uuid": binary_uuid,
-        "status": status,
-        "reason": reason,
-        "occurred_at": timezone.now().isoformat(),
-    }
-    Delivery.objects.get_or_create(
-        version=version,
-        target="smintio",
-        profile=f"feedback-{status}{suffix}",
-        defaults={"payload": payload},
-    )
+# The outbox's rows: pushes to Exstream and webhook deliveries share states and leases.
+Outboxed = type[Delivery] | type[WebhookDelivery]
 
 
-def due() -> Any:
+def due(model: Outboxed = Delivery) -> Any:
     now = timezone.now()
-    return Delivery.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=now).filter(
+    return model.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=now).filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     )
 
 
-def claim(limit: int = CLAIM_BATCH) -> list[tuple[int, datetime]]:
-    """Lease up to `limit` due deliveries to this worker; return their ids and the lease."""
+def claim(limit: int = CLAIM_BATCH, model: Outboxed = Delivery) -> list[tuple[int, datetime]]:
+    """Lease up to `limit` due rows to this worker; return their ids and the lease."""
     lease = timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
     with transaction.atomic():
         ids = list(
-            due()
+            due(model)
             .select_for_update(skip_locked=True)
             .order_by("next_attempt_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )
-        Delivery.objects.filter(pk__in=ids).update(lease_until=lease, attempts=F("attempts") + 1)
+        model.objects.filter(pk__in=ids).update(lease_until=lease, attempts=F("attempts") + 1)
     return [(pk, lease) for pk in ids]
 
 
-def finish(pk: int, lease: datetime, **fields: Any) -> bool:
+def finish(pk: int, lease: datetime, model: Outboxed = Delivery, **fields: Any) -> bool:
     """Record an outcome if this worker still holds the lease."""
-    return bool(
-        Delivery.objects.filter(pk=pk, lease_until=lease).update(lease_until=None, **fields)
-    )
+    return bool(model.objects.filter(pk=pk, lease_until=lease).update(lease_until=None, **fields))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -107,6 +90,7 @@ def mark_delivered(
     rendition: Rendition | None = None,
 ) -> bool:
     """Record a delivery that landed, audited, if this worker still holds the lease."""
+    kept: dict[str, Any] = {"rendition": rendition} if rendition is not None else {}
     with transaction.atomic():
         landed = finish(
             delivery.pk,
@@ -115,7 +99,7 @@ def mark_delivered(
             last_error="",
             delivered_at=timezone.now(),
             remote_reference=remote_reference,
-            **({"rendition": rendition} if rendition is not None else {}),
+            **kept,
         )
         if landed:
             sha256 = {"rendition_sha256": rendition.sha256} if rendition is not None else {}

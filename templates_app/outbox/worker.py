@@ -1,4 +1,4 @@
-"""The outbox's work: render and push what a claimed delivery names, report to Smint.io.
+"""The outbox's work: render and push what a claimed delivery names; send webhooks.
 
 Rows are written with the approval and change state only through services.py
 (claim, lease, outcome, audit). A worker works on claimed rows outside any transaction. Every
@@ -19,24 +19,20 @@ from assets.renditions import (
     RenditionUnavailable,
     rendition_for,
 )
-from assets.smintio import client as smintio
-from assets.smintio import connection as smintio_connection
 from assets.storage import read_content
 from templates_app.exstream import client as exstream
 from templates_app.exstream import hotfolder
-from templates_app.models import Binding, Delivery
+from templates_app.models import Binding, Delivery, WebhookDelivery
 from templates_app.outbox import services as deliveries
-
-# Smint.io deliveries whose profile starts so carry a run's usage of a purchase.
-USAGE_PROFILE = "usage-run-"
+from templates_app.webhooks import sender as webhooks
 
 
 def deliver(pk: int, lease: datetime) -> str:
     """Make the rendition and push it; return the outcome."""
     delivery = Delivery.objects.select_related("version__variant__asset", "campaign").get(pk=pk)
     version = delivery.version
-    if delivery.target == "smintio":
-        return _report_to_smintio(delivery, lease)
+    if delivery.target != "exstream":  # a Smint.io write-back queued before webhooks
+        return deliveries.give_up(delivery, lease, "Smint.io has no API to write back to.")
     if not _still_approved(version):
         return deliveries.skip(delivery, lease)
     try:
@@ -61,17 +57,6 @@ def deliver(pk: int, lease: datetime) -> str:
 def _still_approved(version: Version) -> bool:
     version.refresh_from_db(fields=["state"])
     return version.state == VersionState.APPROVED
-
-
-def _report_to_smintio(delivery: Delivery, lease: datetime) -> str:
-    api = smintio_connection.client()
-    send = api.usage_report if delivery.profile.startswith(USAGE_PROFILE) else api.feedback
-    try:
-        answer = send(payload=delivery.payload, key=str(delivery.idempotency_key))
-    except smintio.SmintioError as error:
-        return deliveries.retry_or_give_up(delivery, lease, error.detail, error.retryable)
-    deliveries.mark_delivered(delivery, lease, remote_reference=str(answer.get("uuid", "")))
-    return "delivered"
 
 
 def remote_name(version: Version, profile: str) -> str:
@@ -131,6 +116,10 @@ def drain(*, until_idle: bool = True, budget_seconds: float | None = None) -> Co
         claimed = deliveries.claim()
         for pk, lease in claimed:
             outcomes[deliver(pk, lease)] += 1
+        hooks = deliveries.claim(model=WebhookDelivery)
+        for pk, lease in hooks:
+            outcomes[f"webhook {webhooks.send(pk, lease)}"] += 1
+        claimed += hooks
         out_of_time = budget_seconds is not None and time.monotonic() - started > budget_seconds
         if not claimed or not until_idle or out_of_time:
             return outcomes

@@ -1,5 +1,5 @@
 """The Smint.io sync against the sandbox over real HTTP: purchases, terms, binaries, cancellations,
-rotating refresh tokens, and feedback written back through the outbox."""
+rotating refresh tokens; nothing is written back (subscribers get signed webhooks)."""
 
 import threading
 from datetime import UTC, datetime
@@ -25,9 +25,9 @@ from assets.services import version_approve, version_retire
 from assets.smintio.connection import _make_client
 from assets.smintio.sync import smintio_sync
 from audit.models import AuditEvent
-from templates_app.models import Delivery
+from templates_app.models import Delivery, WebhookDelivery
 from templates_app.outbox import worker as outbox
-from tests.sandboxes.runner import call, feedback, post_json
+from tests.sandboxes.runner import call, post_json, write_log
 
 
 def purchases(base_url: str) -> list[dict[str, Any]]:
@@ -193,22 +193,26 @@ def test_a_refused_refresh_token_stops_the_sync_and_says_so(
     call_command("smintio_sync", stdout=StringIO())
 
 
-def test_retiring_a_licensed_version_writes_feedback_back_once(
-    smintio_sandbox: str, compliance_officer: Any
+def test_retiring_a_licensed_version_is_a_signed_event_once_and_nothing_goes_to_smintio(
+    smintio_sandbox: str, compliance_officer: Any, receiver: Any
 ) -> None:
     smintio_sync()
+    receiver.subscribe("version.retired")
     version = Version.objects.filter(purchase__isnull=False).first()
     assert version is not None
     version_approve(version=version, actor=compliance_officer)
     version_retire(version=version, actor=compliance_officer, comment="Campaign over")
-    Delivery.objects.filter(target="exstream").delete()  # only the write-back matters here
-    assert outbox.drain() == {"delivered": 1}
-    Delivery.objects.update(state="pending")  # a worker that died after sending
+    Delivery.objects.filter(target="exstream").delete()  # only the event matters here
+    assert outbox.drain() == {"webhook delivered": 1}
+    WebhookDelivery.objects.update(state="pending")  # a worker that died after sending
     outbox.drain()
-    [received] = feedback(smintio_sandbox)
-    assert received["status"] == "retired" and received["reason"] == "Campaign over"
+    [received] = receiver.events()
+    assert received["verified"] and received["type"] == "version.retired"
+    data = received["body"]["data"]
+    assert (data["comment"], data["by"]) == ("Campaign over", "colin")
     assert version.purchase is not None
-    assert received["license_purchase_transaction_uuid"] == version.purchase.uuid
+    assert data["version"]["smintio"]["license_purchase_transaction_uuid"] == version.purchase.uuid
+    assert write_log(smintio_sandbox) == [], "nothing is written to Smint.io"
 
 
 def test_two_workers_refreshing_at_once_take_turns_with_the_rotating_token(

@@ -165,9 +165,3 @@ def set_faults(base_url: str, **faults: float) -> Response:
 def write_log(base_url: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = call("GET", f"{base_url}/_sandbox/writes").json()["items"]
     return items
-
-
-def feedback(base_url: str) -> list[dict[str, Any]]:
-    """Return the feedback a Smint.io sandbox recorded, oldest first."""
-    items: list[dict[str, Any]] = call("GET", f"{base_url}/_sandbox/feedback").json()["items"]
-    return items

@@ -1,4 +1,4 @@
-"""The Smint.io sandbox, as a real process over real HTTP: tokens, feed, files, feedback, faults."""
+"""The Smint.io sandbox, as a real process over real HTTP: tokens, feed, files, faults."""
 
 import hashlib
 import hmac
@@ -20,7 +20,6 @@ from PIL import Image
 from tests.sandboxes.runner import (
     Response,
     call,
-    feedback,
     post_json,
     reset,
     set_faults,
@@ -98,19 +97,6 @@ def compound_binaries(base_url: str, auth: dict[str, str]) -> list[dict[str, Any
     return items
 
 
-def send_feedback(base_url: str, auth: dict[str, str], key: str | None, **changes: Any) -> Response:
-    payload = {
-        "license_purchase_transaction_uuid": COMPOUND,
-        "binary_uuid": None,
-        "status": "retired",
-        "reason": "the campaign ended",
-        "occurred_at": "2026-04-01T12:00:00+00:00",
-        **changes,
-    }
-    headers = {**auth, **({"Idempotency-Key": key} if key else {})}
-    return post_json(f"{base_url}/consumer/v1/feedback", payload, headers)
-
-
 def is_png(content: bytes) -> bool:
     """Whether the bytes are a whole PNG that Pillow decodes, checksums and all."""
     if not content.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -118,10 +104,6 @@ def is_png(content: bytes) -> bool:
     with Image.open(io.BytesIO(content)) as image:
         image.load()
         return image.format == "PNG"
-
-
-def outcomes(base_url: str) -> list[str]:
-    return [entry["outcome"] for entry in write_log(base_url)]
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +116,7 @@ def module_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def smintio(module_sandbox: str) -> str:
-    """The module's sandbox freshly seeded, with no feedback, no writes and no faults."""
+    """The module's sandbox freshly seeded, with no writes and no faults."""
     reset(module_sandbox)
     return module_sandbox
 
@@ -407,35 +389,12 @@ def _category(term_field: str) -> str:
     return "license_" + term_field.removeprefix("allowed_").removeprefix("restricted_")
 
 
-def test_feedback_is_recorded_once_per_idempotency_key(smintio: str, auth: dict[str, str]) -> None:
-    binary = compound_binaries(smintio, auth)[0]["uuid"]
-
-    first = send_feedback(smintio, auth, "retire-1", binary_uuid=binary)
-    repeat = send_feedback(smintio, auth, "retire-1", binary_uuid=binary, reason="changed")
-
-    assert first.status == 201
-    assert (repeat.status, repeat.json()) == (201, first.json())
-    (recorded,) = feedback(smintio)
-    assert recorded["uuid"] == first.json()["uuid"]
-    assert recorded["received_at"] == first.json()["received_at"]
-    assert recorded["idempotency_key"] == "retire-1"
-    assert (recorded["binary_uuid"], recorded["reason"]) == (binary, "the campaign ended")
-    assert outcomes(smintio) == ["applied", "replayed"]
-
-
-def test_bad_feedback_is_refused_and_not_recorded(smintio: str, auth: dict[str, str]) -> None:
-    unkeyed = send_feedback(smintio, auth, None)
-    bad_status = send_feedback(smintio, auth, "bad-status", status="deleted")
-    no_reason = send_feedback(smintio, auth, "no-reason", reason=None)
-    unknown = send_feedback(
-        smintio, auth, "unknown", license_purchase_transaction_uuid=str(uuid.uuid4())
-    )
-
-    assert (unkeyed.status, unkeyed.json()["error"]) == (400, "missing_idempotency_key")
-    assert (bad_status.status, no_reason.status, unknown.status) == (400, 400, 404)
-    assert feedback(smintio) == []
-    assert outcomes(smintio) == ["rejected"] * 4
-    assert send_feedback(smintio, auth, "unknown").status == 201  # refusals are not remembered
+def test_there_is_no_way_back_to_smintio(smintio: str, auth: dict[str, str]) -> None:
+    """The SDKs describe a one-way sync: no feedback and no usage reports are taken."""
+    for path in ("/consumer/v1/feedback", "/consumer/v1/usage-reports"):
+        answer = post_json(f"{smintio}{path}", {"status": "retired"}, auth)
+        assert answer.status == 404, path
+    assert [write["outcome"] for write in write_log(smintio)] == ["rejected", "rejected"]
 
 
 def test_injected_errors_and_rate_limits_change_nothing(smintio: str) -> None:
@@ -445,22 +404,18 @@ def test_injected_errors_and_rate_limits_change_nothing(smintio: str) -> None:
 
     set_faults(smintio, error_rate=1.0)
     failed_feed = call("GET", f"{smintio}{FEED}", headers=auth)
-    failed_feedback = send_feedback(smintio, auth, "during-faults")
     failed_download = call("GET", download)
     unfaulted_token = token(smintio, issued["refresh_token"])
     set_faults(smintio, rate_limit_rate=1.0)  # checked first, so it wins over the error
     limited_feed = call("GET", f"{smintio}{FEED}", headers=auth)
-    limited_feedback = send_feedback(smintio, auth, "during-faults")
     set_faults(smintio, error_rate=0.0, rate_limit_rate=0.0)
 
     assert (failed_feed.status, failed_feed.headers["Retry-After"]) == (503, "0")
-    assert (failed_feedback.status, failed_download.status) == (503, 503)
+    assert failed_download.status == 503
     assert unfaulted_token.status == 200
     assert (limited_feed.status, limited_feed.headers["Retry-After"]) == (429, "1")
-    assert limited_feedback.json()["error"] == "rate_limited"
-    assert feedback(smintio) == []
-    assert outcomes(smintio) == ["failed", "rate_limited"]
-    assert send_feedback(smintio, auth, "during-faults").status == 201
+    assert limited_feed.json()["error"] == "rate_limited"
+    assert call("GET", f"{smintio}{FEED}", headers=auth).status == 200
 
 
 def test_fault_settings_are_read_back_and_checked(smintio: str) -> None:
@@ -480,11 +435,8 @@ def test_fault_settings_are_read_back_and_checked(smintio: str) -> None:
     assert (refused.status, refused.json()["error"]) == (400, "invalid_faults")
 
 
-def test_reset_reseeds_forgets_feedback_and_restores_the_refresh_token(
-    smintio: str, auth: dict[str, str]
-) -> None:
+def test_reset_reseeds_and_restores_the_refresh_token(smintio: str, auth: dict[str, str]) -> None:
     call("POST", f"{smintio}/_sandbox/purchases/{GERMANY_PRINT}/cancel")
-    send_feedback(smintio, auth, "before-reset")
     set_faults(smintio, latency_ms=1)
 
     response = call("POST", f"{smintio}/_sandbox/reset")
@@ -493,7 +445,7 @@ def test_reset_reseeds_forgets_feedback_and_restores_the_refresh_token(
     page = pull(smintio, auth)
     assert page["count"] == 11
     assert by_uuid(page)[GERMANY_PRINT]["state"] == "completed"
-    assert (feedback(smintio), write_log(smintio)) == ([], [])
+    assert write_log(smintio) == []
     assert token(smintio).status == 200  # the fixture had spent it; reset made it valid again
     assert call("GET", f"{smintio}/_sandbox/faults").json()["latency_ms"] == 1
 

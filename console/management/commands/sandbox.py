@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from sandboxes import exstream, smintio
+from sandboxes import exstream, receiver, smintio
 
 # A system's serve function takes the common options and its own as keyword arguments and
 # blocks until SIGINT or SIGTERM; the options of other systems are accepted and ignored.
@@ -22,6 +22,7 @@ SYSTEMS: dict[str, tuple[Callable[..., None], tuple[str, ...]]] = {
             *("pusher_port", "channel_id"),
         ),
     ),
+    "receiver": (receiver.serve, ()),
 }
 SERVE_OPTIONS = (
     *("host", "port", "error_rate", "timeout_rate", "drop_rate", "latency_ms"),
@@ -30,7 +31,10 @@ SERVE_OPTIONS = (
 
 
 class Command(BaseCommand):
-    help = "Start a sandbox of an outside system (exstream, smintio) with injectable faults."
+    help = (
+        "Start a sandbox of an outside system (exstream, smintio) with injectable faults, or "
+        "the webhook receiver (receiver)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("system", choices=sorted(SYSTEMS))
@@ -74,7 +78,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         system = options["system"]
-        state = options["state"] or Path(settings.BASE_DIR) / ".sandbox" / f"{system}.sqlite3"
+        suffix = ".json" if system == "receiver" else ".sqlite3"
+        state = options["state"] or Path(settings.BASE_DIR) / ".sandbox" / f"{system}{suffix}"
         state = state.resolve()
         state.parent.mkdir(parents=True, exist_ok=True)
         serve, own_options = SYSTEMS[system]

@@ -2,8 +2,10 @@
 
 import io
 import secrets
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -12,6 +14,8 @@ from console.demo import seed_assets, seed_campaign, seed_rights, seed_templates
 from govern.models import BusinessUnit
 from govern.roles import Role
 from govern.services import role_grant, unit_create, user_create, user_password_set
+from templates_app.models import WebhookEndpoint
+from templates_app.webhooks.services import endpoint_register
 
 # Demo people's addresses: their mail lands in the local catcher (.mail/new/) under `make run`.
 MAIL_DOMAIN = "govern.example"
@@ -56,6 +60,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"  demo assets and templates created in {unit.slug}")
             if options["campaign_in"] is not None:
                 self._campaign(units[0], people, options["campaign_in"])
+            self._subscriber()
         self.stdout.write("Demo ready in units insurance-de and banking-uk.")
 
     def _campaign(self, unit: BusinessUnit, people: dict[str, Any], minutes: int) -> None:
@@ -63,6 +68,21 @@ class Command(BaseCommand):
             raise CommandError("--campaign-in takes 1 to 60 minutes.")
         said = seed_campaign(unit, people["bella"], people["carla"], minutes)
         self.stdout.write(f"  campaign in {unit.slug}: {said}")
+
+    def _subscriber(self) -> None:
+        """Subscribe the local webhook receiver to every event, once; hand it the secret
+        through its state directory, as an operator pastes it into a relay's settings."""
+        url = settings.DEMO_WEBHOOK_URL
+        if not url or WebhookEndpoint.objects.filter(url=url).exists():
+            return
+        _endpoint, secret = endpoint_register(
+            url=url, event_types=["*"], description="The demo's local receiver", actor=None
+        )
+        pasted = Path(settings.BASE_DIR) / ".sandbox" / "receiver.secrets"
+        pasted.parent.mkdir(parents=True, exist_ok=True)
+        with pasted.open("a") as file:
+            file.write(secret + "\n")
+        self.stdout.write(f"  webhooks: every event goes to {url} (see its page at /)")
 
     def _unit(self, slug: str, name: str) -> BusinessUnit:
         unit, _created = unit_create(slug=slug, name=name, actor=None)

@@ -92,6 +92,10 @@ def sandbox_commands(manage: str, bind: str) -> dict[str, list[str]]:
                 argv += ["--api-prefix", settings.EXSTREAM_API_PREFIX]
                 argv += ["--otds-tenant", settings.EXSTREAM_OTDS_TENANT]
             commands[f"{system}-sandbox"] = argv
+    receiver = urlsplit(settings.DEMO_WEBHOOK_URL)
+    if receiver.hostname in {"127.0.0.1", "localhost"} and receiver.port is not None:
+        argv = [sys.executable, manage, "sandbox", "receiver", "--port", str(receiver.port)]
+        commands["webhook-receiver"] = argv
     return commands
 
 
