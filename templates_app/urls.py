@@ -32,7 +32,5 @@ urlpatterns = [
     path("webhooks/<int:pk>/", webhook_views.webhook_log, name="webhook-log"),
     path("webhooks/<int:pk>/rotate/", webhook_views.webhook_rotate, name="webhook-rotate"),
     path("webhooks/<int:pk>/disable/", webhook_views.webhook_disable, name="webhook-disable"),
-    path(
-        "webhooks/deliveries/<int:pk>/retry/", webhook_views.webhook_retry, name="webhook-retry"
-    ),
+    path("webhooks/deliveries/<int:pk>/retry/", webhook_views.webhook_retry, name="webhook-retry"),
 ]

@@ -166,8 +166,11 @@ def clean_terms(given: Any) -> dict[str, Any]:
 def _clean_keys(name: str, value: Any) -> list[str]:
     if not isinstance(value, list) or len(value) > MAX_KEYS:
         raise ValidationError({"terms": f"{name} must be a list of at most {MAX_KEYS} keys."})
-    if not all(isinstance(key, str) and 0 < len(key.strip()) <= MAX_KEY for key in value):
-        raise ValidationError({"terms": f"{name}: each key is a non-empty string."})
+    if not all(
+        isinstance(key, str) and 0 < len(key.strip()) <= MAX_KEY and key.isprintable()
+        for key in value
+    ):
+        raise ValidationError({"terms": f"{name}: each key is a non-empty printable string."})
     return sorted({key.strip() for key in value})
 
 
@@ -243,7 +246,7 @@ def reading_record(
     if intent.meaning != SignatureMeaning.READ:
         raise ValidationError({"meaning": "A reading is signed with the meaning read."})
     reason = (reason or "").strip()
-    if not reason:
+    if not reason or "\x00" in reason:
         raise ValidationError({"reason": "Say why the licence reads so: quote or cite it."})
     cleaned = clean_terms(terms)
     with transaction.atomic():

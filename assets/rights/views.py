@@ -105,11 +105,8 @@ def licence_read(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_scoped_or_404(
         request, Version.objects.select_related("variant__asset"), unit_field=VERSION_UNIT, pk=pk
     )
-    purchase = (
-        LicensePurchase.objects.licensing(version)
-        .filter(uuid=request.POST.get("purchase", ""))
-        .first()
-    )
+    given = request.POST.get("purchase", "").replace("\x00", "")[:100]
+    purchase = LicensePurchase.objects.licensing(version).filter(uuid=given).first()
     if purchase is None:
         raise Http404("No purchase licensing this version matches the query.")
     require(

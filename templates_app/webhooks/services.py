@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -79,6 +79,8 @@ def _require_admin(actor: Any) -> None:
 def url_refusal(url: str) -> str:
     """Why Govern will not send to this URL ('' if it will): https only, no credentials, no
     loopback, private or link-local address (both allowed when WEBHOOK_ALLOW_PRIVATE)."""
+    if not url.isprintable() or " " in url.strip():
+        return "Give an absolute https:// URL."
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return "Give an absolute https:// URL."
@@ -132,7 +134,7 @@ def endpoint_register(
         endpoint = WebhookEndpoint.objects.create(
             url=url,
             event_types=types,
-            description=(description or "")[:200],
+            description=(description or "").replace("\x00", "")[:200],
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         clear = _new_secret(endpoint)
@@ -207,7 +209,8 @@ def emit(event_type: str, *, unit: BusinessUnit | int | None, data: EventData) -
     WebhookDelivery.objects.bulk_create(
         [WebhookDelivery(event=event, endpoint=endpoint) for endpoint in endpoints]
     )
-    transaction.on_commit(_nudge)
+    if not any(entry[1] is _nudge for entry in connection.run_on_commit):
+        transaction.on_commit(_nudge)  # once per transaction, however many events it emits
     return len(endpoints)
 
 

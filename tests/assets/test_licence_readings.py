@@ -240,6 +240,8 @@ def test_a_reading_that_contradicts_the_stated_terms_is_refused_naming_it(
         ({"terms": {"allowed_planets": ["mars"]}}, 400),
         ({"terms": {"allowed_usages": "usage_print"}}, 400),
         ({"terms": {"allowed_usages": [""]}}, 400),
+        ({"terms": {"allowed_usages": ["a\x00b"]}}, 400),
+        ({"reason": "why\x00"}, 400),
         ({"terms": {"allowed_usages": ["k"] * 101}}, 400),
         ({"terms": {"valid_from": "soon"}}, 400),
         ({"terms": {"is_editorial_use": "yes"}}, 400),

@@ -66,6 +66,7 @@ def admin(make_user: Callable[..., Any]) -> Any:
         ("https://user:pw@93.184.216.34/hooks", "no credentials"),
         ("ftp://93.184.216.34/x", "absolute https"),
         ("/relative", "absolute https"),
+        ("https://relay.example/h\x00ook", "absolute https"),
     ],
 )
 def test_endpoints_govern_must_not_send_to_are_refused(
@@ -256,3 +257,14 @@ def test_the_pages_are_for_administrators_and_show_a_secret_once(
     refused = page.post("/templates/webhooks/", {"url": "ftp://x", "event_types": ["*"]})
     assert "Not registered" in refused.content.decode()
     assert page.get(f"/templates/webhooks/{endpoint.pk}/").status_code == 200
+
+
+def test_a_transaction_of_many_events_nudges_the_worker_once(
+    receiver: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    receiver.subscribe("*")
+    with django_capture_on_commit_callbacks() as callbacks:
+        for n in range(5):
+            emit("campaign.live", unit=None, data={"n": n})
+    assert len(callbacks) == 1
+    assert WebhookDelivery.objects.count() == 5
