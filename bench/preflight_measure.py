@@ -1,4 +1,5 @@
-"""Pre-flight of a template with N bindings in 20 contexts, every version licensed, in-process.
+"""Pre-flight of a template with N bindings in 20 contexts, every version licensed and its
+licence read by an officer, in-process.
 
 Baseline: GET /healthz through the same test client and middleware, in the same database.
 Each pre-flight is a real API call (it stores a clearance); the database keeps them.
@@ -22,7 +23,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assets.models import Asset, LicensePurchase, LicenseTerm, Variant, Version
+from assets.models import (
+    Asset,
+    LicensePurchase,
+    LicenseTerm,
+    SignatureMeaning,
+    Variant,
+    Version,
+)
+from assets.rights.readings import delivered_empty, reading_record
+from assets.signatures import Intent
 from assets.smintio.mapping import stated_empty
 from govern.models import BusinessUnit, WorkerHeartbeat
 from govern.roles import Role
@@ -38,7 +48,9 @@ CONTEXTS = [
 PROFILES = ("print", "email", "web", "mobile")
 
 
-def licensed_asset(unit: BusinessUnit, n: int, user: User) -> Asset:
+def licensed_asset(unit: BusinessUnit, n: int, user: User, reader: User) -> Asset:
+    """A logo version licensed for Europe, its licence read by an officer (as in production,
+    where a licence whose lists Smint.io leaves empty is read before it covers anything)."""
     asset = Asset.objects.create(key=f"bench.{n}", title=f"A{n}", kind="logo", business_unit=unit)
     variant = Variant.objects.create(asset=asset)
     purchase = LicensePurchase.objects.create(
@@ -50,13 +62,19 @@ def licensed_asset(unit: BusinessUnit, n: int, user: User) -> Asset:
         model_release_state="released",
         property_release_state="released",
     )
-    LicenseTerm.objects.create(
+    term = LicenseTerm.objects.create(
         purchase=purchase,
         sequence_number=1,
         fingerprint=f"f{n}",
         **stated_empty() | {"allowed_geographies": ["geography_europe"]},
         is_editorial_use=False,
         valid_until=datetime(2099, 1, 1, tzinfo=UTC),
+    )
+    reading_record(
+        purchase=purchase,
+        terms=delivered_empty([term]),
+        reason="Its text adds nothing to its terms.",
+        intent=Intent(reader, SignatureMeaning.READ),
     )
     version = Version.objects.create(
         variant=variant,
@@ -81,7 +99,9 @@ def populate(bindings: int) -> tuple[Client, Template, Template]:
     unit = BusinessUnit.objects.create(name="Bench", slug="bench", industry="banking")
     designer = User.objects.create(username="designer")
     role_grant(user=designer, role=Role.COMMUNICATION_DESIGNER, unit=unit, actor=None)
-    assets = [licensed_asset(unit, n, designer) for n in range(bindings)]
+    officer = User.objects.create(username="officer")
+    role_grant(user=officer, role=Role.COMPLIANCE_OFFICER, unit=unit, actor=None)
+    assets = [licensed_asset(unit, n, designer, officer) for n in range(bindings)]
     large = Template.objects.create(
         exstream_id="LARGE", name="Large", kind="document", business_unit=unit
     )

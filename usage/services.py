@@ -19,7 +19,7 @@ from govern.access import require
 from govern.errors import Conflict, RequestRejected
 from govern.roles import Capability
 from templates_app.models import Clearance, Delivery, DeliveryState, Template
-from templates_app.webhooks import emit
+from templates_app.webhooks import emit, subscribed
 from usage.models import (
     ExceptionState,
     LimitKey,
@@ -269,8 +269,10 @@ def _version_of(entry: _Run, line: RecordLine) -> Version | None:
 
 
 def _usage_events(runs: QuerySet[ProductionRun]) -> int:
-    """Tell webhook subscribers each run's usage of each Smint.io purchase (usage.reported,
-    two queries when someone subscribed) and each exception reconciliation found."""
+    """Tell webhook subscribers each run's usage of each Smint.io purchase (usage.reported):
+    one query when nobody subscribed, two and one event per run and purchase when someone did."""
+    if not subscribed("usage.reported"):
+        return 0
     records = UsageRecord.objects.filter(run__in=runs, version__purchase__isnull=False)
     key = (
         "run_id",
@@ -305,6 +307,9 @@ def _usage_events(runs: QuerySet[ProductionRun]) -> int:
 
 
 def _exception_events(exceptions: list[UsageException]) -> None:
+    """One usage.exception event per exception found (nothing when nobody subscribed)."""
+    if not exceptions or not subscribed("usage.exception"):
+        return
     for exception in exceptions:
         emit(
             "usage.exception",

@@ -75,9 +75,27 @@ def named(keys: Any, vocabulary: str, labels: Labels, language: str) -> str:
     )
 
 
-def _read(keys: Any, vocabulary: str, labels: Labels, language: str) -> str:
-    """What a reading states of a list: "none" for an empty one, the keys named otherwise."""
-    return "none" if keys == [] else named(keys, vocabulary, labels, language)
+def _read(field: str, keys: Any, vocabulary: str, labels: Labels, language: str) -> str:
+    """What a reading states of a list: an empty allowed list limits nothing ("any"), an empty
+    restricted list restricts nothing ("none"); keys are named."""
+    if keys == []:
+        return "any" if field.startswith("allowed_") else "none"
+    return named(keys, vocabulary, labels, language)
+
+
+def _read_cell(
+    term: LicenseTerm,
+    field: str,
+    stated: dict[str, Any],
+    vocabulary: str,
+    labels: Labels,
+    language: str,
+) -> str:
+    """The "as read" cell: empty where the reading says nothing of the list, or where it
+    cannot change it (an allowed list the term states stands)."""
+    if field not in stated or (field.startswith("allowed_") and getattr(term, field)):
+        return ""
+    return _read(field, stated[field], vocabulary, labels, language)
 
 
 def _term_rows(
@@ -92,9 +110,7 @@ def _term_rows(
                 {
                     "label": f"{label} {side}",
                     "delivered": named(getattr(term, field), vocabulary, labels, language),
-                    "read": _read(stated[field], vocabulary, labels, language)
-                    if field in stated
-                    else "",
+                    "read": _read_cell(term, field, stated, vocabulary, labels, language),
                 }
             )
     for field, label, vocabulary in (
@@ -105,9 +121,7 @@ def _term_rows(
             {
                 "label": label,
                 "delivered": named(getattr(term, field), vocabulary, labels, language),
-                "read": _read(stated[field], vocabulary, labels, language)
-                if field in stated
-                else "",
+                "read": _read_cell(term, field, stated, vocabulary, labels, language),
             }
         )
     for field, label in (

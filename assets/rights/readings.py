@@ -44,17 +44,22 @@ PROVIDER_TEXTS = {
     "allowed_use_comment": "allowed-use comment",
     "release_comment": "release comment",
 }
-MAX_KEYS, MAX_KEY = 100, 200
+MAX_KEYS, MAX_KEY, MAX_REASON = 100, 200, 4000
 
 
 def licence_sha256(purchase: LicensePurchase, terms: Iterable[LicenseTerm]) -> str:
-    """The sha256 of what a reading reads: texts, the provider's words, the terms' fingerprints."""
-    bound = {
-        "texts": purchase.license_texts or {"en": purchase.license_text},
-        "provider": purchase.provider_texts,
-        "terms": sorted(term.fingerprint for term in terms),
-    }
-    return hashlib.sha256(json.dumps(bound, sort_keys=True).encode()).hexdigest()
+    """The sha256 of what a reading reads: texts, the provider's words, the terms' fingerprints
+    (remembered on the purchase object, so a check judging it many times hashes it once)."""
+    fingerprints = tuple(sorted(term.fingerprint for term in terms))
+    known: dict[tuple[str, ...], str] = purchase.__dict__.setdefault("_licence_sha256", {})
+    if fingerprints not in known:
+        bound = {
+            "texts": purchase.license_texts or {"en": purchase.license_text},
+            "provider": purchase.provider_texts,
+            "terms": list(fingerprints),
+        }
+        known[fingerprints] = hashlib.sha256(json.dumps(bound, sort_keys=True).encode()).hexdigest()
+    return known[fingerprints]
 
 
 def to_read(purchase: LicensePurchase, terms: Iterable[LicenseTerm]) -> list[str]:
@@ -83,21 +88,30 @@ def current(
     terms: list[LicenseTerm],
     known_at: datetime | None = None,
 ) -> LicenceReading | None:
-    """The newest reading of the purchase that read these terms (signed by known_at, if given)."""
+    """The reading that applies: now, the newest one of the licence Govern holds that no sync
+    outdated; at a past moment (known_at), the newest one signed by then and not yet outdated
+    then (Govern keeps no past texts to hash, so the outdating says when it stopped)."""
+    ordered = sorted(readings, key=lambda r: (r.signed_at, r.pk), reverse=True)
+    if known_at is not None:
+        return next(
+            (
+                r
+                for r in ordered
+                if r.signed_at <= known_at and (r.outdated_at is None or r.outdated_at > known_at)
+            ),
+            None,
+        )
     digest = licence_sha256(purchase, terms)
-    for reading in sorted(readings, key=lambda r: (r.signed_at, r.pk), reverse=True):
-        if known_at is not None and reading.signed_at > known_at:
-            continue
-        if reading.licence_sha256 == digest:
-            return reading
-    return None
+    return next((r for r in ordered if r.outdated_at is None and r.licence_sha256 == digest), None)
 
 
 class ReadTerm:
     """A delivered term as a reading completes it. The reading fills what the term leaves
-    unstated and may only narrow what it states: an allowed list Smint.io stated stands, a
-    restricted list or usage limits gain the reader's keys, dates take the narrower bound, and
-    editorial use only holds if either says so."""
+    unstated and may only narrow what it states: an allowed list Smint.io stated stands (narrow
+    it with the restricted list), a restricted list or usage limits gain the reader's keys,
+    dates take the narrower bound, and editorial use only holds if either says so. A reading's
+    empty allowed list means the licence limits nothing there (any); an empty restricted list
+    or usage limits, that nothing is restricted."""
 
     def __init__(self, term: LicenseTerm, stated: dict[str, Any]) -> None:
         self.term = term
@@ -105,12 +119,14 @@ class ReadTerm:
             name: iso_date(value, name) if name in TERM_DATES else value
             for name, value in stated.items()
         }
+        self.effective = {name: self._combined(name) for name in self.stated}
 
     def __getattr__(self, name: str) -> Any:
-        delivered = getattr(self.term, name)
-        if name not in self.stated:
-            return delivered
-        given = self.stated[name]
+        effective = self.__dict__.get("effective", {})
+        return effective[name] if name in effective else getattr(self.term, name)
+
+    def _combined(self, name: str) -> Any:
+        delivered, given = getattr(self.term, name), self.stated[name]
         if name in READ_LISTS:
             if not isinstance(delivered, list) or not delivered:
                 return given
@@ -118,20 +134,23 @@ class ReadTerm:
                 return delivered
             return [*delivered, *(key for key in given if key not in delivered)]
         if name == "is_editorial_use":
-            return (
-                True
-                if True in (delivered, given)
-                else delivered
-                if delivered is not None
-                else given
-            )
+            if True in (delivered, given):
+                return True
+            return delivered if delivered is not None else given
         if delivered is None or given is None:
             return delivered if given is None else given
         return max(delivered, given) if name == "valid_from" else min(delivered, given)
 
 
 def read(term: LicenseTerm, reading: LicenceReading | None) -> LicenseTerm | ReadTerm:
-    return term if reading is None else ReadTerm(term, reading.terms)
+    """The term as the reading completes it (made once per term and reading object)."""
+    if reading is None:
+        return term
+    made: dict[int, ReadTerm] = reading.__dict__.setdefault("_read_terms", {})
+    key = id(term)
+    if key not in made or made[key].term is not term:
+        made[key] = ReadTerm(term, reading.terms)
+    return made[key]
 
 
 def delivered_empty(terms: Iterable[LicenseTerm]) -> dict[str, list[str]]:
@@ -187,7 +206,7 @@ def conflicts(stated: dict[str, Any], terms: list[LicenseTerm]) -> list[str]:
     """Where a reading contradicts what the delivered terms state: each conflict, named."""
     found: list[str] = []
     for name in READ_LISTS:
-        if not name.startswith("allowed_") or not stated.get(name):
+        if not name.startswith("allowed_") or name not in stated:
             continue
         barred = name.replace("allowed_", "restricted_")
         for term in terms:
@@ -198,11 +217,14 @@ def conflicts(stated: dict[str, Any], terms: list[LicenseTerm]) -> list[str]:
         if terms and all(delivered):
             allowed = {key for keys in delivered for key in keys}
             extra = sorted(set(stated[name]) - allowed)
-            if extra:
-                found.append(
-                    f"{name}: the licence allows only {', '.join(sorted(allowed))}; "
+            found.append(
+                f"{name}: the licence allows only {', '.join(sorted(allowed))}; "
+                + (
                     f"the reading adds {', '.join(extra)}"
+                    if extra
+                    else f"narrow it with {name.replace('allowed_', 'restricted_')}"
                 )
+            )
     for term in terms:
         label = f"term {term.sequence_number}"
         found += _conflicting_dates(stated, term, label)
@@ -248,6 +270,8 @@ def reading_record(
     reason = (reason or "").strip()
     if not reason or "\x00" in reason:
         raise ValidationError({"reason": "Say why the licence reads so: quote or cite it."})
+    if len(reason) > MAX_REASON:
+        raise ValidationError({"reason": f"Keep the reason to {MAX_REASON:,} characters."})
     cleaned = clean_terms(terms)
     with transaction.atomic():
         locked = LicensePurchase.objects.select_for_update().get(pk=purchase.pk)
@@ -260,7 +284,7 @@ def reading_record(
         reading = LicenceReading(
             purchase=locked,
             terms=cleaned,
-            reason=reason[:4000],
+            reason=reason,
             licence_sha256=licence_sha256(locked, held),
             signer=intent.signer,
             printed_name=intent.signer.get_full_name() or intent.signer.get_username(),
@@ -301,7 +325,7 @@ def reading_digest(reading: LicenceReading) -> str:
     return hashlib.sha256(json.dumps(bound, sort_keys=True).encode()).hexdigest()
 
 
-def outdate_readings(purchase: LicensePurchase) -> int:
+def readings_outdate(*, purchase: LicensePurchase) -> int:
     """Mark, audited, the readings of a purchase whose licence Smint.io re-delivered changed:
     they no longer apply, and the card asks for a new one. Return how many."""
     held = list(purchase.terms.filter(active=True))

@@ -85,13 +85,14 @@ def rights_policy_save(request: HttpRequest, unit_pk: int) -> HttpResponse:
 
 
 def reading_terms(form: Any) -> dict[str, Any]:
-    """Read the licence card's reading form: keys separated by commas, "none", or nothing."""
+    """Read the licence card's reading form: keys separated by commas; "any" (an allowed list
+    the licence does not limit) or "none" (nothing restricted); or nothing."""
     terms: dict[str, Any] = {}
     for name in READ_LISTS:
         given = str(form.get(name, "")).strip()
         if given:
             keys = [key.strip() for key in given.split(",") if key.strip()]
-            terms[name] = [] if [key.lower() for key in keys] == ["none"] else keys
+            terms[name] = [] if [key.lower() for key in keys] in (["none"], ["any"]) else keys
     editorial = form.get("is_editorial_use", "")
     if editorial in ("yes", "no"):
         terms["is_editorial_use"] = editorial == "yes"

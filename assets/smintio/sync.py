@@ -39,7 +39,7 @@ from assets.models import (
     VersionState,
     VocabularyLabel,
 )
-from assets.rights.readings import outdate_readings
+from assets.rights.readings import readings_outdate
 from assets.selectors import Selectors, clean_selectors
 from assets.services import version_create, version_reject, version_submit, version_withdraw
 from assets.smintio import client as smintio
@@ -221,7 +221,10 @@ def settle(item: Prepared, unit: BusinessUnit, report: SyncReport) -> None:
                 lpt=item.lpt, binaries=item.binaries, unit=unit, report=report, terms=item.terms
             )
     except MAPPING_FAILURES as error:
-        for name in ("purchases", "versions", "terms", "cancelled", "licences", "problems"):
+        for name in (
+            *("purchases", "versions", "terms", "cancelled", "licences", "problems"),
+            "outdated_readings",
+        ):
             setattr(report, name, getattr(before, name))
         quarantine(item.lpt, f"{type(error).__name__}: {error}", report)
     else:
@@ -351,7 +354,7 @@ def _checked_binary(binary: dict[str, Any], position: int) -> dict[str, Any]:
 
 
 BINARY_DETAILS = ("culture", "binary_type", "usage", "file_name")
-UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
+UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._\- ]+")
 
 
 def safe_file_name(name: str) -> str:
@@ -489,7 +492,7 @@ def purchase_apply(
     purchase, cancelled_now = _purchase(lpt, asset)
     report.purchases += 1
     report.terms += _terms(purchase, lpt.get("license_terms") or [], terms)
-    report.outdated_readings += outdate_readings(purchase)
+    report.outdated_readings += readings_outdate(purchase=purchase)
     report.licences += _attach_reused(purchase)
     languages = _languages(binaries, report)
     shared = Counter(languages.values())

@@ -59,6 +59,11 @@ def _still_approved(version: Version) -> bool:
     return version.state == VersionState.APPROVED
 
 
+# Webhooks claimed at once: each may take WEBHOOK_TIMEOUT_SECONDS per phase (connect, write,
+# read), so a batch ends well inside the lease (DELIVERY_LEASE_SECONDS, 300 by default).
+WEBHOOK_BATCH = 5
+
+
 def remote_name(version: Version, profile: str) -> str:
     """Name the Exstream image for an asset variant in one profile: key/variant/profile."""
     variant = version.variant
@@ -116,7 +121,7 @@ def drain(*, until_idle: bool = True, budget_seconds: float | None = None) -> Co
         claimed = deliveries.claim()
         for pk, lease in claimed:
             outcomes[deliver(pk, lease)] += 1
-        hooks = deliveries.claim(model=WebhookDelivery)
+        hooks = deliveries.claim(WEBHOOK_BATCH, WebhookDelivery)
         for pk, lease in hooks:
             outcomes[f"webhook {webhooks.send(pk, lease)}"] += 1
         claimed += hooks

@@ -6,6 +6,6 @@ May import templates_app's models and outbox, assets, govern and audit; usage an
 through `emit`.
 """
 
-from templates_app.webhooks.services import EVENT_TYPES, emit
+from templates_app.webhooks.services import EVENT_TYPES, emit, subscribed
 
-__all__ = ["EVENT_TYPES", "emit"]
+__all__ = ["EVENT_TYPES", "emit", "subscribed"]

@@ -11,8 +11,8 @@ private address), and a subscriber gets WEBHOOK_TIMEOUT_SECONDS to answer.
 import hashlib
 import hmac
 import json
-import time
 from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -22,7 +22,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from templates_app.models import DeliveryState, WebhookDelivery
 from templates_app.outbox import services as outbox
-from templates_app.webhooks.services import signing_secrets, url_refusal
+from templates_app.webhooks.services import checked_address, signing_secrets
 
 USER_AGENT = "Govern-Webhooks/1"
 
@@ -56,7 +56,7 @@ def send(pk: int, lease: datetime, http: httpx.Client | None = None) -> str:
     if not endpoint.active:
         outbox.finish(pk, lease, WebhookDelivery, state=DeliveryState.SKIPPED)
         return "skipped"
-    refusal = url_refusal(endpoint.url)
+    refusal, address = checked_address(endpoint.url)
     secrets = signing_secrets(endpoint)
     if refusal or not secrets:
         return _give_up(delivery, lease, refusal or "The endpoint has no secret that can sign.")
@@ -66,13 +66,18 @@ def send(pk: int, lease: datetime, http: httpx.Client | None = None) -> str:
         "User-Agent": USER_AGENT,
         "Govern-Event-Id": str(delivery.event_id),
         "Govern-Event-Type": delivery.event.type,
-        "Govern-Signature": signature(body, secrets, int(time.time())),
+        "Govern-Signature": signature(body, secrets, int(timezone.now().timestamp())),
     }
+    url, extensions = pinned(endpoint.url, address, headers)
     try:
-        with http or httpx.Client(timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as client:
-            answer = client.post(
-                endpoint.url, content=body, headers=headers, follow_redirects=False
+        with http or httpx.Client(
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS, trust_env=False
+        ) as client:
+            request = client.build_request(
+                "POST", url, content=body, headers=headers, extensions=extensions
             )
+            answer = client.send(request, follow_redirects=False, stream=True)
+            answer.close()  # the status is the answer: a body is never read
     except httpx.HTTPError as error:
         return _retry(delivery, lease, f"{type(error).__name__}: {error}"[:500], None)
     if answer.is_success:
@@ -86,6 +91,18 @@ def send(pk: int, lease: datetime, http: httpx.Client | None = None) -> str:
             answer.status_code,
         )
     return _retry(delivery, lease, f"It answered {answer.status_code}.", answer.status_code)
+
+
+def pinned(url: str, address: str, headers: dict[str, str]) -> tuple[str, dict[str, object]]:
+    """Send to the address the check resolved, not to whatever the name resolves to next: the
+    URL names the address, the Host header and TLS (SNI and the certificate) the name."""
+    if not address:
+        return url, {}
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    headers["Host"] = parts.netloc
+    return urlunsplit(parts._replace(netloc=netloc)), {"sni_hostname": parts.hostname}
 
 
 def _audit(action: str, delivery: WebhookDelivery, **data: object) -> None:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -50,9 +50,19 @@ ROTATION_HOURS = 24
 MAX_ROTATION_HOURS = 24 * 30
 
 
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(f"govern-webhook-secrets:{settings.SECRET_KEY}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+def _fernet() -> MultiFernet:
+    """Seal with SECRET_KEY; open with it or any of SECRET_KEY_FALLBACKS (a key rotation)."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet(
+        [
+            Fernet(
+                base64.urlsafe_b64encode(
+                    hashlib.sha256(f"govern-webhook-secrets:{key}".encode()).digest()
+                )
+            )
+            for key in keys
+        ]
+    )
 
 
 def unseal(secret: WebhookSecret) -> str:
@@ -79,26 +89,48 @@ def _require_admin(actor: Any) -> None:
 def url_refusal(url: str) -> str:
     """Why Govern will not send to this URL ('' if it will): https only, no credentials, no
     loopback, private or link-local address (both allowed when WEBHOOK_ALLOW_PRIVATE)."""
-    if not url.isprintable() or " " in url.strip():
-        return "Give an absolute https:// URL."
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        return "Give an absolute https:// URL."
-    if parts.scheme != "https" and not settings.WEBHOOK_ALLOW_PRIVATE:
-        return "Webhooks are sent over https only."
-    if parts.username or parts.password:
-        return "Put no credentials in the URL: the signature authenticates Govern."
-    if settings.WEBHOOK_ALLOW_PRIVATE:
-        return ""
+    refusal, _address = checked_address(url)
+    return refusal
+
+
+def checked_address(url: str) -> tuple[str, str]:
+    """The refusal of a URL ('' if none) and the address it resolved to, which the sender
+    connects to, so a name cannot point elsewhere between the check and the request."""
     try:
-        port = parts.port or 443
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port)}
-    except (OSError, ValueError):
-        return f"{parts.hostname} cannot be resolved."
+        parts = urlsplit(url.strip())
+        hostname, port = parts.hostname, parts.port
+    except ValueError:
+        return "Give an absolute https:// URL.", ""
+    if not url.isprintable() or " " in url.strip():
+        return "Give an absolute https:// URL.", ""
+    if parts.scheme not in ("https", "http") or not hostname:
+        return "Give an absolute https:// URL.", ""
+    if parts.scheme != "https" and not settings.WEBHOOK_ALLOW_PRIVATE:
+        return "Webhooks are sent over https only.", ""
+    if parts.username or parts.password:
+        return "Put no credentials in the URL: the signature authenticates Govern.", ""
+    if settings.WEBHOOK_ALLOW_PRIVATE:
+        return "", ""
+    try:
+        found = socket.getaddrinfo(hostname, port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, ValueError, UnicodeError):
+        return f"{hostname} cannot be resolved.", ""
+    addresses = sorted({str(info[4][0]).split("%")[0] for info in found})
     for address in addresses:
-        if not ipaddress.ip_address(str(address).split("%")[0]).is_global:
-            return f"{parts.hostname} points at a loopback or private address ({address})."
-    return ""
+        if not ipaddress.ip_address(address).is_global:
+            return f"{hostname} points at a loopback or private address ({address}).", ""
+    return "", addresses[0] if addresses else ""
+
+
+def shown(url: str) -> dict[str, str]:
+    """What the audit log keeps of an endpoint's URL: its origin and a digest, never a path
+    or query that may carry a token."""
+    try:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    except ValueError:
+        origin = ""
+    return {"origin": origin, "url_sha256": hashlib.sha256(url.encode()).hexdigest()}
 
 
 def _clean_types(event_types: Any) -> list[str]:
@@ -142,7 +174,7 @@ def endpoint_register(
             action="webhook.endpoint_registered",
             actor=actor,
             target=endpoint,
-            data={"url": url, "event_types": types},
+            data={**shown(url), "event_types": types},
         )
     return endpoint, clear
 
@@ -181,13 +213,24 @@ def endpoint_disable(*, endpoint: WebhookEndpoint, actor: Any) -> WebhookEndpoin
             action="webhook.endpoint_disabled",
             actor=actor,
             target=endpoint,
-            data={"url": endpoint.url, "skipped": skipped},
+            data={**shown(endpoint.url), "skipped": skipped},
         )
     endpoint.refresh_from_db()
     return endpoint
 
 
 EventData = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
+def subscribed(event_type: str) -> bool:
+    """Whether any active endpoint receives this type (one query): callers that would build
+    many events ask first."""
+    return any(
+        ALL in types or event_type in types
+        for types in WebhookEndpoint.objects.filter(active=True).values_list(
+            "event_types", flat=True
+        )
+    )
 
 
 def emit(event_type: str, *, unit: BusinessUnit | int | None, data: EventData) -> int:

@@ -2,11 +2,12 @@
 go to a compliance officer, whose signed reading is judged, shown and outdated by a change."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -201,7 +202,9 @@ def test_provider_words_make_every_use_unknown_until_an_officer_reads_them(
     [
         ({"allowed_usages": ["usage_outdoor"]}, "term 1 restricts usage_outdoor"),
         ({"allowed_geographies": ["geography_world"]}, "the reading adds geography_world"),
-        ({"allowed_geographies": []}, ""),  # fills nothing: the stated list stands
+        ({"allowed_geographies": []}, "narrow it with restricted_geographies"),
+        ({"allowed_geographies": ["geography_germany"]}, "narrow it with restricted_geo"),
+        ({"restricted_geographies": ["geography_bavaria"]}, ""),  # narrowing is welcome
         ({"valid_until": "2030-01-01T00:00:00Z"}, "valid_until: term 1 states 2027-06-30"),
         ({"is_editorial_use": False}, ""),
     ],
@@ -260,7 +263,7 @@ def test_bad_readings_are_refused_and_record_nothing(
     purchase = licensed(version, sdk_test_purchase(), unit)
     answer = post_reading(client_for(compliance_officer), purchase, **given)
     assert answer.status_code == status, answer.content
-    assert "detail" in answer.json() or answer.json()
+    assert isinstance(answer.json(), dict) and answer.json(), "a JSON reason"
     assert not LicenceReading.objects.exists()
 
 
@@ -299,6 +302,35 @@ def test_a_changed_licence_outdates_its_reading_audited(
     assert AuditEvent.objects.filter(action="licence.reading_outdated").count() == 1
     page = client_for(compliance_officer).get(f"/assets/versions/{version.pk}/").content.decode()
     assert "no longer applies" in page
+    purchase_apply(lpt=same, binaries=[], unit=unit, report=SyncReport())
+    assert judged(version, use).outcome == Outcome.UNKNOWN, "back to the text read: read again"
+
+
+def test_a_past_use_is_judged_by_the_reading_in_force_then(
+    version: Version, unit: BusinessUnit, compliance_officer: Any, client_for: Any
+) -> None:
+    purchase = licensed(version, sdk_test_purchase(), unit)
+    before = timezone.now()
+    post_reading(client_for(compliance_officer), purchase, terms=EVERYTHING)
+    context = Context(region="DE", channel="web")
+    then = Use(context, AT, "inside", 40, known_at=before)
+    assert judged(version, then).outcome == Outcome.UNKNOWN, "nobody had read it then"
+    later = Use(context, AT, "inside", 40, known_at=timezone.now())
+    assert judged(version, later).outcome == Outcome.COVERED
+    LicenceReading.objects.update(outdated_at=timezone.now() + timedelta(days=1))
+    assert judged(version, later).outcome == Outcome.COVERED, "outdated only after that moment"
+
+
+def test_the_reading_form_is_404_outside_the_unit(
+    version: Version, unit: BusinessUnit, make_user: Callable[..., Any], client_for: Any
+) -> None:
+    purchase = licensed(version, sdk_test_purchase(), unit)
+    elsewhere = BusinessUnit.objects.create(name="Other", slug="other")
+    stranger = make_user("olga", Role.COMPLIANCE_OFFICER, elsewhere)
+    url = f"/assets/versions/{version.pk}/licence-readings/"
+    form = {"purchase": purchase.uuid, "reason": "x", "meaning": "read", "password": PASSWORD}
+    assert client_for(stranger).post(url, form).status_code == 404
+    assert not LicenceReading.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from templates_app.models import Template, WebhookDelivery, WebhookEndpoint, Web
 from templates_app.outbox import worker as outbox
 from templates_app.preflight import preflight_run
 from templates_app.services import binding_set
-from templates_app.webhooks.sender import payload, signature
+from templates_app.webhooks.sender import payload, pinned, signature
 from templates_app.webhooks.services import (
     emit,
     endpoint_disable,
@@ -168,15 +168,37 @@ def test_a_redirect_is_refused_and_never_followed(receiver: Any) -> None:
     assert receiver.events() == []
 
 
-def test_an_address_that_turned_private_is_refused_before_sending(
-    receiver: Any, settings: Any
+def test_a_name_that_resolves_to_a_private_address_is_refused_before_sending(
+    settings: Any,
 ) -> None:
-    receiver.subscribe("*")
+    settings.WEBHOOK_ALLOW_PRIVATE = True  # as when it was registered
+    endpoint_register(url="https://localhost:1/hooks", event_types=["*"], actor=None)
     emit("campaign.live", unit=None, data={})
-    settings.WEBHOOK_ALLOW_PRIVATE = False
+    settings.WEBHOOK_ALLOW_PRIVATE = False  # now a check resolves the name again
     assert outbox.drain() == {"webhook dead": 1}
-    assert "https only" in WebhookDelivery.objects.get().last_error
-    assert receiver.events() == []
+    assert "loopback or private address" in WebhookDelivery.objects.get().last_error
+
+
+def test_the_request_goes_to_the_address_checked_and_names_the_host() -> None:
+    headers: dict[str, str] = {}
+    url, extensions = pinned("https://relay.example:8443/h?x=1", "93.184.216.34", headers)
+    assert url == "https://93.184.216.34:8443/h?x=1"
+    assert headers["Host"] == "relay.example:8443"
+    assert extensions == {"sni_hostname": "relay.example"}
+    url, _ = pinned("https://relay.example/h", "2606:2800:220:1::", {})
+    assert url == "https://[2606:2800:220:1::]/h"
+    assert pinned("http://127.0.0.1:9/h", "", {}) == ("http://127.0.0.1:9/h", {})
+
+
+def test_a_url_that_cannot_be_read_is_a_refusal_and_the_audit_keeps_no_path(
+    admin: Any, settings: Any
+) -> None:
+    with pytest.raises(ValidationError, match="absolute https"):
+        endpoint_register(url="https://[::1/hooks", event_types=["*"], actor=admin)
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    endpoint_register(url="https://hooks.example/T0/secret-token", event_types=["*"], actor=admin)
+    data = AuditEvent.objects.get(action="webhook.endpoint_registered").data
+    assert data["origin"] == "https://hooks.example" and "secret-token" not in str(data)
 
 
 def test_no_decision_waits_for_a_subscriber(
@@ -256,7 +278,9 @@ def test_the_pages_are_for_administrators_and_show_a_secret_once(
     assert "whsec_" in rotated.content.decode() and endpoint.secrets.count() == 2
     refused = page.post("/templates/webhooks/", {"url": "ftp://x", "event_types": ["*"]})
     assert "Not registered" in refused.content.decode()
-    assert page.get(f"/templates/webhooks/{endpoint.pk}/").status_code == 200
+    emit("version.withdrawn", unit=None, data={})
+    log = page.get(f"/templates/webhooks/{endpoint.pk}/").content.decode()
+    assert "version.withdrawn" in log and "Pending" in log
 
 
 def test_a_transaction_of_many_events_nudges_the_worker_once(
