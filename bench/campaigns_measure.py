@@ -26,8 +26,9 @@ REGIONS = sorted({context["region"] for context in CONTEXTS})
 
 def add_campaigns(template: Template) -> None:
     unit, author = template.business_unit, User.objects.get(username="designer")
+    reader = User.objects.get(username="officer")
     versions = [
-        Version.objects.get(variant__asset=licensed_asset(unit, 10_000 + n, author))
+        Version.objects.get(variant__asset=licensed_asset(unit, 10_000 + n, author, reader))
         for n in range(OVERLAPPING)
     ]
     campaigns = []
