@@ -185,9 +185,9 @@ def _keys(term: LicenseTerm | ReadTerm, field_name: str) -> list[str] | None:
     value = getattr(term, field_name)
     if not isinstance(value, list):
         return None
-    if not value and field_name not in getattr(term, "stated", ()):
-        return None
-    return [str(key) for key in value]
+    if value:
+        return [str(key) for key in value]
+    return [] if field_name in term.__dict__.get("stated", ()) else None
 
 
 def _judge_set(
@@ -390,6 +390,22 @@ def cancelled(purchase: LicensePurchase, known_at: datetime | None) -> bool:
     return purchase.cancelled_at is not None and purchase.cancelled_at <= known_at
 
 
+def _reading_of(
+    purchase: LicensePurchase,
+    held: list[LicenseTerm],
+    readings: list[LicenceReading],
+    known_at: datetime | None,
+) -> tuple[LicenceReading | None, list[str]]:
+    """The reading that applies and what only a person can read, remembered on the purchase
+    object for these terms, readings and moment (a check asks thousands of times)."""
+    key = (known_at, tuple(map(id, held)), tuple(map(id, readings)))
+    known = purchase.__dict__.setdefault("_reading_of", {})
+    if key not in known:
+        known[key] = (current(readings, purchase, held, known_at), to_read(purchase, held))
+    found: tuple[LicenceReading | None, list[str]] = known[key]
+    return found
+
+
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
@@ -429,8 +445,7 @@ def judge(
             _judge_downloads(purchase, used, whole)
         if use.volumes:
             whole.problems += used.exceeded
-        reading = current(readings.get(purchase.pk, []), purchase, held, use.known_at)
-        words = to_read(purchase, held)
+        reading, words = _reading_of(purchase, held, readings.get(purchase.pk, []), use.known_at)
         if words and reading is None:
             whole.unknown.append(f"no compliance officer has read its licence ({', '.join(words)})")
         for term in held:

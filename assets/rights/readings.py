@@ -45,6 +45,7 @@ PROVIDER_TEXTS = {
     "release_comment": "release comment",
 }
 MAX_KEYS, MAX_KEY, MAX_REASON = 100, 200, 4000
+TERM_FIELDS = tuple(field.attname for field in LicenseTerm._meta.concrete_fields)
 
 
 def licence_sha256(purchase: LicensePurchase, terms: Iterable[LicenseTerm]) -> str:
@@ -119,11 +120,12 @@ class ReadTerm:
             name: iso_date(value, name) if name in TERM_DATES else value
             for name, value in stated.items()
         }
-        self.effective = {name: self._combined(name) for name in self.stated}
+        # Every field copied once, so the judge reads plain attributes (it reads many).
+        self.__dict__.update({name: getattr(term, name) for name in TERM_FIELDS})
+        self.__dict__.update({name: self._combined(name) for name in self.stated})
 
     def __getattr__(self, name: str) -> Any:
-        effective = self.__dict__.get("effective", {})
-        return effective[name] if name in effective else getattr(self.term, name)
+        return getattr(self.term, name)
 
     def _combined(self, name: str) -> Any:
         delivered, given = getattr(self.term, name), self.stated[name]
