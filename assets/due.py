@@ -52,6 +52,7 @@ def escalate(now: datetime | None = None) -> int:
                 body=f"{asset.title} in {asset.business_unit.name} was submitted "
                 f"{version.submitted_at:%Y-%m-%d %H:%M} UTC; its target is {hours} hours.",
                 url=version.get_absolute_url(),
+                urgent=True,
             )
         )
     return told

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 
 from assets.models import Version
 from govern.access import holders
-from govern.notify import notify
+from govern.notify import notices_settle, notify
 from govern.roles import Role
 
 
@@ -34,7 +34,10 @@ def version_waiting(version: Version) -> None:
 
 
 def version_decided(version: Version, actor: User | None, state: str, comment: str) -> None:
-    """Tell the people who made and submitted a version what was decided, and why."""
+    """Settle the officers' "waits for your decision" and "overdue" notices of the version
+    (someone decided it); tell the people who made and submitted it what was decided, and why
+    (theirs by name: mailed at once)."""
+    notices_settle(keys=[f"version-waiting:{version.pk}", f"overdue:{version.pk}"], by=actor)
     people = User.objects.filter(pk__in={version.created_by_id, version.submitted_by_id} - {None})
     who = (actor.get_full_name() or actor.username) if actor else "Govern"
     because = f": “{comment}”" if comment else "."
@@ -44,4 +47,5 @@ def version_decided(version: Version, actor: User | None, state: str, comment: s
         subject=f"{named(version)} {state}",
         body=f"{who} {state} {named(version)}{because}",
         url=version.get_absolute_url(),
+        urgent=True,
     )

@@ -191,6 +191,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Mailed at once whatever the person's choice (but "off"): overdue, or theirs by name.
+    urgent = models.BooleanField(default=False)
+    # When someone else did what it asked (decided the version...): it needs nobody any more.
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -200,10 +205,19 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id}: {self.subject}"
 
+    @property
+    def kind(self) -> str:
+        """What sort of cause it is: its key up to the first colon (version-waiting...)."""
+        return self.key.split(":", 1)[0]
+
+    @property
+    def needs_me(self) -> bool:
+        return self.read_at is None and self.settled_at is None
+
 
 class EmailChoice(models.TextChoices):
     IMMEDIATELY = "immediately", "Email me each notice as it happens"
-    DIGEST = "digest", "Email me a daily digest"
+    DIGEST = "digest", "Email me a daily digest, and at once what is overdue or mine by name"
     OFF = "off", "No email: notices here only"
 
 
@@ -213,9 +227,7 @@ class NotificationPreference(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
-    email = models.CharField(
-        max_length=16, choices=EmailChoice.choices, default=EmailChoice.IMMEDIATELY
-    )
+    email = models.CharField(max_length=16, choices=EmailChoice.choices, default=EmailChoice.DIGEST)
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.email}"

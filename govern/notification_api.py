@@ -19,7 +19,10 @@ class NotificationOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "subject", "body", "url", "created_at", "read", "read_at"]
+        fields = [
+            *("id", "subject", "body", "url", "created_at", "read", "read_at"),
+            *("urgent", "settled_at", "settled_by"),
+        ]
 
     def get_read(self, notice: Notification) -> bool:
         return notice.read_at is not None

@@ -1,4 +1,7 @@
-"""A person's notices: newest first, unread marked, read one by one or all at once."""
+"""A person's notices: what still needs them first (grouped where a kind repeats), then every
+notice newest first, unread marked, settled ones saying who dealt with them."""
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,14 +22,45 @@ from govern.notify import (
 from govern.pagination import page_of
 
 PAGE_SIZE = 50
+GROUPED_AT_MOST = 500
 
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     page = page_of(request, Notification.objects.filter(user=user), PAGE_SIZE)
-    context = {"page": page, "email_choice": email_choice(user), "choices": EmailChoice.choices}
+    context = {
+        "page": page,
+        "groups": needs_you(user),
+        "email_choice": email_choice(user),
+        "choices": EmailChoice.choices,
+    }
     return render(request, "notifications.html", context)
+
+
+# How a group of notices of one kind reads: "6 versions wait for your decision".
+GROUPS = {
+    "version-waiting": "versions wait for your decision",
+    "overdue": "versions are overdue",
+    "campaign-waiting": "campaigns wait for your decision",
+}
+
+
+def needs_you(user: Any) -> list[dict[str, Any]]:
+    """What still needs the person, grouped where a kind repeats (one query, newest first)."""
+    open_notices = Notification.objects.filter(
+        user=user, read_at__isnull=True, settled_at__isnull=True
+    ).only("key", "subject", "url", "created_at")[:GROUPED_AT_MOST]
+    by_kind: dict[str, list[Notification]] = {}
+    for notice in open_notices:
+        by_kind.setdefault(notice.kind, []).append(notice)
+    groups = []
+    for kind, notices in by_kind.items():
+        if len(notices) < 2:
+            continue
+        many = GROUPS.get(kind, f"notices like “{notices[0].subject}”")
+        groups.append({"count": len(notices), "label": many, "notices": notices, "kind": kind})
+    return groups
 
 
 @login_required

@@ -5,8 +5,10 @@ twice) in the caller's transaction, and after the commit queues the email for a 
 slow or absent mail server never holds up a decision. send_email() marks what it sent; a
 worker that dies before that sends it again on the next run (at least once).
 
-Each person chooses (NotificationPreference): every notice by email as it happens (the
-default), one daily digest of the day's notices (send_digests, scheduled), or no email.
+Each person chooses (NotificationPreference): one daily digest of the day's notices (the
+default; send_digests, scheduled) with what is urgent (overdue, or theirs by name) mailed at once,
+every notice as it happens, or no email. A notice whose cause someone else dealt with settles
+(notices_settle): it is marked done by them, is no longer new or counted, and is not mailed.
 """
 
 from collections.abc import Iterable
@@ -18,6 +20,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -25,9 +28,16 @@ from govern.models import EmailChoice, Notification, NotificationPreference
 
 
 def notify(
-    *, users: Iterable[User], key: str, subject: str, body: str = "", url: str = ""
+    *,
+    users: Iterable[User],
+    key: str,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    urgent: bool = False,
 ) -> list[Notification]:
-    """Tell each user once about this cause; return the notices that are new."""
+    """Tell each user once about this cause; return the notices that are new. An urgent one
+    is mailed at once to everyone who has not turned email off."""
     people = {user.pk: user for user in users if user.is_active}
     if not people:
         return []
@@ -35,7 +45,9 @@ def notify(
         Notification.objects.filter(user_id__in=people, key=key).values_list("user_id", flat=True)
     )
     fresh = [
-        Notification(user=user, key=key, subject=subject[:200], body=body, url=url[:500])
+        Notification(
+            user=user, key=key, subject=subject[:200], body=body, url=url[:500], urgent=urgent
+        )
         for pk, user in people.items()
         if pk not in known
     ]
@@ -51,9 +63,26 @@ def notify(
     return created
 
 
+def notices_settle(*, keys: Iterable[str] = (), prefix: str = "", by: Any) -> int:
+    """Settle the open notices of these causes (or of every key starting with prefix):
+    someone (by) did what they asked. The one who did it has read theirs; return how many
+    settled."""
+    keys = list(keys)
+    if not keys and not prefix:
+        return 0
+    now = timezone.now()
+    name = (by.get_full_name() or by.get_username()) if by is not None else "Govern"
+    which = Q(key__startswith=prefix) if prefix else Q(key__in=keys)
+    open_ = Notification.objects.filter(which, settled_at__isnull=True)
+    if by is not None:
+        open_.filter(user=by, read_at__isnull=True).update(read_at=now)
+        open_ = open_.exclude(user=by)
+    return open_.update(settled_at=now, settled_by=name[:150])
+
+
 def email_choice(user: Any) -> str:
     preference = NotificationPreference.objects.filter(user=user).first()
-    return preference.email if preference else EmailChoice.IMMEDIATELY
+    return preference.email if preference else EmailChoice.DIGEST
 
 
 def email_choose(*, user: Any, email: str) -> NotificationPreference:
@@ -67,12 +96,16 @@ def email_choose(*, user: Any, email: str) -> NotificationPreference:
 
 
 def send_emails(ids: list[int]) -> int:
-    """Email the notices not emailed yet to people who want each as it happens (and have an
-    address); return how many."""
+    """Email the notices not emailed yet to people who want each as it happens, and the urgent
+    ones to all but those who turned email off (with an address, not settled meanwhile);
+    return how many."""
     sent = 0
-    later = NotificationPreference.objects.exclude(email=EmailChoice.IMMEDIATELY).values("user")
-    pending = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).exclude(
-        user__in=later
+    now_wanted = NotificationPreference.objects.filter(email=EmailChoice.IMMEDIATELY).values("user")
+    off = NotificationPreference.objects.filter(email=EmailChoice.OFF).values("user")
+    pending = (
+        Notification.objects.filter(pk__in=ids, emailed_at__isnull=True, settled_at__isnull=True)
+        .filter(Q(user__in=now_wanted) | Q(urgent=True))
+        .exclude(user__in=off)
     )
     for notice in pending.select_related("user"):
         if notice.user.email:
@@ -91,23 +124,20 @@ def send_digests(now: datetime | None = None) -> int:
     """Email each digest reader one message with their day's notices not emailed yet; return
     how many messages went."""
     now = now or timezone.now()
-    readers = NotificationPreference.objects.filter(email=EmailChoice.DIGEST).select_related("user")
+    elsewhere = NotificationPreference.objects.exclude(email=EmailChoice.DIGEST).values("user")
+    waiting = Notification.objects.filter(
+        emailed_at__isnull=True,
+        settled_at__isnull=True,
+        created_at__gte=now - timedelta(days=1),
+    ).exclude(user__in=elsewhere)
     sent = 0
-    for preference in readers:
-        notices = list(
-            Notification.objects.filter(
-                user=preference.user,
-                emailed_at__isnull=True,
-                created_at__gte=now - timedelta(days=1),
-            ).order_by("created_at", "pk")
-        )
-        if not notices or not preference.user.email:
-            continue
+    for user in User.objects.filter(pk__in=waiting.values("user")).exclude(email=""):
+        notices = list(waiting.filter(user=user).order_by("created_at", "pk"))
         send_mail(
             subject=f"[Govern] Your day: {len(notices)} notice{'s' if len(notices) != 1 else ''}",
             message="\n\n".join(f"* {notice.subject}\n{_text(notice)}" for notice in notices),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[preference.user.email],
+            recipient_list=[user.email],
         )
         Notification.objects.filter(pk__in=[n.pk for n in notices]).update(emailed_at=now)
         sent += 1
@@ -137,4 +167,7 @@ def notifications_read_all(*, user: Any) -> int:
 
 
 def unread_count(user: Any) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    """What still needs the person: unread and not settled by someone else."""
+    return Notification.objects.filter(
+        user=user, read_at__isnull=True, settled_at__isnull=True
+    ).count()

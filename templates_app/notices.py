@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from assets.models import Asset, Version
 from govern.access import holders
-from govern.notify import notify
+from govern.notify import notices_settle, notify
 from govern.roles import Role
 from templates_app.models import (
     Campaign,
@@ -114,6 +114,11 @@ def campaign_waiting(campaign: Campaign, submitter: User) -> None:
     )
 
 
+def campaign_decided(campaign: Campaign, actor: User | None) -> None:
+    """Someone decided or cancelled the campaign: the officers' "waits" notices settle."""
+    notices_settle(keys=[f"campaign-waiting:{campaign.pk}"], by=actor)
+
+
 def campaign_rejected(campaign: Campaign, comment: str) -> None:
     notify(
         users=_people([pk for pk in (campaign.created_by_id, campaign.submitted_by_id) if pk]),
@@ -121,6 +126,7 @@ def campaign_rejected(campaign: Campaign, comment: str) -> None:
         subject=f"Campaign {campaign.name} was rejected",
         body=comment,
         url=campaign.get_absolute_url(),
+        urgent=True,
     )
 
 

@@ -17,6 +17,7 @@ from assets.models import LicensePurchase, Version
 from audit.services import audit_record
 from govern.access import require
 from govern.errors import Conflict, RequestRejected
+from govern.notify import notices_settle
 from govern.roles import Capability
 from templates_app.models import Clearance, Delivery, DeliveryState, Template
 from templates_app.webhooks import emit, subscribed
@@ -386,6 +387,9 @@ def exception_decide(
             unit_id=locked.business_unit_id,
             data={"code": locked.code, "key": locked.key, "from": previous, "comment": comment},
         )
+        still_open = UsageException.objects.filter(run_id=locked.run_id, state=ExceptionState.OPEN)
+        if not still_open.exists():  # the run's notice asked for all of them: it is done
+            notices_settle(prefix=f"usage-exceptions:{locked.run_id}:", by=actor)
     return locked
 
 

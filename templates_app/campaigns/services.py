@@ -305,6 +305,7 @@ def campaign_approve(*, campaign: Campaign, actor: User, comment: str = "") -> C
             templates_flagged=flagged,
             items=_items_record(campaign),
         )
+        notices.campaign_decided(campaign, actor)
     return campaign
 
 
@@ -380,6 +381,7 @@ def campaign_reject(*, campaign: Campaign, actor: User, comment: str) -> Campaig
         campaign.state, campaign.decided_at = CampaignState.REJECTED, timezone.now()
         campaign.save(update_fields=["state", "decided_at"])
         _audit("campaign.rejected", campaign, actor, comment=comment)
+        notices.campaign_decided(campaign, actor)
         notices.campaign_rejected(campaign, comment)
     return campaign
 
@@ -407,6 +409,7 @@ def campaign_cancel(*, campaign: Campaign, actor: User, reason: str = "") -> Cam
             reviews_settled=settled,
             items=_items_record(campaign),
         )
+        notices.campaign_decided(campaign, actor)
         if was in (CampaignState.APPROVED, CampaignState.LIVE):
             notices.campaign_cancelled(campaign, was, reason.strip())
     return campaign

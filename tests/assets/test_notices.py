@@ -121,12 +121,12 @@ def test_each_person_chooses_email_now_a_daily_digest_or_none(
     for person in (compliance_officer, second_compliance_officer, quiet):
         person.email = f"{person.username}@govern.example"
         person.save()
-    client_for(second_compliance_officer).post("/notifications/preferences", {"email": "digest"})
+    client_for(compliance_officer).post("/notifications/preferences", {"email": "immediately"})
     client_for(quiet).post("/notifications/preferences", {"email": "off"})
     assert client_for(quiet).post("/notifications/preferences", {"email": "x"}).status_code == 400
     first, second = add_version(logo), add_version(logo)
     ids = list(Notification.objects.values_list("pk", flat=True))
-    assert send_emails(ids) == 2  # only the officer who wants each at once
+    assert send_emails(ids) == 2  # only the officer who wants each at once (digest by default)
     assert {m.to[0] for m in mail.outbox} == {compliance_officer.email}
     mail.outbox.clear()
     assert send_digests() == 1
@@ -142,3 +142,46 @@ def test_each_person_chooses_email_now_a_daily_digest_or_none(
     assert not Notification.objects.filter(user=quiet, emailed_at__isnull=False).exists()
     page = client_for(quiet).get("/notifications/").content.decode()
     assert 'value="off" checked' in page
+
+
+def test_a_decided_version_settles_the_other_officers_notices(
+    logo: Asset,
+    add_version: AddVersion,
+    compliance_officer: Any,
+    second_compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    from govern.notify import send_digests, unread_count
+
+    second_compliance_officer.email = "carl@govern.example"
+    second_compliance_officer.save()
+    version = add_version(logo)
+    assert unread_count(second_compliance_officer) == 1
+    version_approve(version=version, actor=compliance_officer)
+    settled = Notification.objects.get(
+        user=second_compliance_officer, key=f"version-waiting:{version.pk}"
+    )
+    assert settled.settled_at is not None and settled.settled_by == "colin"
+    assert unread_count(second_compliance_officer) == 0, "the badge falls as others decide"
+    mine = Notification.objects.get(user=compliance_officer, key=f"version-waiting:{version.pk}")
+    assert mine.read_at is not None and mine.settled_at is None
+    assert send_emails([settled.pk]) == 0 and send_digests() == 0, "nothing settled is mailed"
+    page = client_for(second_compliance_officer).get("/notifications/").content.decode()
+    assert "done by colin" in page
+
+
+def test_repeated_notices_group_and_urgent_ones_are_mailed_at_once(
+    logo: Asset, add_version: AddVersion, compliance_officer: Any, client_for: ClientFor
+) -> None:
+    from govern.notify import notify
+
+    compliance_officer.email = "colin@govern.example"
+    compliance_officer.save()
+    for _ in range(3):
+        add_version(logo)
+    page = client_for(compliance_officer).get("/notifications/").content.decode()
+    assert "3 versions wait for your decision" in page
+    ids = list(Notification.objects.values_list("pk", flat=True))
+    assert send_emails(ids) == 0, "a daily digest by default"
+    [urgent] = notify(users=[compliance_officer], key="overdue:x", subject="Late", urgent=True)
+    assert send_emails([urgent.pk]) == 1

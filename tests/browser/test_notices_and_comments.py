@@ -11,10 +11,28 @@ from assets.selectors import clean_selectors
 from assets.services import version_create, version_submit
 from assets.uploads import inspect_bytes
 from govern.models import Notification
-from govern.notify import send_emails
+from govern.notify import email_choose, send_emails
 from tests import images
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo
 from tests.govern.test_mail_catcher import catcher  # noqa: F401  (the fixture)
+
+CONTRAST = """element => {
+  const rgb = text => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => v / 255)
+    .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4))
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  let node = element, back = "rgba(0, 0, 0, 0)";
+  while (node && (back === "rgba(0, 0, 0, 0)" || back === "transparent")) {
+    back = getComputedStyle(node).backgroundColor; node = node.parentElement;
+  }
+  const [a, b] = [lum(rgb(getComputedStyle(element).color)), lum(rgb(back))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def contrast(page: Any, locator: Any) -> float:
+    """The WCAG contrast ratio of an element's text against the first background behind it."""
+    return float(locator.evaluate(CONTRAST))
 
 
 def upload(asset: Asset, author: User, width: int) -> Any:
@@ -36,6 +54,7 @@ def test_a_notice_and_its_email_then_a_comment_carried_forward(
     logo = Asset.objects.get(key="insurance.logo.primary")
     first = upload(logo, bella, 640)
     colin = User.objects.get(username="colin")
+    email_choose(user=colin, email="immediately")  # the default is a daily digest
     waiting = Notification.objects.filter(user=colin, key=f"version-waiting:{first.pk}")
     assert send_emails(list(waiting.values_list("pk", flat=True))) == 1  # as the worker does
     mails = [path.read_text() for path in (catcher / "new").iterdir()]
@@ -44,7 +63,9 @@ def test_a_notice_and_its_email_then_a_comment_carried_forward(
     log_in(page, "colin", DEMO_PASSWORD)
     page.wait_for_url("**/")
     page.get_by_role("link", name="Notices").click()
-    page.get_by_text(f"{first} [fr] waits for your decision").wait_for()
+    title = page.get_by_role("button", name=f"{first} [fr] waits for your decision")
+    title.wait_for()
+    assert contrast(page, title) >= 4.5, "a notice's title can be read on its card"
 
     page.goto(f"/assets/versions/{first.pk}/")
     page.get_by_label("New comment").fill("The yellow is too warm here")

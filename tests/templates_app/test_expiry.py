@@ -89,7 +89,9 @@ def test_notices_are_emailed_by_the_worker_after_the_commit(
     brand_manager.email = "bella@example.test"
     brand_manager.save()
     with django_capture_on_commit_callbacks() as callbacks:
-        [notice] = notify(users=[brand_manager], key="k", subject="Hello", body="Body", url="/x/")
+        [notice] = notify(
+            users=[brand_manager], key="k", subject="Hello", body="Body", url="/x/", urgent=True
+        )
     assert len(callbacks) == 1 and mail.outbox == []
     assert notify(users=[brand_manager], key="k", subject="Hello") == []
     assert send_emails([notice.pk]) == 1

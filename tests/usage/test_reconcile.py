@@ -16,7 +16,7 @@ from govern.models import Notification
 from templates_app.models import Clearance, Template
 from tests.usage.conftest import APPROVED_AT, CLEARED_AT, RUN_START, report
 from usage.models import ProductionRun, UsageCap, UsageException
-from usage.services import cap_set
+from usage.services import cap_set, exception_decide
 
 DE_PRINT = {"region": "DE", "language": "de"}
 
@@ -26,8 +26,13 @@ def codes(outcome: Any) -> list[str]:
 
 
 def test_a_run_of_a_version_withdrawn_before_it_is_unapproved_use(
-    approved_logo: Version, clearance: Clearance, compliance_officer: Any, clock: Any
+    approved_logo: Version,
+    clearance: Clearance,
+    compliance_officer: Any,
+    second_compliance_officer: Any,
+    clock: Any,
 ) -> None:
+    second = second_compliance_officer
     clock.move_to(RUN_START - timedelta(minutes=30))
     version_withdraw(version=approved_logo, actor=compliance_officer, comment="Recall")
     clock.move_to(RUN_START + timedelta(days=1))
@@ -40,10 +45,13 @@ def test_a_run_of_a_version_withdrawn_before_it_is_unapproved_use(
     assert exception.evidence["documents"] == 10
     assert "withdrawn when the run started" in exception.detail
     told = Notification.objects.get(user=compliance_officer, key__startswith="usage-exceptions:")
-    assert told.subject == "Run R1: 1 usage exception"
+    assert told.subject == "Run R1: 1 usage exception"  # and the second officer's
     assert "unapproved use" in told.body.lower() and told.url == "/usage/exceptions/?run=R1"
     report("R1", [line], clearance=clearance.pk)  # reported again: nothing new, no new notice
-    assert Notification.objects.filter(key__startswith="usage-exceptions:").count() == 1
+    assert Notification.objects.filter(key__startswith="usage-exceptions:").count() == 2
+    exception_decide(exception=exception, state="resolved", comment="Recalled run", actor=second)
+    told.refresh_from_db()
+    assert (told.settled_by, told.read_at) == (second.username, None), "someone else did it"
 
 
 def test_a_version_withdrawn_after_the_run_was_approved_for_it(
