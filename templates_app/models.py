@@ -119,6 +119,11 @@ class ReviewState(models.TextChoices):
 UNSETTLED_REVIEW_STATES = (ReviewState.OPEN, ReviewState.CHANGES_REQUESTED)
 
 
+# A review names the asset of each version it shows (a campaign's may be of another asset):
+# what a page selects with a review.
+REVIEW_VERSIONS = ("old_version__variant__asset", "new_version__variant__asset")
+
+
 class Review(models.Model):
     """A change to an asset that a template's owners must look at before its next run."""
 

@@ -22,6 +22,7 @@ from govern.roles import Capability
 from templates_app import graph
 from templates_app.campaigns.book import CampaignBook
 from templates_app.models import (
+    REVIEW_VERSIONS,
     UNSETTLED_REVIEW_STATES,
     Binding,
     CampaignItem,
@@ -327,7 +328,7 @@ def _check_resolution(
 def _open_review_reasons(tree: set[int]) -> list[dict[str, str]]:
     reviews = Review.objects.filter(
         template_id__in=tree, state__in=UNSETTLED_REVIEW_STATES
-    ).select_related("template", "asset", "old_version", "new_version")
+    ).select_related("template", "asset", *REVIEW_VERSIONS)
     return [
         {
             "code": "open_review",
@@ -480,6 +481,7 @@ def _campaign_chosen(
 
 def _manifest_version(version: Version) -> dict[str, Any]:
     return {
+        "asset": version.variant.asset.key,  # a campaign's version may be of another asset
         "version": version.pk,
         "number": version.number,
         "variant": dict(VariantOutput(version.variant).data),

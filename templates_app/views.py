@@ -27,6 +27,7 @@ from govern.roles import Capability
 from govern.widgets import Select
 from templates_app import expiry, graph, services
 from templates_app.models import (
+    REVIEW_VERSIONS,
     UNSETTLED_REVIEW_STATES,
     Campaign,
     CampaignState,
@@ -46,7 +47,7 @@ BOARD_PAGE_SIZE = 50
 
 def _unsettled_reviews() -> Prefetch:
     reviews = Review.objects.filter(state__in=UNSETTLED_REVIEW_STATES).select_related(
-        "asset", "old_version", "new_version", "actor"
+        "asset", *REVIEW_VERSIONS, "actor"
     )
     return Prefetch("reviews", queryset=reviews, to_attr="unsettled")
 
@@ -97,7 +98,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "components": Template.objects.filter(used_in_links__parent=template),
         "used_in": Template.objects.filter(component_links__child=template),
         "bindings": bindings,
-        "reviews": template.reviews.select_related("asset", "old_version", "new_version", "actor"),
+        "reviews": template.reviews.select_related("asset", *REVIEW_VERSIONS, "actor"),
         "clearances": template.clearances.all()[:10],
         "campaigns": Campaign.objects.filter(reviews__template=template)
         .exclude(state__in=(CampaignState.CANCELLED, CampaignState.REJECTED))
@@ -187,7 +188,13 @@ def _inbox_reviews(request: HttpRequest) -> QuerySet[Review]:
             template__templateuserobjectpermission__user=acting_user(request),
             state__in=UNSETTLED_REVIEW_STATES,
         )
-        .select_related("template", "asset", "old_version", "new_version", "actor")
+        .select_related(
+            "template",
+            "asset",
+            "old_version__variant__asset",
+            "new_version__variant__asset",
+            "actor",
+        )
         .order_by("created_at", "pk")
     )
 

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from assets.models import Asset, Version, VersionState
+from assets.resolution import Context, resolve
 from assets.selectors import clean_selectors
 from audit.services import audit_record
 from govern.access import require, user_can
@@ -331,6 +332,15 @@ def _when(campaign: Campaign) -> str:
     return f"from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {campaign.time_zone}"
 
 
+def _used_now(asset: Asset, item: CampaignItem) -> Version | None:
+    """The version a run in the item's context would use now, without the campaign: what a
+    review shows as Before."""
+    context = Context(
+        region=item.region, language=item.language, segment=item.segment, channel=item.channel
+    )
+    return resolve(asset, context).version
+
+
 def _open_reviews(campaign: Campaign, actor: User) -> int:
     """Open a review on every template an item reaches, and every template containing one."""
     flagged: set[int] = set()
@@ -338,11 +348,15 @@ def _open_reviews(campaign: Campaign, actor: User) -> int:
     for item in campaign.items.select_related("template", "asset", "version__variant__asset"):
         if item.template_id is not None:
             reached = graph.containers_of(item.template_id)
-            binding = Binding.objects.get(template_id=item.template_id, slot=item.slot)
+            binding = Binding.objects.select_related("asset", "pinned_version").get(
+                template_id=item.template_id, slot=item.slot
+            )
             asset, what = binding.asset, item.slot
+            before = binding.pinned_version or _used_now(binding.asset, item)
         elif item.asset is not None:
             reached = graph.users_of_asset(item.asset.pk)
             asset, what = item.asset, item.asset.key
+            before = _used_now(item.asset, item)
         else:
             continue
         detail = f"{campaign.name} replaces {what} {_when(campaign)}"
@@ -351,6 +365,7 @@ def _open_reviews(campaign: Campaign, actor: User) -> int:
             Review(
                 template_id=template_id,
                 asset=asset,
+                old_version=before,
                 new_version=item.version,
                 action="campaign",
                 actor=actor,
