@@ -49,6 +49,7 @@ def preflight_run(
         .order_by("template_id", "slot")
     )
     check = _Check.of(bindings, contexts, run_at)
+    check.warnings += _channel_warnings(template, contexts)
     check.reasons += _open_review_reasons(tree)
     for binding in bindings:
         _check_binding(binding, check)
@@ -317,12 +318,32 @@ def _check_resolution(
             "context": context.describe(),
             "version": version.pk,
             "sha256": version.sha256,
+            "slot": where,
+            "asset": version.variant.asset.key,
+            "number": version.number,
             "renditions": held,
             "rights": verdict.outcome.value,
             "skipped": [skipped.as_dict() for skipped in resolution.skipped],
             **({"campaign": campaign} if campaign else {}),
         }
     )
+
+
+def _channel_warnings(template: Template, contexts: list[Context]) -> list[dict[str, str]]:
+    """Warn of a context in a channel the template does not have (it says which it has)."""
+    have = template.channel_list
+    if not have:
+        return []
+    return [
+        {
+            "code": "channel_not_in_template",
+            "detail": f"{template.name} has no {context.channel} channel (it has "
+            f"{', '.join(have)}): a run in {context.describe()} is not one it makes.",
+            "object": f"template:{template.pk}",
+        }
+        for context in contexts
+        if context.channel and context.channel not in have
+    ]
 
 
 def _open_review_reasons(tree: set[int]) -> list[dict[str, str]]:
