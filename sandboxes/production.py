@@ -145,7 +145,10 @@ def production_run(govern: Govern, body: dict[str, Any], cache: Any) -> dict[str
     )
     started = datetime.now(UTC)  # after the clearance, as a run that waited for it
     if preflight["verdict"] != "go" and not body.get("force"):
-        raise Problem(409, "no_go", f"pre-flight said no-go: {preflight['reasons']}")
+        reasons = "; ".join(
+            f"{reason.get('code')}: {reason.get('detail')}" for reason in preflight["reasons"]
+        )
+        raise Problem(409, "no_go", f"pre-flight said no-go: {reasons}")
     manifest = cache.get(template) if body.get("use_cached_manifest") else None
     if manifest is None:
         manifest = _checked(

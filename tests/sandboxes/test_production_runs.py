@@ -50,6 +50,8 @@ def test_a_run_from_an_old_package_after_a_recall_raises_exceptions(
     version_withdraw(version=version, actor=compliance_officer, comment="Recalled")
     refused = post_json(f"{production}/_sandbox/runs", {**RUN, "use_cached_manifest": True})
     assert refused.status == 409 and refused.json()["error"] == "no_go"
+    said = refused.json()["detail"]
+    assert "; unresolved: Policy letter.logo: " in said and "{'code'" not in said, "in words"
     assert ProductionRun.objects.count() == 1
     stale = {**RUN, "run_id": "SBX-2", "use_cached_manifest": True, "force": True}
     answer = post_json(f"{production}/_sandbox/runs", stale)

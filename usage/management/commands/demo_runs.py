@@ -98,8 +98,12 @@ class Command(BaseCommand):
                 self._recall_banking_logo()
             body = {"run_id": run_id, "template": template, "contexts": CONTEXTS[template]}
             status, answer = _post(f"{settings.EXSTREAM_URL}/_sandbox/runs", {**body, **extra})
+            if status >= 300:  # say why in words: the run was not produced
+                why = (answer or {}).get("detail") or (answer or {}).get("error") or "no reason"
+                self.stdout.write(f"  {run_id}: Exstream did not produce it ({status}): {why}")
+                continue
             found = [e["code"] for e in (answer or {}).get("govern", {}).get("exceptions", [])]
-            self.stdout.write(f"  {run_id}: sandbox {status}, exceptions {found or 'none'}")
+            self.stdout.write(f"  {run_id}: produced, exceptions {found or 'none'}")
 
     def _recall_banking_logo(self) -> None:
         version = Version.objects.filter(
