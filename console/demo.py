@@ -116,7 +116,9 @@ def _add(asset: Asset, content: Content, author: User, language: str = "") -> Ve
 
 
 def seed_templates(unit: BusinessUnit, designer: User) -> None:
-    """Register a letter whose footer component shows the unit's logo."""
+    """Register a policy letter and a statement whose footer component shows the unit's logo
+    (the demo campaign swaps it), and a welcome letter that shows it itself (no campaign
+    reaches it: the demo's clean run)."""
     prefix = unit.slug.split("-")[0]
     logo = Asset.objects.get(key=f"{prefix}.logo.primary")
     footer = template_create(
@@ -148,6 +150,15 @@ def seed_templates(unit: BusinessUnit, designer: User) -> None:
     )
     composition_add(parent=statement, child=footer, actor=designer)
     binding_set(template=statement, slot="rates_disclaimer", asset=terms, actor=designer)
+    welcome = template_create(
+        exstream_id=f"{prefix.upper()}-WELCOME-LETTER",
+        name="Welcome letter",
+        kind="communication",
+        channels=["print"],
+        unit=unit,
+        actor=designer,
+    )
+    binding_set(template=welcome, slot="letterhead_logo", asset=logo, actor=designer)
 
 
 def seed_assets(unit: BusinessUnit, author: User, officers: list[User]) -> bool:

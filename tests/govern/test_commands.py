@@ -165,7 +165,7 @@ def test_seed_demo_is_idempotent_and_gives_one_person_per_role() -> None:
     assert Asset.objects.count() == 8, "four assets per unit, created once"
     assert Version.objects.filter(state="approved").count() == 6
     assert Version.objects.filter(state="in_review").count() == 6
-    assert Template.objects.count() == 8 and Composition.objects.count() == 4
+    assert Template.objects.count() == 10 and Composition.objects.count() == 4
     assert Version.objects.filter(purchase__isnull=False).count() == 4, "two licensed per unit"
 
 

@@ -22,12 +22,14 @@ from usage.models import ProductionRun
 
 WAIT_SECONDS = 60
 RUNS = [
-    ("DEMO-INSURANCE-1", "INSURANCE-POLICY-LETTER", {}),
+    # The welcome letter: no campaign reaches it, so its run goes while the policy letter's
+    # footer waits for the demo campaign's review.
+    ("DEMO-INSURANCE-1", "INSURANCE-WELCOME-LETTER", {}),
     ("DEMO-BANKING-1", "BANKING-POLICY-LETTER", {}),
     ("DEMO-BANKING-2", "BANKING-POLICY-LETTER", {"use_cached_manifest": True, "force": True}),
 ]
 CONTEXTS = {
-    "INSURANCE-POLICY-LETTER": [{"region": "DE", "language": "de", "channel": "print"}],
+    "INSURANCE-WELCOME-LETTER": [{"region": "DE", "language": "de", "channel": "print"}],
     "BANKING-POLICY-LETTER": [{"region": "GB", "language": "en", "channel": "print"}],
 }
 
