@@ -42,7 +42,7 @@ def test_approval_review_acknowledgement_and_preflight(
     log_in(page, "colin", DEMO_PASSWORD)
     page.get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name="insurance.logo.primary").click()
-    assert page.get_by_text("is used by 3 templates").is_visible()
+    assert page.get_by_text("is used by 4 templates").is_visible()  # and the welcome letter
     page.get_by_role("button", name="Approve").click()
     assert page.get_by_text("insurance.logo.primary v2: approved.").is_visible()
     log_out(page)
