@@ -61,7 +61,9 @@ def replacement_requested(request: ReplacementRequest) -> None:
 
 
 def replacement_answered(request: ReplacementRequest) -> None:
-    """Tell the designer who asked how the brand managers answered."""
+    """Settle the other brand managers' notices of the request (one of them answered it); tell
+    the designer who asked how (theirs by name: mailed at once)."""
+    notices_settle(keys=[f"replacement-requested:{request.pk}"], by=request.decided_by)
     if request.fulfilled_version is not None:
         outcome = f"answered with {request.fulfilled_version}"
         body = f"{outcome}, now in compliance review"
@@ -73,6 +75,7 @@ def replacement_answered(request: ReplacementRequest) -> None:
         subject=f"Your request for {request.asset.key} was {outcome}",
         body=f"Your request for a new {request.asset.title} was {body}.",
         url=reverse("templates:inbox"),
+        urgent=True,
     )
 
 
@@ -88,6 +91,11 @@ def delivery_dead(delivery: Delivery, reason: str) -> None:
         "officer can retry it once Exstream answers again.",
         url=delivery.version.get_absolute_url(),
     )
+
+
+def delivery_retried(delivery: Delivery, actor: User) -> None:
+    """Someone retried a dead delivery: the notices of its death settle."""
+    notices_settle(prefix=f"delivery-dead:{delivery.pk}:", by=actor)
 
 
 def _people(ids: list[int]) -> list[User]:

@@ -198,5 +198,6 @@ def delivery_retry(*, delivery: Delivery, actor: Any) -> Delivery:
         if not updated:
             raise Conflict("Only a dead delivery can be retried; reload.", "stale_state")
         _audit("delivery.retried", delivery, actor, last_error=delivery.last_error)
+        notices.delivery_retried(delivery, actor)
     delivery.refresh_from_db()
     return delivery

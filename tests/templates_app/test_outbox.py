@@ -18,6 +18,7 @@ from assets.services import version_approve, version_withdraw
 from audit.models import AuditEvent
 from govern.errors import Conflict
 from govern.models import Notification
+from templates_app import notices
 from templates_app.exstream import hotfolder
 from templates_app.exstream.client import ExstreamError, ImageVersion
 from templates_app.models import Delivery
@@ -162,17 +163,25 @@ def test_a_worker_that_lost_its_lease_cannot_record_an_outcome(
     assert Delivery.objects.get(pk=pk).state == "pending", "the new holder decides"
 
 
-def test_retrying_a_dead_delivery_is_audited(
-    approved_logo: Version, fake: FakeExstream, compliance_officer: Any, auditor: Any
+def test_retrying_a_dead_delivery_is_audited_and_settles_its_notices(
+    approved_logo: Version,
+    fake: FakeExstream,
+    compliance_officer: Any,
+    brand_manager: Any,
+    auditor: Any,
 ) -> None:
     Delivery.objects.update(state="dead", attempts=8, last_error="gone")
     delivery = Delivery.objects.first()
     assert delivery is not None
+    notices.delivery_dead(delivery, "gone")
+    told = Notification.objects.get(user=brand_manager, key__startswith="delivery-dead:")
     with pytest.raises(PermissionDenied):
         deliveries.delivery_retry(delivery=delivery, actor=auditor)
     retried = deliveries.delivery_retry(delivery=delivery, actor=compliance_officer)
     assert (retried.state, retried.attempts) == ("pending", 0)
     assert AuditEvent.objects.filter(action="delivery.retried").count() == 1
+    told.refresh_from_db()
+    assert told.settled_by == compliance_officer.username, "someone retried it"
     with pytest.raises(Conflict):
         deliveries.delivery_retry(delivery=delivery, actor=compliance_officer)
 

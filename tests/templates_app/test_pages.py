@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from assets.models import Asset, Version
 from assets.services import version_approve
+from govern.models import Notification
+from govern.roles import Role
 from templates_app.models import ReplacementRequest, Review, Template
 from templates_app.services import binding_set, composition_add
 
@@ -225,7 +227,10 @@ def test_a_replacement_is_answered_by_uploading_the_new_version_in_place(
     brand_manager: Any,
     compliance_officer: Any,
     client_for: ClientFor,
+    make_user: Callable[..., Any],
+    unit: Any,
 ) -> None:
+    other_manager = make_user("bruno", Role.BRAND_MANAGER, unit)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tests import images
@@ -249,6 +254,10 @@ def test_a_replacement_is_answered_by_uploading_the_new_version_in_place(
     new = replacement.fulfilled_version
     assert replacement.state == "answered" and new is not None
     assert (new.variant_id, new.state) == (changed_logo.variant_id, "in_review")
+    asked = Notification.objects.filter(key=f"replacement-requested:{replacement.pk}")
+    mine, theirs = asked.get(user=brand_manager), asked.get(user=other_manager)
+    assert (mine.read_at is not None, mine.settled_at) == (True, None), "who answered read it"
+    assert theirs.settled_by == brand_manager.username, "the other manager's settled"
 
 
 def test_the_template_page_shows_what_each_slot_resolves_to(
