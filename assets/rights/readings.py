@@ -78,11 +78,6 @@ def to_read(purchase: LicensePurchase, terms: Iterable[LicenseTerm]) -> list[str
     return found
 
 
-def applies(reading: LicenceReading, purchase: LicensePurchase, terms: list[LicenseTerm]) -> bool:
-    """Say whether the reading read the licence Govern holds for these terms."""
-    return reading.licence_sha256 == licence_sha256(purchase, terms)
-
-
 def current(
     readings: Iterable[LicenceReading],
     purchase: LicensePurchase,

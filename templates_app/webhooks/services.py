@@ -222,15 +222,18 @@ def endpoint_disable(*, endpoint: WebhookEndpoint, actor: Any) -> WebhookEndpoin
 EventData = dict[str, Any] | Callable[[], dict[str, Any]]
 
 
+def _subscribers(event_type: str) -> list[WebhookEndpoint]:
+    """The active endpoints that receive this type (one query)."""
+    return [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(active=True)
+        if ALL in endpoint.event_types or event_type in endpoint.event_types
+    ]
+
+
 def subscribed(event_type: str) -> bool:
-    """Whether any active endpoint receives this type (one query): callers that would build
-    many events ask first."""
-    return any(
-        ALL in types or event_type in types
-        for types in WebhookEndpoint.objects.filter(active=True).values_list(
-            "event_types", flat=True
-        )
-    )
+    """Whether anyone receives this type: callers that would build many events ask first."""
+    return bool(_subscribers(event_type))
 
 
 def emit(event_type: str, *, unit: BusinessUnit | int | None, data: EventData) -> int:
@@ -239,11 +242,7 @@ def emit(event_type: str, *, unit: BusinessUnit | int | None, data: EventData) -
     `data` may be a function, called only when someone subscribed."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"Unknown webhook event type {event_type}")
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(active=True)
-        if ALL in endpoint.event_types or event_type in endpoint.event_types
-    ]
+    endpoints = _subscribers(event_type)
     if not endpoints:
         return 0
     unit_id = unit.pk if isinstance(unit, BusinessUnit) else unit
