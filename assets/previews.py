@@ -76,6 +76,8 @@ def thumbnail(version: Version, side: int = THUMBNAIL_SIDE) -> bytes:
 class PixelDiff:
     png: bytes
     changed_share: float
+    # Where the changes lie, as fractions of the image: (x, y, width, height); None if nowhere.
+    changed_box: tuple[float, float, float, float] | None = None
 
 
 def pixel_diff(new: Version, old: Version) -> PixelDiff:
@@ -92,7 +94,18 @@ def pixel_diff(new: Version, old: Version) -> PixelDiff:
     faded.paste((220, 30, 30), mask=changed)
     output = io.BytesIO()
     faded.save(output, "PNG")
-    return PixelDiff(output.getvalue(), share)
+    return PixelDiff(output.getvalue(), share, _box(changed.getbbox(), changed.size))
+
+
+def _box(
+    found: tuple[int, int, int, int] | None, size: tuple[int, int]
+) -> tuple[float, float, float, float] | None:
+    """The bounding box of the changed pixels as fractions of the image's sides."""
+    if found is None:
+        return None
+    left, top, right, bottom = found
+    width, height = size
+    return (left / width, top / height, (right - left) / width, (bottom - top) / height)
 
 
 WORD = re.compile(r"(\w+(?:['’-]\w+)*|[^\w\s])(\s*)")

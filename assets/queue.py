@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, QueryDict
 from django.urls import reverse
@@ -20,6 +21,7 @@ from django.utils import timezone
 from assets.due import due_hours
 from assets.forms import QueueFilterForm
 from assets.models import Kind, Version, selector_label
+from assets.rights.standing import NO_LICENCE, standings
 from govern.access import scope_for, scoped
 from govern.models import BusinessUnit
 from govern.roles import Capability
@@ -31,6 +33,7 @@ COLUMNS = (
     *("variant__asset__key", "variant__asset__title", "variant__asset__kind"),
     *("variant__asset__regulated", "variant__asset__business_unit__name"),
     "submitted_by__username",
+    "purchase_id",
 )
 KIND_LABELS = dict(Kind.choices)
 _KEY = 2_147_483_647  # reversed once, then replaced by each row's key
@@ -133,7 +136,43 @@ def rows(values_page: Iterable[dict[str, Any]], carried: str = "") -> list[dict[
     url = reverse("assets:version-review", args=[_KEY]).replace(str(_KEY), "{}")
     url += f"?{carried}" if carried else ""
     picture = reverse("assets:version-preview", args=[_KEY]).replace(str(_KEY), "{}") + "?size=row"
-    return [_row(value, now, url, picture) for value in values_page]
+    shown = [_row(value, now, url, picture) for value in values_page]
+    licensed = [row["pk"] for row in shown if row["licensed"]]
+    found = standings(
+        list(Version.objects.select_related("variant__asset").filter(pk__in=licensed))
+    )
+    for row in shown:
+        row["rights"] = found.get(row["pk"], NO_LICENCE)
+        row["together"] = not row["regulated"] and row["rights"].one_click
+    return shown
+
+
+@dataclass(frozen=True)
+class Together:
+    """What "all in the filter" decides together, and what it leaves to be decided one by one."""
+
+    versions: list[Version]
+    regulated: int
+    held: int
+
+
+def together(request: HttpRequest, params: QueryDict, limit: int) -> Together:
+    """The versions of the filtered queue that may be decided together: not regulated, and
+    licensed only if their licence covers them. More than `limit` is refused, naming it."""
+    versions = filtered(request, params)[1]
+    regulated = versions.filter(variant__asset__regulated=True).count()
+    keys = list(
+        versions.filter(variant__asset__regulated=False).values_list("pk", flat=True)[: limit + 1]
+    )
+    if len(keys) > limit:
+        raise ValidationError(
+            f"The filter matches more than {limit} versions that could be decided together; "
+            f"at most {limit} are decided at once: narrow the filter."
+        )
+    chosen = list(Version.objects.with_context().filter(pk__in=keys).order_by("submitted_at", "pk"))
+    found = standings(chosen)
+    kept = [version for version in chosen if found[version.pk].one_click]
+    return Together(kept, regulated, len(chosen) - len(kept))
 
 
 def age(seconds: float) -> str:
@@ -170,4 +209,5 @@ def _row(value: dict[str, Any], now: datetime, url: str, picture: str) -> dict[s
         "overdue": waited is not None and waited > due_hours(value["variant__asset__kind"]) * 3600,
         "approvals": value["approval_count"],
         "required": value["required_approvals"],
+        "licensed": value["purchase_id"] is not None,
     }

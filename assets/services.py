@@ -29,6 +29,7 @@ from assets.models import (
     VersionLicence,
     VersionState,
 )
+from assets.rights.standing import standings
 from assets.selectors import Selectors
 from assets.storage import store_content
 from assets.uploads import Content
@@ -371,6 +372,7 @@ def versions_decide_together(
         raise ValidationError(
             {"versions": f"Regulated versions are decided one by one: {', '.join(regulated)}."}
         )
+    _licences_judged(versions)
     decided = []
     with transaction.atomic():
         for version in versions:
@@ -383,6 +385,20 @@ def versions_decide_together(
             except PermissionDenied as refusal:
                 raise PermissionDenied(f"{version}: {refusal}") from refusal
     return decided
+
+
+def _licences_judged(versions: list[Version]) -> None:
+    """Refuse licensed versions whose licence is unknown or restrictive: one click must not
+    approve what nobody has weighed against its terms."""
+    found = standings(versions)
+    held = [f"{v} ({found[v.pk].reason})" for v in versions if not found[v.pk].one_click]
+    if held:
+        raise ValidationError(
+            {
+                "versions": "Licensed versions whose terms are unknown or restrictive are "
+                f"decided one by one, beside their licence: {'; '.join(held)}."
+            }
+        )
 
 
 def version_withdraw(*, version: Version, actor: User | None, comment: str) -> Version:

@@ -69,7 +69,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     carried = queue.query(form)
     page.object_list = queue.rows(page.object_list, carried)
     filtered = form.is_bound and any(form.data.get(name) for name in ("q", "unit", "kind", "age"))
-    context = {"form": form, "page": page, "filtered": filtered, "carried": carried}
+    context = {
+        **{"form": form, "page": page, "filtered": filtered, "carried": carried},
+        "together_limit": services.TOGETHER_LIMIT,
+    }
     return render(request, "assets/review_queue.html", context)
 
 
@@ -81,30 +84,58 @@ def queue_decide(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only compliance officers decide versions.")
     carried = queue.parameters(request.POST.get("queue", ""))
     back = _carrying(reverse("assets:review-queue"), carried)
-    keys = _keys(request.POST.getlist("versions"))
-    if keys is None:
-        return HttpResponse("Tick versions of the queue.", status=400)
     action = request.POST.get("action", "")
     try:
+        chosen, left_out = _chosen_together(request, carried)
         decided = services.versions_decide_together(
-            versions=queue.chosen(request, keys),
+            versions=chosen,
             action=action,
             comment=request.POST.get("comment", ""),
             actor=acting_user(request),
         )
+    except RequestRejected as refusal:
+        return HttpResponse(str(refusal), status=400)
     except (ValidationError, Conflict, PermissionDenied) as error:
         messages.error(request, f"Nothing was decided. {reason(error)}")
         return HttpResponseRedirect(back)
     done = "approved" if action == "approve" else "rejected"
     names = ", ".join(str(version) for version in decided)
-    messages.success(request, f"{done.capitalize()} {len(decided)}: {names}.")
+    messages.success(request, f"{done.capitalize()} {len(decided)}: {names}.{left_out}")
     return HttpResponseRedirect(back)
+
+
+def _chosen_together(request: HttpRequest, carried: QueryDict) -> tuple[list[Version], str]:
+    """The ticked versions, or with all=filter those of the filtered queue that may be decided
+    together, and a sentence naming what that left out."""
+    if request.POST.get("all") == "filter":
+        found = queue.together(request, carried, services.TOGETHER_LIMIT)
+        return found.versions, _left_out(found)
+    raw = request.POST.getlist("versions")
+    if len(raw) > services.TOGETHER_LIMIT:
+        raise RequestRejected(
+            f"{len(raw)} versions ticked: at most {services.TOGETHER_LIMIT} are decided together."
+        )
+    keys = _keys(raw)
+    if keys is None:
+        raise RequestRejected("Tick versions of the queue.")
+    return queue.chosen(request, keys), ""
+
+
+def _left_out(found: queue.Together) -> str:
+    parts = []
+    if found.regulated:
+        parts.append(f"{found.regulated} regulated")
+    if found.held:
+        parts.append(f"{found.held} whose licence is unknown or restrictive")
+    if not parts:
+        return ""
+    return f" Left out, to decide one by one on their pages: {' and '.join(parts)}."
 
 
 def _keys(raw: list[str]) -> list[int] | None:
     """Version keys from a form, None when one is not a number; a number too long for the
     database stands for no version (0), so the choice is a 404."""
-    if len(raw) > services.TOGETHER_LIMIT or not all(k.isascii() and k.isdigit() for k in raw):
+    if not all(k.isascii() and k.isdigit() for k in raw):
         return None
     return [int(key) if len(key) < 19 else 0 for key in raw]
 
@@ -131,8 +162,16 @@ def _comparison(version: Version, approved: Version | None) -> dict[str, Any]:
         return {"word_diff": previews.word_diff(approved.text, version.text)}
     if version.is_svg or approved.is_svg:
         return {}
-    share = previews.pixel_diff(version, approved).changed_share
-    return {"changed_percent": round(share * 100, 1)}
+    diff = previews.pixel_diff(version, approved)
+    return {"changed_percent": round(diff.changed_share * 100, 1), "focus": _centre(diff)}
+
+
+def _centre(diff: previews.PixelDiff) -> str:
+    """Where zooming centres: the middle of the changed region, as fractions "x y"."""
+    if diff.changed_box is None:
+        return ""
+    x, y, width, height = diff.changed_box
+    return f"{x + width / 2:.4f} {y + height / 2:.4f}"
 
 
 def metadata_rows(metadata: dict[str, Any]) -> list[tuple[str, str]]:
@@ -197,15 +236,23 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         target_type="assets.version", target_id=str(version.pk)
     ).order_by("sequence")
     decisions = list(version.decisions.select_related("actor", "signature"))
+    can_decide = scope.can(Capability.DECIDE_VERSIONS, unit_id)
+    is_own = request.user.pk in {version.created_by_id, version.submitted_by_id}
+    approved_by_me = any(
+        d.actor_id == request.user.pk and d.action == DecisionAction.APPROVE for d in decisions
+    )
     context = {
         **_queue_context(request, version),
         "version": version,
         "approved": approved,
         "history": history,
         "decisions": decisions,
-        "approved_by_me": any(
-            d.actor_id == request.user.pk and d.action == DecisionAction.APPROVE for d in decisions
-        ),
+        "approved_by_me": approved_by_me,
+        # The decision bar: an officer of the unit, not its author, who has not yet approved.
+        "deciding": version.state == VersionState.IN_REVIEW
+        and can_decide
+        and not is_own
+        and not approved_by_me,
         "approvals_missing": _approvals_missing(version),
         "enlarged": _enlarged(version),
         **_threads_context(version, scope),
@@ -215,9 +262,9 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
             for decision in decisions
             if hasattr(decision, "signature")
         ],
-        "can_decide": scope.can(Capability.DECIDE_VERSIONS, unit_id),
+        "can_decide": can_decide,
         "can_edit": scope.can(Capability.EDIT_ASSETS, unit_id),
-        "is_own": request.user.pk in {version.created_by_id, version.submitted_by_id},
+        "is_own": is_own,
         "metadata_rows": metadata_compared(version, approved),
         "impact": of_decisions().impact(version.variant.asset_id),
         "asset_in_use": Version.objects.filter(

@@ -106,7 +106,7 @@ def test_approval_needs_every_checklist_item_and_records_them_with_the_criteria(
     assert not Decision.objects.exists()
     client = client_for(compliance_officer)
     page = client.get(version.get_absolute_url()).content.decode()
-    assert 'name="checklist" value="Clear space respected"' in page
+    assert 'form="decision" name="checklist" value="Clear space respected"' in page
     client.post(
         f"/assets/versions/{version.pk}/decide/",
         {

@@ -231,3 +231,95 @@ def test_the_queue_page_names_ones_own_version_and_decides_nothing(
     assert states([three_logos[0], own]) == [VersionState.IN_REVIEW] * 2
     refused = client_for(brand_manager).post("/assets/review/decide/", body)
     assert refused.status_code == 403
+
+
+# Licences in the queue: a rights column, and only covered licensed versions decided together
+
+
+@pytest.fixture
+def licensed_logos(
+    three_logos: list[Version], unit: Any, compliance_officer: Any, client_for: ClientFor
+) -> list[Version]:
+    """Logo 0 needs no licence; logo 1's licence says nothing (the SDK's test purchase:
+    unknown); logo 2's was read as editorial only (restricted for this unit)."""
+    from tests.assets.test_licence_readings import (
+        EVERYTHING,
+        licensed,
+        post_reading,
+        sdk_test_purchase,
+    )
+
+    licensed(three_logos[1], sdk_test_purchase(uuid="unknown-terms"), unit)
+    editorial = licensed(three_logos[2], sdk_test_purchase(uuid="editorial-only"), unit)
+    answer = post_reading(
+        client_for(compliance_officer),
+        editorial,
+        terms=EVERYTHING | {"is_editorial_use": True},
+        reason="Editorial use only.",
+    )
+    assert answer.status_code == 201, answer.content
+    return three_logos
+
+
+def test_the_queue_shows_each_versions_rights_and_ticks_only_those_decided_together(
+    licensed_logos: list[Version], compliance_officer: Any, client_for: ClientFor
+) -> None:
+    page = client_for(compliance_officer).get("/assets/review/").content.decode()
+    own, unknown, restricted = licensed_logos
+    assert f'name="versions" value="{own.pk}"' in page
+    assert f'name="versions" value="{unknown.pk}"' not in page
+    assert f'name="versions" value="{restricted.pk}"' not in page
+    assert '<span class="badge rights-unknown" title="its licence cannot be judged:' in page
+    assert "its allowed geographies are not stated" in page
+    assert '<span class="badge rights-restricted" title="its licence is for editorial use only' in (
+        page
+    )
+    assert "no licence needed" in page
+
+
+def test_deciding_together_refuses_a_licensed_version_whose_terms_are_unknown(
+    licensed_logos: list[Version], compliance_officer: Any, client_for: ClientFor
+) -> None:
+    response = decide(client_for(compliance_officer), licensed_logos[:2], "approve")
+    assert response.status_code == 400
+    said = response.content.decode()
+    assert "Licensed versions whose terms are unknown or restrictive are decided one by one" in said
+    assert f"{licensed_logos[1]} (its licence cannot be judged" in said
+    assert states(licensed_logos) == [VersionState.IN_REVIEW] * 3
+    assert not Decision.objects.exists()
+
+
+def test_every_version_in_the_filter_decides_those_that_may_be_and_names_the_rest(
+    licensed_logos: list[Version], compliance_officer: Any, client_for: ClientFor
+) -> None:
+    body = {"all": "filter", "action": "approve", "queue": "q=brand.logo"}
+    shown = client_for(compliance_officer).post("/assets/review/decide/", body, follow=True)
+    said = shown.content.decode()
+    assert f"Approved 1: {licensed_logos[0]}." in said
+    assert "Left out, to decide one by one on their pages: 2 whose licence is unknown" in said
+    assert states(licensed_logos) == [
+        VersionState.APPROVED,
+        VersionState.IN_REVIEW,
+        VersionState.IN_REVIEW,
+    ]
+
+
+def test_every_version_in_a_filter_past_the_limit_is_refused_naming_the_limit(
+    three_logos: list[Version],
+    compliance_officer: Any,
+    client_for: ClientFor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assets import services
+
+    monkeypatch.setattr(services, "TOGETHER_LIMIT", 2)
+    client = client_for(compliance_officer)
+    body = {"all": "filter", "action": "approve", "queue": ""}
+    said = client.post("/assets/review/decide/", body, follow=True).content.decode()
+    assert "Nothing was decided. The filter matches more than 2 versions" in said
+    assert "at most 2 are decided at once: narrow the filter" in said
+    ticked = {"versions": [v.pk for v in three_logos], "action": "approve"}
+    refused = client.post("/assets/review/decide/", ticked)
+    assert refused.status_code == 400
+    assert "3 versions ticked: at most 2 are decided together." in refused.content.decode()
+    assert states(three_logos) == [VersionState.IN_REVIEW] * 3

@@ -190,6 +190,34 @@ def test_review_page_shows_the_version_beside_the_approved_one_with_the_changed_
     assert 'value="approve"' in page and 'value="reject"' in page
 
 
+def test_review_page_zooms_onto_the_changed_region_and_decides_in_a_bar(
+    logo: Asset,
+    add_version: AddVersion,
+    compliance_officer: Any,
+    second_compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    import io
+
+    from PIL import Image
+
+    version_approve(
+        version=add_version(logo, data=images.png(400, 200, (0, 0, 255))),
+        actor=second_compliance_officer,
+    )
+    picture = Image.new("RGB", (400, 200), (0, 0, 255))
+    picture.paste((255, 0, 0), (300, 100, 400, 200))  # only the bottom-right corner changes
+    output = io.BytesIO()
+    picture.save(output, "PNG")
+    changed = add_version(logo, data=output.getvalue())
+    page = html(client_for(compliance_officer).get(f"/assets/versions/{changed.pk}/"))
+    assert 'data-zoom-focus="0.8750 0.7500"' in page
+    assert page.count('data-zoom="compare"') == 3, "both sides and the onion zoom together"
+    assert 'data-draw="this-zoom"' in page, "an officer may pin a comment by drawing"
+    assert 'id="decision" class="card decision-bar"' in page
+    assert page.index('id="decision"') > page.index('id="history"'), "the bar ends the page"
+
+
 def test_review_page_of_a_text_shows_a_word_diff(
     disclaimer: Asset,
     add_version: AddVersion,

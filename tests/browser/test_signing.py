@@ -13,7 +13,7 @@ def test_a_regulated_approval_is_signed_with_the_password(page: Any) -> None:
     )
     log_in(page, "colin", DEMO_PASSWORD)
     page.goto(f"/assets/versions/{version.pk}/")
-    assert page.get_by_role("heading", name="Sign your decision").is_visible()
+    assert page.get_by_role("form", name="Sign your decision").is_visible()
 
     page.keyboard.press("a")  # the meaning "approved", then the password field
     assert page.get_by_label("Approved: I reviewed this content").is_checked()
