@@ -35,3 +35,23 @@ def test_a_campaign_review_names_both_assets_and_versions(
     [campaign_entry] = binding["campaigns"]
     assert campaign_entry["asset"] == "campaign.spring.logo", "the version's own asset"
     assert [v["asset"] for v in binding["versions"]] == ["brand.logo.primary"]
+
+
+def test_the_template_page_and_the_board_show_both_versions_with_thumbnails(
+    scene: dict[str, Any],
+    brand_manager: Any,
+    compliance_officer: Any,
+    designer: Any,
+    client_for: Any,
+) -> None:
+    approved_campaign(scene, brand_manager, compliance_officer)
+    everyday, visual = scene["everyday"], scene["visual"]
+    review = Review.objects.filter(action="campaign").first()
+    assert review is not None
+    client = client_for(designer)
+    for path in (f"/templates/{review.template_id}/", "/templates/"):
+        page = client.get(path).content.decode()
+        for version in (everyday, visual):
+            thumb = f'src="/assets/versions/{version.pk}/preview?size=row"'
+            assert f"{thumb} alt=\"\" width=\"48\" height=\"48\" loading=\"lazy\"> " in page, path
+        assert "after: <img" in page
