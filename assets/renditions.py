@@ -6,6 +6,7 @@ it records what it was made from and how.
 
 import hashlib
 import io
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,7 +136,8 @@ def _print(image: Image.Image, profile: dict[str, Any]) -> Made:
     if dpi < profile["min_dpi"]:
         raise RenditionRefused(
             f"{image.width} px across {width_mm} mm is {dpi:.0f} dpi; print needs "
-            f"{profile['min_dpi']} dpi. Upload a larger image."
+            f"{profile['min_dpi']} dpi. Upload an image at least "
+            f"{math.ceil(profile['min_dpi'] * width_mm / MM_PER_INCH):,} px across."
         )
     icc_path = settings.RENDITION_CMYK_ICC
     if not icc_path.is_file():

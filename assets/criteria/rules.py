@@ -8,6 +8,7 @@ DEFAULT_RULES: print needs 300 dpi at the widest slot's print width.
 """
 
 import io
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,9 +104,11 @@ def _print_dpi(version: Version, params: dict[str, Any], facts: Facts) -> tuple[
     default_mm = cast(int, profiles.PROFILES["print"]["default_width_mm"])
     width_mm = facts.print_width_mm or default_mm
     dpi = width / (width_mm / MM_PER_INCH)
-    return dpi >= params["dpi"], (
-        f"{width} px across {width_mm} mm is {dpi:.0f} dpi; print needs {params['dpi']} dpi"
-    )
+    needed = math.ceil(params["dpi"] * width_mm / MM_PER_INCH)
+    said = f"{width} px across {width_mm} mm is {dpi:.0f} dpi; print needs {params['dpi']} dpi"
+    if dpi >= params["dpi"]:
+        return True, said
+    return False, f"{said}: at least {needed:,} px across, {needed - width:,} px more"
 
 
 def _formats(version: Version, params: dict[str, Any], facts: Facts) -> tuple[bool, str] | None:

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from assets.criteria import rules as criteria
+from assets.criteria.editor import editor_rows, posted_rules
 from assets.criteria.services import criteria_set
 from assets.models import Asset, Kind
 from govern.access import acting_user, scope_for
@@ -30,26 +31,34 @@ def _rows(unit: BusinessUnit, draft: dict[str, Any]) -> list[dict[str, Any]]:
     for kind, label in Kind.choices:
         rule_set = criteria.rule_set_for(Asset(kind=kind, business_unit=unit))
         own = draft if draft.get("kind") == kind and draft.get("unit") == unit.pk else {}
+        rules = own["rules"] if "rules" in own else rule_set.rules
         rows.append(
             {
                 "kind": kind,
                 "label": label,
                 "rule_set": rule_set,
                 "in_force": criteria.label(rule_set),
-                "rules": own.get("rules") or json.dumps(rule_set.rules, indent=2),
-                "checklist": own.get("checklist") or "\n".join(rule_set.checklist),
+                "rules": editor_rows(rules, f"r-{unit.pk}-{kind}"),
+                "json": json.dumps(rules, indent=2),
+                "checklist": own["checklist"]
+                if "checklist" in own
+                else "\n".join(rule_set.checklist),
                 "error": own.get("error", ""),
+                "open": bool(own),
             }
         )
     return rows
 
 
 @login_required
-def criteria_page(request: HttpRequest, draft: dict[str, Any] | None = None) -> HttpResponse:
+def criteria_page(
+    request: HttpRequest, draft: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     """List every kind's criteria in force for each unit the caller sets them in."""
     units = [{"unit": unit, "rows": _rows(unit, draft or {})} for unit in _units(request)]
-    context = {"units": units, "catalogue": criteria.catalogue()}
-    return render(request, "assets/criteria_page.html", context, status=400 if draft else 200)
+    rule_names = [(name, label) for name, (_check, _schema, label) in criteria.RULES.items()]
+    context = {"units": units, "catalogue": criteria.catalogue(), "rule_names": rule_names}
+    return render(request, "assets/criteria_page.html", context, status=status)
 
 
 @login_required
@@ -60,26 +69,27 @@ def criteria_save(request: HttpRequest, unit_pk: int) -> HttpResponse:
         raise Http404("No business unit matches the query.")
     unit = get_object_or_404(BusinessUnit, pk=unit_pk)
     kind = request.POST.get("kind", "")
-    text, lines = request.POST.get("rules", ""), request.POST.get("checklist", "")
+    lines = request.POST.get("checklist", "")
+    adding = request.POST.get("add_rule", "") if request.POST.get("add") else ""
+    draft = {
+        **{"kind": kind, "unit": unit.pk, "checklist": lines},
+        "rules": posted_rules(request.POST, adding),
+    }
+    if request.POST.get("add"):  # one more rule to fill in: shown, not saved
+        if not scope_for(request).can(Capability.SET_CRITERIA, unit.pk):
+            raise PermissionDenied("Only compliance officers set compliance criteria.")
+        if adding not in criteria.RULES:
+            return criteria_page(request, {**draft, "error": "Choose the rule to add."}, 400)
+        return criteria_page(request, draft)
     try:
         rule_set = criteria_set(
             kind=kind,
             unit=unit,
-            rules=_parsed(text),
+            rules=draft["rules"],
             checklist=lines.splitlines(),
             actor=acting_user(request),
         )
     except ValidationError as invalid:
-        draft = {"kind": kind, "unit": unit.pk, "rules": text, "checklist": lines}
-        return criteria_page(request, {**draft, "error": "; ".join(invalid.messages)})
+        return criteria_page(request, {**draft, "error": "; ".join(invalid.messages)}, 400)
     messages.success(request, f"{unit.name}: {criteria.label(rule_set)} is in force.")
     return redirect("assets:criteria")
-
-
-def _parsed(text: str) -> Any:
-    try:
-        return json.loads(text or "[]")
-    except json.JSONDecodeError as error:
-        raise ValidationError(
-            {"rules": f"The rules are not valid JSON: {error.msg} at line {error.lineno}."}
-        ) from None

@@ -36,7 +36,8 @@ def test_a_low_resolution_print_logo_is_refused_at_submission_with_its_dpi(
             "rule": "min_print_dpi",
             "passed": False,
             "blocking": True,
-            "detail": "400 px across 40 mm is 254 dpi; print needs 300 dpi",
+            "detail": "400 px across 40 mm is 254 dpi; print needs 300 dpi: "
+            "at least 473 px across, 73 px more",
         }
     ]
     with pytest.raises(ValidationError, match="min_print_dpi: 400 px across 40 mm is 254 dpi"):
@@ -328,8 +329,13 @@ def test_criteria_pages_and_api_are_for_compliance_officers_of_the_unit(
     assert denied.status_code == 403
     assert not CriteriaRuleSet.objects.exists()
     officer = client_for(compliance_officer)
-    bad = officer.post(f"/assets/criteria/{unit.pk}/", {**body, "rules": "[{"})
-    assert bad.status_code == 400 and "not valid JSON" in bad.content.decode()
+    bad = officer.post(
+        f"/assets/criteria/{unit.pk}/",
+        {**body, "rule-0-name": "min_print_dpi", "rule-0-param-dpi": "lots"},
+    )
+    assert bad.status_code == 400
+    assert "Rule 1 (min_print_dpi): dpi must be a whole number" in bad.content.decode()
+    assert not CriteriaRuleSet.objects.exists()
     created = officer.post("/api/v1/criteria/", api, content_type="application/json")
     assert created.status_code == 201 and created.json()["number"] == 1
     listed = officer.get("/api/v1/criteria/").json()
@@ -366,3 +372,47 @@ def test_a_version_whose_stored_file_is_gone_fails_the_transparency_rule_without
     assert measured(missing, ("transparent_background", {})) == [
         (False, "the stored file cannot be read")
     ]
+
+
+def test_the_criteria_editor_shows_rules_as_fields_adds_removes_and_saves_them(
+    logo: Asset, compliance_officer: Any, client_for: Callable[[Any], Client]
+) -> None:
+    unit = logo.business_unit
+    officer = client_for(compliance_officer)
+    page = officer.get("/assets/criteria/").content.decode()
+    dpi_field = 'name="rule-0-param-dpi" value="300"'
+    assert dpi_field in page, "the default rule, as a field"
+    assert "&quot;min_print_dpi&quot;" in page, "and as JSON for those who want it"
+    form = {"kind": "logo", "checklist": "Clear space respected\nColours match the brand book"}
+    form |= {"rule-0-name": "min_print_dpi", "rule-0-param-dpi": "300", "rule-0-blocking": "1"}
+    added = officer.post(
+        f"/assets/criteria/{unit.pk}/", {**form, "add": "1", "add_rule": "formats"}
+    )
+    assert added.status_code == 200 and not CriteriaRuleSet.objects.exists(), "shown, not saved"
+    shown = added.content.decode()
+    assert 'name="rule-1-name" value="formats"' in shown
+    assert 'name="rule-1-param-media_types" value="image/png"' in shown
+    unchosen = officer.post(f"/assets/criteria/{unit.pk}/", {**form, "add": "1", "add_rule": ""})
+    assert unchosen.status_code == 400 and "Choose the rule to add." in unchosen.content.decode()
+    form |= {
+        "rule-1-name": "formats",
+        "rule-1-param-channel": "email",
+        "rule-1-param-media_types": ["image/png", "image/jpeg"],
+        "rule-2-name": "max_bytes",
+        "rule-2-param-bytes": "500000",
+        "rule-3-name": "transparent_background",
+        "rule-3-remove": "1",
+    }
+    saved = officer.post(f"/assets/criteria/{unit.pk}/", form)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    rule_set = CriteriaRuleSet.objects.get(business_unit=unit, kind="logo")
+    assert rule_set.rules == [
+        {"rule": "min_print_dpi", "params": {"dpi": 300}, "blocking": True},
+        {
+            "rule": "formats",
+            "params": {"channel": "email", "media_types": ["image/png", "image/jpeg"]},
+            "blocking": False,
+        },
+        {"rule": "max_bytes", "params": {"bytes": 500000}, "blocking": False},
+    ]
+    assert rule_set.checklist == ["Clear space respected", "Colours match the brand book"]

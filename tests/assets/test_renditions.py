@@ -45,7 +45,10 @@ def test_print_rendition_is_cmyk_through_the_icc_profile(
 
 def test_print_refuses_too_few_pixels_for_the_slot(logo: Asset, add_version: AddVersion) -> None:
     version = add_version(logo, data=images.png(200, 100))
-    with pytest.raises(RenditionRefused, match="is 127 dpi; print needs 300 dpi"):
+    with pytest.raises(
+        RenditionRefused,
+        match="127 dpi; print needs 300 dpi. Upload an image at least 473 px across",
+    ):
         rendition_for(version, "print", print_width_mm=40)
     assert not Rendition.objects.exists()
 
