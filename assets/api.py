@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -289,6 +289,12 @@ CONTENT_TYPES = [
 ]
 
 
+def refuse_discarded(version: Version) -> None:
+    """A discarded draft has no content to show: a 404 that says so."""
+    if version.state == VersionState.DISCARDED:
+        raise Http404(f"{version} was discarded; its content is not kept for showing.")
+
+
 class VersionContent(APIView):
     """Return the version's bytes (SVG under a sandboxing policy)."""
 
@@ -300,6 +306,7 @@ class VersionContent(APIView):
 
 def content_response(version: Version) -> HttpResponseBase:
     """Serve a version's content with headers that keep it inert in a browser."""
+    refuse_discarded(version)
     response: HttpResponseBase
     if version.is_text:
         response = HttpResponse(version.text, content_type=version.media_type)

@@ -124,6 +124,7 @@ class VersionState(models.TextChoices):
     RETIRED = "retired", "Retired"
     WITHDRAWN = "withdrawn", "Withdrawn"
     EXPIRED = "expired", "Expired"
+    DISCARDED = "discarded", "Discarded"
 
 
 class VersionQuerySet(models.QuerySet["Version"]):
@@ -193,7 +194,11 @@ class Version(models.Model):
         ordering = ["variant", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["variant", "number"], name="one_number_per_variant"),
-            models.UniqueConstraint(fields=["variant", "sha256"], name="one_content_per_variant"),
+            models.UniqueConstraint(
+                fields=["variant", "sha256"],
+                condition=~models.Q(state="discarded"),
+                name="one_content_per_variant",
+            ),
             models.UniqueConstraint(
                 fields=["variant"],
                 condition=models.Q(state="approved"),

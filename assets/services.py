@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -123,7 +124,11 @@ def version_create(
     with transaction.atomic():
         variant, _ = Variant.objects.get_or_create(asset=asset, **vars(selectors))
         variant = Variant.objects.select_for_update().get(pk=variant.pk)
-        existing = variant.versions.filter(sha256=content.sha256).first()
+        existing = (
+            variant.versions.filter(sha256=content.sha256)
+            .exclude(state=VersionState.DISCARDED)
+            .first()
+        )
         if existing is not None:
             raise Conflict(
                 f"This content is already version {existing.number} of this variant "
@@ -219,6 +224,38 @@ def version_submit(*, version: Version, actor: User | None) -> Version:
         _audit_version("version.submitted", version, actor)
         notices.version_waiting(version)
     return version
+
+
+def version_discard(*, version: Version, actor: User) -> Version:
+    """Take a draft out of the variant for good, at its author's word: it stays on record as
+    discarded (its number is not reused), and its content goes unless another version shares it.
+    """
+    _require(actor, Capability.EDIT_ASSETS, version.variant.asset.business_unit_id)
+    if actor.pk != version.created_by_id:
+        raise PermissionDenied("Only the person who uploaded a draft discards it.")
+    with transaction.atomic():
+        version = _lock(version, expected=VersionState.DRAFT)
+        name, shared = version.file, _content_shared(version)
+        version.state, version.text = VersionState.DISCARDED, ""
+        version.file = name if shared else ""
+        version.save(update_fields=["state", "text", "file"])
+        _audit_version("version.discarded", version, actor, content_removed=not shared)
+        if name and not shared:
+            transaction.on_commit(lambda: _remove_unused(name))
+    return version
+
+
+def _remove_unused(name: str) -> None:
+    """Delete a stored file no version in use holds (looked at again: an upload of the same
+    bytes may have come in meanwhile)."""
+    if not Version.objects.filter(file=name).exclude(state=VersionState.DISCARDED).exists():
+        default_storage.delete(name)
+
+
+def _content_shared(version: Version) -> bool:
+    """Whether another version holds the same content (the file is stored once per hash)."""
+    others = Version.objects.filter(sha256=version.sha256).exclude(pk=version.pk)
+    return others.exclude(state=VersionState.DISCARDED).exists()
 
 
 def version_approve(

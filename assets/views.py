@@ -21,7 +21,7 @@ from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_POST
 
 from assets import annotations, previews, queue, services, signatures
-from assets.api import VERSION_UNIT, content_response
+from assets.api import VERSION_UNIT, content_response, refuse_discarded
 from assets.consequences import of_decisions
 from assets.criteria import rules as criteria
 from assets.forms import AssetForm, LibraryFilterForm, VersionForm
@@ -52,6 +52,7 @@ DECISIONS: dict[str, Callable[..., Version]] = {
     "reject": services.version_reject,
     "withdraw": services.version_withdraw,
     "retire": services.version_retire,
+    "discard": services.version_discard,
 }
 
 
@@ -274,7 +275,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         .exists(),
         "licence": licence_card(version, get_language_from_request(request)),
         **_criteria_context(version),
-        **_comparison(version, approved),
+        **({} if version.state == VersionState.DISCARDED else _comparison(version, approved)),
     }
     return render(request, "assets/version_review.html", context)
 
@@ -294,8 +295,9 @@ def _criteria_context(version: Version) -> dict[str, Any]:
     """Today's criteria measured on the version, and the checklist an approver ticks."""
     rule_set = criteria.rule_set_for(version.variant.asset)
     facts = criteria.Facts(print_width_mm=of_decisions().print_width(version))
+    measured = version.state != VersionState.DISCARDED
     return {
-        "criteria_results": criteria.evaluate(version, rule_set, facts),
+        "criteria_results": criteria.evaluate(version, rule_set, facts) if measured else [],
         "criteria_label": criteria.label(rule_set),
         "checklist": rule_set.checklist,
     }
@@ -306,6 +308,7 @@ def version_preview(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Return a thumbnail (or the sanitised SVG, sandboxed) for the review pages; `?size=row`
     a small one for the queue's rows."""
     version = _version(request, pk)
+    refuse_discarded(version)
     if version.is_text or version.is_svg:
         return content_response(version)
     row = request.GET.get("size") == "row"
@@ -319,6 +322,8 @@ def version_preview(request: HttpRequest, pk: int) -> HttpResponseBase:
 def version_diff(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
     """Return the pixel difference between two raster versions of one variant."""
     version, other = _version(request, pk), _version(request, other_pk)
+    refuse_discarded(version)
+    refuse_discarded(other)
     if version.variant_id != other.variant_id or version.is_text or version.is_svg or other.is_svg:
         return HttpResponse("These versions cannot be compared pixel by pixel.", status=400)
     response = HttpResponse(previews.pixel_diff(version, other).png, content_type="image/png")
@@ -340,7 +345,7 @@ def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if service is None:
         return HttpResponse("Unknown action.", status=400)
     comment = request.POST.get("comment", "")
-    arguments: dict[str, Any] = {} if action == "submit" else {"comment": comment}
+    arguments: dict[str, Any] = {} if action in {"submit", "discard"} else {"comment": comment}
     if action == "approve":
         arguments["checklist"] = request.POST.getlist("checklist")
     moves_on = action in {"approve", "reject"}
@@ -353,6 +358,9 @@ def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, reason(error))
         return HttpResponseRedirect(_carrying(version.get_absolute_url(), carried))
     version = _version(request, pk)
+    if action == "discard":
+        messages.success(request, f"{version} discarded.")
+        return redirect(version.variant.asset.get_absolute_url())
     messages.success(request, _decided_message(version, action))
     if not moves_on:
         return redirect(version.get_absolute_url())
