@@ -331,6 +331,21 @@ def test_library_searches_and_filters_in_the_users_units(
     assert "No assets match." in html(client.get("/assets/library/?state=approved"))
 
 
+def test_library_cards_show_the_latest_version_its_state_and_the_approved_one(
+    logo: Asset,
+    add_version: AddVersion,
+    brand_manager: Any,
+    compliance_officer: Any,
+    client_for: ClientFor,
+) -> None:
+    approved = version_approve(version=add_version(logo), actor=compliance_officer)
+    latest = add_version(logo)
+    page = html(client_for(brand_manager).get("/assets/library/"))
+    assert f'src="/assets/versions/{latest.pk}/preview?size=row"' in page
+    assert f'<span class="badge state-in_review">v{latest.number} in review</span>' in page
+    assert f'<span class="badge state-approved">v{approved.number} approved</span>' in page
+
+
 def test_library_query_count_does_not_grow_with_the_library(
     brand_manager: Any, unit: Any, client_for: ClientFor
 ) -> None:
