@@ -24,8 +24,8 @@ system-browser:
 	@$(PYTHON) -m govern.system_packages icc chromium
 
 run: system-print .env $(STAMP)
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py bootstrap
+	$(PY) manage.py migrate --no-input --verbosity 0
+	$(PY) manage.py bootstrap --verbosity 0
 	$(PY) manage.py install_schedules
 	$(PY) manage.py seed_demo --campaign-in 3
 	$(PY) manage.py serve --bind 127.0.0.1:$(PORT)

@@ -83,7 +83,10 @@ class Listener:
                 SmintioError,
             ) as error:
                 failures += 1
-                logger.warning("Smint.io notifications: %s; reconnecting", error)
+                # One failure (Smint.io starting, a dropped connection) mends itself on the
+                # next try; only a second in a row is worth someone's attention.
+                log = logger.warning if failures > 1 else logger.info
+                log("Smint.io notifications: %s; reconnecting", error)
             self.subscribed.clear()
             if not stop.is_set():
                 delay = min(MAX_BACKOFF_SECONDS, 2.0 ** min(failures, 6))

@@ -151,3 +151,26 @@ def test_the_listener_needs_a_channel_and_serve_starts_pusher_beside_the_sandbox
     settings.SMINTIO_PUSHER_URL = "ws://127.0.0.1:8103/app/key?protocol=7"
     argv = sandbox_commands("manage.py", "127.0.0.1:8000")["smintio-sandbox"]
     assert argv[-4:] == ["--pusher-port", "8103", "--channel-id", "4711"]
+
+
+def test_one_failed_connection_is_not_worth_a_warning_two_in_a_row_are(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listener = Listener(
+        url="ws://127.0.0.1:9/", channel="private-2-1", authorize=str, on_change=lambda: None
+    )
+    stop_event = threading.Event()
+    tries: list[int] = []
+
+    def refused(stop: threading.Event) -> None:
+        tries.append(1)
+        if len(tries) == 2:
+            stop.set()
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(listener, "session", refused)
+    monkeypatch.setattr(stop_event, "wait", lambda timeout=None: False)
+    with caplog.at_level("INFO", logger="assets.smintio.pusher"):
+        listener.run(stop_event)
+    levels = [r.levelname for r in caplog.records if "reconnecting" in r.getMessage()]
+    assert levels == ["INFO", "WARNING"]

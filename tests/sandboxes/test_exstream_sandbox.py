@@ -345,3 +345,16 @@ def test_the_sandbox_follows_the_api_prefix_and_the_otds_tenant(tmp_path: Path) 
         assert call("GET", f"{base_url}/design/das/v1/templates", headers=auth).status == 404
     finally:
         stop(process)
+
+
+def test_an_idle_kept_alive_connection_closing_is_not_logged_other_errors_are(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sandboxes.common import _Handler
+
+    handler = _Handler.__new__(_Handler)
+    handler.client_address = ("127.0.0.1", 5000)
+    handler.log_error("Request timed out: %r", TimeoutError("timed out"))
+    assert capsys.readouterr().err == ""
+    handler.log_error("code %d, message %s", 400, "Bad request syntax")
+    assert "Bad request syntax" in capsys.readouterr().err

@@ -71,3 +71,12 @@ def test_a_bad_document_count_is_refused(production: str, letter: Template) -> N
         answer = post_json(f"{production}/_sandbox/runs", {**RUN, "documents": documents})
         assert answer.status == 400, documents
     assert not ProductionRun.objects.exists()
+
+
+def test_the_demo_says_what_reconciliation_found_in_words() -> None:
+    from usage.management.commands.demo_runs import _exceptions
+
+    assert _exceptions([]) == "reconciliation found nothing wrong"
+    assert _exceptions(["uncleared_run", "unapproved_use"]) == (
+        "reconciliation found uncleared run, unapproved use: see Exceptions (/usage/exceptions/)"
+    )

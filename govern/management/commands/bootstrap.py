@@ -30,4 +30,5 @@ class Command(BaseCommand):
         for role in Role:
             group, created = Group.objects.get_or_create(name=role.value)
             group.permissions.set(_permissions(GROUP_PERMISSIONS[role]))
-            self.stdout.write(f"{'Created' if created else 'Updated'} group {role.value}")
+            if options["verbosity"] > 0:
+                self.stdout.write(f"{'Created' if created else 'Updated'} group {role.value}")

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assets.models import Version, VersionState
 from assets.services import version_withdraw
+from govern.models import WorkerHeartbeat
 from templates_app.models import DUE_STATES, Delivery
 from usage.models import ProductionRun
 
@@ -58,6 +59,21 @@ def _wait_for(url: str) -> None:
     raise CommandError(f"{url} did not answer within {WAIT_SECONDS} s")
 
 
+def _exceptions(codes: list[str]) -> str:
+    """What reconciliation found, in words, and where to look."""
+    if not codes:
+        return "reconciliation found nothing wrong"
+    words = ", ".join(code.replace("_", " ") for code in codes)
+    return f"reconciliation found {words}: see Exceptions (/usage/exceptions/)"
+
+
+def _wait_for_worker() -> None:
+    """Wait for the worker's first heartbeat."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not WorkerHeartbeat.objects.exists() and time.monotonic() < deadline:
+        time.sleep(1)
+
+
 def _wait_for_deliveries() -> None:
     """Let the worker push the demo's renditions first: pre-flight wants them in Exstream."""
     deadline = time.monotonic() + WAIT_SECONDS
@@ -92,6 +108,7 @@ class Command(BaseCommand):
         if ProductionRun.objects.filter(run_id__startswith="DEMO-").exists():
             self.stdout.write("Demo production runs were played already.")
             return
+        _wait_for_worker()  # else /healthz answers 503 (and logs it) while the worker starts
         _wait_for(f"{govern_url.rstrip('/')}/healthz")
         _wait_for(f"{settings.EXSTREAM_URL}/_sandbox/health")
         _wait_for_deliveries()
@@ -105,7 +122,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {run_id}: Exstream did not produce it ({status}): {why}")
                 continue
             found = [e["code"] for e in (answer or {}).get("govern", {}).get("exceptions", [])]
-            self.stdout.write(f"  {run_id}: produced, exceptions {found or 'none'}")
+            self.stdout.write(f"  {run_id}: produced; {_exceptions(found)}")
 
     def _recall_banking_logo(self) -> None:
         version = Version.objects.filter(
