@@ -26,7 +26,8 @@ def editor_rows(rules: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]
         if name not in RULES:
             continue
         _check, schema, label = RULES[name]
-        given = rule.get("params") if isinstance(rule.get("params"), dict) else {}
+        params = rule.get("params")
+        given: dict[str, Any] = params if isinstance(params, dict) else {}
         rows.append(
             {
                 "index": index,

@@ -383,7 +383,10 @@ def test_the_criteria_editor_shows_rules_as_fields_adds_removes_and_saves_them(
     dpi_field = 'name="rule-0-param-dpi" value="300"'
     assert dpi_field in page, "the default rule, as a field"
     assert "&quot;min_print_dpi&quot;" in page, "and as JSON for those who want it"
-    form = {"kind": "logo", "checklist": "Clear space respected\nColours match the brand book"}
+    form: dict[str, Any] = {
+        "kind": "logo",
+        "checklist": "Clear space respected\nColours match the brand book",
+    }
     form |= {"rule-0-name": "min_print_dpi", "rule-0-param-dpi": "300", "rule-0-blocking": "1"}
     added = officer.post(
         f"/assets/criteria/{unit.pk}/", {**form, "add": "1", "add_rule": "formats"}

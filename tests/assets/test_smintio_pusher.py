@@ -157,7 +157,10 @@ def test_one_failed_connection_is_not_worth_a_warning_two_in_a_row_are(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     listener = Listener(
-        url="ws://127.0.0.1:9/", channel="private-2-1", authorize=str, on_change=lambda: None
+        url="ws://127.0.0.1:9/",
+        channel="private-2-1",
+        authorize=lambda socket, channel: "",
+        on_change=lambda: None,
     )
     stop_event = threading.Event()
     tries: list[int] = []
