@@ -39,9 +39,15 @@ class VerifyResult:
         return self.first_bad_sequence is None
 
 
-def verify(rows: Iterable[tuple[int, str, str, dict[str, Any]]]) -> VerifyResult:
-    """Walk (sequence, prev_hash, hash, payload) rows in sequence order and find the first break."""
-    expected, head, count = 1, GENESIS_HASH, 0
+def verify(
+    rows: Iterable[tuple[int, str, str, dict[str, Any]]],
+    *,
+    start: int = 1,
+    head: str = GENESIS_HASH,
+) -> VerifyResult:
+    """Walk (sequence, prev_hash, hash, payload) rows in sequence order and find the first break;
+    `start` and `head` begin the walk after a trusted point (a checkpoint) instead of genesis."""
+    expected, count = start, 0
     for sequence, prev_hash, stored_hash, payload in rows:
         if sequence != expected:
             problem = f"sequence {expected} is missing or out of order (found {sequence})"

@@ -35,6 +35,8 @@ from audit.chain import GENESIS_HASH, canonical_time
 FILE_NAME = "checkpoints"
 DASH = "\u2014"  # the em dash that opens a signature line of a signed note
 ED25519 = b"\x01"  # the signature-type byte of an Ed25519 verifier key
+# The last checkpoint is a few hundred bytes; this much of the file's end always holds it whole.
+TAIL_BYTES = 4096
 
 
 class CheckpointError(Exception):
@@ -224,6 +226,39 @@ def read(folder: Path) -> list[Signed]:
         Signed(_checked(line, body, signatures, name, key), line)
         for line, body, signatures in _notes(text)
     ]
+
+
+def latest(folder: Path) -> Checkpoint | None:
+    """Return the file's last checkpoint, its own signature verified, reading only the file's
+    tail: a page can afford one signature, not a year of them (audit_verify reads them all).
+    None when no checkpoint has been written."""
+    path = folder / FILE_NAME
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        end = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, end - TAIL_BYTES))
+        tail = handle.read().decode("utf-8", errors="replace")
+    note = _last_note(tail)
+    if note is None:
+        return None
+    name, key = verifying_key()
+    return _checked(0, *note, name, key)
+
+
+def _last_note(text: str) -> tuple[list[str], list[str]] | None:
+    """Return (body lines, signature lines) of the text's last note, read from its end: the
+    text may begin anywhere, even inside an earlier note."""
+    lines = text.rstrip("\n").split("\n")
+    signatures: list[str] = []
+    while lines and lines[-1].startswith(DASH):
+        signatures.insert(0, lines.pop())
+    if not lines or lines.pop() != "":
+        return ([], []) if text.strip() else None
+    body: list[str] = []
+    while lines and lines[-1]:
+        body.insert(0, lines.pop())
+    return body, signatures
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,9 @@ PROGRESS_EVERY = 5_000
 # A job running longer than the worker's task timeout belongs to a worker that died.
 STALE_AFTER = timedelta(seconds=150)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A file sent whole names its own sha256 (hex) in this header; a streamed CSV cannot, as its
+# hash is known only once the last byte is out (its audit event records it then).
+SHA256_HEADER = "X-Content-SHA256"
 
 
 @dataclass
@@ -189,9 +192,11 @@ def xlsx_now_or_later(
 
 
 def attachment(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    """Send a file whole, its sha256 in the SHA256_HEADER (the one its audit event records)."""
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
+    response[SHA256_HEADER] = hashlib.sha256(data).hexdigest()
     return response
 
 
@@ -208,4 +213,5 @@ def export_download(*, job: ExportJob, actor: User) -> FileResponse:
         content_type=XLSX_TYPE,
     )
     response["Cache-Control"] = "no-store"
+    response[SHA256_HEADER] = job.sha256
     return response

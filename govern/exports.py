@@ -4,9 +4,11 @@ cell made safe by audit/cells.py (which verification reads back)."""
 import csv
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import models
 from django.http import StreamingHttpResponse
 
 from audit.cells import safe_cell
@@ -77,20 +79,22 @@ def audit_delivery(
     unit_id: int | None,
     sha256: str,
     size: int,
+    *,
+    target: models.Model | None = None,
+    generated_at: datetime | None = None,
 ) -> None:
-    """Record that an export was delivered whole: what, to whom, with which filters and hash."""
-    audit_record(
-        action="export.delivered",
-        actor=actor,
-        unit_id=unit_id,
-        data={
-            "kind": kind,
-            "format": file_format,
-            "filters": filters,
-            "sha256": sha256,
-            "bytes": size,
-        },
-    )
+    """Record that an export was delivered whole: what, to whom, with which filters and hash
+    (and, for a pack about one object, that object and the generation time printed in it)."""
+    data: dict[str, Any] = {
+        "kind": kind,
+        "format": file_format,
+        "filters": filters,
+        "sha256": sha256,
+        "bytes": size,
+    }
+    if generated_at is not None:
+        data["generated_at"] = generated_at.isoformat()
+    audit_record(action="export.delivered", actor=actor, target=target, unit_id=unit_id, data=data)
 
 
 def export_recorder(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -176,6 +177,7 @@ class RecordOutput(serializers.Serializer):
     started_at = serializers.DateTimeField()
     asset = serializers.CharField(source="asset__key", allow_null=True)
     version = serializers.IntegerField(source="version_id", allow_null=True)
+    version_number = serializers.IntegerField(source="version__number", allow_null=True)
     reported = serializers.CharField()
     sha256 = serializers.CharField()
     channel = serializers.CharField()
@@ -189,8 +191,8 @@ class RecordOutput(serializers.Serializer):
 
 RECORD_COLUMNS = [
     *("id", "run__run_id", "template__exstream_id", "business_unit__slug", "started_at"),
-    *("asset__key", "version_id", "reported", "sha256", "channel", "region", "language"),
-    *("segment", "documents", "pages", "impressions"),
+    *("asset__key", "version_id", "version__number", "reported", "sha256", "channel", "region"),
+    *("language", "segment", "documents", "pages", "impressions"),
 ]
 
 
@@ -331,15 +333,38 @@ class CapSet(APIView):
         return Response(CapOutput(cap).data, status=status.HTTP_201_CREATED)
 
 
-def _pdf(request: Request, kind: str, name: str, data: bytes, unit_id: int, target: Any) -> Any:
-    """Send a PDF and audit its delivery with its sha256."""
+def _pdf(request: Request, name: str, stamp: evidence.Stamp, data: bytes, target: Any) -> Any:
+    """Send a pack, its sha256 in a header, and audit its delivery with that sha256."""
     digest = hashlib.sha256(data).hexdigest()
-    audit_delivery(kind, "pdf", {"id": target.pk}, acting_user(request), unit_id, digest, len(data))
+    unit_id = target_unit(target)
+    audit_delivery(
+        stamp.kind,
+        "pdf",
+        {"id": target.pk},
+        acting_user(request),
+        unit_id,
+        digest,
+        len(data),
+        target=target,
+        generated_at=stamp.at,
+    )
     return attachment(data, "application/pdf", name)
 
 
+def target_unit(target: Any) -> int:
+    """The unit of a run or of a clearance (through its template)."""
+    if isinstance(target, ProductionRun):
+        return target.business_unit_id
+    return int(target.template.business_unit_id)
+
+
+def stamp_for(request: Request, kind: str) -> evidence.Stamp:
+    return evidence.Stamp(kind=kind, by=acting_user(request).get_username(), at=timezone.now())
+
+
 class RunEvidence(APIView):
-    """Download a run's evidence pack (PDF): clearance, versions, approvals, usage, hashes."""
+    """Download a run's evidence pack (PDF): clearance, versions, approvals, usage, hashes; the
+    pack's own sha256 is in the X-Content-SHA256 header and in its export.delivered event."""
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request: Request, pk: int) -> Any:
@@ -351,14 +376,13 @@ class RunEvidence(APIView):
             capability=Capability.READ_USAGE,
             pk=pk,
         )
-        data = evidence.run_pack(run)
-        return _pdf(
-            request, "run_evidence", f"run-{run.pk}-evidence.pdf", data, run.business_unit_id, run
-        )
+        stamp = stamp_for(request, "run_evidence")
+        data = evidence.run_pack(run, stamp)
+        return _pdf(request, f"run-{run.pk}-evidence.pdf", stamp, data, run)
 
 
 class ClearanceEvidence(APIView):
-    """Download a clearance's evidence pack (PDF)."""
+    """Download a clearance's evidence pack (PDF), its sha256 in the X-Content-SHA256 header."""
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request: Request, pk: int) -> Any:
@@ -369,13 +393,6 @@ class ClearanceEvidence(APIView):
             capability=Capability.READ_USAGE,
             pk=pk,
         )
-        data = evidence.clearance_pack(clearance)
-        unit_id = clearance.template.business_unit_id
-        return _pdf(
-            request,
-            "clearance_evidence",
-            f"clearance-{clearance.pk}-evidence.pdf",
-            data,
-            unit_id,
-            clearance,
-        )
+        stamp = stamp_for(request, "clearance_evidence")
+        data = evidence.clearance_pack(clearance, stamp)
+        return _pdf(request, f"clearance-{clearance.pk}-evidence.pdf", stamp, data, clearance)

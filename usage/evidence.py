@@ -2,31 +2,57 @@
 
 A pack holds the clearance's inputs and verdict, the versions resolved (with thumbnails), every
 decision on them with names, times and comments, the run's usage and exceptions, and the audit
-events behind all of it with their hashes, so each can be found in the verified chain.
+events behind all of it, as a table with their hashes, so each can be found in the verified
+chain. Each pack says who generated it, when and what it was generated from. Its own sha256
+cannot be inside the bytes it hashes: the download sends it in the X-Content-SHA256 header and
+the export.delivered audit event of the download records it (with the same generated_at).
 """
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Q, Sum
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from assets import signatures
 from assets.models import Decision, Signature, Version
 from assets.previews import thumbnail
 from audit.models import AuditEvent
-from templates_app.models import Clearance
+from audit.templatetags.audit_words import action_words
+from govern.export_jobs import SHA256_HEADER
+from templates_app.models import Campaign, Clearance
 from usage import charts
 from usage.models import ProductionRun
 
 RECORDS_SHOWN = 200
+SHORT_HASH = 16
 PLAIN = str.maketrans({"→": "->", "–": "-", "—": "-", "“": '"', "”": '"', "’": "'", "·": "-"})
 
 
 def _latin(text: Any) -> str:
     """The core PDF fonts hold Latin-1 only; anything else becomes '?' rather than failing."""
     return str(text).translate(PLAIN).encode("latin-1", "replace").decode("latin-1")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who generated a pack and when: printed in it and recorded with its sha256."""
+
+    kind: str  # the export kind of its audit event: run_evidence, clearance_evidence
+    by: str
+    at: datetime
+
+    @property
+    def at_text(self) -> str:
+        return f"{_time(self.at)} UTC"
+
+
+def _time(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}"
 
 
 class Pack(FPDF):
@@ -53,14 +79,51 @@ class Pack(FPDF):
 
     def line_of(self, text: Any) -> None:
         self.set_font("Helvetica", "", 9)
-        self.multi_cell(0, 5, _latin(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 5, _latin(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
     def facts(self, pairs: Iterable[tuple[str, Any]]) -> None:
         for label, value in pairs:
             self.set_font("Helvetica", "B", 9)
             self.cell(38, 5, _latin(label))
             self.set_font("Helvetica", "", 9)
-            self.multi_cell(0, 5, _latin(value), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 5, _latin(value), align="L", new_x="LMARGIN", new_y="NEXT")
+
+    def grid(
+        self, headings: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[float]
+    ) -> None:
+        """Set rows as a table under a heading row, repeated on each page it runs onto."""
+        self.set_font("Helvetica", "", 8)
+        with self.table(
+            col_widths=widths,
+            text_align="LEFT",
+            headings_style=FontFace(emphasis="BOLD"),
+            line_height=4.5,
+            padding=1,
+        ) as table:
+            heading = table.row()
+            for text in headings:
+                heading.cell(_latin(text))
+            for values in rows:
+                row = table.row()
+                for value in values:
+                    row.cell(_latin(value))
+        self.ln(2)
+
+    def stamp(self, stamp: Stamp, selection: str) -> None:
+        """Say who generated the pack, when, from what, and where its own sha256 is kept."""
+        self.facts(
+            [
+                ("Generated", f"{stamp.at_text} by {stamp.by}"),
+                ("Generated from", selection),
+                (
+                    "This file's sha256",
+                    "A file cannot hold its own hash. Govern sent it in the "
+                    f"{SHA256_HEADER} header of this download and recorded it in the audit log, "
+                    f"in the export.delivered event of kind {stamp.kind} by {stamp.by} with "
+                    f"generated_at {stamp.at.isoformat()}. Check it with sha256sum.",
+                ),
+            ]
+        )
 
 
 def _clearance_section(pack: Pack, clearance: Clearance | None) -> None:
@@ -72,8 +135,8 @@ def _clearance_section(pack: Pack, clearance: Clearance | None) -> None:
         [
             ("Clearance", clearance.pk),
             ("Template", f"{clearance.template.name} ({clearance.template.exstream_id})"),
-            ("Asked", f"{clearance.created_at:%Y-%m-%d %H:%M:%S} UTC"),
-            ("Run planned", f"{clearance.run_at:%Y-%m-%d %H:%M:%S} UTC"),
+            ("Asked", f"{_time(clearance.created_at)} UTC"),
+            ("Run planned", f"{_time(clearance.run_at)} UTC"),
             ("Contexts", "; ".join(_context(c) for c in clearance.contexts) or "any"),
             ("Verdict", clearance.verdict),
             ("Evidence hash", clearance.evidence_hash),
@@ -81,6 +144,39 @@ def _clearance_section(pack: Pack, clearance: Clearance | None) -> None:
     )
     for reason in clearance.reasons:
         pack.line_of(f"- {reason.get('code')}: {reason.get('detail')}")
+    _slots_section(pack, clearance)
+
+
+def _slots_section(pack: Pack, clearance: Clearance) -> None:
+    """Set the slot -> version mapping the clearance resolved, with the campaign that chose."""
+    resolved = clearance.evidence.get("resolved", [])
+    pack.heading("Slots and the versions that fill them")
+    if not resolved:
+        pack.line_of("The clearance resolved no slot.")
+        return
+    campaign_ids = {entry["campaign"] for entry in resolved if entry.get("campaign")}
+    campaigns = dict(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", "name"))
+    versions = Version.objects.select_related("variant__asset").in_bulk(
+        {entry["version"] for entry in resolved}
+    )
+    rows = [
+        (
+            entry.get("slot", ""),
+            entry.get("context", ""),
+            _version_label(versions.get(entry["version"]), entry),
+            entry["version"],
+            campaigns.get(entry.get("campaign"), "none") if entry.get("campaign") else "none",
+        )
+        for entry in resolved
+    ]
+    headings = ("Slot", "Context", "Version", "Version id", "Campaign")
+    pack.grid(headings, rows, (30, 40, 50, 16, 44))
+
+
+def _version_label(version: Version | None, entry: dict[str, Any]) -> str:
+    if version is not None:
+        return f"{version.variant.asset.key} v{version.number}"
+    return f"{entry.get('asset', '?')} v{entry.get('number', '?')}"
 
 
 def _context(context: dict[str, str]) -> str:
@@ -102,7 +198,7 @@ def _versions_section(pack: Pack, versions: list[Version]) -> None:
         for decision in decisions.get(version.pk, []):
             who = decision.actor.get_username() if decision.actor else "system"
             pack.line_of(
-                f"{decision.created_at:%Y-%m-%d %H:%M:%S} UTC {decision.get_action_display()} "
+                f"{_time(decision.created_at)} UTC {decision.get_action_display()} "
                 f"by {who}: {decision.comment or '(no comment)'}"
             )
             if hasattr(decision, "signature"):
@@ -113,7 +209,7 @@ def _signature_line(signature: Signature, version: Version) -> str:
     state = "verifies" if signatures.verifies(signature, version) else "DOES NOT VERIFY"
     return (
         f"    Electronic signature: {signature.printed_name}, meaning {signature.meaning}, "
-        f"{signature.signed_at:%Y-%m-%d %H:%M:%S} UTC, content sha256 "
+        f"{_time(signature.signed_at)} UTC, content sha256 "
         f"{signature.content_sha256}, digest {signature.digest} ({state})"
     )
 
@@ -132,20 +228,56 @@ def _thumbnail(pack: Pack, version: Version) -> None:
     pack.image(io.BytesIO(picture), w=40)
 
 
-def _audit_section(pack: Pack, condition: Q) -> None:
+Names = dict[tuple[str, str], str]
+
+
+def _audit_section(pack: Pack, condition: Q, names: Names) -> None:
+    """Set the audit events behind the pack as a table: one row each, its hash shortened (the
+    sequence finds the whole event in the chain and in an audit export)."""
     pack.heading("Audit events (verify them with manage.py audit_verify)")
-    for event in AuditEvent.objects.filter(condition).order_by("sequence"):
-        pack.line_of(
-            f"#{event.sequence} {event.created_at:%Y-%m-%d %H:%M:%S} {event.action} by "
-            f"{event.actor_name or 'system'}; hash {event.hash}; previous {event.prev_hash}"
+    events = AuditEvent.objects.filter(condition).order_by("sequence")
+    rows = [
+        (
+            event.sequence,
+            _time(event.created_at),
+            event.actor_name or "system",
+            action_words(event.action),
+            _object(event, names),
+            f"{event.hash[:SHORT_HASH]}...",
         )
+        for event in events
+    ]
+    if not rows:
+        pack.line_of("No audit event names these objects.")
+        return
+    headings = ("#", "Time (UTC)", "Who", "Action", "Object", "Hash (start)")
+    pack.grid(headings, rows, (12, 32, 22, 40, 44, 30))
+
+
+def _object(event: AuditEvent, names: Names) -> str:
+    """Name an event's target by what it is, from the objects the pack already holds."""
+    if not event.target_type:
+        return ""
+    name = names.get((event.target_type, event.target_id))
+    return name or f"{event.target_type.rpartition('.')[2]} {event.target_id}"
+
+
+def _names(versions: list[Version], clearance: Clearance | None) -> Names:
+    names = {("assets.version", str(v.pk)): f"{v.variant.asset.key} v{v.number}" for v in versions}
+    if clearance is not None:
+        template = clearance.template
+        names[("templates_app.template", str(template.pk))] = f"template {template.name}"
+        names[("templates_app.clearance", str(clearance.pk))] = f"clearance {clearance.pk}"
+    return names
 
 
 def _events_of(versions: list[Version], clearance: Clearance | None) -> Q:
-    """Select the audit events behind versions and a clearance (its own pre-flight event)."""
+    """Select the audit events behind versions and a clearance (its own pre-flight event, and
+    the deliveries of its earlier packs)."""
     condition = Q(target_type="assets.version", target_id__in=[str(v.pk) for v in versions])
     if clearance is not None:
         condition |= Q(action="preflight.checked", data__clearance=clearance.pk)
+        condition |= Q(target_type="templates_app.clearance", target_id=str(clearance.pk))
     return condition
 
 
@@ -157,17 +289,19 @@ def _runs_versions(run: ProductionRun) -> list[Version]:
     return list(Version.objects.filter(pk__in=ids).select_related("variant__asset"))
 
 
-def run_pack(run: ProductionRun) -> bytes:
+def run_pack(run: ProductionRun, stamp: Stamp) -> bytes:
     """Return the evidence pack of one run as PDF bytes."""
     pack = Pack(f"Evidence pack: run {run.run_id}")
+    pack.stamp(
+        stamp,
+        f"run {run.run_id} (id {run.pk}) of {run.template.name}: its clearance, the versions it "
+        "used and their decisions, its usage and exceptions, and the audit events of them all",
+    )
     pack.facts(
         [
             ("Template", f"{run.template.name} ({run.template.exstream_id})"),
             ("Unit", run.business_unit.name),
-            (
-                "Ran",
-                f"{run.started_at:%Y-%m-%d %H:%M:%S} - {run.finished_at:%Y-%m-%d %H:%M:%S} UTC",
-            ),
+            ("Ran", f"{_time(run.started_at)} - {_time(run.finished_at)} UTC"),
             (
                 "Reported",
                 f"{run.get_source_display()} {run.file_name} {run.received_at:%Y-%m-%d %H:%M}",
@@ -179,13 +313,19 @@ def run_pack(run: ProductionRun) -> bytes:
     versions = _runs_versions(run)
     _versions_section(pack, versions)
     _usage_section(pack, run)
-    _exceptions_section(pack, run)
-    exceptions = [str(pk) for pk in run.exceptions.values_list("pk", flat=True)]
+    exceptions = list(run.exceptions.select_related("decided_by"))
+    _exceptions_section(pack, exceptions)
+    names = _names(versions, run.clearance)
+    names[("usage.productionrun", str(run.pk))] = f"run {run.run_id}"
+    for exception in exceptions:
+        key = ("usage.usageexception", str(exception.pk))
+        names[key] = f"{exception.code} in run {run.run_id}"
     _audit_section(
         pack,
         _events_of(versions, run.clearance)
         | Q(target_type="usage.productionrun", target_id=str(run.pk))
-        | Q(target_type="usage.usageexception", target_id__in=exceptions),
+        | Q(target_type="usage.usageexception", target_id__in=[str(e.pk) for e in exceptions]),
+        names,
     )
     return bytes(pack.output())
 
@@ -198,17 +338,22 @@ def _usage_section(pack: Pack, run: ProductionRun) -> None:
     )
     _chart(pack, run)
     records = run.records.select_related("asset", "version").order_by("-documents", "pk")
-    for record in records[:RECORDS_SHOWN]:
-        content = (
+    rows = [
+        (
             f"{record.asset.key} v{record.version.number}"
             if record.version and record.asset
-            else f"{record.reported} (unknown)"
+            else f"{record.reported} (unknown)",
+            record.version_id or "",
+            record.channel,
+            " ".join(part or "-" for part in (record.region, record.language, record.segment)),
+            record.documents,
+            record.pages,
+            record.impressions,
         )
-        pack.line_of(
-            f"{content}: {record.channel} {record.region or '-'} {record.language or '-'} "
-            f"{record.segment or '-'}: {record.documents} documents, {record.pages} pages, "
-            f"{record.impressions} impressions"
-        )
+        for record in records[:RECORDS_SHOWN]
+    ]
+    headings = ("Content", "Version id", "Channel", "Region, language, segment")
+    pack.grid((*headings, "Documents", "Pages", "Impressions"), rows, (48, 16, 16, 36, 22, 22, 20))
     if run.record_count > RECORDS_SHOWN:
         pack.line_of(f"... {run.record_count - RECORDS_SHOWN} more records in the CSV export.")
 
@@ -228,12 +373,12 @@ def _chart(pack: Pack, run: ProductionRun) -> None:
         for row in rows
     ]
     if points:
-        pack.image(io.BytesIO(charts.bars("Documents per version", points).encode()), w=170)
+        axes = charts.Axes(category="Version", value="Documents (count)")
+        pack.image(io.BytesIO(charts.bars("Documents per version", points, axes).encode()), w=170)
 
 
-def _exceptions_section(pack: Pack, run: ProductionRun) -> None:
+def _exceptions_section(pack: Pack, found: list[Any]) -> None:
     pack.heading("Exceptions")
-    found = list(run.exceptions.select_related("decided_by"))
     if not found:
         pack.line_of("Reconciliation found nothing wrong with this run.")
     for exception in found:
@@ -246,9 +391,14 @@ def _exceptions_section(pack: Pack, run: ProductionRun) -> None:
         pack.line_of(f"- {exception.code} ({exception.state}): {exception.detail}{decided}")
 
 
-def clearance_pack(clearance: Clearance) -> bytes:
+def clearance_pack(clearance: Clearance, stamp: Stamp) -> bytes:
     """Return the evidence pack of one clearance as PDF bytes."""
     pack = Pack(f"Evidence pack: clearance {clearance.pk}")
+    pack.stamp(
+        stamp,
+        f"clearance {clearance.pk} of {clearance.template.name}: the slots and the versions it "
+        "resolved, their decisions, the runs that relied on it and the audit events of them all",
+    )
     _clearance_section(pack, clearance)
     ids = {entry["version"] for entry in clearance.evidence.get("resolved", [])}
     versions = list(Version.objects.filter(pk__in=ids).select_related("variant__asset"))
@@ -261,5 +411,5 @@ def clearance_pack(clearance: Clearance) -> bytes:
         )
     if not runs:
         pack.line_of("No reported run named this clearance.")
-    _audit_section(pack, _events_of(versions, clearance))
+    _audit_section(pack, _events_of(versions, clearance), _names(versions, clearance))
     return bytes(pack.output())

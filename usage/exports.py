@@ -14,14 +14,17 @@ from usage.filters import UsageFilterForm
 from usage.models import UsageRecord
 
 CHUNK = 2000
+# The version's internal id beside its number: the id finds it in Govern and its API, the number
+# is what people call it ("brand.logo v3").
 RECORD_HEADER = [
-    *("record", "run", "template", "unit", "started_at", "asset", "version", "reported"),
-    *("sha256", "channel", "region", "language", "segment", "documents", "pages", "impressions"),
+    *("record", "run", "template", "unit", "started_at", "asset", "version_id"),
+    *("version_number", "reported", "sha256", "channel", "region", "language", "segment"),
+    *("documents", "pages", "impressions"),
 ]
 RECORD_VALUES = [
     *("pk", "run__run_id", "template__exstream_id", "business_unit__slug", "started_at"),
-    *("asset__key", "version_id", "reported", "sha256", "channel", "region", "language"),
-    *("segment", "documents", "pages", "impressions"),
+    *("asset__key", "version_id", "version__number", "reported", "sha256", "channel", "region"),
+    *("language", "segment", "documents", "pages", "impressions"),
 ]
 
 

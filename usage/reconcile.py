@@ -153,7 +153,9 @@ def _unapproved_use(records: QuerySet[UsageRecord]) -> Iterable[Finding]:
         .order_by("run_id", "version_id")
     )
     history = _approval_history({group["version_id"] for group in groups})
-    versions = Version.objects.in_bulk({group["version_id"] for group in groups})
+    versions = Version.objects.select_related("variant__asset").in_bulk(
+        {group["version_id"] for group in groups}
+    )
     for group in groups:
         version, periods = versions[group["version_id"]], history[group["version_id"]]
         state = state_at(periods, group["started_at"])
@@ -163,7 +165,7 @@ def _unapproved_use(records: QuerySet[UsageRecord]) -> Iterable[Finding]:
             run_id=group["run_id"],
             unit_id=group["business_unit_id"],
             version_id=version.pk,
-            detail=f"Run {group['run__run_id']} used version {version.pk} (v{version.number}), "
+            detail=f"Run {group['run__run_id']} used {_named(version)}, "
             f"which was {state} when the run started.",
             evidence={
                 "version": version.pk,
@@ -175,6 +177,11 @@ def _unapproved_use(records: QuerySet[UsageRecord]) -> Iterable[Finding]:
             },
             documents=group["documents"],
         )
+
+
+def _named(version: Version) -> str:
+    """Name a version as people do, with the id that finds it: "brand.logo v1 (version id 7)"."""
+    return f"{version.variant.asset.key} v{version.number} (version id {version.pk})"
 
 
 def _approval_history(version_ids: set[int]) -> dict[int, list[ApprovalPeriod]]:
@@ -249,8 +256,8 @@ def _rights_finding(run_id: int, version: Version, groups: list[dict[str, Any]])
         unit_id=first["business_unit_id"],
         version_id=version.pk,
         purchase_id=first["version__purchase_id"],
-        detail=f"Run {first['run__run_id']} used version {version.pk} (v{version.number}) in "
-        f"{len(groups)} context(s) its licence did not cover: {'; '.join(problems)}.",
+        detail=f"Run {first['run__run_id']} used {_named(version)} in {len(groups)} "
+        f"context(s) its licence did not cover: {'; '.join(problems)}.",
         evidence={
             "version": version.pk,
             "purchase": first["version__purchase_id"],
@@ -287,9 +294,10 @@ def _uncleared_runs(
     )
     for run_id, version_id in pairs:
         used[run_id].add(version_id)
+    names = _version_names(set().union(*used.values()))
     for run in rows:
         clearance = clearances.get(run.clearance_id or run.latest_go)  # type: ignore[attr-defined]
-        problem = _clearance_problem(run, clearance, used[run.pk])
+        problem = _clearance_problem(run, clearance, used[run.pk], names)
         if problem:
             detail, evidence = problem
             yield Finding(
@@ -303,8 +311,15 @@ def _uncleared_runs(
             )
 
 
+def _version_names(version_ids: set[int]) -> dict[int, str]:
+    rows = Version.objects.filter(pk__in=version_ids).values_list(
+        "pk", "variant__asset__key", "number"
+    )
+    return {pk: f"{key} v{number} (version id {pk})" for pk, key, number in rows}
+
+
 def _clearance_problem(
-    run: ProductionRun, clearance: Clearance | None, used: set[int]
+    run: ProductionRun, clearance: Clearance | None, used: set[int], names: dict[int, str]
 ) -> tuple[str, dict[str, Any]] | None:
     if clearance is None:
         return "no go clearance for the template before the run started.", {}
@@ -318,8 +333,8 @@ def _clearance_problem(
     extra = sorted(used - resolved)
     if extra:
         return (
-            f"used version(s) {', '.join(map(str, extra))} that clearance {clearance.pk} "
-            "did not resolve.",
+            f"used {', '.join(names.get(pk, f'version id {pk}') for pk in extra)} that "
+            f"clearance {clearance.pk} did not resolve.",
             {"unresolved_versions": extra, "resolved_versions": sorted(resolved)},
         )
     return None

@@ -1,6 +1,7 @@
 """The auditors' and compliance officers' pages: usage reports, where used, licences, exceptions."""
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assets.models import LicensePurchase, LicenseTerm, Version
+from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for
 from govern.errors import Conflict
 from govern.export_jobs import xlsx_now_or_later
@@ -35,6 +37,7 @@ from usage.models import (
 
 PAGE_SIZE = 50
 TOP_ASSETS = 10
+PACKS_SHOWN = 10
 GROUPS = {
     "asset": ("asset__key",),
     "version": ("version_id", "asset__key", "version__number"),
@@ -46,6 +49,7 @@ GROUPS = {
     "period": ("period",),
 }
 PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+DOCUMENTS = "Documents (count)"
 
 
 class ReportForm(forms.Form):
@@ -106,25 +110,30 @@ def report(request: HttpRequest) -> HttpResponse:
         "group": group,
         "page": page,
         "totals": records.aggregate(**_totals()),
-        "volume_chart": _volume_chart(records, trunc, period),
-        "assets_chart": _assets_chart(records),
-        "exceptions_chart": _exceptions_chart(request),
+        "charts": [
+            _volume_chart(records, trunc, period),
+            _assets_chart(records),
+            _exceptions_chart(request),
+        ],
         "query": request.GET.urlencode(),
     }
     return render(request, "usage/report.html", context)
 
 
-def _volume_chart(records: QuerySet[UsageRecord], trunc: Any, period: str) -> str:
+def _volume_chart(records: QuerySet[UsageRecord], trunc: Any, period: str) -> charts.Chart:
     rows = records.annotate(bucket=trunc).values("bucket").annotate(total=Sum("documents"))
     label = {"day": "%Y-%m-%d", "week": "%G-W%V", "month": "%Y-%m"}[period]
     points = [
         charts.Point(row["bucket"].strftime(label), int(row["total"] or 0))
         for row in rows.order_by("bucket")[:366]
     ]
-    return charts.columns(f"Documents per {period}", points)
+    zone = timezone.get_current_timezone_name()
+    unit = f"ISO week, {zone}" if period == "week" else zone
+    axes = charts.Axes(category=f"{period.title()} ({unit})", value=DOCUMENTS)
+    return charts.column_chart(f"Documents per {period}", points, axes)
 
 
-def _assets_chart(records: QuerySet[UsageRecord]) -> str:
+def _assets_chart(records: QuerySet[UsageRecord]) -> charts.Chart:
     rows = (
         records.exclude(asset__isnull=True)
         .values("asset__key")
@@ -132,10 +141,11 @@ def _assets_chart(records: QuerySet[UsageRecord]) -> str:
         .order_by("-total")[:TOP_ASSETS]
     )
     points = [charts.Point(row["asset__key"], int(row["total"] or 0)) for row in rows]
-    return charts.bars("Top assets by documents", points)
+    axes = charts.Axes(category="Asset", value=DOCUMENTS)
+    return charts.bar_chart("Top assets by documents", points, axes)
 
 
-def _exceptions_chart(request: HttpRequest) -> str:
+def _exceptions_chart(request: HttpRequest) -> charts.Chart:
     rows = (
         UsageException.objects.filter(business_unit_id__in=_unit_ids(request))
         .exclude(state=ExceptionState.RESOLVED)
@@ -145,7 +155,8 @@ def _exceptions_chart(request: HttpRequest) -> str:
     )
     labels = dict(ExceptionCode.choices)
     points = [charts.Point(labels[row["code"]], row["total"]) for row in rows]
-    return charts.bars("Unresolved exceptions by code", points)
+    axes = charts.Axes(category="Exception", value="Unresolved exceptions (count)")
+    return charts.bar_chart("Unresolved exceptions by code", points, axes)
 
 
 @login_required
@@ -190,8 +201,36 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run,
         "page": page_of(request, records, PAGE_SIZE),
         "exceptions": run.exceptions.select_related("decided_by"),
+        "packs": _packs_handed_out(run),
     }
     return render(request, "usage/run_detail.html", context)
+
+
+@dataclass(frozen=True)
+class HandedOut:
+    generated_at: datetime
+    by: str
+    sha256: str
+    sequence: int
+
+
+def _packs_handed_out(run: ProductionRun) -> list[HandedOut]:
+    """The latest evidence packs of a run that were delivered, each with its sha256."""
+    delivered = AuditEvent.objects.filter(
+        action="export.delivered", target_type="usage.productionrun", target_id=str(run.pk)
+    )
+    return [
+        HandedOut(_generated_at(event), event.actor_name, event.data["sha256"], event.sequence)
+        for event in delivered.order_by("-sequence")[:PACKS_SHOWN]
+    ]
+
+
+def _generated_at(event: AuditEvent) -> datetime:
+    """The time printed in the pack (its event's own time for events from before packs said)."""
+    try:
+        return datetime.fromisoformat(event.data["generated_at"])
+    except (KeyError, TypeError, ValueError):
+        return event.created_at
 
 
 @login_required

@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 
 from audit.filters import AuditFilterForm
 from audit.models import INSTALLATION, AuditEvent, audit_scope
+from audit.standing import chain_standing
+from console.audit_log import words
 from govern.access import acting_user, scope_for
 from govern.export_jobs import xlsx_now_or_later
 from govern.exports import single_unit
@@ -27,7 +29,7 @@ def _readable(request: HttpRequest) -> set[int]:
 
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
-    """Show the audit log of the auditor's units with filters."""
+    """Show the audit log of the auditor's units in words, with filters and the chain's standing."""
     unit_ids = _readable(request)
     form = AuditFilterForm(request.GET or None)
     events: QuerySet[AuditEvent] = AuditEvent.objects.visible_to(unit_ids)
@@ -38,7 +40,14 @@ def event_list(request: HttpRequest) -> HttpResponse:
     events = events.select_related("business_unit")
     page = page_of(request, events, PAGE_SIZE)
     filtered = form.is_bound and any(form.data.get(name) for name in form.fields)
-    context = {"form": form, "page": page, "filtered": filtered, "query": request.GET.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": words.rows(list(page.object_list)),
+        "standing": chain_standing(),
+        "filtered": filtered,
+        "query": request.GET.urlencode(),
+    }
     return render(request, "audit/event_list.html", context)
 
 

@@ -48,7 +48,7 @@ def test_upload_submit_approve_and_audit(page: Any, tmp_path: Path) -> None:
     page.get_by_role("link", name="Audit log").click()
     page.get_by_label("Action").fill("version.")
     page.get_by_role("button", name="Filter").click()
-    rows = page.locator("tbody tr").filter(has_text="asset=brand.logo.browser")
+    rows = page.locator("tbody tr").filter(has_text="brand.logo.browser v1")
     submitted = rows.filter(has_text="Version submitted").filter(has_text="bella")
     approved = rows.filter(has_text="Version approved").filter(has_text="colin")
     assert submitted.count() == 1 and approved.count() == 1

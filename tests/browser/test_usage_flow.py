@@ -1,6 +1,7 @@
 """An auditor filters usage, downloads CSV and XLSX, and opens a run's evidence pack."""
 
 import csv
+import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -61,9 +62,12 @@ def test_an_auditor_filters_downloads_and_opens_the_evidence(page: Any, tmp_path
     page.get_by_label("Region").fill("DE")
     page.get_by_label("Group by").select_option("region")
     page.get_by_role("button", name="Show").click()
-    row = page.locator("tbody tr").filter(has_text="1200")
-    assert row.count() == 1 and page.locator("tbody tr").count() == 1
+    grouped = page.get_by_role("table", name="Grouped by region").locator("tbody tr")
+    assert grouped.filter(has_text="1200").count() == 1 and grouped.count() == 1
     assert page.get_by_role("img", name="Top assets by documents").is_visible()
+    page.get_by_text("Top assets by documents as a table").click()
+    numbers = page.get_by_role("table", name="Top assets by documents")
+    assert numbers.get_by_role("cell", name="1200").is_visible()
 
     with page.expect_download() as csv_download:
         page.get_by_role("link", name="Download CSV").click()
@@ -74,7 +78,8 @@ def test_an_auditor_filters_downloads_and_opens_the_evidence(page: Any, tmp_path
         page.get_by_role("link", name="Download XLSX").click()
     sheet = load_workbook(io.BytesIO(Path(xlsx_download.value.path()).read_bytes())).active
     cells = [row for row in sheet.iter_rows(values_only=True)]
-    assert cells[1][1] == "BROWSER-1" and cells[1][13] == 1200
+    assert cells[1][1] == "BROWSER-1" and cells[1][14] == 1200
+    assert cells[0][6:8] == ("version_id", "version_number") and cells[1][7] == 1
 
     page.get_by_role("link", name="Exceptions").first.click()
     page.get_by_role("link", name="BROWSER-1").first.click()
@@ -83,4 +88,8 @@ def test_an_auditor_filters_downloads_and_opens_the_evidence(page: Any, tmp_path
         page.get_by_role("link", name="Evidence pack (PDF)").click()
     text = "".join(p.extract_text() for p in PdfReader(pdf_download.value.path()).pages)
     assert "run BROWSER-1" in text and "uncleared_run" in text
+    assert "Generated" in text and "by audrey" in text
+    page.reload()
+    digest = hashlib.sha256(Path(pdf_download.value.path()).read_bytes()).hexdigest()
+    assert page.get_by_role("cell", name=digest).is_visible(), "the pack's sha256 on its page"
     assert page.csp_violations == []

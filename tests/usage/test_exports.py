@@ -33,7 +33,7 @@ def test_the_csv_holds_every_filtered_record_and_is_audited_with_its_hash(
     report("R2", [{"version": approved_logo.pk, "region": "AT", "documents": 9}], started=later)
     data, rows = download(client_for(auditor), "&region=at")
     assert [(row["run"], row["region"], row["documents"]) for row in rows] == [("R2", "AT", "9")]
-    assert rows[0]["version"] == str(approved_logo.pk)
+    assert (rows[0]["version_id"], rows[0]["version_number"]) == (str(approved_logo.pk), "1")
     assert rows[0]["asset"] == "brand.logo.primary"
     event = AuditEvent.objects.get(action="export.delivered")
     assert event.data["sha256"] == hashlib.sha256(data).hexdigest()
@@ -74,3 +74,14 @@ def test_others_may_not_export(
     assert client_for(designer).get(f"{URL}?format=csv").status_code == 403
     _data, rows = download(client_for(outsider))
     assert rows == []
+
+
+def test_the_records_api_gives_the_version_number_beside_its_id(
+    approved_logo: Version, letter: Template, auditor: Any, client_for: Any
+) -> None:
+    report("R1", [{"version": approved_logo.pk}, {"version": 424_242}])
+    response = client_for(auditor).get("/api/v1/usage/records/")
+    records = {row["reported"]: row for row in response.json()["results"]}
+    known = records[f"version:{approved_logo.pk}"]
+    assert (known["version"], known["version_number"]) == (approved_logo.pk, 1)
+    assert records["version:424242"]["version_number"] is None

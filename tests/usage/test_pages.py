@@ -1,5 +1,6 @@
 """The auditors' pages: usage report with charts, where used, licences, exceptions, evidence."""
 
+import hashlib
 import io
 from typing import Any
 
@@ -40,6 +41,21 @@ def test_the_report_groups_usage_and_draws_charts_without_inline_style(
     assert "Top assets by documents" in html
     by_region = client_for(auditor).get("/usage/?group=region&region=AT").content.decode()
     assert "No usage matches these filters" in by_region
+
+
+def test_each_chart_shows_its_title_and_axes_with_units_and_its_numbers_as_a_table(
+    reported: ProductionRun, auditor: Any, client_for: Any
+) -> None:
+    html = client_for(auditor).get("/usage/?group=asset&period=week").content.decode()
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert 'font-weight="bold" fill="#1d2433">Documents per week</text>' in svg
+    assert ">Documents (count)</text>" in svg and ">Week (ISO week, UTC)</text>" in svg
+    assert "<summary>Top assets by documents as a table</summary>" in html
+    table = html[html.index("<summary>Top assets by documents") :]
+    table = table[: table.index("</table>")]
+    assert '<th scope="col">Asset</th><th scope="col">Documents (count)</th>' in table
+    assert "<td>brand.logo.primary</td><td>700</td>" in table
+    assert ">Unresolved exceptions (count)</text>" in html
 
 
 def test_the_report_counts_its_queries_whatever_the_rows(
@@ -115,6 +131,10 @@ def test_licences_show_use_against_caps_and_terms_ending_soon(
     assert "Terms ending within 30 days" in html and "brand.logo.primary" in html
 
 
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
 def test_the_run_evidence_pack_holds_the_clearance_approvals_usage_and_hashes(
     reported: ProductionRun,
     clearance: Clearance,
@@ -124,30 +144,72 @@ def test_the_run_evidence_pack_holds_the_clearance_approvals_usage_and_hashes(
 ) -> None:
     response = client_for(auditor).get(f"/api/v1/usage/runs/{reported.pk}/evidence.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = pdf_text(response.content)
     assert "run R1" in text
     assert clearance.evidence_hash in text
     assert "Approved by colin" in text
-    assert "700 documents" in text
+    assert "705 documents" in text
     assert "brand.logo.primary v1 700" in text  # the chart of documents per version
+    assert f"brand.logo.primary v1 {approved_logo.pk} print DE de - 700" in text  # a record
     assert "unknown_content" in text
     reported_event = AuditEvent.objects.get(action="usage.run_reported")
-    assert reported_event.hash in text
+    row = f"{reported_event.sequence} 2026-11-20 12:00:00 system Usage run reported run R1 "
+    assert row in text
     delivered = AuditEvent.objects.get(action="export.delivered")
     assert delivered.data["format"] == "pdf"
-    import hashlib
-
     assert delivered.data["sha256"] == hashlib.sha256(response.content).hexdigest()
 
 
-def test_the_clearance_evidence_pack_names_its_verdict_and_runs(
-    reported: ProductionRun, clearance: Clearance, auditor: Any, client_for: Any
+def test_a_pack_sets_its_audit_events_as_a_table_with_shortened_hashes(
+    reported: ProductionRun, auditor: Any, client_for: Any
+) -> None:
+    response = client_for(auditor).get(f"/api/v1/usage/runs/{reported.pk}/evidence.pdf")
+    text = pdf_text(response.content)
+    assert "# Time (UTC) Who Action Object Hash (start)" in text
+    approved = AuditEvent.objects.get(action="version.approved")
+    row = f"{approved.sequence} 2026-11-02 09:00:00 colin Version approved brand.logo.primary v1"
+    assert f"{row} {approved.hash[:16]}..." in text
+    assert approved.hash not in text, "a row shows the start of the hash; the sequence finds it"
+
+
+def test_a_pack_says_who_generated_it_when_and_from_what_and_its_sha256_is_audited(
+    reported: ProductionRun, auditor: Any, client_for: Any
+) -> None:
+    response = client_for(auditor).get(f"/api/v1/usage/runs/{reported.pk}/evidence.pdf")
+    text = " ".join(pdf_text(response.content).split())
+    assert "Generated 2026-11-20 12:00:00 UTC by audrey" in text
+    assert f"Generated from run R1 (id {reported.pk}) of Policy letter" in text
+    assert "in the X-Content-SHA256 header" in text and "export.delivered event" in text
+    digest = hashlib.sha256(response.content).hexdigest()
+    assert response["X-Content-SHA256"] == digest
+    delivered = AuditEvent.objects.get(action="export.delivered")
+    assert (delivered.target_type, delivered.target_id) == ("usage.productionrun", str(reported.pk))
+    assert delivered.data["sha256"] == digest and delivered.actor_name == "audrey"
+    assert f"generated_at {delivered.data['generated_at']}" in text
+    page = client_for(auditor).get(f"/usage/runs/{reported.pk}/").content.decode()
+    assert digest in page, "the run's page lists the packs handed out with their sha256"
+    again = client_for(auditor).get(f"/api/v1/usage/runs/{reported.pk}/evidence.pdf")
+    assert f"Export delivered run R1 {delivered.hash[:16]}" in pdf_text(again.content)
+
+
+def test_the_clearance_evidence_pack_names_its_verdict_slots_and_runs(
+    reported: ProductionRun,
+    clearance: Clearance,
+    approved_logo: Version,
+    auditor: Any,
+    client_for: Any,
 ) -> None:
     response = client_for(auditor).get(f"/api/v1/clearances/{clearance.pk}/evidence.pdf")
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    text = pdf_text(response.content)
     assert "Verdict" in text and "go" in text and "R1" in text
     preflight = AuditEvent.objects.get(action="preflight.checked")
-    assert preflight.hash in text
+    assert f"Preflight checked template Policy letter {preflight.hash[:16]}" in text
+    assert "Slot Context Version Version id Campaign" in text
+    assert f"brand.logo.primary v1 {approved_logo.pk} none" in text
+    assert response["X-Content-SHA256"] == hashlib.sha256(response.content).hexdigest()
+    delivered = AuditEvent.objects.get(action="export.delivered")
+    assert delivered.data["kind"] == "clearance_evidence"
+    assert delivered.target_type == "templates_app.clearance"
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,10 @@ def test_a_run_of_a_version_withdrawn_before_it_is_unapproved_use(
     assert exception.version_id == approved_logo.pk
     assert exception.evidence["state_at_run"] == "withdrawn"
     assert exception.evidence["documents"] == 10
-    assert "withdrawn when the run started" in exception.detail
+    assert exception.detail == (
+        f"Run R1 used brand.logo.primary v1 (version id {approved_logo.pk}), which was "
+        "withdrawn when the run started."
+    )
     told = Notification.objects.get(user=compliance_officer, key__startswith="usage-exceptions:")
     assert told.subject == "Run R1: 1 usage exception"  # and the second officer's
     assert "unapproved use" in told.body.lower() and told.url == "/usage/exceptions/?run=R1"
@@ -126,6 +129,9 @@ def test_a_context_the_licence_does_not_cover_is_out_of_rights(
         "its licence is not for region FR",
     ]
     assert exception.documents == 20
+    assert exception.detail.startswith(
+        f"Run R1 used brand.logo.primary v1 (version id {approved_logo.pk}) in 2 context(s)"
+    )
 
 
 def test_a_cancellation_after_the_run_does_not_reach_back(
@@ -215,7 +221,10 @@ def test_a_version_the_clearance_did_not_resolve_makes_the_run_uncleared(
     lines = [{"version": approved_logo.pk, **DE_PRINT}, {"version": french.pk, "language": "fr"}]
     outcome = report("R1", lines, clearance=clearance.pk)
     assert codes(outcome) == ["uncleared_run"]
-    assert UsageException.objects.get().evidence["unresolved_versions"] == [french.pk]
+    exception = UsageException.objects.get()
+    assert exception.evidence["unresolved_versions"] == [french.pk]
+    named = f"brand.logo.primary v{french.number} (version id {french.pk})"
+    assert f"used {named} that clearance {clearance.pk} did not resolve." in exception.detail
 
 
 def test_a_no_go_clearance_does_not_clear(approved_logo: Version, clearance: Clearance) -> None:

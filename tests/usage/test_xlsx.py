@@ -39,7 +39,7 @@ def usage(approved_logo: Version, letter: Template) -> None:
 
 
 def test_a_small_export_is_the_file_itself_and_reads_back(
-    usage: None, auditor: Any, client_for: Any
+    usage: None, approved_logo: Version, auditor: Any, client_for: Any
 ) -> None:
     response = client_for(auditor).get(URL)
     assert response.status_code == 200
@@ -48,11 +48,14 @@ def test_a_small_export_is_the_file_itself_and_reads_back(
     assert rows[0][:3] == ("record", "run", "template")
     by_run = {row[1]: row for row in rows[1:]}
     assert set(by_run) == {"R1", "R2"}
-    assert by_run["R1"][13] == 7 and by_run["R2"][10] == "AT"
-    assert by_run["R2"][12] == "'=1+1"
+    assert by_run["R1"][14] == 7 and by_run["R2"][11] == "AT"
+    assert by_run["R2"][13] == "'=1+1"
+    assert rows[0][6:8] == ("version_id", "version_number")
+    assert by_run["R1"][6:8] == (approved_logo.pk, 1), "the version's id beside its number"
     event = AuditEvent.objects.get(action="export.delivered")
     assert event.data["format"] == "xlsx"
     assert event.data["sha256"] == hashlib.sha256(response.content).hexdigest()
+    assert response["X-Content-SHA256"] == event.data["sha256"]
 
 
 def test_a_large_export_is_written_by_a_worker_with_progress(
@@ -85,6 +88,7 @@ def test_a_large_export_is_written_by_a_worker_with_progress(
     assert [row[1] for row in rows[1:]] == ["R2"]
     delivered = AuditEvent.objects.get(action="export.delivered")
     assert delivered.data["sha256"] == hashlib.sha256(data).hexdigest()
+    assert download["X-Content-SHA256"] == delivered.data["sha256"]
     page = client.get(f"/exports/{job.pk}/").content.decode()
     assert "Download XLSX" in page and status["sha256"] in page
 
