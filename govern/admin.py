@@ -20,6 +20,7 @@ from govern.services import (
     unit_create,
     unit_update,
 )
+from govern.zones import ZONE_NAMES, default_zone_name
 
 
 class RoleGrantForm(forms.ModelForm):
@@ -113,17 +114,33 @@ class ApiKeyAdmin(admin.ModelAdmin):
 admin.site.site_header = "Govern administration"
 
 
+class BusinessUnitForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        choices=[(name, name) for name in ZONE_NAMES],
+        initial=default_zone_name,
+        help_text=BusinessUnit._meta.get_field("time_zone").help_text,
+    )
+
+    class Meta:
+        model = BusinessUnit
+        fields = ["name", "slug", "industry", "publishes_editorial", "time_zone"]
+
+
 @admin.register(BusinessUnit)
 class BusinessUnitAdmin(admin.ModelAdmin):
     """Units are created and changed through the audited services; the slug never changes."""
 
-    list_display = ["name", "slug", "industry", "created_at"]
+    form = BusinessUnitForm
+    list_display = ["name", "slug", "industry", "time_zone", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "industry", "publishes_editorial"]
+    fields = ["name", "slug", "industry", "publishes_editorial", "time_zone"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["slug"] if obj is not None else []
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict[str, Any]:
+        return {} if obj is not None else dict(self.prepopulated_fields)  # slug is read-only
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         values = {field: form.cleaned_data[field] for field in UNIT_FIELDS}

@@ -105,7 +105,7 @@ class ApiRoot(APIView):
 class BusinessUnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = BusinessUnit
-        fields = ["id", "slug", "name"]
+        fields = ["id", "slug", "name", "time_zone"]
 
 
 class BusinessUnitList(generics.ListAPIView):

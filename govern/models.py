@@ -9,6 +9,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from govern.roles import Role
+from govern.zones import default_zone_name, validate_zone_name
 
 
 class Industry(models.TextChoices):
@@ -43,6 +44,14 @@ class BusinessUnit(models.Model):
     industry = models.CharField(max_length=32, choices=Industry.choices, blank=True)
     # Editorial-only licences are never used in commercial communications unless this is set.
     publishes_editorial = models.BooleanField(default=False)
+    # The zone its people plan in: campaign and pre-flight times are typed and shown in it.
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_zone_name,
+        validators=[validate_zone_name],
+        help_text="An IANA time zone, e.g. Europe/Berlin: campaign and pre-flight times are "
+        "typed and shown in it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

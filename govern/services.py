@@ -12,6 +12,7 @@ from audit.services import audit_record
 from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission, hash_api_key
 from govern.roles import Role
 from govern.usernames import clean_username
+from govern.zones import default_zone_name
 
 API_KEY_PREFIX = "gvk_"
 
@@ -187,7 +188,7 @@ def api_key_revoke(*, api_key: ApiKey, actor: User | None) -> bool:
     return True
 
 
-UNIT_FIELDS = ("name", "industry", "publishes_editorial")
+UNIT_FIELDS = ("name", "industry", "publishes_editorial", "time_zone")
 
 
 def unit_create(
@@ -197,14 +198,20 @@ def unit_create(
     actor: User | None,
     industry: str = "",
     publishes_editorial: bool = False,
+    time_zone: str = "",
 ) -> tuple[BusinessUnit, bool]:
     """Create a business unit, or return the one with this slug and name unchanged (False).
 
-    A slug that is not a slug, a name another unit has, or a slug whose unit has another name
-    is refused with the reason (ValidationError); nothing changes.
+    A slug that is not a slug, a name another unit has, a slug whose unit has another name, or
+    a zone that is not an IANA name is refused with the reason (ValidationError); nothing
+    changes. Without a zone the unit plans in the server's (TIME_ZONE).
     """
     wanted = BusinessUnit(
-        slug=slug, name=name.strip(), industry=industry, publishes_editorial=publishes_editorial
+        slug=slug,
+        name=name.strip(),
+        industry=industry,
+        publishes_editorial=publishes_editorial,
+        time_zone=time_zone.strip() or default_zone_name(),
     )
     existing = BusinessUnit.objects.filter(slug=slug).first()
     if existing is not None:
@@ -225,7 +232,7 @@ def unit_create(
 
 
 def unit_update(*, unit: BusinessUnit, actor: User | None, **changes: Any) -> BusinessUnit:
-    """Change a unit's name, industry or editorial flag (its slug is its identity)."""
+    """Change a unit's name, industry, editorial flag or time zone (its slug is its identity)."""
     before = {field: getattr(unit, field) for field in UNIT_FIELDS}
     for field, value in changes.items():
         if field not in UNIT_FIELDS:

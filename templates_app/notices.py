@@ -15,6 +15,7 @@ from assets.models import Asset, Version
 from govern.access import holders
 from govern.notify import notices_settle, notify
 from govern.roles import Role
+from govern.zones import local_text
 from templates_app.models import (
     Campaign,
     Delivery,
@@ -109,6 +110,10 @@ def _owners_of(template_ids: Any) -> list[User]:
     return _people(list(owners))
 
 
+def _go_live(campaign: Campaign) -> str:
+    return local_text(campaign.go_live_at, campaign.business_unit.time_zone)
+
+
 def campaign_waiting(campaign: Campaign, submitter: User) -> None:
     """Tell the unit's compliance officers (not the submitter) a campaign waits for them."""
     officers = holders(Role.COMPLIANCE_OFFICER, campaign.business_unit_id).exclude(pk=submitter.pk)
@@ -116,8 +121,7 @@ def campaign_waiting(campaign: Campaign, submitter: User) -> None:
         users=officers,
         key=f"campaign-waiting:{campaign.pk}",
         subject=f"Campaign {campaign.name} waits for your decision",
-        body=f"{campaign.items.count()} item(s), going live {campaign.go_live_at:%Y-%m-%d %H:%M} "
-        "UTC.",
+        body=f"{campaign.items.count()} item(s), going live {_go_live(campaign)}.",
         url=campaign.get_absolute_url(),
     )
 
@@ -145,7 +149,7 @@ def campaign_flagged(campaign: Campaign) -> None:
         users=_owners_of(flagged),
         key=f"campaign-flagged:{campaign.pk}",
         subject=f"Campaign {campaign.name} reaches your templates: review before go-live",
-        body=f"It goes live {campaign.go_live_at:%Y-%m-%d %H:%M} UTC.",
+        body=f"It goes live {_go_live(campaign)}.",
         url=reverse("templates:inbox"),
     )
 

@@ -1,7 +1,6 @@
 """Pages of the templates room: readiness board, inbox, replacement requests, deliveries."""
 
 from collections import Counter
-from datetime import UTC
 from typing import Any
 
 from django import forms
@@ -22,9 +21,11 @@ from assets.selectors import clean_selectors
 from assets.uploads import read_text, read_upload
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict, RequestRejected, reason
+from govern.models import BusinessUnit
 from govern.pagination import page_of
 from govern.roles import Capability
 from govern.widgets import Select
+from govern.zones import WallClockField, wall_time, zone_named
 from templates_app import expiry, graph, services
 from templates_app.models import (
     REVIEW_VERSIONS,
@@ -101,12 +102,11 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reviews": template.reviews.select_related("asset", *REVIEW_VERSIONS, "actor"),
         "clearances": template.clearances.all()[:10],
         "campaigns": Campaign.objects.filter(reviews__template=template)
+        .select_related("business_unit")
         .exclude(state__in=(CampaignState.CANCELLED, CampaignState.REJECTED))
         .distinct()
         .order_by("go_live_at")[:20],
-        "preflight_form": PreflightForm(
-            initial={"run_at": timezone.now().replace(second=0, microsecond=0)}
-        )
+        "preflight_form": PreflightForm(template.business_unit)
         if scope_for(request).can(Capability.RUN_PREFLIGHT, template.business_unit_id)
         else None,
     }
@@ -134,9 +134,7 @@ def _specificity(version: Version) -> int:
 
 
 class PreflightForm(forms.Form):
-    run_at = forms.DateTimeField(
-        label="Run at (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    run_at = WallClockField()
     region = forms.CharField(required=False, max_length=2, label="Region")
     language = forms.CharField(required=False, max_length=35, label="Language")
     segment = forms.CharField(required=False, max_length=100, label="Segment")
@@ -144,15 +142,26 @@ class PreflightForm(forms.Form):
         widget=Select, required=False, choices=[("", "any"), *Channel.choices], label="Channel"
     )
 
+    def __init__(self, unit: BusinessUnit, *args: Any, **kwargs: Any) -> None:
+        """Ask the run time on the unit's wall clock, starting at its present minute."""
+        super().__init__(*args, **kwargs)
+        self.zone_name = unit.time_zone
+        self.fields["run_at"].label = f"Run at ({unit.time_zone})"
+        now = timezone.localtime(timezone.now(), zone_named(unit.time_zone))
+        self.fields["run_at"].initial = now.replace(second=0, microsecond=0, tzinfo=None)
+
 
 @login_required
 @require_POST
 def preflight(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask pre-flight from the template page for one context, and show every reason."""
     template = get_scoped_or_404(
-        request, Template.objects.all(), capability=Capability.RUN_PREFLIGHT, pk=pk
+        request,
+        Template.objects.select_related("business_unit"),
+        capability=Capability.RUN_PREFLIGHT,
+        pk=pk,
     )
-    form = PreflightForm(request.POST)
+    form = PreflightForm(template.business_unit, request.POST)
     if not form.is_valid():
         messages.error(request, "Give a run date and a valid context.")
         return redirect(template.get_absolute_url())
@@ -161,16 +170,18 @@ def preflight(request: HttpRequest, pk: int) -> HttpResponse:
         selectors = clean_selectors(
             region=data["region"], language=data["language"], segment=data["segment"]
         )
+        run_at = wall_time(data["run_at"], form.zone_name, "run_at")
     except ValidationError as invalid:
         messages.error(request, "; ".join(invalid.messages))
         return redirect(template.get_absolute_url())
     context = Context(selectors.region, selectors.language, selectors.segment, data["channel"])
-    run_at = data["run_at"] if data["run_at"].tzinfo else data["run_at"].replace(tzinfo=UTC)
     clearance = preflight_run(
-        template=template, run_at=run_at, contexts=[context], actor=acting_user(request)
+        template=template, run_at=run_at.moment, contexts=[context], actor=acting_user(request)
     )
     verdict = "go" if clearance.verdict == "go" else f"no-go, {len(clearance.reasons)} reason(s)"
     messages.success(request, f"Pre-flight {clearance.pk}: {verdict}.")
+    if run_at.note:
+        messages.warning(request, run_at.note)
     return redirect(template.get_absolute_url())
 
 

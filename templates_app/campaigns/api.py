@@ -1,7 +1,6 @@
 """The campaigns API: create with items, list, read with readiness and conflicts, and submit,
 approve, reject, cancel; an item added to a campaign no longer a draft is 409."""
 
-from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,6 +19,7 @@ from govern.serializers import (
     validated,
     validated_query,
 )
+from govern.zones import WallTime, wall_time
 from templates_app.campaigns import services as campaigns
 from templates_app.campaigns.book import clashes
 from templates_app.campaigns.readiness import readiness
@@ -51,15 +51,22 @@ class CampaignInput(StrictSerializer):
     business_unit = serializers.SlugField(max_length=100)
     go_live_at = serializers.CharField(max_length=40)
     ends_at = serializers.CharField(max_length=40, required=False, allow_null=True)
-    time_zone = serializers.CharField(max_length=64, required=False, default="UTC")
+    time_zone = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="An IANA zone; by default the unit's.",
+    )
     exstream_campaign_id = serializers.CharField(
         max_length=MAX_TEXT, required=False, allow_blank=True, default=""
     )
     items = ItemInput(many=True, required=False, max_length=campaigns.MAX_ITEMS)  # type: ignore[call-arg]
 
 
-def moment(text: str, zone_name: str, field: str) -> datetime:
-    """Read an ISO time; one without an offset is a wall-clock time in the campaign's zone."""
+def moment(text: str, zone_name: str, field: str) -> WallTime:
+    """Read an ISO time; one without an offset is a wall-clock time in the campaign's zone (a
+    time its clocks skip is refused, of one they pass twice the first is taken, with a note)."""
     try:
         parsed = parse_datetime(text.strip())
     except ValueError:
@@ -67,15 +74,15 @@ def moment(text: str, zone_name: str, field: str) -> datetime:
     if parsed is None:
         raise exceptions.ValidationError({field: "Give an ISO 8601 time, e.g. 2027-03-01T00:00."})
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=campaigns.zone(zone_name))
-    return parsed
+        return wall_time(parsed, zone_name, field)
+    return WallTime(parsed)
 
 
-def _times(data: dict[str, Any]) -> tuple[datetime, datetime | None]:
-    campaigns.zone(data["time_zone"])
-    go_live_at = moment(data["go_live_at"], data["time_zone"], "go_live_at")
+def _times(data: dict[str, Any], zone_name: str) -> tuple[WallTime, WallTime | None]:
+    campaigns.zone(zone_name)
+    go_live = moment(data["go_live_at"], zone_name, "go_live_at")
     ends = data.get("ends_at")
-    return go_live_at, None if ends is None else moment(ends, data["time_zone"], "ends_at")
+    return go_live, None if ends is None else moment(ends, zone_name, "ends_at")
 
 
 class ItemOutput(serializers.Serializer):
@@ -110,6 +117,13 @@ class CampaignDetailOutput(CampaignOutput):
     conflicts = serializers.ListField(child=serializers.CharField())
     deliveries = serializers.ListField(child=serializers.DictField())
     decisions = serializers.ListField(child=serializers.DictField())
+
+
+class CampaignCreatedOutput(CampaignDetailOutput):
+    time_notes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="How a time given without an offset was read, where that was a choice.",
+    )
 
 
 def detail(campaign: Campaign) -> dict[str, Any]:
@@ -178,7 +192,9 @@ class CampaignQuery(serializers.Serializer):
 
 class CampaignListCreate(generics.ListAPIView):
     """List the campaigns of your units (filters: unit, state), or create a draft with items.
-    Times without an offset are wall-clock times in `time_zone` (an IANA name)."""
+    Times without an offset are wall-clock times in `time_zone` (an IANA name; by default the
+    unit's): one the clocks skip there is 400, of one they pass twice the first is taken and
+    `time_notes` says so."""
 
     serializer_class = CampaignOutput
 
@@ -191,22 +207,24 @@ class CampaignListCreate(generics.ListAPIView):
         lookups = {"business_unit__slug": params.get("unit"), "state": params.get("state")}
         return _campaigns(self.request).filter(**{k: v for k, v in lookups.items() if v})
 
-    @extend_schema(request=CampaignInput, responses={201: CampaignDetailOutput})
+    @extend_schema(request=CampaignInput, responses={201: CampaignCreatedOutput})
     def post(self, request: Request) -> Response:
         data = validated(CampaignInput, request)
         unit = unit_named(request, data["business_unit"])
-        go_live_at, ends_at = _times(data)
+        zone_name = data["time_zone"] or unit.time_zone
+        go_live, ends = _times(data, zone_name)
         campaign = campaigns.campaign_create(
             unit=unit,
             name=data["name"],
-            go_live_at=go_live_at,
-            ends_at=ends_at,
-            time_zone=data["time_zone"],
+            go_live_at=go_live.moment,
+            ends_at=ends.moment if ends else None,
+            time_zone=zone_name,
             exstream_campaign_id=data["exstream_campaign_id"],
             items=[dict(item) for item in data.get("items", [])],
             actor=acting_user(request),
         )
-        return Response(detail(campaign), status=status.HTTP_201_CREATED)
+        notes = [time.note for time in (go_live, ends) if time is not None and time.note]
+        return Response({**detail(campaign), "time_notes": notes}, status=status.HTTP_201_CREATED)
 
 
 class CampaignDetail(APIView):

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from assets.models import Version
 from assets.resolution import Context, language_candidates
+from govern.zones import local_text
 from templates_app.models import (
     SCHEDULED_CAMPAIGN_STATES,
     Binding,
@@ -151,11 +152,12 @@ class Clash:
     selectors: str
 
     def describe(self) -> str:
-        other = self.other
-        until = other.ends_at.isoformat() if other.ends_at else "open end"
+        other, zone_name = self.other, self.other.business_unit.time_zone
+        until = local_text(other.ends_at, zone_name) if other.ends_at else "open end"
         return (
             f"{other.name} (campaign {other.pk}, {other.get_state_display().lower()}) also fills "
-            f"{self.slot} for {self.selectors} from {other.go_live_at.isoformat()} to {until}"
+            f"{self.slot} for {self.selectors} from {local_text(other.go_live_at, zone_name)} "
+            f"to {until}"
         )
 
 
@@ -168,7 +170,7 @@ def clashes(campaign: Campaign, states: Iterable[str] = SCHEDULED_CAMPAIGN_STATE
         )
         .exclude(campaign_id=campaign.pk)
         .filter(Q(campaign__ends_at__isnull=True) | Q(campaign__ends_at__gt=campaign.go_live_at))
-        .select_related("campaign", "template", "asset")
+        .select_related("campaign__business_unit", "template", "asset")
     )
     if campaign.ends_at is not None:
         meeting = meeting.filter(campaign__go_live_at__lt=campaign.ends_at)

@@ -8,6 +8,7 @@ from assets.criteria import CriteriaBook
 from assets.models import VersionState
 from assets.resolution import Context
 from assets.rights import Outcome, RightsBook, Use
+from govern.zones import local_text
 from templates_app.campaigns.book import describe_selectors
 from templates_app.models import Binding, Campaign, CampaignItem
 from templates_app.outbox.book import DeliveryBook, widest_print
@@ -89,9 +90,10 @@ def _judge_rights(
     asset = item.version.variant.asset
     placement = binding.placement if binding else ""
     width = binding.print_width_mm if binding else None
+    zone_name = campaign.business_unit.time_zone
     for at in _instants(campaign):
         judged = rights.judge(item.version, Use(context, at, placement, width))
-        when = f"for {describe_selectors(item.selectors())} at {at.isoformat()}"
+        when = f"for {describe_selectors(item.selectors())} at {local_text(at, zone_name)}"
         if rights.stops(asset, judged):
             verdict.problems.append(f"{judged.summary()} ({when})")
             return

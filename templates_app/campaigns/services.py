@@ -4,7 +4,7 @@ the template reviews; the schedule (`campaigns_tick`) moves it live and ends it,
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +21,7 @@ from govern.access import require, user_can
 from govern.errors import Conflict
 from govern.models import BusinessUnit
 from govern.roles import Capability
+from govern.zones import local_text, zone_named
 from templates_app import graph, notices
 from templates_app.campaigns.book import clashes
 from templates_app.campaigns.readiness import problems, readiness
@@ -74,13 +75,7 @@ def _items_record(campaign: Campaign) -> list[dict[str, Any]]:
 
 def zone(name: str) -> ZoneInfo:
     """Return the IANA zone, or refuse a name that is not one."""
-    name = (name or "").strip()
-    if name not in available_timezones() and name != "UTC":
-        raise ValidationError({"time_zone": f"'{name[:64]}' is not an IANA time zone."})
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationError({"time_zone": f"'{name[:64]}' is not an IANA time zone."}) from error
+    return zone_named(name)
 
 
 def _check_window(go_live_at: datetime, ends_at: datetime | None) -> None:
@@ -232,8 +227,12 @@ def campaign_item_remove(*, item: CampaignItem, actor: User) -> None:
         _audit("campaign.item_removed", campaign, actor, target=label)
 
 
-def campaign_submit(*, campaign: Campaign, actor: User) -> Campaign:
-    """Send a draft to compliance review as a whole."""
+def campaign_submit(
+    *, campaign: Campaign, actor: User, stop_if_not_ready: bool = False
+) -> Campaign:
+    """Send a draft to compliance review as a whole. With stop_if_not_ready, a draft with an
+    item not ready is refused (409 "not_ready", naming them) so that the person can confirm;
+    otherwise it goes, and the audit event names what was not ready."""
     require(actor, Capability.EDIT_ASSETS, campaign.business_unit_id)
     with transaction.atomic():
         campaign = _lock(campaign, CampaignState.DRAFT)
@@ -242,11 +241,15 @@ def campaign_submit(*, campaign: Campaign, actor: User) -> Campaign:
             raise ValidationError({"items": "Add at least one item before submitting."})
         if campaign.go_live_at <= timezone.now():
             raise ValidationError({"go_live_at": "The go-live has passed; create a new campaign."})
+        not_ready = problems(readiness(campaign))
+        if not_ready and stop_if_not_ready:
+            raise Conflict("Not ready: " + "; ".join(not_ready), "not_ready")
         campaign.required_approvals = max(item.version.required_approvals for item in items)
         campaign.state = CampaignState.IN_REVIEW
         campaign.submitted_by, campaign.submitted_at = actor, timezone.now()
         campaign.save(update_fields=["required_approvals", "state", "submitted_by", "submitted_at"])
-        _audit("campaign.submitted", campaign, actor, items=_items_record(campaign))
+        extra = {"not_ready": not_ready} if not_ready else {}
+        _audit("campaign.submitted", campaign, actor, items=_items_record(campaign), **extra)
         notices.campaign_waiting(campaign, actor)
     return campaign
 
@@ -324,12 +327,12 @@ def _queue_renditions(campaign: Campaign) -> int:
 
 
 def _when(campaign: Campaign) -> str:
-    local = zone(campaign.time_zone)
-    start = campaign.go_live_at.astimezone(local)
+    """The campaign's window in its unit's zone, for the reviews it opens."""
+    zone_name = campaign.business_unit.time_zone
+    start = local_text(campaign.go_live_at, zone_name)
     if campaign.ends_at is None:
-        return f"from {start:%Y-%m-%d %H:%M} {campaign.time_zone}, with no end"
-    end = campaign.ends_at.astimezone(local)
-    return f"from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {campaign.time_zone}"
+        return f"from {start}, with no end"
+    return f"from {start} to {local_text(campaign.ends_at, zone_name)}"
 
 
 def _used_now(asset: Asset, item: CampaignItem) -> Version | None:

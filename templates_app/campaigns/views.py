@@ -3,7 +3,6 @@ and the campaign page with its items, readiness, conflicts, deliveries, history 
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib import messages
@@ -15,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from assets.models import Channel, Version, VersionState
+from assets.models import Channel
 from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict, reason
@@ -23,18 +22,18 @@ from govern.models import BusinessUnit
 from govern.pagination import page_of
 from govern.roles import Capability
 from govern.widgets import Select
+from govern.zones import ZONE_NAMES, WallClockField, WallTime, wall_time
 from templates_app.campaigns import services as campaigns
 from templates_app.campaigns.api import deliveries_of
 from templates_app.campaigns.book import clashes
-from templates_app.campaigns.readiness import readiness
-from templates_app.models import Binding, Campaign, CampaignItem, CampaignState, DeliveryState
+from templates_app.campaigns.pickers import Pick, PickList, target_picks, version_picks
+from templates_app.campaigns.readiness import problems, readiness
+from templates_app.models import Campaign, CampaignItem, CampaignState, DeliveryState
 
 PAGE_SIZE = 50
 CALENDAR_MONTHS = 6
 # Width of a calendar row's bar area (SVG user units) and the height of one bar's row.
 CALENDAR_WIDTH, BAR_ROW = 1000, 26
-ZONES = sorted(available_timezones() | {"UTC"})
-VERSION_CHOICES_LIMIT = 500
 
 
 def _campaigns(request: HttpRequest) -> Any:
@@ -136,16 +135,13 @@ def _month_row(request: HttpRequest, start: date, end: date) -> dict[str, Any]:
 class CampaignForm(forms.Form):
     name = forms.CharField(max_length=200)
     business_unit = forms.ChoiceField(widget=Select, label="Business unit")
-    go_live_at = forms.DateTimeField(
-        label="Goes live", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    ends_at = forms.DateTimeField(
-        label="Ends (optional)",
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    go_live_at = WallClockField(label="Goes live")
+    ends_at = WallClockField(label="Ends (optional)", required=False)
     time_zone = forms.ChoiceField(
-        widget=Select, choices=[(name, name) for name in ZONES], initial="UTC", label="Time zone"
+        widget=Select,
+        choices=[("", "The unit's own zone"), *((name, name) for name in ZONE_NAMES)],
+        required=False,
+        label="Time zone",
     )
     exstream_campaign_id = forms.CharField(
         max_length=200, required=False, label="Exstream campaign id (optional)"
@@ -155,14 +151,42 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         units_field = self.fields["business_unit"]
         units_field.choices = [(unit.slug, unit.name) for unit in units]  # type: ignore[attr-defined]
+        self.fields["time_zone"].help_text = "; ".join(
+            f"{unit.name} plans in {unit.time_zone}" for unit in units
+        )
 
 
-def _wall_clock(value: datetime | None, zone_name: str) -> datetime | None:
-    """The time the person typed, read in the zone they chose."""
-    if value is None:
-        return None
-    naive = timezone.make_naive(value) if timezone.is_aware(value) else value
-    return naive.replace(tzinfo=campaigns.zone(zone_name))
+def _create(
+    request: HttpRequest, data: dict[str, Any], units: list[BusinessUnit]
+) -> tuple[Campaign, list[str]]:
+    """Create the draft from the form, its times read in its zone; return the notes on how."""
+    unit = next(unit for unit in units if unit.slug == data["business_unit"])
+    zone_name = data["time_zone"] or unit.time_zone
+    go_live = wall_time(data["go_live_at"], zone_name, "go_live_at")
+    ends = wall_time(data["ends_at"], zone_name, "ends_at") if data["ends_at"] else None
+    campaign = campaigns.campaign_create(
+        unit=unit,
+        name=data["name"],
+        go_live_at=go_live.moment,
+        ends_at=ends.moment if ends else None,
+        time_zone=zone_name,
+        exstream_campaign_id=data["exstream_campaign_id"],
+        actor=acting_user(request),
+    )
+    return campaign, _notes(go_live, ends)
+
+
+def _notes(*read: WallTime | None) -> list[str]:
+    return [time.note for time in read if time is not None and time.note]
+
+
+def _refuse(form: forms.Form, invalid: ValidationError) -> None:
+    """Put a refusal beside the field it names, or above the form."""
+    named = getattr(invalid, "error_dict", {})
+    if named and set(named) <= set(form.fields):
+        form.add_error(None, invalid)
+    else:
+        form.add_error(None, reason(invalid))
 
 
 def _creator_units(request: HttpRequest) -> list[BusinessUnit]:
@@ -178,30 +202,22 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     units = _creator_units(request)
     form = CampaignForm(units, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        unit = next(unit for unit in units if unit.slug == data["business_unit"])
         try:
-            campaign = campaigns.campaign_create(
-                unit=unit,
-                name=data["name"],
-                go_live_at=_wall_clock(data["go_live_at"], data["time_zone"]),  # type: ignore[arg-type]
-                ends_at=_wall_clock(data["ends_at"], data["time_zone"]),
-                time_zone=data["time_zone"],
-                exstream_campaign_id=data["exstream_campaign_id"],
-                actor=acting_user(request),
-            )
+            campaign, notes = _create(request, form.cleaned_data, units)
         except ValidationError as invalid:
-            form.add_error(None, reason(invalid))
+            _refuse(form, invalid)
         else:
             messages.success(request, f"{campaign.name} created: add its items.")
+            for note in notes:
+                messages.warning(request, note)
             return redirect(campaign.get_absolute_url())
     status = 400 if request.method == "POST" else 200
     return render(request, "templates_app/campaign_new.html", {"form": form}, status=status)
 
 
 class ItemForm(forms.Form):
-    target = forms.ChoiceField(widget=Select, label="Replaces")
-    version = forms.ChoiceField(widget=Select, label="With version")
+    target = forms.ChoiceField(widget=PickList, label="Replaces")
+    version = forms.ChoiceField(widget=PickList, label="With version (approved)")
     region = forms.CharField(required=False, max_length=2, label="Region (optional)")
     language = forms.CharField(required=False, max_length=35, label="Language (optional)")
     segment = forms.CharField(required=False, max_length=64, label="Segment (optional)")
@@ -211,8 +227,19 @@ class ItemForm(forms.Form):
 
     def __init__(self, campaign: Campaign, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = _targets(campaign.business_unit_id)  # type: ignore[attr-defined]
-        self.fields["version"].choices = _versions(campaign.business_unit_id)  # type: ignore[attr-defined]
+        unit = campaign.business_unit_id
+        self._offer("target", target_picks(unit), "No template in this unit binds a slot yet.")
+        self._offer(
+            "version",
+            version_picks(unit),
+            "No approved version in this unit yet: a campaign puts approved versions into "
+            "template slots.",
+        )
+
+    def _offer(self, name: str, picks: list[Pick], empty: str) -> None:
+        field = self.fields[name]
+        field.choices = [(pick.value, pick.label) for pick in picks]  # type: ignore[attr-defined]
+        field.widget.picks, field.widget.empty = picks, empty  # type: ignore[attr-defined]
 
     def item(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -226,40 +253,6 @@ class ItemForm(forms.Form):
         return data
 
 
-def _targets(unit_id: int) -> list[tuple[str, str]]:
-    bindings = (
-        Binding.objects.filter(template__business_unit_id=unit_id)
-        .select_related("template", "asset")
-        .order_by("template__name", "slot")
-    )
-    slots, assets = [], {}
-    for binding in bindings:
-        slots.append(
-            (
-                f"slot:{binding.template_id}:{binding.slot}",
-                f"{binding.template.name}.{binding.slot} ({binding.asset.key})",
-            )
-        )
-        assets[binding.asset_id] = binding.asset.key
-    wide = [(f"asset:{pk}", f"{key}, in every template") for pk, key in sorted(assets.items())]
-    return [("", "Choose a slot or an asset"), *slots, *wide]
-
-
-def _versions(unit_id: int) -> list[tuple[str, str]]:
-    versions = (
-        Version.objects.filter(
-            variant__asset__business_unit_id=unit_id,
-            state__in=(VersionState.APPROVED, VersionState.IN_REVIEW),
-        )
-        .select_related("variant__asset")
-        .order_by("variant__asset__key", "-number")[:VERSION_CHOICES_LIMIT]
-    )
-    return [("", "Choose a version")] + [
-        (str(v.pk), f"{v} [{v.variant.selector_label}] ({v.get_state_display().lower()})")
-        for v in versions
-    ]
-
-
 def _campaign(request: HttpRequest, pk: int) -> Campaign:
     return get_scoped_or_404(request, _campaigns(request), pk=pk)
 
@@ -271,7 +264,11 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest, campaign: Campaign, item_form: ItemForm | None = None, status: int = 200
+    request: HttpRequest,
+    campaign: Campaign,
+    item_form: ItemForm | None = None,
+    status: int = 200,
+    confirm_submit: bool = False,
 ) -> HttpResponse:
     scope, unit = scope_for(request), campaign.business_unit_id
     can_edit = scope.can(Capability.EDIT_ASSETS, unit)
@@ -281,9 +278,11 @@ def _detail_page(
     open_states = (*campaigns.OPEN_STATES, CampaignState.APPROVED, CampaignState.LIVE)
     decided_by_me = campaign.decisions.filter(actor_id=request.user.pk, approved=True).exists()
     own = request.user.pk in {campaign.created_by_id, campaign.submitted_by_id}
+    found = readiness(campaign, going_live=scheduled)
     context = {
         "campaign": campaign,
-        "readiness": readiness(campaign, going_live=scheduled),
+        "readiness": found,
+        "not_ready": problems(found) if confirm_submit else [],
         "conflicts": clashes(campaign, open_states) if campaign.state in open_states else [],
         "deliveries": (deliveries := deliveries_of(campaign)),
         "delivered": sum(row["state"] == DeliveryState.DELIVERED for row in deliveries),
@@ -353,23 +352,31 @@ ACTIONS = {
 @login_required
 @require_POST
 def campaign_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Submit, approve, reject or cancel from the campaign page; a refusal says why."""
+    """Submit, approve, reject or cancel from the campaign page; a refusal says why, and a
+    submit with items not ready asks to be confirmed (naming them) before it goes."""
     if action not in ACTIONS:
         raise Http404("No such action.")
     capability, done = ACTIONS[action]
     campaign = get_scoped_or_404(request, _campaigns(request), capability=capability, pk=pk)
-    actor, text = acting_user(request), request.POST.get("comment", "")[:4000]
     try:
-        if action == "submit":
-            campaigns.campaign_submit(campaign=campaign, actor=actor)
-        elif action == "approve":
-            campaigns.campaign_approve(campaign=campaign, actor=actor, comment=text)
-        elif action == "reject":
-            campaigns.campaign_reject(campaign=campaign, actor=actor, comment=text)
-        else:
-            campaigns.campaign_cancel(campaign=campaign, actor=actor, reason=text)
+        _perform(request, campaign, action)
     except (ValidationError, Conflict) as refused:
+        if isinstance(refused, Conflict) and refused.code == "not_ready":
+            return _detail_page(request, campaign, status=409, confirm_submit=True)
         messages.error(request, reason(refused))
     else:
         messages.success(request, f"{campaign.name} {done}.")
     return redirect(campaign.get_absolute_url())
+
+
+def _perform(request: HttpRequest, campaign: Campaign, action: str) -> None:
+    actor, text = acting_user(request), request.POST.get("comment", "")[:4000]
+    if action == "submit":
+        confirmed = request.POST.get("submit_anyway") == "yes"
+        campaigns.campaign_submit(campaign=campaign, actor=actor, stop_if_not_ready=not confirmed)
+    elif action == "approve":
+        campaigns.campaign_approve(campaign=campaign, actor=actor, comment=text)
+    elif action == "reject":
+        campaigns.campaign_reject(campaign=campaign, actor=actor, comment=text)
+    else:
+        campaigns.campaign_cancel(campaign=campaign, actor=actor, reason=text)

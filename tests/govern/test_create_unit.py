@@ -57,17 +57,18 @@ def test_the_admin_creates_and_changes_units_through_the_audited_services(
     assert BusinessUnit in site._registry
     added = admin_client.post(
         "/admin/govern/businessunit/add/",
-        {"name": "Energy NL", "slug": "energy-nl", "industry": "energy"},
+        {"name": "Energy NL", "slug": "energy-nl", "industry": "energy", "time_zone": "UTC"},
     )
     assert added.status_code == 302
     unit = BusinessUnit.objects.get(slug="energy-nl")
     changed = admin_client.post(
         f"/admin/govern/businessunit/{unit.pk}/change/",
-        {"name": "Energy Netherlands", "industry": "energy"},
+        {"name": "Energy Netherlands", "industry": "energy", "time_zone": "Europe/Amsterdam"},
     )
     assert changed.status_code == 302
     unit.refresh_from_db()
     assert (unit.slug, unit.name) == ("energy-nl", "Energy Netherlands")
+    assert unit.time_zone == "Europe/Amsterdam"
     actions = list(
         AuditEvent.objects.filter(target_type="assets.businessunit")
         .order_by("sequence")
@@ -75,5 +76,6 @@ def test_the_admin_creates_and_changes_units_through_the_audited_services(
     )
     assert actions == ["unit.created", "unit.changed"]
     assert AuditEvent.objects.get(action="unit.changed").data == {
-        "name": ["Energy NL", "Energy Netherlands"]
+        "name": ["Energy NL", "Energy Netherlands"],
+        "time_zone": ["UTC", "Europe/Amsterdam"],
     }

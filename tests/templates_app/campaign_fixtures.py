@@ -1,5 +1,6 @@
-"""A unit with an everyday logo in one template slot (inside a statement that contains it as a
-component), a campaign visual approved and delivered, and a clock stopped before go-live."""
+"""A unit in Berlin's zone with an everyday logo in one template slot (inside a statement that
+contains it as a component), a campaign visual approved and delivered, and a clock stopped
+before go-live."""
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ import time_machine
 from assets.models import Asset, Version
 from assets.services import asset_create, version_approve
 from govern.models import BusinessUnit
+from govern.services import unit_update
 from templates_app.campaigns.services import campaign_approve, campaign_create, campaign_submit
 from templates_app.models import Campaign, Template
 from templates_app.services import binding_set, composition_add
@@ -38,6 +40,7 @@ def scene(
     make_template: Callable[..., Template],
     deliver_all: Callable[[], Any],
 ) -> dict[str, Any]:
+    unit_update(unit=unit, actor=None, time_zone="Europe/Berlin")
     everyday = version_approve(version=add_version(logo), actor=compliance_officer)
     visual_asset = asset_create(
         key="campaign.spring.logo",

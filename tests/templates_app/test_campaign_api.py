@@ -181,7 +181,7 @@ def test_pre_flight_with_run_at_inside_the_window_resolves_the_campaign(
     assert waiting["verdict"] == "no-go"
     assert {r["code"] for r in waiting["reasons"]} == {"open_review"}
     assert waiting["reasons"][0]["detail"].startswith(
-        "Header component must be reviewed: Spring renewal replaces header_logo from 2027-03-01"
+        "Header component must be reviewed: Spring renewal replaces header_logo from 1 March 2027"
     )
     reviews_acknowledge(reviews=list(Review.objects.filter(state=ReviewState.OPEN)), actor=designer)
     answer = post(client, url, run).json()

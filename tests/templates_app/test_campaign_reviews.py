@@ -53,5 +53,5 @@ def test_the_template_page_and_the_board_show_both_versions_with_thumbnails(
         page = client.get(path).content.decode()
         for version in (everyday, visual):
             thumb = f'src="/assets/versions/{version.pk}/preview?size=row"'
-            assert f"{thumb} alt=\"\" width=\"48\" height=\"48\" loading=\"lazy\"> " in page, path
+            assert f'{thumb} alt="" width="48" height="48" loading="lazy"> ' in page, path
         assert "after: <img" in page

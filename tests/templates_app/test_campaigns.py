@@ -69,8 +69,8 @@ def test_a_submitted_campaign_is_approved_by_another_officer_and_flags_its_templ
     # The header component it targets, and the statement that contains it.
     assert {r.template_id for r in reviews} == {scene["header"].pk, scene["statement"].pk}
     assert reviews[0].detail == (
-        "Spring renewal replaces header_logo from 2027-03-01 01:00 to 2027-04-15 02:00 "
-        "Europe/Berlin"
+        "Spring renewal replaces header_logo from 1 March 2027, 01:00 Europe/Berlin "
+        "to 15 April 2027, 02:00 Europe/Berlin"
     )
     scene["statement"].refresh_from_db()
     assert scene["statement"].state == TemplateState.NEEDS_REVIEW

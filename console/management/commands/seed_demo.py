@@ -19,7 +19,10 @@ from templates_app.webhooks.services import endpoint_register
 
 # Demo people's addresses: their mail lands in the local catcher (.mail/new/) under `make run`.
 MAIL_DOMAIN = "govern.example"
-UNITS = [("insurance-de", "Insurance DE"), ("banking-uk", "Banking UK")]
+UNITS = [
+    ("insurance-de", "Insurance DE", "Europe/Berlin"),
+    ("banking-uk", "Banking UK", "Europe/London"),
+]
 PEOPLE = [
     ("bella", "Bella", "Brand", Role.BRAND_MANAGER),
     ("colin", "Colin", "Compliance", Role.COMPLIANCE_OFFICER),
@@ -47,7 +50,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("bootstrap", stdout=io.StringIO())
         with transaction.atomic():
-            units = [self._unit(slug, name) for slug, name in UNITS]
+            units = [self._unit(slug, name, zone) for slug, name, zone in UNITS]
             people = {}
             for username, first, last, role in PEOPLE:
                 people[username] = self._person(username, first, last, role, options)
@@ -84,8 +87,8 @@ class Command(BaseCommand):
             file.write(secret + "\n")
         self.stdout.write(f"  webhooks: every event goes to {url} (see its page at /)")
 
-    def _unit(self, slug: str, name: str) -> BusinessUnit:
-        unit, _created = unit_create(slug=slug, name=name, actor=None)
+    def _unit(self, slug: str, name: str, zone: str) -> BusinessUnit:
+        unit, _created = unit_create(slug=slug, name=name, time_zone=zone, actor=None)
         return unit
 
     def _person(

@@ -21,6 +21,11 @@ class Command(BaseCommand):
             action="store_true",
             help="the unit publishes editorial content (editorial-only licences may be used)",
         )
+        parser.add_argument(
+            "--time-zone",
+            default="",
+            help="the IANA zone its people plan in (e.g. Europe/Berlin; default: TIME_ZONE)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -29,6 +34,7 @@ class Command(BaseCommand):
                 name=options["name"],
                 industry=options["industry"],
                 publishes_editorial=options["publishes_editorial"],
+                time_zone=options["time_zone"],
                 actor=None,
             )
         except ValidationError as error:
