@@ -2,11 +2,14 @@
 
 import io
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from assets.criteria.rules import DEFAULT_RULES
+from assets.criteria.services import criteria_set
 from assets.models import (
     Asset,
     LicensePurchase,
@@ -223,15 +226,37 @@ def seed_campaign(unit: BusinessUnit, author: User, officer: User, minutes: int)
     version = spring_logo(unit, author, officer)
     footer = Template.objects.get(exstream_id=f"{prefix.upper()}-FOOTER")
     go_live = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=minutes)
+    local = go_live.astimezone(ZoneInfo(unit.time_zone))
     campaign = campaign_create(
         unit=unit,
-        name=f"Spring renewal (demo {go_live:%H:%M} UTC)",
+        name=f"Spring renewal (demo {local:%H:%M})",
         go_live_at=go_live,
         ends_at=go_live + timedelta(minutes=10),
-        time_zone="Europe/Berlin",
+        time_zone=unit.time_zone,
         items=[{"template": footer.pk, "slot": "footer_logo", "version": version.pk}],
         actor=author,
     )
     campaign_submit(campaign=campaign, actor=author)
     campaign_approve(campaign=campaign, actor=officer, comment="Demo campaign.")
-    return f"{campaign.name} goes live at {go_live:%H:%M} UTC for ten minutes"
+    return (
+        f"{campaign.name} goes live at {local:%H:%M} {unit.time_zone} ({go_live:%H:%M} UTC) "
+        "for ten minutes"
+    )
+
+
+# What an officer confirms before approving a product image in the demo's units.
+DEMO_CHECKLIST = [
+    "The product shown is the one on offer",
+    "Rates and prices shown match the product sheet",
+]
+
+
+def seed_criteria(unit: BusinessUnit, officer: User) -> None:
+    """Give product images a checklist every approver ticks, beside the default print rule."""
+    criteria_set(
+        kind="product_image",
+        unit=unit,
+        rules=DEFAULT_RULES,
+        checklist=DEMO_CHECKLIST,
+        actor=officer,
+    )

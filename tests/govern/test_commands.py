@@ -6,8 +6,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
-from assets.models import Asset, Version
+from assets.models import Asset, CriteriaRuleSet, Version
 from audit.models import AuditEvent
+from console.demo import DEMO_CHECKLIST
 from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission, hash_api_key
 from govern.roles import GROUP_PERMISSIONS, Role
 from templates_app.models import Composition, Template
@@ -167,6 +168,8 @@ def test_seed_demo_is_idempotent_and_gives_one_person_per_role() -> None:
     assert Version.objects.filter(state="in_review").count() == 6
     assert Template.objects.count() == 10 and Composition.objects.count() == 4
     assert Version.objects.filter(purchase__isnull=False).count() == 4, "two licensed per unit"
+    checklists = CriteriaRuleSet.objects.filter(kind="product_image", business_unit__isnull=False)
+    assert [r.checklist for r in checklists] == [DEMO_CHECKLIST] * 2, "one per unit, seeded once"
 
 
 @pytest.mark.django_db

@@ -45,7 +45,7 @@ def test_the_demo_campaign_goes_live_within_minutes_and_reverts_after_its_end(
 ) -> None:
     with time_machine.travel(SEEDED, tick=False) as clock:
         said = seed("--campaign-in", "3")
-        assert "goes live at 08:03 UTC for ten minutes" in said
+        assert "goes live at 09:03 Europe/Berlin (08:03 UTC) for ten minutes" in said
         campaign = Campaign.objects.get()
         assert campaign.state == CampaignState.APPROVED
         reviews = Review.objects.filter(campaign=campaign, state=ReviewState.OPEN)
@@ -66,7 +66,7 @@ def test_the_demo_campaign_goes_live_within_minutes_and_reverts_after_its_end(
         assert footer_logo(SEEDED + timedelta(minutes=14)) == "insurance.logo.primary"
         # A later start schedules the next one, even before the schedule ended the last one.
         Campaign.objects.filter(pk=campaign.pk).update(state=CampaignState.LIVE)
-        assert "goes live at 08:16 UTC" in seed("--campaign-in", "3")
+        assert "goes live at 09:16 Europe/Berlin (08:16 UTC)" in seed("--campaign-in", "3")
 
 
 def test_the_demo_campaign_delay_is_bounded() -> None:

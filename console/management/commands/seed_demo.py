@@ -10,7 +10,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from console.demo import seed_assets, seed_campaign, seed_rights, seed_templates
+from console.demo import (
+    seed_assets,
+    seed_campaign,
+    seed_criteria,
+    seed_rights,
+    seed_templates,
+)
 from govern.models import BusinessUnit
 from govern.roles import Role
 from govern.services import role_grant, unit_create, user_create, user_password_set
@@ -60,6 +66,7 @@ class Command(BaseCommand):
                 if seed_assets(unit, people["bella"], [people["carla"]]):
                     seed_templates(unit, people["dana"])
                     seed_rights(unit, people["bella"], [people["carla"]], people["dana"])
+                    seed_criteria(unit, people["carla"])
                     self.stdout.write(f"  demo assets and templates created in {unit.slug}")
             if options["campaign_in"] is not None:
                 self._campaign(units[0], people, options["campaign_in"])
