@@ -50,6 +50,7 @@ def pages_by_role() -> dict[str, list[str]]:
             "/templates/deliveries/",
             "/usage/exceptions/",
             "/notifications/",
+            "/assets/criteria/",
         ],
         "bella": [
             "/",
