@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
-from assets.models import Asset, LicensePurchase, Version
+from assets.models import Asset, CriteriaRuleSet, LicensePurchase, Version
 from audit.models import AuditEvent
 from audit.templatetags.audit_words import action_words, target_url
 from govern.models import ApiKey, BusinessUnit, ExportJob
@@ -62,6 +62,11 @@ def _exceptions(ids: list[int]) -> Iterable[tuple[int, str]]:
     return ((pk, f"{code.replace('_', ' ')} in run {run}") for pk, code, run in rows)
 
 
+def _criteria(ids: list[int]) -> Iterable[tuple[int, str]]:
+    rows = CriteriaRuleSet.objects.filter(pk__in=ids).values_list("pk", "kind", "number")
+    return ((pk, f"{kind.replace('_', ' ')} criteria #{number}") for pk, kind, number in rows)
+
+
 def _clearances(ids: list[int]) -> Iterable[tuple[int, str]]:
     rows = Clearance.objects.filter(pk__in=ids).values_list("pk", "template__name")
     return ((pk, f"clearance {pk} of {name}") for pk, name in rows)
@@ -72,6 +77,7 @@ LOOKUPS: dict[str, Callable[[list[int]], Iterable[tuple[int, str]]]] = {
     "assets.asset": _named(Asset, "key", "asset"),
     "assets.businessunit": _named(BusinessUnit, "name", "unit"),
     "assets.licensepurchase": _named(LicensePurchase, "uuid", "purchase"),
+    "assets.criteriaruleset": _criteria,
     "auth.user": _named(User, "username", "user"),
     "govern.apikey": _named(ApiKey, "name", "API key"),
     "govern.exportjob": _named(ExportJob, "kind", "export of"),

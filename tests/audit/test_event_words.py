@@ -108,3 +108,15 @@ def test_details_leave_out_empty_values_and_what_the_target_says() -> None:
         f"Superseded v1; approvals 2; regulated yes; content sha256 {'c' * 12}…"
     )
     assert details(event, {}, short=False).endswith(f"content sha256 {'c' * 64}.")
+
+
+def test_a_criteria_change_is_named_by_its_kind_and_number(
+    unit: BusinessUnit,
+    compliance_officer: Any,
+    auditor: Any,
+    client_for: Callable[[Any], Client],
+) -> None:
+    from assets.criteria.services import criteria_set
+
+    criteria_set(kind="logo", unit=unit, rules=[], checklist=["Looked"], actor=compliance_officer)
+    assert ">logo criteria #1<" in page(client_for(auditor))
