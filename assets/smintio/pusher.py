@@ -85,7 +85,7 @@ class Listener:
                 failures += 1
                 # One failure (Smint.io starting, a dropped connection) mends itself on the
                 # next try; only a second in a row is worth someone's attention.
-                log = logger.warning if failures > 1 else logger.info
+                log = logger.warning if failures > 1 else logger.debug
                 log("Smint.io notifications: %s; reconnecting", error)
             self.subscribed.clear()
             if not stop.is_set():

@@ -273,7 +273,9 @@ def quarantine(lpt: Any, error: str, report: SyncReport) -> QuarantinedPurchase:
         held.save(update_fields=["payload", "error", "attempts", "updated_at"])
     report.quarantined += 1
     report.problems.append(f"Purchase {uuid or '?'} quarantined: {error}")
-    logger.warning("Smint.io purchase %s quarantined: %s", uuid, error)
+    logger.warning(
+        "Smint.io purchase %s quarantined (see /assets/smintio/quarantine/): %s", uuid, error
+    )
     audit_record(
         action="smintio.purchase_quarantined",
         target=held,

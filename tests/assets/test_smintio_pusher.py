@@ -173,7 +173,7 @@ def test_one_failed_connection_is_not_worth_a_warning_two_in_a_row_are(
 
     monkeypatch.setattr(listener, "session", refused)
     monkeypatch.setattr(stop_event, "wait", lambda timeout=None: False)
-    with caplog.at_level("INFO", logger="assets.smintio.pusher"):
+    with caplog.at_level("DEBUG", logger="assets.smintio.pusher"):
         listener.run(stop_event)
     levels = [r.levelname for r in caplog.records if "reconnecting" in r.getMessage()]
-    assert levels == ["INFO", "WARNING"]
+    assert levels == ["DEBUG", "WARNING"]
