@@ -10,6 +10,7 @@ from assets.models import Asset
 from assets.selectors import clean_selectors
 from assets.services import version_create, version_submit
 from assets.uploads import inspect_bytes
+from console.demo import DEMO_CHECKLIST
 from govern.models import Notification
 from govern.notify import email_choose, send_emails
 from tests import images
@@ -81,4 +82,25 @@ def test_a_notice_and_its_email_then_a_comment_carried_forward(
     comments = page.get_by_role("region", name="Comments")
     assert comments.get_by_text("The yellow is too warm here").is_visible()
     assert comments.get_by_text(f"carried from v{first.number}").is_visible()
+    assert page.csp_violations == []
+
+
+def test_the_badge_falls_as_another_officer_decides(page: Any) -> None:
+    from assets.models import Version
+    from assets.services import version_approve
+
+    seed_demo()
+    log_in(page, "colin", DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    badge = page.locator("#unread-count .badge")
+    before = int(badge.inner_text())
+    waiting = Version.objects.get(
+        variant__asset__key="insurance.product.gold-card", state="in_review"
+    )
+    carla = User.objects.get(username="carla")
+    version_approve(version=waiting, actor=carla, checklist=DEMO_CHECKLIST)
+    page.reload()
+    assert int(badge.inner_text()) == before - 1
+    page.get_by_role("link", name="Notices").click()
+    assert page.get_by_text("done by carla").first.is_visible()
     assert page.csp_violations == []
