@@ -36,7 +36,7 @@ def test_upload_submit_approve_and_audit(page: Any, tmp_path: Path) -> None:
     log_in(page, "colin", DEMO_PASSWORD)
     page.get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name="brand.logo.browser").click()
-    assert page.get_by_role("img", name="Preview of brand.logo.browser v1").is_visible()
+    page.get_by_role("img", name="Preview of brand.logo.browser v1").wait_for()  # loaded
     page.get_by_role("textbox", name="Comment (required to reject)").fill(
         "Colours match the guide."
     )
