@@ -358,8 +358,32 @@ EXSTREAM_API_PREFIX = env("EXSTREAM_API_PREFIX", "/design/das/v1")
 EXSTREAM_OTDS_TENANT = env("EXSTREAM_OTDS_TENANT", "govern" if DEBUG else "")
 EXSTREAM_DOMAIN = env("EXSTREAM_DOMAIN")
 EXSTREAM_CSRF_TOKEN = env("EXSTREAM_CSRF_TOKEN")
-_otds = f"/otdstenant/{EXSTREAM_OTDS_TENANT}/otdsws" if EXSTREAM_OTDS_TENANT else "/otdsws"
-EXSTREAM_TOKEN_URL = env("EXSTREAM_TOKEN_URL", f"{EXSTREAM_URL}{_otds}/oauth2/token")
+# Which contract Govern speaks: "das", OpenText's published Design API (opentext/
+# ocp-communication, Samples/Communications SDK), or "proxy", Govern's own resource contract
+# for customers who put a proxy in front of their instance.
+EXSTREAM_API = env("EXSTREAM_API", "proxy")
+# OTDS, as OpenText's SDK reaches it: on premises under /otdsws/otdstenant/<tenant>, on OT2
+# under /otdstenant/<tenant>; the scope otds:groups (on OT2 with a subscription). The DAS token
+# is a service account's password grant when EXSTREAM_USERNAME is set, else client credentials.
+EXSTREAM_OTDS_URL = env("EXSTREAM_OTDS_URL", EXSTREAM_URL).rstrip("/")
+EXSTREAM_OT2 = env_bool("EXSTREAM_OT2")
+EXSTREAM_OTDS_SUBSCRIPTION = env("EXSTREAM_OTDS_SUBSCRIPTION")
+EXSTREAM_OTDS_SCOPE = env(
+    "EXSTREAM_OTDS_SCOPE",
+    f"search otds:groups subscription:{EXSTREAM_OTDS_SUBSCRIPTION}"
+    if EXSTREAM_OT2
+    else "otds:groups",
+)
+EXSTREAM_USERNAME = env("EXSTREAM_USERNAME")
+EXSTREAM_PASSWORD = env("EXSTREAM_PASSWORD")
+if EXSTREAM_API == "das":
+    _where = "" if EXSTREAM_OT2 else "/otdsws"
+    _token = f"{EXSTREAM_OTDS_URL}{_where}/otdstenant/{EXSTREAM_OTDS_TENANT}/oauth2/token"
+    EXSTREAM_DOMAIN = EXSTREAM_DOMAIN or ("govern" if DEBUG else "")
+else:  # the proxy contract's own path
+    _otds = f"/otdstenant/{EXSTREAM_OTDS_TENANT}/otdsws" if EXSTREAM_OTDS_TENANT else "/otdsws"
+    _token = f"{EXSTREAM_URL}{_otds}/oauth2/token"
+EXSTREAM_TOKEN_URL = env("EXSTREAM_TOKEN_URL", _token)
 EXSTREAM_CLIENT_ID = env("EXSTREAM_CLIENT_ID", "govern")
 EXSTREAM_CLIENT_SECRET = env("EXSTREAM_CLIENT_SECRET", "sandbox-secret" if DEBUG else "")
 EXSTREAM_TRANSPORT = env("EXSTREAM_TRANSPORT", "api")  # "api" or "hotfolder"

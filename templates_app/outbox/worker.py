@@ -21,7 +21,7 @@ from assets.renditions import (
 )
 from assets.storage import read_content
 from templates_app.exstream import client as exstream
-from templates_app.exstream import hotfolder
+from templates_app.exstream import gateway, hotfolder
 from templates_app.models import Binding, Delivery, WebhookDelivery
 from templates_app.outbox import services as deliveries
 from templates_app.webhooks import sender as webhooks
@@ -103,7 +103,7 @@ def _push(delivery: Delivery, version: Version, rendition: Rendition) -> str:
             extension=extension,
             entry=entry,
         )
-    pushed = exstream.push_image(
+    pushed = gateway.push_image(
         name=name,
         data=data,
         media_type=rendition.media_type,

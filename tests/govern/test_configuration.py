@@ -158,6 +158,38 @@ def test_exstream_token_url_follows_its_api_url_and_otds_tenant(
     assert value == expected
 
 
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, "http://127.0.0.1:8301/otdsws/otdstenant/govern/oauth2/token"),
+        ({"EXSTREAM_OT2": "1"}, "http://127.0.0.1:8301/otdstenant/govern/oauth2/token"),
+        (
+            {"EXSTREAM_OTDS_URL": "https://otds.bank", "EXSTREAM_OTDS_TENANT": "t1"},
+            "https://otds.bank/otdsws/otdstenant/t1/oauth2/token",
+        ),
+    ],
+)
+def test_the_das_token_url_is_otds_tenant_path_on_premises_or_on_ot2(
+    environment: dict[str, str], expected: str, tmp_path: Path
+) -> None:
+    value = show_setting(
+        "EXSTREAM_TOKEN_URL",
+        tmp_path / "none",
+        DEBUG="1",
+        EXSTREAM_API="das",
+        EXSTREAM_URL="http://127.0.0.1:8301",
+        **environment,
+    )
+    assert value == expected
+
+
+def test_the_das_scope_names_the_ot2_subscription(tmp_path: Path) -> None:
+    on_ot2 = {"EXSTREAM_OT2": "1", "EXSTREAM_OTDS_SUBSCRIPTION": "bank-prod"}
+    scope = show_setting("EXSTREAM_OTDS_SCOPE", tmp_path / "none", DEBUG="1", **on_ot2)
+    assert scope == "search otds:groups subscription:bank-prod"
+    assert show_setting("EXSTREAM_OTDS_SCOPE", tmp_path / "none", DEBUG="1") == "otds:groups"
+
+
 def test_every_variable_settings_reads_is_in_env_example_and_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     names = settings_names()

@@ -30,7 +30,7 @@ AddVersion = Callable[..., Version]
 
 
 class FakeExstream:
-    """Stand in for exstream.push_image: record pushes, fail on demand."""
+    """Stand in for gateway.push_image: record pushes, fail on demand."""
 
     def __init__(self) -> None:
         self.pushed: list[dict[str, Any]] = []
@@ -47,7 +47,7 @@ class FakeExstream:
 def fake(monkeypatch: pytest.MonkeyPatch, settings: Any) -> FakeExstream:
     settings.DELIVERY_BACKOFF_SECONDS = 0
     fake = FakeExstream()
-    monkeypatch.setattr(outbox.exstream, "push_image", fake)
+    monkeypatch.setattr(outbox.gateway, "push_image", fake)
     return fake
 
 
@@ -243,7 +243,7 @@ def test_an_unexpected_error_is_retried_then_dead_and_never_stalls_the_batch(
     def broken(**push: Any) -> ImageVersion:
         raise OSError("disk full")
 
-    monkeypatch.setattr(outbox.exstream, "push_image", broken)
+    monkeypatch.setattr(outbox.gateway, "push_image", broken)
     assert outbox.drain(until_idle=False) == {"retrying": 2}
     assert outbox.drain() == {"dead": 2}
     assert set(Delivery.objects.values_list("last_error", flat=True)) == {"OSError: disk full"}
