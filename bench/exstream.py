@@ -26,6 +26,7 @@ def _sandbox(env: dict[str, str], workdir: Path) -> tuple[str, subprocess.Popen[
             "manage.py",
             "sandbox",
             "exstream",
+            *("--api", "proxy"),  # the contract Govern's client speaks
             "--port",
             str(port),
             "--latency-ms",

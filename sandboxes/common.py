@@ -20,6 +20,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from email.message import Message
+from email.parser import BytesHeaderParser
+from email.utils import collapse_rfc2231_value
 from enum import Enum
 from functools import partial
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
@@ -215,6 +217,36 @@ def json_object(body: bytes, error: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Problem(400, error, "the body must be a JSON object")
     return value
+
+
+@dataclass(frozen=True)
+class Part:
+    content_type: str | None
+    content: bytes
+
+
+def parse_multipart(content_type: str, body: bytes) -> dict[str, Part]:
+    """Split a multipart/form-data body into its parts by field name (the first one wins)."""
+    header = Message()
+    header["Content-Type"] = content_type
+    boundary = header.get_param("boundary")
+    if header.get_content_type() != "multipart/form-data" or not boundary:
+        raise Problem(400, "invalid_request", "expected multipart/form-data with a boundary")
+    delimiter = b"\r\n--" + collapse_rfc2231_value(boundary).encode("latin-1")
+    # Prefixing CRLF lets the first delimiter match like the others; chunk 0 is the preamble.
+    chunks = (b"\r\n" + body).split(delimiter)
+    if len(chunks) < 3 or not chunks[-1].startswith(b"--"):
+        raise Problem(400, "invalid_request", "the multipart body is not closed")
+    parts: dict[str, Part] = {}
+    for chunk in chunks[1:-1]:
+        head, separator, content = chunk.partition(b"\r\n\r\n")
+        if not separator:
+            raise Problem(400, "invalid_request", "a multipart part has no header end")
+        headers = BytesHeaderParser().parsebytes(head.lstrip() + b"\r\n\r\n")
+        name = headers.get_param("name", header="content-disposition")
+        if name:
+            parts.setdefault(collapse_rfc2231_value(name), Part(headers["Content-Type"], content))
+    return parts
 
 
 def same(given: str, expected: str) -> bool:

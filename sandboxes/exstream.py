@@ -1,8 +1,62 @@
-"""Simulate OpenText Exstream's design-asset service (DAS) as a standalone HTTP server.
+"""Simulate OpenText Exstream as a standalone HTTP server, speaking one of two contracts.
 
-Stdlib only, so it runs without Django: `python manage.py sandbox exstream --port 8101`.
-Images with their bytes, idempotency records, the write log, tokens and the seeded templates
-live in one SQLite file and survive a restart.
+Stdlib only, so it runs without Django: `python manage.py sandbox exstream --port 8101
+[--api das|proxy]`. Its state lives in one SQLite file and survives a restart.
+
+`--api das` (the default) speaks Exstream's Design API (DAS) and OTDS's token as OpenText's
+public SDK sample shows them: repository `opentext/ocp-communication`, folder
+`Samples/Communications SDK/` (`DasService`, `DasUriBuilder`, `OtdsService`, `OtdsUriBuilder`,
+the DTOs under `model/`; the Postman collection at the repository's root). Its code lives in
+sandboxes/das.py, whose docstring says what the sandbox decides where that material is silent.
+
+    POST /otdsws/otdstenant/{tenant}/oauth2/token     the token on premises; OT2's path is
+    POST /otdstenant/{tenant}/oauth2/token            without /otdsws. A form: grant_type=password
+                                                      with username, password, client_id, scope,
+                                                      or client_credentials with client_id,
+                                                      client_secret, scope; scope must include
+                                                      otds:groups. -> {access_token,
+                                                      refresh_token, token_type, expires_in}
+    Under /design/api/v1, with a bearer token; answers {status: "success", details, data},
+    lists paged by count (1-1000, default 100) and offset with page: {pageSize, pageOffset,
+    totalElements, totalPages, currentPageNumber}:
+    GET  /version                                     {apiIdentifier, major, minor, patch,
+                                                      versionString}, no envelope
+    GET  /domains                                     DasDomain: {id, production, jobTracing,
+                                                      workflow, restrictApproval, parent}
+    GET  /resources/{domain}?filter.types=a,b&filter.states=APPROVED,DRAFT
+         &filter.latestVersion=true|false             DasResourceVersion: {id, version, name,
+                                                      type, state, stateComment, description,
+                                                      createdBy, createdDate, lastModifiedBy,
+                                                      lastModifiedDate, metadata: {subtype},
+                                                      locked}, by name then version
+    POST /resources/{domain}/content?name=&type=[&subtype=]   multipart `file`: 201, version 1
+                                                      in DRAFT
+    PUT  /resources/{domain}/{id}/content             multipart `file`: the latest version's
+                                                      bytes, only while it is a DRAFT (else 409)
+    PUT  /resources/{domain}/{id}/state               {state, auditedComment, locked}: moves the
+                                                      latest version; stateComment becomes the
+                                                      auditedComment
+    GET  /links/{domain}?linkSubjectId=&linkDepth=[&linkSubjectVersion=][&filter.types=
+         &filter.states=&filter.latestVersion=]       DasLink: {linkSubjectId, subjectVersion,
+                                                      linkObjectId, typeId (the object's type)}
+    GET  /links/{domain}/resources?linkObjectId=&linkDepth=[&rfilter.types=&rfilter.states=]
+                                                      the resource versions using the object,
+                                                      directly or through others, to the depth
+    Every 4xx and 5xx under /design has the body {timestamp (epoch ms), status, message, error
+    (the reason phrase), details, errorCode, path}.
+
+Workflows, by the domain's `workflow`: standard DRAFT -> REVIEW -> APPROVED | REJECTED,
+REJECTED -> DRAFT, APPROVED -> DRAFT; simple DRAFT -> APPROVED -> DRAFT. APPROVED -> DRAFT
+starts the next version, a DRAFT copy of the approved bytes; the approved version stays. Any
+other move is a 409, an unknown state a 400. Resource types are open strings; the seeded ones
+are `exstrapplication` (communications), `exstrcomponentobj` (components) and, from Govern,
+`image`. Defaults, each a command option: tenant `govern` (--otds-tenant), client `govern` with
+secret `sandbox-secret` (--client-id, --client-secret), service account `govern-service` with
+password `sandbox-password` (--username, --password), one domain `govern` with the standard
+workflow (--domain NAME[:simple][:tracing], repeatable; the first one is seeded).
+
+`--api proxy` keeps Govern's own contract, for customers who put a proxy in front of Exstream
+and for the tests written against it (not OpenText's shapes):
 
     POST /otdstenant/{tenant}/otdsws/oauth2/token     client credentials -> bearer token
                                                       (/otdsws/oauth2/token without a tenant)
@@ -14,30 +68,49 @@ live in one SQLite file and survive a restart.
     POST PREFIX/resources/{id}/versions/{n}/submit    draft -> submitted
     POST PREFIX/resources/{id}/versions/{n}/approve   submitted -> approved
     GET  PREFIX/templates[?type=...]                  the seeded, read-only templates
+
+The sandbox's own endpoints, in either mode:
     GET  /_sandbox/health, GET /_sandbox/writes, POST /_sandbox/reset, GET|POST /_sandbox/faults
     POST /_sandbox/runs                                a production run that asks Govern's
                                                        pre-flight, reads its manifest and
                                                        reports usage (sandboxes/production.py)
+and in DAS mode (bodies are JSON; `domain` defaults to the first one):
+    POST /_sandbox/resources  {name, type, description, state (APPROVED), links: [{object,
+                              slot}]}: a resource as a designer makes it, at version 1
+    POST /_sandbox/links      {subject, object, slot}: link the subject's latest version (by id
+                              or name) to an object, by id, or by name, reaching every resource
+                              named so or named so followed by "/..." (Govern's image names
+                              `<asset key>/<variant>/<profile>` are reached by the asset key)
+    GET  /_sandbox/links      the links with their slots and what each reaches now
+    GET  /_sandbox/content/{id}/{version}   a version's bytes (DAS's published calls return none)
+Slot names are the sandbox's own: DAS publishes none, so they show only under /_sandbox. The
+seeded templates are Govern's demo ones (INSURANCE-FOOTER with the slot footer_logo, policy
+letter, statement, welcome letter, renewal mailing; the same for BANKING), linked to their
+images by asset key (sandboxes/das.py lists them).
 
-Faults hit PREFIX only, never the token or the /_sandbox endpoints. Each request first waits
-`latency_ms`, then draws one number: below `error_rate` it gets a 503 and nothing changes; in the
-next `timeout_rate` it is applied and answered `timeout_seconds` late; in the next `drop_rate`
-it is applied and the connection is closed without an answer. The rates are shares of all
-requests, checked in that order; past a sum of 1 the later ones get what is left.
+Faults hit the resource calls only (/design in DAS mode, PREFIX in proxy mode), never the
+token or the /_sandbox endpoints. Each request first waits `latency_ms`, then draws one number:
+below `error_rate` it gets a 503 and nothing changes; in the next `timeout_rate` it is applied
+and answered `timeout_seconds` late; in the next `drop_rate` it is applied and the connection is
+closed without an answer. The rates are shares of all requests, checked in that order; past a
+sum of 1 the later ones get what is left.
 
-Idempotency: every POST under PREFIX needs an Idempotency-Key. The first successful (2xx) answer
-for a key is remembered and a later request with that key, to any path, gets it again without
-changing anything. Rejected and failed writes are not remembered, so they can be retried.
+Idempotency, proxy mode only: every POST under PREFIX needs an Idempotency-Key. The first
+successful (2xx) answer for a key is remembered and a later request with that key, to any path,
+gets it again without changing anything. Rejected and failed writes are not remembered, so they
+can be retried. DAS has no such key: in DAS mode a write is applied each time it arrives.
 
-The write log has one entry per POST under PREFIX, in order. `outcome` says what the write did:
+The write log has one entry per write, in order: each POST under PREFIX (proxy), each POST and
+PUT under /design (DAS). `outcome` says what the write did:
     applied   the state changed and the answer went out
     timeout   the state changed; the answer was held back `timeout_seconds`
     dropped   the state changed; the connection was closed without an answer
     failed    an injected 503; nothing changed
-    replayed  a repeated Idempotency-Key; the remembered answer again, nothing changed
+    replayed  a repeated Idempotency-Key (proxy only); the remembered answer, nothing changed
     rejected  a 4xx (bad token, missing key, bad form, unknown id, wrong state); nothing changed
 Its extra `fault` field names the injected fault ("error", "timeout", "drop") or is null, so a
-replayed or rejected write whose answer was delayed or dropped still shows that.
+replayed or rejected write whose answer was delayed or dropped still shows that; `resource` and
+`version` name what a successful write concerned.
 """
 
 import hashlib
@@ -47,15 +120,13 @@ import re
 import sqlite3
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from email.message import Message
-from email.parser import BytesHeaderParser
-from email.utils import collapse_rfc2231_value
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from sandboxes import das
 from sandboxes.common import (
     UNAVAILABLE,
     Answer,
@@ -63,10 +134,13 @@ from sandboxes.common import (
     Fault,
     Faults,
     FaultSettings,
+    Part,
     Problem,
     Reply,
     Request,
+    make_server,
     now,
+    parse_multipart,
     require_bearer,
     resolve,
     route,
@@ -74,9 +148,9 @@ from sandboxes.common import (
     same,
     write_once,
 )
-from sandboxes.common import make_server as make_common_server
-from sandboxes.production import Govern, production_run
+from sandboxes.production import Govern, run_request
 
+APIS = ("das", "proxy")
 DEFAULT_PREFIX = "/design/das/v1"
 TRANSITIONS = {"submit": ("draft", "submitted"), "approve": ("submitted", "approved")}
 TEMPLATE_TYPES = ("communication", "document", "component", "design", "message")
@@ -178,12 +252,6 @@ class Client:
     client_id: str
     client_secret: str
     token_ttl: int
-
-
-@dataclass(frozen=True)
-class Part:
-    content_type: str | None
-    content: bytes
 
 
 class Store(Database):
@@ -468,17 +536,7 @@ class Sandbox:
         return Reply(200, {"status": "reset"})
 
     def _run(self, request: Request, params: dict[str, str]) -> Reply:
-        if self.govern is None:
-            raise Problem(
-                409, "no_govern", "start the sandbox with --govern-url and GOVERN_API_KEY"
-            )
-        try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            raise Problem(400, "invalid_request", "the body is not JSON") from None
-        if not isinstance(body, dict):
-            raise Problem(400, "invalid_request", "the body must be a JSON object")
-        return Reply(200, production_run(self.govern, body, self.store))
+        return Reply(200, run_request(self.govern, request.body, self.store))
 
     def _get_faults(self, request: Request, params: dict[str, str]) -> Reply:
         return Reply(200, asdict(self.faults.current))
@@ -507,35 +565,6 @@ def _properties(text: str) -> dict[str, Any]:
     return properties
 
 
-def parse_multipart(content_type: str, body: bytes) -> dict[str, Part]:
-    """Split a multipart/form-data body into its parts by field name (the first one wins)."""
-    header = Message()
-    header["Content-Type"] = content_type
-    boundary = header.get_param("boundary")
-    if header.get_content_type() != "multipart/form-data" or not boundary:
-        raise Problem(400, "invalid_request", "expected multipart/form-data with a boundary")
-    delimiter = b"\r\n--" + collapse_rfc2231_value(boundary).encode("latin-1")
-    # Prefixing CRLF lets the first delimiter match like the others; chunk 0 is the preamble.
-    chunks = (b"\r\n" + body).split(delimiter)
-    if len(chunks) < 3 or not chunks[-1].startswith(b"--"):
-        raise Problem(400, "invalid_request", "the multipart body is not closed")
-    parts: dict[str, Part] = {}
-    for chunk in chunks[1:-1]:
-        head, separator, content = chunk.partition(b"\r\n\r\n")
-        if not separator:
-            raise Problem(400, "invalid_request", "a multipart part has no header end")
-        headers = BytesHeaderParser().parsebytes(head.lstrip() + b"\r\n\r\n")
-        name = headers.get_param("name", header="content-disposition")
-        if name:
-            parts.setdefault(collapse_rfc2231_value(name), Part(headers["Content-Type"], content))
-    return parts
-
-
-def make_server(sandbox: Sandbox, host: str, port: int) -> ThreadingHTTPServer:
-    """Bind a threaded server (daemon threads) for the sandbox; port 0 picks a free one."""
-    return make_common_server(sandbox.respond, host, port, "ExstreamSandbox")
-
-
 def serve(
     *,
     host: str,
@@ -551,22 +580,41 @@ def serve(
     client_secret: str = "sandbox-secret",  # noqa: S107 - the sandbox's documented default
     seed: int | None = None,
     govern_url: str | None = None,
+    api: str = "das",
     api_prefix: str = DEFAULT_PREFIX,
-    otds_tenant: str = "",
+    otds_tenant: str | None = None,
+    domains: Sequence[das.Domain] | None = None,
+    username: str = "govern-service",
+    password: str = "sandbox-password",  # noqa: S107 - the sandbox's documented default
 ) -> None:
-    """Serve the Exstream sandbox in the foreground until SIGINT or SIGTERM, its resources
-    under `api_prefix` and its token under the OTDS tenant's path."""
+    """Serve the Exstream sandbox in the foreground until SIGINT or SIGTERM, speaking `api`:
+    "das" (OpenText's Design API and OTDS token) or "proxy" (Govern's own contract, its
+    resources under `api_prefix`)."""
+    if api not in APIS:
+        raise ValueError(f"api must be one of {', '.join(APIS)}")
     faults = Faults(error_rate, timeout_rate, drop_rate, latency_ms, timeout_seconds)
-    store = Store(state)
     key = os.environ.get("GOVERN_API_KEY", "")
     govern = Govern(govern_url, key) if govern_url and key else None
-    try:
+    if api == "das":
+        tenant = otds_tenant or das.Accounts.tenant
+        accounts = das.Accounts(tenant, client_id, client_secret, username, password, token_ttl)
+        served = list(domains or [das.Domain("govern")])
+        das_sandbox = das.Sandbox(
+            das.Store(state, served[0].id), accounts, served, faults, seed, govern
+        )
+        store: Database = das_sandbox.store
+        respond, speaking = das_sandbox.respond, das_sandbox.summary()
+    else:
         client = Client(client_id, client_secret, token_ttl)
-        sandbox = Sandbox(store, client, faults, seed, govern, api_prefix, otds_tenant)
-        server = make_server(sandbox, host, port)
+        proxy = Sandbox(Store(state), client, faults, seed, govern, api_prefix, otds_tenant or "")
+        store, respond = proxy.store, proxy.respond
+        speaking = f"Govern's proxy contract under {proxy.prefix}"
+    try:
+        server = make_server(respond, host, port, "ExstreamSandbox")
         print(
             f"Exstream sandbox on http://{host}:{server.server_port}/ (state: {state})", flush=True
         )
+        print(f"Speaking {speaking}", flush=True)
         run_until_stopped(server)
     finally:
         store.close()

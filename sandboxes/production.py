@@ -170,3 +170,16 @@ def production_run(govern: Govern, body: dict[str, Any], cache: Any) -> dict[str
     }
     status, answer = govern.call("POST", "/api/v1/usage/runs/", report)
     return {"preflight": preflight, "report": report, "govern_status": status, "govern": answer}
+
+
+def run_request(govern: Govern | None, body: bytes, cache: Any) -> dict[str, Any]:
+    """Check a `POST /_sandbox/runs` body and run it; the same in either API mode."""
+    if govern is None:
+        raise Problem(409, "no_govern", "start the sandbox with --govern-url and GOVERN_API_KEY")
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        raise Problem(400, "invalid_request", "the body is not JSON") from None
+    if not isinstance(request, dict):
+        raise Problem(400, "invalid_request", "the body must be a JSON object")
+    return production_run(govern, request, cache)

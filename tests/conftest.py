@@ -184,7 +184,7 @@ def api_client_for_key() -> Callable[[str], Client]:
 @pytest.fixture(scope="session")
 def exstream_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start one Exstream sandbox for the session; its base URL (no trailing slash)."""
-    base_url, process = start_exstream_sandbox(tmp_path_factory.mktemp("exstream"))
+    base_url, process = start_exstream_sandbox(tmp_path_factory.mktemp("exstream"), api="proxy")
     yield base_url
     stop(process)
 

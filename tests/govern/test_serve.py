@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,20 @@ def test_one_interrupt_stops_the_web_app_and_the_worker(tmp_path: Path) -> None:
         time.sleep(0.2)
     assert processes_with(marker) == [], "a child outlived the interrupt"
     assert not wait_for(f"http://127.0.0.1:{port}/healthz", 1)
+
+
+def test_the_exstream_sandbox_speaks_the_contract_and_domain_govern_is_set_for(
+    settings: Any,
+) -> None:
+    from console.management.commands.serve import sandbox_commands
+
+    settings.EXSTREAM_URL = "http://127.0.0.1:8101"
+    settings.EXSTREAM_API, settings.EXSTREAM_DOMAIN = "das", "letters"
+    das = sandbox_commands("manage.py", "127.0.0.1:8000")["exstream-sandbox"]
+    settings.EXSTREAM_API, settings.EXSTREAM_DOMAIN = "proxy", None
+    proxy = sandbox_commands("manage.py", "127.0.0.1:8000")["exstream-sandbox"]
+
+    assert das[das.index("--api") + 1] == "das"
+    assert das[das.index("--domain") + 1] == "letters"
+    assert proxy[proxy.index("--api") + 1] == "proxy"
+    assert "--domain" not in proxy

@@ -42,10 +42,11 @@ def start_exstream_sandbox(tmp_dir: Path, **options: object) -> tuple[str, subpr
     """Start `manage.py sandbox exstream` on a free port and return its URL once it is healthy.
 
     `options` are the command's options by their Python names (error_rate=1.0, token_ttl=1,
-    seed=7, ...). State goes to tmp_dir/exstream.sqlite3, output to tmp_dir/exstream.log. The
-    URL has no trailing slash: add paths such as "/_sandbox/health" to it.
+    seed=7, ...). It speaks Govern's proxy contract unless api="das" (the command's own
+    default). State goes to tmp_dir/exstream.sqlite3, output to tmp_dir/exstream.log. The URL
+    has no trailing slash: add paths such as "/_sandbox/health" to it.
     """
-    return start_sandbox("exstream", tmp_dir, **options)
+    return start_sandbox("exstream", tmp_dir, **{"api": "proxy", **options})
 
 
 def start_smintio_sandbox(tmp_dir: Path, **options: object) -> tuple[str, subprocess.Popen[bytes]]:
@@ -62,13 +63,15 @@ def start_sandbox(
 ) -> tuple[str, subprocess.Popen[bytes]]:
     """Start `manage.py sandbox SYSTEM` on a free port and return its URL once it is healthy.
 
-    `environment` adds variables to the process's (GOVERN_API_KEY for production runs).
+    An option given a list is repeated (domain=["govern", "quick:simple"]). `environment` adds
+    variables to the process's (GOVERN_API_KEY for production runs).
     """
     port = free_port()
     argv = [sys.executable, "manage.py", "sandbox", system, "--port", str(port)]
     argv += ["--state", str(tmp_dir / f"{system}.sqlite3")]
     for name, value in options.items():
-        argv += [f"--{name.replace('_', '-')}", str(value)]
+        for each in value if isinstance(value, list | tuple) else [value]:  # a list repeats
+            argv += [f"--{name.replace('_', '-')}", str(each)]
     log_path = tmp_dir / f"{system}.log"
     with log_path.open("wb") as log:  # the child keeps its own copy of the file descriptor
         process = subprocess.Popen(  # noqa: S603

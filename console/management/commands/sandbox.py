@@ -8,13 +8,19 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from sandboxes import exstream, receiver, smintio
+from sandboxes import das, exstream, receiver, smintio
 
 # A system's serve function takes the common options and its own as keyword arguments and
 # blocks until SIGINT or SIGTERM; the options of other systems are accepted and ignored.
 # Adding a system means adding its entry here.
 SYSTEMS: dict[str, tuple[Callable[..., None], tuple[str, ...]]] = {
-    "exstream": (exstream.serve, ("govern_url", "api_prefix", "otds_tenant")),
+    "exstream": (
+        exstream.serve,
+        (
+            *("govern_url", "api", "api_prefix", "otds_tenant"),
+            *("domains", "username", "password"),
+        ),
+    ),
     "smintio": (
         smintio.serve,
         (
@@ -57,10 +63,36 @@ class Command(BaseCommand):
             "--govern-url", help="Govern for production runs (the API key: GOVERN_API_KEY)"
         )
         exstream_options.add_argument(
-            "--api-prefix", default=exstream.DEFAULT_PREFIX, help="where the resources live"
+            "--api",
+            choices=exstream.APIS,
+            default="das",
+            help="das: OpenText's Design API and OTDS token; proxy: Govern's own contract",
         )
         exstream_options.add_argument(
-            "--otds-tenant", default="", help="serve the token under /otdstenant/TENANT/otdsws"
+            "--api-prefix",
+            default=exstream.DEFAULT_PREFIX,
+            help="proxy only: where the resources live",
+        )
+        exstream_options.add_argument(
+            "--otds-tenant",
+            default=None,
+            help="das: the token at /otdsws/otdstenant/TENANT and /otdstenant/TENANT (default "
+            "govern); proxy: at /otdstenant/TENANT/otdsws (default none: /otdsws)",
+        )
+        exstream_options.add_argument(
+            "--domain",
+            dest="domains",
+            action="append",
+            type=_domain,
+            metavar="NAME[:simple][:tracing]",
+            help="das only, repeatable: a domain and its workflow (default: govern, standard); "
+            "the first gets the seeded templates",
+        )
+        exstream_options.add_argument(
+            "--username", default="govern-service", help="das only: the service account"
+        )
+        exstream_options.add_argument(
+            "--password", default="sandbox-password", help="das only: its password"
         )
         smintio_options = parser.add_argument_group("smintio only")
         smintio_options.add_argument("--rate-limit-rate", type=_number(float, 0, 1), default=0.0)
@@ -84,6 +116,14 @@ class Command(BaseCommand):
         state.parent.mkdir(parents=True, exist_ok=True)
         serve, own_options = SYSTEMS[system]
         serve(state=state, **{name: options[name] for name in (*SERVE_OPTIONS, *own_options)})
+
+
+def _domain(text: str) -> das.Domain:
+    """An argparse type: a DAS domain as `NAME[:simple][:tracing]`."""
+    try:
+        return das.parse_domain(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def _number(kind: Callable[[str], float], low: float, high: float | None = None) -> Any:

@@ -89,8 +89,11 @@ def sandbox_commands(manage: str, bind: str) -> dict[str, list[str]]:
                 argv += _pusher_options() or ["--hook-url", f"http://{bind}/hooks/smintio"]
             if system == "exstream":  # its production runs ask Govern and report usage
                 argv += ["--govern-url", f"http://{bind}"]
+                argv += ["--api", settings.EXSTREAM_API]  # the contract Govern speaks
                 argv += ["--api-prefix", settings.EXSTREAM_API_PREFIX]
                 argv += ["--otds-tenant", settings.EXSTREAM_OTDS_TENANT]
+                if settings.EXSTREAM_DOMAIN:
+                    argv += ["--domain", settings.EXSTREAM_DOMAIN]
             commands[f"{system}-sandbox"] = argv
     receiver = urlsplit(settings.DEMO_WEBHOOK_URL)
     if receiver.hostname in {"127.0.0.1", "localhost"} and receiver.port is not None:
