@@ -5,7 +5,7 @@ from django.conf import settings
 from govern.models import BusinessUnit
 from templates_app import expiry
 from templates_app.campaigns import services as campaigns
-from templates_app.exstream import client as exstream
+from templates_app.exstream import gateway
 from templates_app.exstream.services import templates_import
 from templates_app.outbox import worker as outbox
 
@@ -23,7 +23,7 @@ def import_templates() -> str:
     unit = BusinessUnit.objects.filter(slug=settings.EXSTREAM_IMPORT_UNIT).first()
     if unit is None:
         return "EXSTREAM_IMPORT_UNIT names no unit; nothing imported."
-    return templates_import(unit=unit, items=exstream.client().templates()).summary()
+    return templates_import(unit=unit, items=gateway.templates()).summary()
 
 
 def warn_of_expiry() -> int:

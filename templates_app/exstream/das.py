@@ -35,6 +35,10 @@ NEXT = {
     "simple": {"DRAFT": "APPROVED"},
 }
 PAGE = 500
+# DAS's resource types (OpenText's ResourceType): a communication, and what Govern reads as
+# components of one.
+COMMUNICATION = "exstrapplication"
+COMPONENTS = ("exstrcomponentobj", "exstrdocument", "exstrpage")
 MOST_PAGES = 200  # 100,000 images: past that a listing is a loop, not a domain
 
 
@@ -295,6 +299,45 @@ class Das:
         params = {"linkObjectId": resource_id, "linkDepth": 10, "rfilter.types": types}
         path = f"/links/{self.domain}/resources"
         return [read_version(item) for item in self.pages(path, params)]
+
+    def links(self, subject_id: str, version: int) -> list[dict[str, str]]:
+        """What one version of a resource uses directly: (object id, object type) pairs."""
+        params = {"linkSubjectId": subject_id, "linkSubjectVersion": version, "linkDepth": 1}
+        found = []
+        for item in self.pages(f"/links/{self.domain}", params):
+            if not isinstance(item, dict) or not isinstance(item.get("linkObjectId"), str):
+                raise ShapeError(f"a link of {subject_id} has no `linkObjectId`")
+            found.append({"id": item["linkObjectId"], "type": str(item.get("typeId") or "")})
+        return found
+
+    def templates(self) -> list[dict[str, Any]]:
+        """Approved communications and components with the images and components they link
+        to, as the template import reads them (a resource's name is its Exstream id)."""
+        params = {
+            "filter.types": ",".join((COMMUNICATION, *COMPONENTS)),
+            "filter.states": "APPROVED",
+            "filter.latestVersion": "true",
+        }
+        resources = [read_version(item) for item in self.pages(f"/resources/{self.domain}", params)]
+        names = {resource.id: resource.name for resource in resources}
+        names |= {image.id: image.name for image in self.images()}
+        return [self._template(resource, names) for resource in resources]
+
+    def _template(self, resource: DasVersion, names: dict[str, str]) -> dict[str, Any]:
+        uses = self.links(resource.id, resource.version)  # the approved one, not a newer draft
+        return {
+            "id": resource.name,
+            "name": resource.name,
+            "type": "communication" if resource.type == COMMUNICATION else "component",
+            "images": [
+                {"slot": "", "image": names[use["id"]], "resource": use["id"]}
+                for use in uses
+                if use["type"] == "image" and use["id"] in names
+            ],
+            "components": [
+                names[use["id"]] for use in uses if use["type"] in COMPONENTS and use["id"] in names
+            ],
+        }
 
     # Pushing
 

@@ -23,6 +23,14 @@ def push_image(
     )
 
 
+def templates() -> list[dict[str, Any]]:
+    """Exstream's templates with the images and components they use, as the import reads them:
+    DAS's approved communications and components and their links, or the proxy's /templates."""
+    if settings.EXSTREAM_API == "das":
+        return das.gateway().templates()
+    return client.client().templates()
+
+
 def reset() -> None:
     """Forget both contracts' shared clients (settings changed, in tests)."""
     client.reset_client()

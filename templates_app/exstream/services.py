@@ -16,7 +16,7 @@ from assets.selectors import clean_selectors
 from audit.services import audit_record
 from govern.models import BusinessUnit
 from templates_app import graph
-from templates_app.models import Binding, Composition, Template, TemplateKind
+from templates_app.models import Binding, Composition, Delivery, Template, TemplateKind
 
 
 @dataclass
@@ -51,12 +51,9 @@ def templates_import(*, unit: BusinessUnit, items: list[dict[str, Any]]) -> Impo
 
 def _template(unit: BusinessUnit, item: dict[str, Any], report: ImportReport) -> Template | None:
     kind = item.get("type") if item.get("type") in TemplateKind.values else TemplateKind.DOCUMENT
-    wanted = {
-        "name": item["name"],
-        "kind": kind,
-        "business_unit": unit,
-        "channels": clean_selectors(channels=item.get("channels") or []).channels,
-    }
+    wanted: dict[str, Any] = {"name": item["name"], "kind": kind, "business_unit": unit}
+    if "channels" in item:  # DAS does not say a communication's channels: they stay as set
+        wanted["channels"] = clean_selectors(channels=item.get("channels") or []).channels
     template = Template.objects.filter(exstream_id=item["id"]).first()
     if template is None:
         report.counts["templates created"] += 1
@@ -89,17 +86,48 @@ def _components(templates: dict[str, Template], item: dict[str, Any], report: Im
     report.counts["components unlinked"] += removed
 
 
+def _pushed(resource: str | None, unit: BusinessUnit) -> Asset | None:
+    """The asset whose rendition Govern pushed as this DAS resource (its id is remembered in
+    the delivery's reference, "<id>:<version>")."""
+    if not resource:
+        return None
+    delivery = (
+        Delivery.objects.filter(remote_reference__startswith=f"{resource}:")
+        .select_related("version__variant__asset")
+        .first()
+    )
+    asset = delivery.version.variant.asset if delivery else None
+    return asset if asset is not None and asset.business_unit_id == unit.pk else None
+
+
+def _named(image: str, unit: BusinessUnit) -> Asset | None:
+    """The asset an image's name starts with (Govern names them <key>/<variant>/<profile>)."""
+    return Asset.objects.filter(key=image.split("/", 1)[0], business_unit=unit).first()
+
+
+def _slots_of(template: Template, asset: Asset) -> list[str]:
+    """DAS's links name no slot: keep every slot the asset already fills in the template, else
+    name one after the asset."""
+    slots = Binding.objects.filter(template=template, asset=asset).values_list("slot", flat=True)
+    return list(slots) or [asset.key]
+
+
 def _bindings(
     unit: BusinessUnit, template: Template, item: dict[str, Any], report: ImportReport
 ) -> None:
     slots = {}
     for image in item.get("images", []):
-        key = image["image"].split("/", 1)[0]
-        asset = Asset.objects.filter(key=key, business_unit=unit).first()
+        asset = _pushed(image.get("resource"), unit) or _named(image["image"], unit)
         if asset is None:
-            report.problems.append(f"{item['id']}.{image['slot']}: no asset {key} in {unit.slug}.")
+            where = f"{item['id']}.{image['slot']}" if image["slot"] else item["id"]
+            key = image["image"].split("/", 1)[0]
+            report.problems.append(
+                f"{where}: image {image['image']} is not one Govern pushed, "
+                f"and {unit.slug} has no asset {key}."
+            )
             continue
-        slots[image["slot"]] = asset
+        for slot in [image["slot"]] if image["slot"] else _slots_of(template, asset):
+            slots[slot] = asset
     for slot, asset in slots.items():
         binding, created = Binding.objects.get_or_create(
             template=template, slot=slot, defaults={"asset": asset}

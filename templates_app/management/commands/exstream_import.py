@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from govern.commands import find_unit
 from templates_app.exstream import client as exstream
+from templates_app.exstream import gateway
 from templates_app.exstream.services import templates_import
 
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             raise CommandError("Name the unit: --unit <slug> or EXSTREAM_IMPORT_UNIT.")
         unit = find_unit(options["unit"])
         try:
-            items = exstream.client().templates()
+            items = gateway.templates()
         except exstream.ExstreamError as error:
             raise CommandError(f"Exstream did not answer: {error.detail}") from error
         report = templates_import(unit=unit, items=items)

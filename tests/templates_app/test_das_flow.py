@@ -1,0 +1,168 @@
+"""Govern against the sandbox speaking OpenText's Design (DAS) API over real HTTP: an approved
+logo becomes an approved image resource, a changed logo its next version, exactly once under
+faults; the import builds templates from communications and their links."""
+
+from collections.abc import Callable, Iterator
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from assets.models import Asset, Version
+from assets.selectors import clean_selectors
+from assets.services import version_approve
+from govern.models import BusinessUnit
+from templates_app.exstream import das, gateway
+from templates_app.exstream.services import templates_import
+from templates_app.models import Binding, Composition, Delivery, Template
+from tests import images
+from tests.sandboxes.runner import reset, set_faults, start_exstream_sandbox, stop, write_log
+
+NAME = "brand.logo.primary/web/web"
+
+
+@pytest.fixture(scope="module")
+def das_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base_url, process = start_exstream_sandbox(
+        tmp_path_factory.mktemp("das"), api="das", domain=["govern", "quick:simple"]
+    )
+    yield base_url
+    stop(process)
+
+
+@pytest.fixture
+def das_sandbox(das_process: str, settings: Any) -> Iterator[str]:
+    """Govern pointed at the emptied DAS sandbox, as a service account of tenant govern."""
+    reset(das_process)
+    settings.EXSTREAM_API = "das"
+    settings.EXSTREAM_URL = das_process
+    settings.EXSTREAM_TOKEN_URL = f"{das_process}/otdsws/otdstenant/govern/oauth2/token"
+    settings.EXSTREAM_CLIENT_ID = "govern"
+    settings.EXSTREAM_USERNAME, settings.EXSTREAM_PASSWORD = "govern-service", "sandbox-password"
+    settings.EXSTREAM_OTDS_SCOPE = "otds:groups"
+    settings.EXSTREAM_DOMAIN = "govern"
+    settings.EXSTREAM_TRANSPORT = "api"
+    settings.EXSTREAM_BACKOFF_SECONDS = 0.01
+    settings.EXSTREAM_RETRIES = 30
+    gateway.reset()
+    yield das_process
+    gateway.reset()
+
+
+def deliver() -> str:
+    out = StringIO()
+    call_command("deliver", "--until-idle", stdout=out)
+    return out.getvalue()
+
+
+def images_named(name: str, latest: bool = True) -> list[das.DasVersion]:
+    return [image for image in das.gateway().images() if image.name == name]
+
+
+def every_version(name: str) -> list[dict[str, Any]]:
+    params = {"filter.types": "image", "filter.latestVersion": "false"}
+    return [
+        item for item in das.gateway().pages("/resources/govern", params) if item["name"] == name
+    ]
+
+
+def approve(add_version: Callable[..., Version], logo: Asset, officer: Any, n: int) -> Version:
+    version = add_version(
+        logo, data=images.png(480 + n, 240), selectors=clean_selectors(channels=["web"])
+    )
+    return version_approve(version=version, actor=officer)
+
+
+def test_an_approved_logo_becomes_an_approved_image_resource_and_its_change_the_next_version(
+    das_sandbox: str, logo: Asset, add_version: Callable[..., Version], compliance_officer: Any
+) -> None:
+    first = approve(add_version, logo, compliance_officer, 1)
+    assert deliver().startswith("Deliveries: 1 delivered")
+    [image] = images_named(NAME)
+    assert (image.state, image.version) == ("APPROVED", 1)
+    delivery = Delivery.objects.get(version=first)
+    assert delivery.remote_reference == f"{image.id}:1", "the DAS resource id and version"
+    assert f"govern {delivery.idempotency_key} sha256 " in image.comment
+    second = approve(add_version, logo, compliance_officer, 2)
+    deliver()
+    [image] = images_named(NAME)
+    assert (image.state, image.version) == ("APPROVED", 2)
+    assert Delivery.objects.get(version=second).remote_reference == f"{image.id}:2"
+    moves = [w for w in write_log(das_sandbox) if w["outcome"] == "applied"]
+    assert len(moves) == 3 + 4, "create, review, approve; then draft, content, review, approve"
+    deliver()
+    assert len(write_log(das_sandbox)) == 7, "a second drain sends nothing"
+
+
+def test_the_simple_workflow_goes_straight_from_draft_to_approved(
+    das_sandbox: str,
+    logo: Asset,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    settings: Any,
+) -> None:
+    settings.EXSTREAM_DOMAIN = "quick"
+    gateway.reset()
+    approve(add_version, logo, compliance_officer, 1)
+    deliver()
+    params = {"filter.types": "image"}
+    [image] = [das.read_version(i) for i in das.gateway().pages("/resources/quick", params)]
+    assert (image.state, image.version) == ("APPROVED", 1)
+    assert [w["outcome"] for w in write_log(das_sandbox)] == ["applied", "applied"]
+
+
+def test_under_faults_no_image_is_created_twice_and_no_version_becomes_two(
+    das_sandbox: str,
+    logo: Asset,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    settings: Any,
+) -> None:
+    settings.DELIVERY_BACKOFF_SECONDS = 0
+    set_faults(das_sandbox, error_rate=0.2, timeout_rate=0.15, drop_rate=0.15, timeout_seconds=0.3)
+    settings.EXSTREAM_READ_TIMEOUT = 0.2
+    gateway.reset()
+    for n in range(1, 4):
+        approve(add_version, logo, compliance_officer, n)
+        for _ in range(20):  # the outbox retries what the gateway gave up on
+            deliver()
+            Delivery.objects.filter(state="retrying").update(next_attempt_at="2000-01-01T00:00Z")
+            if not Delivery.objects.exclude(state__in=["delivered", "skipped"]).exists():
+                break
+    set_faults(das_sandbox, error_rate=0, timeout_rate=0, drop_rate=0)
+    assert len(images_named(NAME)) == 1, "one image resource, however many creates were tried"
+    versions = every_version(NAME)
+    assert sorted(v["version"] for v in versions) == [1, 2, 3], "one DAS version per approval"
+    assert all(v["state"] == "APPROVED" for v in versions)
+    faulted = {w["fault"] for w in write_log(das_sandbox)}
+    assert {"timeout", "drop"} & faulted, "writes were answered late or not at all"
+
+
+def test_import_builds_templates_from_communications_and_their_links(
+    das_sandbox: str,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    brand_manager: Any,
+    unit: BusinessUnit,
+) -> None:
+    from assets.services import asset_create
+
+    logo = asset_create(
+        key="insurance.logo.primary", title="Logo", kind="logo", unit=unit, actor=brand_manager
+    )
+    approve(add_version, logo, compliance_officer, 1)
+    deliver()
+    report = templates_import(unit=unit, items=gateway.templates())
+    footer = Template.objects.get(exstream_id="INSURANCE-FOOTER")
+    letter = Template.objects.get(exstream_id="INSURANCE-POLICY-LETTER")
+    assert (letter.kind, footer.kind) == ("communication", "component")
+    assert Composition.objects.filter(parent=letter, child=footer).exists()
+    [binding] = Binding.objects.filter(template=footer)
+    assert (binding.slot, binding.asset_id) == ("insurance.logo.primary", logo.pk)
+    binding.slot = "footer_logo"  # a designer names the slot; the next import keeps it
+    binding.save()
+    again = templates_import(unit=unit, items=gateway.templates())
+    assert "created" not in again.summary() and "removed" not in again.summary(), again.summary()
+    assert Binding.objects.get(template=footer).slot == "footer_logo"
+    assert report.counts["templates created"] >= 5
