@@ -199,6 +199,7 @@ def exstream(exstream_process: str) -> str:
 @pytest.fixture
 def exstream_sandbox(exstream: str, settings: Any) -> Iterator[str]:
     """Point Govern's Exstream client at the emptied sandbox."""
+    settings.EXSTREAM_API = "proxy"
     settings.EXSTREAM_URL = exstream
     settings.EXSTREAM_TOKEN_URL = f"{exstream}/otdsws/oauth2/token"
     settings.EXSTREAM_CLIENT_ID, settings.EXSTREAM_CLIENT_SECRET = "govern", "sandbox-secret"

@@ -106,6 +106,10 @@ class ExstreamClient:
 
     # Authentication
 
+    def token(self) -> str:
+        """Ask for a new token (the check command's first step)."""
+        return self._bearer(renew=True)
+
     def _bearer(self, renew: bool = False) -> str:
         if renew or not self._token.fresh():
             self._token = self._fetch_token()

@@ -7,7 +7,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from assets.models import Asset, Version
 from assets.selectors import clean_selectors
@@ -166,3 +166,22 @@ def test_import_builds_templates_from_communications_and_their_links(
     assert "created" not in again.summary() and "removed" not in again.summary(), again.summary()
     assert Binding.objects.get(template=footer).slot == "footer_logo"
     assert report.counts["templates created"] >= 5
+
+
+def test_exstream_check_passes_against_the_sandbox_and_names_a_wrong_domain(
+    das_sandbox: str, settings: Any
+) -> None:
+    out = StringIO()
+    call_command("exstream_check", stdout=out)
+    said = out.getvalue()
+    assert "ok      token: password grant as govern-service, scope 'otds:groups'" in said
+    assert "ok      domain: govern: standard workflow" in said
+    assert "All 4 checks hold." in said
+    settings.EXSTREAM_DOMAIN = "nope"
+    gateway.reset()
+    out = StringIO()
+    with pytest.raises(CommandError, match="3 of 4 checks failed"):
+        call_command("exstream_check", stdout=out)
+    assert "FAILED  domain: DAS has no domain 'nope' (EXSTREAM_DOMAIN)." in out.getvalue()
+    assert "ok      token" in out.getvalue()
+    assert write_log(das_sandbox) == [], "read-only"

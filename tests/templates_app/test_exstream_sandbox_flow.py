@@ -113,3 +113,9 @@ def test_import_into_one_unit_leaves_another_units_templates_alone(
     assert Binding.objects.count() == bindings, "the other unit's import deleted nothing"
     assert not Template.objects.filter(business_unit=other_unit).exists()
     assert any("belongs to another unit" in problem for problem in report.problems)
+
+
+def test_exstream_check_reads_the_proxy_contract_too(exstream_sandbox: str) -> None:
+    out = StringIO()
+    call_command("exstream_check", stdout=out)
+    assert "speaking proxy" in out.getvalue() and "All 2 checks hold." in out.getvalue()
