@@ -95,6 +95,7 @@ def run(env: dict[str, str], workdir: Path) -> None:
     url, sandbox = _sandbox(env, workdir)
     env = {
         **env,
+        "EXSTREAM_API": "proxy",  # the bare loop speaks the proxy contract too
         "EXSTREAM_URL": url,
         "EXSTREAM_TOKEN_URL": f"{url}/otdsws/oauth2/token",
         "EXSTREAM_CLIENT_SECRET": "sandbox-secret",

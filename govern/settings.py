@@ -361,7 +361,7 @@ EXSTREAM_CSRF_TOKEN = env("EXSTREAM_CSRF_TOKEN")
 # Which contract Govern speaks: "das", OpenText's published Design API (opentext/
 # ocp-communication, Samples/Communications SDK), or "proxy", Govern's own resource contract
 # for customers who put a proxy in front of their instance.
-EXSTREAM_API = env("EXSTREAM_API", "proxy")
+EXSTREAM_API = env("EXSTREAM_API", "das")
 # OTDS, as OpenText's SDK reaches it: on premises under /otdsws/otdstenant/<tenant>, on OT2
 # under /otdstenant/<tenant>; the scope otds:groups (on OT2 with a subscription). The DAS token
 # is a service account's password grant when EXSTREAM_USERNAME is set, else client credentials.

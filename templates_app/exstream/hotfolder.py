@@ -1,11 +1,16 @@
 """Hot-folder transport for classic Exstream: rendition files and a JSON manifest in a directory.
 
-Exstream placeholder variables pick files up from the folder. Every file is written to a temporary
+It is Exstream's classic engine with Dynamic Content Import: placeholder variables take files from
+`IMPORTDIRECTORY`, a licensed module that containerized deployments do not support. AFP and
+Metacode print streams limit a reference name to 8 and 6 characters (`DYNAMICIMGNAMEMAP`), so each
+manifest entry carries short names for them, stable for a name. Every file is written to a temporary
 name beside it and renamed into place, so a reader never sees half a file; the manifest is
 rewritten under a lock so concurrent workers do not lose each other's entries.
 """
 
+import base64
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -45,6 +50,13 @@ def file_name(name: str, extension: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]", "__", name) + f".{extension}"
 
 
+def short_name(name: str, length: int) -> str:
+    """A stable reference name of `length` characters for print streams that allow no more: a
+    letter, then the name's hash in base 32."""
+    digest = base64.b32encode(hashlib.sha256(name.encode()).digest()).decode()
+    return "G" + digest[: length - 1]
+
+
 def publish(
     *, directory: Path, name: str, data: bytes, extension: str, entry: dict[str, Any]
 ) -> str:
@@ -55,7 +67,12 @@ def publish(
     with _locked(directory):
         path = directory / MANIFEST
         manifest = json.loads(path.read_text()) if path.exists() else {"renditions": {}}
-        manifest["renditions"][name] = {**entry, "file": target}
+        manifest["renditions"][name] = {
+            **entry,
+            "file": target,
+            "afp_name": short_name(name, 8),
+            "metacode_name": short_name(name, 6),
+        }
         manifest["updated_at"] = timezone.now().isoformat()
         write_atomically(path, json.dumps(manifest, indent=2, sort_keys=True).encode())
     return target

@@ -152,6 +152,7 @@ def test_exstream_token_url_follows_its_api_url_and_otds_tenant(
         "EXSTREAM_TOKEN_URL",
         tmp_path / "none",
         DEBUG="1",
+        EXSTREAM_API="proxy",
         EXSTREAM_URL="http://127.0.0.1:8301",
         **environment,
     )

@@ -40,6 +40,7 @@ def worker(exstream: str, media_root: Path) -> subprocess.Popen[bytes]:
         **os.environ,
         "DATABASE_URL": database_url(),
         "MEDIA_ROOT": str(media_root),
+        "EXSTREAM_API": "proxy",
         "EXSTREAM_URL": exstream,
         "EXSTREAM_TOKEN_URL": f"{exstream}/otdsws/oauth2/token",
         "EXSTREAM_CLIENT_SECRET": "sandbox-secret",

@@ -197,6 +197,10 @@ def test_hot_folder_transport_writes_files_and_a_manifest(
     assert entry["file"] == "brand.logo.primary__email+web__email.png"
     assert (tmp_path / "hot" / entry["file"]).stat().st_size > 0
     assert entry["source_sha256"] == approved_logo.sha256
+    assert len(entry["afp_name"]) == 8 and len(entry["metacode_name"]) == 6, "print streams' limits"
+    other = manifest["renditions"]["brand.logo.primary/email+web/web"]
+    assert entry["afp_name"] != other["afp_name"], "each name its own short name"
+    assert entry["afp_name"] == hotfolder.short_name("brand.logo.primary/email+web/email", 8)
 
 
 def test_hot_folder_manifest_is_never_seen_half_written(tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ def environment(exstream: str, bucket: str, endpoint: str, media_root: Path) -> 
         "Q_WORKERS": "1",
         **storage_environment(endpoint, bucket),
         "MEDIA_ROOT": str(media_root),  # must stay empty
+        "EXSTREAM_API": "proxy",
         "EXSTREAM_URL": exstream,
         "EXSTREAM_TOKEN_URL": f"{exstream}/otdsws/oauth2/token",
         "EXSTREAM_CLIENT_SECRET": "sandbox-secret",
