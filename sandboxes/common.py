@@ -447,6 +447,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.server_version = f"{name}/1.0"
         super().__init__(*args, **kwargs)
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log only the requests that went wrong: a line per answered request is noise in
+        `make run`'s output (/_sandbox/writes lists every write)."""
+        if str(code).isdigit() and int(code) >= 400:
+            super().log_request(code, size)
+
     def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
         """Say nothing of a kept-alive connection closed after IDLE_SECONDS idle: it is how
         HTTP/1.1 connections end, not a problem."""

@@ -358,3 +358,17 @@ def test_an_idle_kept_alive_connection_closing_is_not_logged_other_errors_are(
     assert capsys.readouterr().err == ""
     handler.log_error("code %d, message %s", 400, "Bad request syntax")
     assert "Bad request syntax" in capsys.readouterr().err
+
+
+def test_the_sandbox_logs_only_requests_that_went_wrong(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sandboxes.common import _Handler
+
+    handler = _Handler.__new__(_Handler)
+    handler.client_address = ("127.0.0.1", 5000)
+    handler.requestline = "GET /design/api/v1/domains HTTP/1.1"
+    handler.log_request(200)
+    assert capsys.readouterr().err == ""
+    handler.log_request(404)
+    assert "GET /design/api/v1/domains" in capsys.readouterr().err
