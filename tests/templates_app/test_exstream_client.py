@@ -227,10 +227,32 @@ def test_calls_follow_the_prefix_and_send_the_domain_and_csrf_token() -> None:
     assert upload.headers["X-CSRF-Token"] == "csrf-1"
 
 
-def test_the_contract_command_prints_every_declared_call_as_openapi() -> None:
+def test_the_contract_command_prints_every_declared_call_as_openapi(settings: Any) -> None:
+    settings.EXSTREAM_API = "proxy"
     out = io.StringIO()
     call_command("exstream_contract", stdout=out)
     document = json.loads(out.getvalue())
     operations = {op["operationId"] for ops in document["paths"].values() for op in ops.values()}
     assert operations == set(CALLS)
     assert "/design/das/v1/resources/{id}/versions/{version}/{action}" in document["paths"]
+
+
+def test_the_contract_of_das_gives_each_call_its_request_and_answer_shapes(settings: Any) -> None:
+    settings.EXSTREAM_API = "das"
+    out = io.StringIO()
+    call_command("exstream_contract", stdout=out)
+    document = json.loads(out.getvalue())
+    state = document["paths"]["/design/api/v1/resources/{domain}/{id}/state"]["put"]
+    body = state["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/WorkflowRequestBody"}
+    answer = state["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["properties"]["data"] == {"$ref": "#/components/schemas/DasResourceVersion"}
+    listing = document["paths"]["/design/api/v1/resources/{domain}"]["get"]
+    assert {p["name"] for p in listing["parameters"]} >= {"filter.types", "count", "offset"}
+    refused = listing["responses"]["4XX"]["content"]["application/json"]["schema"]
+    assert refused == {"$ref": "#/components/schemas/ExstreamErrorResponse"}
+    assert "JSON" not in json.dumps([op["responses"]["200"] for op in _operations(document)])
+
+
+def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for ops in document["paths"].values() for op in ops.values()]
