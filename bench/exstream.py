@@ -18,7 +18,9 @@ LATENCY_MS = 20
 API = DEFAULT_PREFIX  # the sandbox's and Govern's default EXSTREAM_API_PREFIX
 
 
-def _sandbox(env: dict[str, str], workdir: Path) -> tuple[str, subprocess.Popen[bytes]]:
+def _sandbox(
+    env: dict[str, str], workdir: Path, api: str = "proxy"
+) -> tuple[str, subprocess.Popen[bytes]]:
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [
@@ -26,13 +28,13 @@ def _sandbox(env: dict[str, str], workdir: Path) -> tuple[str, subprocess.Popen[
             "manage.py",
             "sandbox",
             "exstream",
-            *("--api", "proxy"),  # the contract Govern's client speaks
+            *("--api", api),
             "--port",
             str(port),
             "--latency-ms",
             str(LATENCY_MS),
             "--state",
-            str(workdir / "exstream.sqlite3"),
+            str(workdir / f"exstream-{api}.sqlite3"),
         ],
         env=env,
         cwd=ROOT,
@@ -117,6 +119,67 @@ def run(env: dict[str, str], workdir: Path) -> None:
     figure("exstream.bare_httpx_pushes", baseline, "pushes/s", baseline)
     figure("exstream.one_worker_pushes", one, "pushes/s", baseline)
     figure("exstream.two_worker_pushes", two, "pushes/s", baseline)
+
+
+DAS = "/design/api/v1"
+
+
+def das_bare_loop(url: str, count: int) -> float:
+    """Push `count` new images with plain httpx through the DAS calls a first push makes (list
+    the images, create, REVIEW, APPROVED); pushes per second."""
+    with httpx.Client(base_url=url, timeout=10) as http:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": "govern",
+            "client_secret": "sandbox-secret",
+            "scope": "otds:groups",
+        }
+        token = http.post("/otdsws/otdstenant/govern/oauth2/token", data=form).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        listing = {"filter.types": "image", "filter.latestVersion": "true", "count": 500}
+        started = time.perf_counter()
+        for n in range(count):
+            http.get(f"{DAS}/resources/govern", params=listing, headers=auth)
+            made = http.post(
+                f"{DAS}/resources/govern/content",
+                params={"name": f"bare.{n}/web/web", "type": "image"},
+                headers=auth,
+                files={"file": ("x.webp", b"x" * 4000, "image/webp")},
+            ).json()["data"]
+            for state in ("REVIEW", "APPROVED"):
+                http.put(
+                    f"{DAS}/resources/govern/{made['id']}/state",
+                    json={"state": state, "auditedComment": "bench", "locked": False},
+                    headers=auth,
+                )
+        return count / (time.perf_counter() - started)
+
+
+def run_das(env: dict[str, str], workdir: Path) -> None:
+    """The same pushes through OpenText's Design API: bare httpx against one and two workers,
+    each starting from an empty sandbox so every push is a first one."""
+    url, sandbox = _sandbox(env, workdir, api="das")
+    env = {
+        **env,
+        "EXSTREAM_API": "das",
+        "EXSTREAM_URL": url,
+        "EXSTREAM_TOKEN_URL": f"{url}/otdsws/otdstenant/govern/oauth2/token",
+        "EXSTREAM_CLIENT_SECRET": "sandbox-secret",
+        "EXSTREAM_DOMAIN": "govern",
+    }
+    try:
+        baseline = das_bare_loop(url, PUSHES)
+        speeds = []
+        for workers in (1, 2):
+            httpx.post(f"{url}/_sandbox/reset", timeout=10)
+            manage(env, "shell", "-c", REQUEUE)
+            speeds.append(PUSHES / _workers(env, workers))
+    finally:
+        sandbox.terminate()
+        sandbox.wait()
+    figure("exstream.das_bare_httpx_pushes", baseline, "pushes/s", baseline)
+    figure("exstream.das_one_worker_pushes", speeds[0], "pushes/s", baseline)
+    figure("exstream.das_two_worker_pushes", speeds[1], "pushes/s", baseline)
 
 
 # Send the same renditions again under new keys, as if they had never been delivered.

@@ -30,6 +30,7 @@ def main() -> None:
         campaigns.run(env)
     with workspace() as env:
         exstream.run(env, Path(env["MEDIA_ROOT"]).parent)
+        exstream.run_das(env, Path(env["MEDIA_ROOT"]).parent)
         exstream.renditions(env)
     with workspace() as env:
         usage.run(env)
