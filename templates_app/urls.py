@@ -28,6 +28,7 @@ urlpatterns = [
     path("deliveries/", views.deliveries, name="deliveries"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery-retry"),
     path("deliveries/version/<int:pk>/", views.version_deliveries, name="version-deliveries"),
+    path("exstream-uses/asset/<int:pk>/", views.asset_exstream_uses, name="asset-exstream-uses"),
     path("webhooks/", webhook_views.webhooks, name="webhooks"),
     path("webhooks/<int:pk>/", webhook_views.webhook_log, name="webhook-log"),
     path("webhooks/<int:pk>/rotate/", webhook_views.webhook_rotate, name="webhook-rotate"),

@@ -27,6 +27,7 @@ from govern.roles import Capability
 from govern.widgets import Select
 from govern.zones import WallClockField, wall_time, zone_named
 from templates_app import expiry, graph, services
+from templates_app.exstream.crosscheck import cross_check
 from templates_app.models import (
     REVIEW_VERSIONS,
     UNSETTLED_REVIEW_STATES,
@@ -375,6 +376,14 @@ def version_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
         "can_retry": _can_retry(request, version.variant.asset.business_unit_id),
     }
     return render(request, "templates_app/version_deliveries.html", context)
+
+
+@login_required
+def asset_exstream_uses(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return Exstream's own view of where an asset is used beside Govern's (an HTMX fragment)."""
+    asset = get_scoped_or_404(request, Asset.objects.all(), unit_field="business_unit", pk=pk)
+    context = {"asset": asset, "check": cross_check(asset)}
+    return render(request, "templates_app/asset_exstream_uses.html", context)
 
 
 def _can_retry(request: HttpRequest, unit_id: int) -> bool:

@@ -185,3 +185,33 @@ def test_exstream_check_passes_against_the_sandbox_and_names_a_wrong_domain(
     assert "FAILED  domain: DAS has no domain 'nope' (EXSTREAM_DOMAIN)." in out.getvalue()
     assert "ok      token" in out.getvalue()
     assert write_log(das_sandbox) == [], "read-only"
+
+
+def test_the_asset_page_shows_where_exstream_uses_it_that_govern_does_not_know(
+    das_sandbox: str,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    brand_manager: Any,
+    designer: Any,
+    outsider: Any,
+    unit: BusinessUnit,
+    client_for: Callable[[Any], Any],
+) -> None:
+    from assets.services import asset_create
+
+    logo = asset_create(
+        key="insurance.logo.primary", title="Logo", kind="logo", unit=unit, actor=brand_manager
+    )
+    path = f"/templates/exstream-uses/asset/{logo.pk}/"
+    client = client_for(designer)
+    assert "has reached Exstream yet" in client.get(path).content.decode()
+    approve(add_version, logo, compliance_officer, 1)
+    deliver()
+    before = client.get(path).content.decode()
+    assert "Exstream uses it in 3 communications Govern does not know of:" in before
+    assert "INSURANCE-POLICY-LETTER, INSURANCE-STATEMENT, INSURANCE-WELCOME-LETTER" in before
+    templates_import(unit=unit, items=gateway.templates())
+    after = client.get(path).content.decode()
+    assert "Exstream and Govern agree: INSURANCE-POLICY-LETTER" in after
+    assert client_for(outsider).get(path).status_code == 404
+    assert f'hx-get="{path}"' in client.get(f"/assets/{logo.pk}/").content.decode()
