@@ -136,7 +136,7 @@ def das_bare_loop(url: str, count: int) -> float:
         }
         token = http.post("/otdsws/otdstenant/govern/oauth2/token", data=form).json()
         auth = {"Authorization": f"Bearer {token['access_token']}"}
-        listing = {"filter.types": "image", "filter.latestVersion": "true", "count": 500}
+        listing = {"filter.types": "image", "filter.latestVersion": "true", "count": "500"}
         started = time.perf_counter()
         for n in range(count):
             http.get(f"{DAS}/resources/govern", params=listing, headers=auth)
