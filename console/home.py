@@ -23,6 +23,7 @@ from templates_app.models import (
     CampaignState,
     Delivery,
     DeliveryState,
+    ExstreamGap,
     ReplacementRequest,
     ReplacementState,
     Review,
@@ -58,8 +59,9 @@ def waiting_for(request: HttpRequest) -> list[Waiting]:
     if units := scope.unit_ids_for(Capability.DECIDE_VERSIONS):
         lines.append(_versions_to_decide(request))
         lines.append(_campaigns_to_decide(request, units))
-    if scope.unit_ids_for(Capability.REVIEW_TEMPLATES):
+    if units := scope.unit_ids_for(Capability.REVIEW_TEMPLATES):
         lines.append(_reviews_to_acknowledge(request))
+        lines.append(_exstream_gaps(units))
     if units := scope.unit_ids_for(Capability.EDIT_ASSETS):
         lines.append(_replacements_to_answer(units))
         lines.append(_drafts_to_submit(units))
@@ -105,6 +107,15 @@ def _reviews_to_acknowledge(request: HttpRequest) -> Waiting:
     return _line(
         "Template reviews waiting for you", reviews, "created_at", reverse("templates:inbox")
     )
+
+
+def _exstream_gaps(units: set[int]) -> Waiting:
+    """Communications Exstream uses an asset in that Govern's bindings do not know of."""
+    gaps = ExstreamGap.objects.filter(asset__business_unit_id__in=units)
+    first = gaps.order_by("found_at", "pk").values_list("asset_id", flat=True).first()
+    url = reverse("assets:asset-detail", args=[first]) if first else reverse("assets:library")
+    label = "Communications using an asset Govern does not know of (by Exstream's links)"
+    return _line(label, gaps, "found_at", url)
 
 
 def _replacements_to_answer(units: set[int]) -> Waiting:

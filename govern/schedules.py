@@ -62,6 +62,12 @@ SCHEDULES = [
         "schedule_type": Schedule.HOURLY,
     },
     {
+        # Exstream's own links against Govern's where-used graph (templates_app/exstream/).
+        "name": "exstream-cross-check",
+        "func": "templates_app.tasks.cross_check_exstream",
+        "schedule_type": Schedule.HOURLY,
+    },
+    {
         # Signed heads of the audit chain outside the database (audit/checkpoints.py).
         "name": "audit-checkpoint",
         "func": "audit.tasks.write_checkpoint",

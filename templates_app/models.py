@@ -254,6 +254,23 @@ class DeliveryState(models.TextChoices):
 DUE_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING)
 
 
+class ExstreamGap(models.Model):
+    """A communication that, by Exstream's own links, uses an asset's image resources while
+    Govern's bindings and components do not say so (found by the hourly cross-check)."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="exstream_gaps")
+    communication = models.CharField(max_length=300)
+    found_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "communication"], name="one_gap_per_use")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.communication} uses {self.asset_id} unknown to Govern"
+
+
 class Delivery(models.Model):
     """The outbox: one push of one rendition to one target, written with the decision."""
 

@@ -16,7 +16,14 @@ from assets.selectors import clean_selectors
 from audit.services import audit_record
 from govern.models import BusinessUnit
 from templates_app import graph
-from templates_app.models import Binding, Composition, Delivery, Template, TemplateKind
+from templates_app.models import (
+    Binding,
+    Composition,
+    Delivery,
+    ExstreamGap,
+    Template,
+    TemplateKind,
+)
 
 
 @dataclass
@@ -140,3 +147,28 @@ def _bindings(
             report.counts["bindings updated"] += 1
     removed, _ = Binding.objects.filter(template=template).exclude(slot__in=slots).delete()
     report.counts["bindings removed"] += removed
+
+
+def gaps_record(*, asset: Asset, communications: list[str]) -> bool:
+    """Keep, for the asset, the communications Exstream uses it in that Govern does not know
+    of, as the last cross-check found them; audited when they change. Say whether they did."""
+    with transaction.atomic():
+        known = set(
+            ExstreamGap.objects.select_for_update()
+            .filter(asset=asset)
+            .values_list("communication", flat=True)
+        )
+        found = set(communications)
+        if known == found:
+            return False
+        ExstreamGap.objects.filter(asset=asset, communication__in=known - found).delete()
+        ExstreamGap.objects.bulk_create(
+            [ExstreamGap(asset=asset, communication=name) for name in sorted(found - known)]
+        )
+        audit_record(
+            action="exstream.gaps_found",
+            target=asset,
+            unit_id=asset.business_unit_id,
+            data={"asset": asset.key, "communications": sorted(found)},
+        )
+    return True

@@ -183,6 +183,7 @@ def test_install_schedules_installs_each_schedule_once() -> None:
         ("drain-deliveries", "templates_app.tasks.drain_deliveries"),
         ("campaign-tick", "templates_app.tasks.move_campaigns"),
         ("exstream-import", "templates_app.tasks.import_templates"),
+        ("exstream-cross-check", "templates_app.tasks.cross_check_exstream"),
         ("usage-inbox", "usage.tasks.import_usage_inbox"),
         ("smintio-sync", "assets.tasks.smintio_sync_task"),
         ("licence-expiry", "assets.tasks.licences_expire"),

@@ -215,3 +215,33 @@ def test_the_asset_page_shows_where_exstream_uses_it_that_govern_does_not_know(
     assert "Exstream and Govern agree: INSURANCE-POLICY-LETTER" in after
     assert client_for(outsider).get(path).status_code == 404
     assert f'hx-get="{path}"' in client.get(f"/assets/{logo.pk}/").content.decode()
+
+
+def test_the_hourly_cross_check_counts_unknown_uses_on_the_designers_home(
+    das_sandbox: str,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    brand_manager: Any,
+    designer: Any,
+    unit: BusinessUnit,
+    client_for: Callable[[Any], Any],
+) -> None:
+    from assets.services import asset_create
+    from audit.models import AuditEvent
+    from templates_app.models import ExstreamGap
+    from templates_app.tasks import cross_check_exstream
+
+    logo = asset_create(
+        key="insurance.logo.primary", title="Logo", kind="logo", unit=unit, actor=brand_manager
+    )
+    approve(add_version, logo, compliance_officer, 1)
+    deliver()
+    assert cross_check_exstream() == "1 asset(s) checked against Exstream's links; 1 changed."
+    assert ExstreamGap.objects.filter(asset=logo).count() == 3
+    home = client_for(designer).get("/").content.decode()
+    assert f'<a href="/assets/{logo.pk}/"><strong class="count">3</strong> Communications' in home
+    assert cross_check_exstream().endswith("0 changed."), "nothing new: nothing written"
+    templates_import(unit=unit, items=gateway.templates())
+    cross_check_exstream()
+    assert not ExstreamGap.objects.exists()
+    assert AuditEvent.objects.filter(action="exstream.gaps_found").count() == 2
