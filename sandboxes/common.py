@@ -39,6 +39,13 @@ CREATE TABLE IF NOT EXISTS tokens (
 );
 """
 # Idempotency records and the write log: every column either sandbox needs.
+# The package a production run read last per template (sandboxes/production.py), in either mode.
+MANIFESTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS manifests (
+    template TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+"""
 WRITES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY,
@@ -266,7 +273,7 @@ class Database:
         self._depth = 0
         self._connection = sqlite3.connect(path, check_same_thread=False)
         self._connection.row_factory = sqlite3.Row
-        self._connection.executescript(TOKENS_SCHEMA + WRITES_SCHEMA + schema)
+        self._connection.executescript(TOKENS_SCHEMA + WRITES_SCHEMA + MANIFESTS_SCHEMA + schema)
         self._add_version_column()
 
     def _add_version_column(self) -> None:
@@ -274,6 +281,22 @@ class Database:
         columns = {row["name"] for row in self._connection.execute("PRAGMA table_info(writes)")}
         if "version" not in columns:
             self._connection.execute("ALTER TABLE writes ADD COLUMN version INTEGER")
+
+    def get(self, template: str) -> dict[str, Any] | None:
+        """Return the manifest a run of the template read last (the sandbox's package cache)."""
+        with self.transaction():
+            row = self._connection.execute(
+                "SELECT body FROM manifests WHERE template = ?", (template,)
+            ).fetchone()
+        return json.loads(row["body"]) if row else None
+
+    def put(self, template: str, manifest: dict[str, Any]) -> None:
+        with self.transaction():
+            self._connection.execute(
+                "INSERT INTO manifests (template, body) VALUES (?, ?) "
+                "ON CONFLICT (template) DO UPDATE SET body = excluded.body",
+                (template, json.dumps(manifest)),
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

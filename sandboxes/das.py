@@ -190,10 +190,6 @@ CREATE TABLE IF NOT EXISTS das_principals (
     token TEXT PRIMARY KEY,
     principal TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS manifests (
-    template TEXT PRIMARY KEY,
-    body TEXT NOT NULL
-);
 """
 VERSION_SELECT = (
     "SELECT r.id, r.name, r.type, r.subtype, v.version, v.state, v.state_comment,"
@@ -603,22 +599,6 @@ class Store(Database):
     def graph(self, domain: str) -> LinkGraph:
         with self.transaction():
             return LinkGraph.build(self.versions(domain), self.links(domain))
-
-    def get(self, template: str) -> dict[str, Any] | None:
-        """Return the manifest a run of the template read last (the sandbox's package cache)."""
-        with self.transaction():
-            row = self._connection.execute(
-                "SELECT body FROM manifests WHERE template = ?", (template,)
-            ).fetchone()
-        return json.loads(row["body"]) if row else None
-
-    def put(self, template: str, manifest: dict[str, Any]) -> None:
-        with self.transaction():
-            self._connection.execute(
-                "INSERT INTO manifests (template, body) VALUES (?, ?) "
-                "ON CONFLICT (template) DO UPDATE SET body = excluded.body",
-                (template, json.dumps(manifest)),
-            )
 
 
 def _placeholder(name: str) -> Part:

@@ -233,10 +233,6 @@ CREATE TABLE IF NOT EXISTS versions (
     content BLOB NOT NULL,
     PRIMARY KEY (image_id, version)
 );
-CREATE TABLE IF NOT EXISTS manifests (
-    template TEXT PRIMARY KEY,
-    body TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS templates (
     position INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -353,22 +349,6 @@ class Store(Database):
             changed = self.version(resource, number)
         assert changed is not None  # noqa: S101 - the caller found it inside the same lock
         return changed
-
-    def get(self, template: str) -> dict[str, Any] | None:
-        """Return the manifest a run of the template read last (the sandbox's package cache)."""
-        with self.transaction():
-            row = self._connection.execute(
-                "SELECT body FROM manifests WHERE template = ?", (template,)
-            ).fetchone()
-        return json.loads(row["body"]) if row else None
-
-    def put(self, template: str, manifest: dict[str, Any]) -> None:
-        with self.transaction():
-            self._connection.execute(
-                "INSERT INTO manifests (template, body) VALUES (?, ?) "
-                "ON CONFLICT (template) DO UPDATE SET body = excluded.body",
-                (template, json.dumps(manifest)),
-            )
 
     def templates(self, kind: str | None) -> list[dict[str, Any]]:
         with self.transaction():
