@@ -1,5 +1,5 @@
 """The permission scope (business units, the role grants on them), API keys, notices, export
-jobs and the worker heartbeat."""
+jobs, the worker heartbeat and the setup problems parts report."""
 
 import hashlib
 
@@ -137,6 +137,18 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SetupProblem(models.Model):
+    """A setup problem a part of Govern met while working (an OTDS token URL that answers no
+    token, say): /healthz and the pages of that part show it until the part works again."""
+
+    part = models.CharField(max_length=50, unique=True)
+    detail = models.TextField()
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.part}: {self.detail[:60]}"
 
 
 class ExportState(models.TextChoices):

@@ -9,7 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission, hash_api_key
+from govern.models import (
+    ApiKey,
+    BusinessUnit,
+    BusinessUnitUserObjectPermission,
+    SetupProblem,
+    hash_api_key,
+)
 from govern.roles import Role
 from govern.usernames import clean_username
 from govern.zones import default_zone_name
@@ -256,3 +262,15 @@ def unit_update(*, unit: BusinessUnit, actor: User | None, **changes: Any) -> Bu
             },
         )
     return unit
+
+
+def setup_problem_report(*, part: str, detail: str) -> None:
+    """Keep what stops a part of Govern working as set up, for /healthz and that part's pages."""
+    SetupProblem.objects.update_or_create(
+        part=part, defaults={"detail": detail[:2000], "seen_at": timezone.now()}
+    )
+
+
+def setup_problem_clear(*, part: str) -> None:
+    """Forget a part's setup problem once the part works again."""
+    SetupProblem.objects.filter(part=part).delete()

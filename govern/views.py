@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from govern.access import acting_user
 from govern.checks import broker_problem, icc_profile_problem, storage_problem
 from govern.export_jobs import export_download
-from govern.models import ExportJob, ExportState, WorkerHeartbeat
+from govern.models import ExportJob, ExportState, SetupProblem, WorkerHeartbeat
 
 
 def _database_status() -> str:
@@ -25,6 +25,13 @@ def _database_status() -> str:
     except DatabaseError as error:
         return f"down: {error.__class__.__name__}"
     return "ok"
+
+
+def _setup_problems() -> dict[str, str]:
+    try:
+        return dict(SetupProblem.objects.order_by("part").values_list("part", "detail"))
+    except DatabaseError:
+        return {}
 
 
 def _worker_status() -> dict[str, Any]:
@@ -42,8 +49,10 @@ def _worker_status() -> dict[str, Any]:
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Report each dependency: database, broker, storage, worker heartbeat, CMYK profile; 503
-    when any is down. The database is asked every time; what changes slowly (the heartbeat is
-    written once a minute) is looked at again after HEALTH_RECHECK_SECONDS."""
+    when any is down. Setup problems a part met while working (Exstream's token, say) are listed
+    under `setup` and make the status "degraded", still 200: Govern serves, that part waits.
+    The database is asked every time; what changes slowly (the heartbeat is written once a
+    minute) is looked at again after HEALTH_RECHECK_SECONDS."""
     database = _database_status()
     slow = _slow_parts() if database == "ok" else _SLOW_UNKNOWN
     parts = {
@@ -52,9 +61,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "storage": slow["storage"],
         "cmyk_profile": slow["cmyk_profile"],
     }
-    worker = slow["worker"]
+    worker, setup = slow["worker"], slow["setup"]
     healthy = worker["status"] == "ok" and all(value == "ok" for value in parts.values())
-    body = {"status": "ok" if healthy else "down", **parts, "worker": worker}
+    status = ("degraded" if setup else "ok") if healthy else "down"
+    body = {"status": status, **parts, "worker": worker, "setup": setup}
     return JsonResponse(body, status=200 if healthy else 503)
 
 
@@ -63,6 +73,7 @@ _SLOW_UNKNOWN: dict[str, Any] = {
     "storage": "unknown",
     "cmyk_profile": "unknown",
     "worker": {"status": "unknown"},
+    "setup": {},
 }
 _slow_seen: dict[str, Any] = {}
 
@@ -77,6 +88,7 @@ def _slow_parts() -> dict[str, Any]:
             storage=storage_problem() or "ok",
             cmyk_profile=icc_profile_problem() or "ok",
             worker=_worker_status(),
+            setup=_setup_problems(),
         )
     return _slow_seen
 

@@ -21,7 +21,7 @@ from assets.selectors import clean_selectors
 from assets.uploads import read_text, read_upload
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict, RequestRejected, reason
-from govern.models import BusinessUnit
+from govern.models import BusinessUnit, SetupProblem
 from govern.pagination import page_of
 from govern.roles import Capability
 from govern.widgets import Select
@@ -398,7 +398,8 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     retryable = scoped(request, _deliveries(request), UNIT, Capability.RETRY_DELIVERIES)
     recent = list(retryable.order_by("-created_at")[:500])
     attention = [d for d in recent if d.state != DeliveryState.DELIVERED][:100]
-    context = {"attention": attention, **_progress(recent)}
+    setup_problem = SetupProblem.objects.filter(part="exstream").first()
+    context = {"attention": attention, "setup_problem": setup_problem, **_progress(recent)}
     partial = bool(getattr(request, "htmx", False))  # django-htmx: a poll refreshes the body
     template = "templates_app/deliveries_body.html" if partial else "templates_app/deliveries.html"
     return render(request, template, context)

@@ -48,6 +48,30 @@ class ExstreamError(Exception):
         self.detail, self.retryable, self.status = detail, retryable, status
 
 
+class SetupError(ExstreamError):
+    """Exstream cannot be used as Govern is set up (the token URL answers no token, the client
+    is refused): deliveries wait, uncounted, and /healthz names it until a token comes."""
+
+    def __init__(self, detail: str, *, status: int | None = None) -> None:
+        super().__init__(detail, retryable=False, status=status)
+
+
+def token_refused(response: httpx.Response, token_url: str) -> ExstreamError:
+    """What an OTDS answer other than 200 means: worth retrying, or a setup to mend."""
+    detail = f"OTDS refused the token request at {token_url}: {response.status_code} "
+    detail += response.text[:200]
+    if response.status_code in RETRY_STATUSES:
+        return ExstreamError(detail, retryable=True, status=response.status_code)
+    return SetupError(detail, status=response.status_code)
+
+
+def token_missing(token_url: str) -> SetupError:
+    return SetupError(
+        f"OTDS answered without an access_token at {token_url}: check EXSTREAM_TOKEN_URL "
+        "(or EXSTREAM_OTDS_URL and EXSTREAM_OTDS_TENANT)."
+    )
+
+
 @dataclass(frozen=True)
 class ImageVersion:
     resource_id: str
@@ -117,7 +141,7 @@ class ExstreamClient:
 
     def _fetch_token(self) -> _Token:
         if not self.client_secret:
-            raise ExstreamError("EXSTREAM_CLIENT_SECRET is not set.", retryable=False)
+            raise SetupError("EXSTREAM_CLIENT_SECRET is not set.")
         form = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
@@ -128,13 +152,16 @@ class ExstreamClient:
         except httpx.HTTPError as error:
             raise ExstreamError(f"Token request failed: {error!r}", retryable=True) from error
         if response.status_code != 200:
-            raise ExstreamError(
-                f"Token request refused: {response.status_code} {response.text[:200]}",
-                retryable=response.status_code in RETRY_STATUSES,
-                status=response.status_code,
-            )
-        body = response.json()
-        return _Token(body["access_token"], time.monotonic() + float(body.get("expires_in", 300)))
+            raise token_refused(response, self.token_url)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+            raise token_missing(self.token_url)
+        lifetime = body.get("expires_in")
+        lifetime = float(lifetime) if isinstance(lifetime, int | float) else 300.0
+        return _Token(body["access_token"], time.monotonic() + lifetime)
 
     # Requests with retries
 

@@ -25,7 +25,14 @@ import httpx
 from django.conf import settings
 
 from govern.retry import Attempts, Backoff
-from templates_app.exstream.client import AMBIGUOUS, RETRY_STATUSES, ExstreamError, ImageVersion
+from templates_app.exstream.client import (
+    AMBIGUOUS,
+    RETRY_STATUSES,
+    ExstreamError,
+    ImageVersion,
+    token_missing,
+    token_refused,
+)
 
 API = "/design/api/v1"
 STATES = ("DRAFT", "REVIEW", "APPROVED", "REJECTED")
@@ -175,21 +182,13 @@ class Das:
         except httpx.HTTPError as error:
             raise ExstreamError(f"OTDS token request failed: {error!r}", retryable=True) from error
         if response.status_code != 200:
-            raise ExstreamError(
-                f"OTDS refused the token request: {response.status_code} {response.text[:200]}",
-                retryable=response.status_code in RETRY_STATUSES,
-                status=response.status_code,
-            )
+            raise token_refused(response, self.otds.token_url)
         try:
             body = response.json()
         except ValueError:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-            raise ExstreamError(
-                f"OTDS answered without an access_token at {self.otds.token_url}: check "
-                "EXSTREAM_TOKEN_URL (or EXSTREAM_OTDS_URL and EXSTREAM_OTDS_TENANT).",
-                retryable=False,
-            )
+            raise token_missing(self.otds.token_url)
         lifetime = body.get("expires_in")
         return body["access_token"], float(lifetime) if isinstance(lifetime, int) else 300.0
 

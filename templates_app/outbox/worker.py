@@ -20,6 +20,7 @@ from assets.renditions import (
     rendition_for,
 )
 from assets.storage import read_content
+from govern.services import setup_problem_clear, setup_problem_report
 from templates_app.exstream import client as exstream
 from templates_app.exstream import gateway, hotfolder
 from templates_app.models import Binding, Delivery, WebhookDelivery
@@ -44,6 +45,9 @@ def deliver(pk: int, lease: datetime) -> str:
         return deliveries.give_up(delivery, lease, str(refusal))
     except RenditionUnavailable as missing:
         return deliveries.wait_for_setup(delivery, lease, str(missing))
+    except exstream.SetupError as problem:
+        setup_problem_report(part="exstream", detail=problem.detail)
+        return deliveries.wait_for_setup(delivery, lease, problem.detail)
     except exstream.ExstreamError as error:
         return deliveries.retry_or_give_up(delivery, lease, error.detail, error.retryable)
     except Exception as error:  # noqa: BLE001 - one bad row must not stall the outbox
@@ -51,6 +55,7 @@ def deliver(pk: int, lease: datetime) -> str:
             delivery, lease, f"{type(error).__name__}: {error}", True
         )
     deliveries.mark_delivered(delivery, lease, rendition=rendition, remote_reference=reference)
+    setup_problem_clear(part="exstream")
     return "delivered"
 
 

@@ -30,6 +30,7 @@ def test_worker_without_a_heartbeat_is_down_with_503() -> None:
         "storage": "ok",
         "worker": {"status": "down", "last_seen": None},
         "cmyk_profile": "ok",
+        "setup": {},
     }
 
 
@@ -128,3 +129,18 @@ def test_slow_parts_are_looked_at_again_only_after_the_recheck_time(settings: An
         assert Client().get("/healthz").json()["worker"]["status"] == "down"
     with mock.patch("govern.views.connection.cursor", side_effect=DatabaseError("gone")):
         assert Client().get("/healthz").json()["database"] == "down: DatabaseError"  # at once
+
+
+@pytest.mark.django_db
+def test_a_setup_problem_makes_the_service_degraded_but_still_serving() -> None:
+    from govern.services import setup_problem_clear, setup_problem_report
+
+    heartbeat()
+    setup_problem_report(part="exstream", detail="OTDS answered without an access_token.")
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["setup"] == {"exstream": "OTDS answered without an access_token."}
+    setup_problem_clear(part="exstream")
+    assert Client().get("/healthz").json()["status"] == "ok"

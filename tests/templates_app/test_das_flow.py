@@ -245,3 +245,35 @@ def test_the_hourly_cross_check_counts_unknown_uses_on_the_designers_home(
     cross_check_exstream()
     assert not ExstreamGap.objects.exists()
     assert AuditEvent.objects.filter(action="exstream.gaps_found").count() == 2
+
+
+def test_a_token_url_that_gives_no_token_makes_deliveries_wait_and_is_named_on_healthz(
+    das_sandbox: str,
+    logo: Asset,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    client_for: Callable[[Any], Any],
+    settings: Any,
+) -> None:
+    from django.test import Client
+
+    from govern.models import SetupProblem
+
+    settings.HEALTH_RECHECK_SECONDS = 0
+    settings.EXSTREAM_TOKEN_URL = f"{das_sandbox}/otdsws/otdstenant/elsewhere/oauth2/token"
+    gateway.reset()
+    version = approve(add_version, logo, compliance_officer, 1)
+    assert "1 waiting" in deliver()
+    delivery = Delivery.objects.get(version=version)
+    assert (delivery.state, delivery.attempts) == ("retrying", 0), "waits, attempts unspent"
+    health = Client().get("/healthz").json()
+    assert health["status"] != "ok"
+    assert "otdstenant/elsewhere/oauth2/token: 404" in health["setup"]["exstream"]
+    page = client_for(compliance_officer).get("/templates/deliveries/").content.decode()
+    assert "Exstream cannot be reached as Govern is set up." in page
+    settings.EXSTREAM_TOKEN_URL = f"{das_sandbox}/otdsws/otdstenant/govern/oauth2/token"
+    gateway.reset()
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at="2000-01-01T00:00Z")
+    assert deliver().startswith("Deliveries: 1 delivered")
+    assert not SetupProblem.objects.exists(), "a token came: the problem is gone"
+    assert "setup" not in str(Client().get("/healthz").json()["setup"])
