@@ -79,6 +79,7 @@ class Fault(Enum):
     TIMEOUT = "timeout"
     DROP = "drop"
     RATE_LIMIT = "rate_limit"
+    APPLIED_ERROR = "applied_error"  # a write applied, then answered 502 by a gateway in front
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,12 @@ RATE_LIMITED = Reply(
 REFUSALS = {Fault.RATE_LIMIT: RATE_LIMITED, Fault.ERROR: UNAVAILABLE}
 REFUSED_OUTCOMES = {Fault.RATE_LIMIT: "rate_limited", Fault.ERROR: "failed"}
 # The outcome of a write that changed the state, by how its answer was delivered.
-CHANGED_OUTCOMES = {Fault.NONE: "applied", Fault.TIMEOUT: "timeout", Fault.DROP: "dropped"}
+CHANGED_OUTCOMES = {
+    Fault.NONE: "applied",
+    Fault.TIMEOUT: "timeout",
+    Fault.DROP: "dropped",
+    Fault.APPLIED_ERROR: "applied_error",
+}
 
 
 def now() -> str:

@@ -606,6 +606,17 @@ def _placeholder(name: str) -> Part:
     return Part("application/json", json.dumps({"sandbox": "seeded", "name": name}).encode())
 
 
+@dataclass(frozen=True)
+class DasFaults(Faults):
+    """The common faults, and a write applied then answered 502, as a gateway in front of DAS
+    answers when the service behind it finished but the connection to it broke."""
+
+    applied_error_rate: float = 0.0
+
+    def shares(self) -> tuple[tuple[Fault, float], ...]:
+        return (*super().shares(), (Fault.APPLIED_ERROR, self.applied_error_rate))
+
+
 class Sandbox:
     """The simulated Design API: routes a request, applies faults under /design, logs writes."""
 
@@ -626,7 +637,7 @@ class Sandbox:
         self.store = store
         self.accounts = accounts
         self.govern = govern
-        self.faults = FaultSettings(faults, seed)
+        self.faults = FaultSettings(DasFaults(**asdict(faults)), seed)
         in_domain = r"/(?P<domain>[^/]+)"
         resource = BASE + r"/resources" + in_domain + r"/(?P<id>[^/]+)"
         self._design_routes = [
@@ -672,7 +683,7 @@ class Sandbox:
         fault = self.faults.draw(faults)
         if request.method in WRITES:
             reply = self._write(request, fault)
-        elif fault is Fault.ERROR:
+        elif fault in (Fault.ERROR, Fault.APPLIED_ERROR):
             reply = self._unavailable(request)
         else:
             reply = self._design(request)
@@ -688,6 +699,8 @@ class Sandbox:
                 reply = self._design(request)
                 outcome = "rejected" if reply.status >= 400 else CHANGED_OUTCOMES[fault]
             self.store.log_write(request, None, reply, outcome, fault)
+        if fault is Fault.APPLIED_ERROR and reply.status < 400:
+            return _error(request, Problem(502, "bad_gateway", "the upstream answer was lost"))
         return reply
 
     def _dispatch(self, request: Request) -> Reply:

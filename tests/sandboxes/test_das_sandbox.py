@@ -635,6 +635,22 @@ def test_a_timed_out_write_lands_all_the_same(das: str, auth: dict[str, str]) ->
     assert outcomes(das) == ["timeout"]
 
 
+def test_an_applied_error_lands_the_write_and_answers_a_502_in_the_error_body(
+    das: str, auth: dict[str, str]
+) -> None:
+    resource = create(das, auth, LOGO).json()["data"]["id"]
+    set_faults(das, applied_error_rate=1.0)
+
+    answer = move(das, auth, resource, "REVIEW")
+    read = call("GET", f"{das}{API}/domains", headers=auth)
+
+    assert_error(answer, 502, "bad_gateway")
+    assert_error(read, 503, "unavailable")
+    set_faults(das, applied_error_rate=0.0)
+    assert resources(das, auth, **{"filter.types": "image"})[0]["state"] == "REVIEW"
+    assert outcomes(das) == ["applied", "applied_error"]
+
+
 def test_an_injected_error_changes_nothing_and_spares_the_token_and_the_sandbox(
     das: str, auth: dict[str, str]
 ) -> None:

@@ -19,6 +19,7 @@ from tests.assets.conftest import (  # noqa: F401  (shared fixtures)
     second_compliance_officer,
 )
 from tests.templates_app.campaign_fixtures import clock, scene  # noqa: F401  (shared fixtures)
+from tests.templates_app.das_fixtures import das_process, das_sandbox  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture

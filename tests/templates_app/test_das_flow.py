@@ -2,7 +2,7 @@
 logo becomes an approved image resource, a changed logo its next version, exactly once under
 faults; the import builds templates from communications and their links."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from io import StringIO
 from typing import Any
 
@@ -17,37 +17,9 @@ from templates_app.exstream import das, gateway
 from templates_app.exstream.services import templates_import
 from templates_app.models import Binding, Composition, Delivery, Template
 from tests import images
-from tests.sandboxes.runner import reset, set_faults, start_exstream_sandbox, stop, write_log
+from tests.sandboxes.runner import set_faults, write_log
 
 NAME = "brand.logo.primary/web/web"
-
-
-@pytest.fixture(scope="module")
-def das_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    base_url, process = start_exstream_sandbox(
-        tmp_path_factory.mktemp("das"), api="das", domain=["govern", "quick:simple"]
-    )
-    yield base_url
-    stop(process)
-
-
-@pytest.fixture
-def das_sandbox(das_process: str, settings: Any) -> Iterator[str]:
-    """Govern pointed at the emptied DAS sandbox, as a service account of tenant govern."""
-    reset(das_process)
-    settings.EXSTREAM_API = "das"
-    settings.EXSTREAM_URL = das_process
-    settings.EXSTREAM_TOKEN_URL = f"{das_process}/otdsws/otdstenant/govern/oauth2/token"
-    settings.EXSTREAM_CLIENT_ID = "govern"
-    settings.EXSTREAM_USERNAME, settings.EXSTREAM_PASSWORD = "govern-service", "sandbox-password"
-    settings.EXSTREAM_OTDS_SCOPE = "otds:groups"
-    settings.EXSTREAM_DOMAIN = "govern"
-    settings.EXSTREAM_TRANSPORT = "api"
-    settings.EXSTREAM_BACKOFF_SECONDS = 0.01
-    settings.EXSTREAM_RETRIES = 30
-    gateway.reset()
-    yield das_process
-    gateway.reset()
 
 
 def deliver() -> str:
