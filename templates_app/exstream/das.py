@@ -67,6 +67,7 @@ class DasVersion:
     state: str
     comment: str
     modified: str
+    description: str = ""
 
     def carries(self, marker: str) -> bool:
         return marker in self.comment
@@ -92,6 +93,7 @@ def read_version(item: Any) -> DasVersion:
         state=item["state"],
         comment=str(item.get("stateComment") or ""),
         modified=str(item.get("lastModifiedDate") or ""),
+        description=str(item.get("description") or ""),
     )
 
 
@@ -311,7 +313,8 @@ class Das:
 
     def templates(self) -> list[dict[str, Any]]:
         """Approved communications and components with the images and components they link
-        to, as the template import reads them (a resource's name is its Exstream id)."""
+        to, as the template import reads them (a resource's name is its Exstream id, its
+        description, where a designer wrote one, its title)."""
         params = {
             "filter.types": ",".join((COMMUNICATION, *COMPONENTS)),
             "filter.states": "APPROVED",
@@ -326,7 +329,7 @@ class Das:
         uses = self.links(resource.id, resource.version)  # the approved one, not a newer draft
         return {
             "id": resource.name,
-            "name": resource.name,
+            "name": resource.description[:200] or resource.name,
             "type": "communication" if resource.type == COMMUNICATION else "component",
             "images": [
                 {"slot": "", "image": names[use["id"]], "resource": use["id"]}

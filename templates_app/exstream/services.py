@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from assets.models import Asset
+from assets.models import TEXT_KINDS, Asset
 from assets.selectors import clean_selectors
 from audit.services import audit_record
 from govern.models import BusinessUnit
@@ -30,6 +30,7 @@ from templates_app.models import (
 class ImportReport:
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         done = (
@@ -51,7 +52,11 @@ def templates_import(*, unit: BusinessUnit, items: list[dict[str, Any]]) -> Impo
         audit_record(
             action="exstream.imported",
             unit_id=unit.pk,
-            data={"counts": dict(report.counts), "problems": report.problems[:50]},
+            data={
+                "counts": dict(report.counts),
+                "problems": report.problems[:50],
+                "removed": report.removed[:50],
+            },
         )
     return report
 
@@ -145,7 +150,20 @@ def _bindings(
             binding.asset = asset
             binding.save(update_fields=["asset"])
             report.counts["bindings updated"] += 1
-    removed, _ = Binding.objects.filter(template=template).exclude(slot__in=slots).delete()
+    _unbind_gone(template, set(slots), report)
+
+
+def _unbind_gone(template: Template, slots: set[str], report: ImportReport) -> None:
+    """Remove the image bindings Exstream no longer links; text (disclaimers, legal texts) is
+    not pushed as an Exstream resource, so its bindings are the designers' and stay."""
+    gone = (
+        Binding.objects.filter(template=template)
+        .exclude(slot__in=slots)
+        .exclude(asset__kind__in=TEXT_KINDS)
+    )
+    for slot, key in gone.values_list("slot", "asset__key"):
+        report.removed.append(f"{template.exstream_id}.{slot} ({key}): Exstream links it no more.")
+    removed, _ = gone.delete()
     report.counts["bindings removed"] += removed
 
 

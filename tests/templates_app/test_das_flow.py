@@ -249,3 +249,36 @@ def test_a_token_url_that_gives_no_token_makes_deliveries_wait_and_is_named_on_h
     assert deliver().startswith("Deliveries: 1 delivered")
     assert not SetupProblem.objects.exists(), "a token came: the problem is gone"
     assert "setup" not in str(Client().get("/healthz").json()["setup"])
+
+
+def test_importing_over_the_demos_templates_keeps_their_titles_slots_and_text_bindings(
+    das_sandbox: str,
+    brand_manager: Any,
+    compliance_officer: Any,
+    designer: Any,
+    unit: BusinessUnit,
+) -> None:
+    from console.demo import seed_assets, seed_templates
+
+    seed_assets(unit, brand_manager, [compliance_officer])
+    seed_templates(unit, designer)
+    deliver()
+    before = set(Binding.objects.values_list("template__exstream_id", "slot", "asset__key"))
+    report = templates_import(unit=unit, items=gateway.templates())
+    after = set(Binding.objects.values_list("template__exstream_id", "slot", "asset__key"))
+    assert before <= after, f"lost: {before - after}"
+    assert ("INSURANCE-STATEMENT", "rates_disclaimer", "insurance.disclaimer.rates") in after
+    assert report.removed == [] and "templates updated" not in report.counts
+    assert Template.objects.get(exstream_id="INSURANCE-POLICY-LETTER").name == "Policy letter"
+    assert Template.objects.get(exstream_id="INSURANCE-RENEWAL-MAILING").name == "Renewal mailing"
+    Binding.objects.filter(template__exstream_id="INSURANCE-WELCOME-LETTER").update(
+        slot="retired_logo"
+    )
+    Binding.objects.create(
+        template=Template.objects.get(exstream_id="INSURANCE-WELCOME-LETTER"),
+        slot="old_logo",
+        asset=Asset.objects.get(key="insurance.product.gold-card"),
+    )
+    again = templates_import(unit=unit, items=gateway.templates())
+    gone = "INSURANCE-WELCOME-LETTER.old_logo (insurance.product.gold-card)"
+    assert again.removed == [f"{gone}: Exstream links it no more."]

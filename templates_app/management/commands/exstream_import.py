@@ -31,5 +31,7 @@ class Command(BaseCommand):
             raise CommandError(f"Exstream did not answer: {error.detail}") from error
         report = templates_import(unit=unit, items=items)
         self.stdout.write(f"Imported {len(items)} templates into {unit.slug}: {report.summary()}")
+        for removed in report.removed:
+            self.stdout.write(f"  removed {removed}")
         for problem in report.problems:
             self.stdout.write(f"  - {problem}")
