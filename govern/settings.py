@@ -343,7 +343,12 @@ Q_CLUSTER = {
     "poll": 0.5,
     "save_limit": 500,
     "sync": env_bool("Q_SYNC"),
+    # Each task's start and end are INFO: one worker says dozens of lines a minute. Failures and
+    # timeouts are still said (ERROR); Q_LOG_LEVEL=INFO brings the rest back.
+    "log_level": env("Q_LOG_LEVEL", "WARNING").upper(),
 }
+if Q_CLUSTER["log_level"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured("Q_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 # /healthz asks the database every time, and the rest (broker, storage, profile, heartbeat)
 # again after this many seconds, so a load balancer polling it costs the database one query.

@@ -89,6 +89,18 @@ def test_a_malformed_number_is_named(tmp_path: Path) -> None:
     assert "UPLOAD_MAX_MB must be a number, got 'fifty'" in result.stderr
 
 
+def test_the_workers_log_level_is_warning_by_default_and_a_bad_one_is_named(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / ".env"
+    path.write_text("DEBUG=1\n")
+    assert show_setting("Q_CLUSTER['log_level']", path) == "WARNING"
+    path.write_text("DEBUG=1\nQ_LOG_LEVEL=chatty\n")
+    result = django_check(ENV_FILE=str(path))
+    assert result.returncode == 2
+    assert "Q_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL." in result.stderr
+
+
 def test_the_environment_wins_over_env(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text("DEBUG=1\nUPLOAD_MAX_SIDE=100\n")
