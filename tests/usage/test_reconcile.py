@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assets.models import Asset, LicensePurchase, LicenseTerm, Version
-from assets.services import version_approve, version_withdraw
+from assets.services import version_approve, version_expire, version_retire, version_withdraw
 from audit.models import AuditEvent
 from govern.models import Notification
 from templates_app.models import Clearance, Template
@@ -55,6 +55,27 @@ def test_a_run_of_a_version_withdrawn_before_it_is_unapproved_use(
     exception_decide(exception=exception, state="resolved", comment="Recalled run", actor=second)
     told.refresh_from_db()
     assert (told.settled_by, told.read_at) == (second.username, None), "someone else did it"
+
+
+@pytest.mark.parametrize("ending", ["retired", "expired"])
+def test_a_run_of_a_version_retired_or_expired_before_it_is_unapproved_use(
+    ending: str,
+    approved_logo: Version,
+    clearance: Clearance,
+    compliance_officer: Any,
+    clock: Any,
+) -> None:
+    clock.move_to(RUN_START - timedelta(minutes=30))
+    if ending == "retired":
+        version_retire(version=approved_logo, actor=compliance_officer, comment="End of life")
+    else:
+        version_expire(version=approved_logo, reason="The licence ended.")
+    clock.move_to(RUN_START + timedelta(days=1))
+    outcome = report("R1", [{"version": approved_logo.pk, **DE_PRINT}], clearance=clearance.pk)
+    assert codes(outcome) == ["unapproved_use"]
+    exception = UsageException.objects.get(code="unapproved_use")
+    assert exception.evidence["state_at_run"] == ending
+    assert exception.evidence["approval_periods"][0]["ended_as"] == ending
 
 
 def test_a_version_withdrawn_after_the_run_was_approved_for_it(
