@@ -1,0 +1,198 @@
+"""Read a document Exstream produced: every page's text in reading order and every embedded
+image, with where it sits, bounded, never executing anything the document carries.
+
+A PDF is first looked over with pikepdf (qpdf): encryption, active content (JavaScript, launch
+actions, embedded files, XFA forms), a broken cross-reference table or absurd numbers of objects
+refuse it whole. PDFium (pypdfium2, Chrome's PDF engine) then reads it page by page, so memory
+stays bounded by one page: text through its text page, images through their streams. An image
+is measured before it is decoded; one with more pixels than uploads may have is listed as
+unreadable, never decoded.
+"""
+
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from django.conf import settings
+from PIL import Image
+
+# A document's pages, objects and images at most; beyond them it is refused as absurd.
+MAX_PAGES = 2_000
+MAX_OBJECTS = 500_000
+MAX_IMAGES_PER_PAGE = 200
+MAX_NESTING = 64
+# The side of the image kept for matching: enough to see a changed word in a logo.
+KEPT_SIDE = 512
+# Names whose presence means active content: run, launched or carried inside the document.
+ACTIVE = {
+    "/JavaScript": "JavaScript",
+    "/JS": "JavaScript",
+    "/Launch": "a launch action",
+    "/EmbeddedFile": "an embedded file",
+    "/EmbeddedFiles": "embedded files",
+    "/XFA": "an XFA form",
+}
+
+
+class Unreadable(Exception):
+    """The document is refused whole; `reason` says why in words a person can act on."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class FoundImage:
+    """One image placed on a page."""
+
+    page: int  # from 1
+    # Where it sits, in PDF points from the page's lower left corner: left, bottom, right, top.
+    box: tuple[float, float, float, float]
+    width: int
+    height: int
+    # sha256 of the image's stored stream: a JPEG embedded as is keeps its file's bytes.
+    stream_sha256: str
+    # The pixels in RGB, at most KEPT_SIDE on the long side; None when it cannot be decoded.
+    pixels: Image.Image | None
+    problem: str = ""
+
+
+@dataclass
+class FoundPage:
+    number: int
+    text: str
+    images: list[FoundImage] = field(default_factory=list)
+
+
+def look_over(data: bytes) -> int:
+    """Refuse a PDF that is encrypted, broken, absurdly large or carries active content;
+    return its page count."""
+    try:
+        pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False)
+    except pikepdf.PasswordError:
+        raise Unreadable("The PDF is encrypted: Govern reads only documents it can open.") from None
+    except pikepdf.PdfError as error:
+        raise Unreadable(f"The PDF is damaged and cannot be read as it is: {error}.") from None
+    with pdf:
+        if pdf.is_encrypted:
+            raise Unreadable("The PDF is encrypted: Govern reads only documents it can open.")
+        if len(pdf.objects) > MAX_OBJECTS:
+            raise Unreadable(f"The PDF has more than {MAX_OBJECTS:,} objects.")
+        if len(pdf.pages) > MAX_PAGES:
+            raise Unreadable(f"The PDF has more than {MAX_PAGES:,} pages.")
+        found = _active_content(pdf)
+        if found:
+            raise Unreadable(f"The PDF carries {found}; Govern does not read active documents.")
+        return len(pdf.pages)
+
+
+def _active_content(pdf: pikepdf.Pdf) -> str:
+    """Name the first active content in any dictionary of the document, or return ''."""
+    for item in pdf.objects:
+        for dictionary in _dictionaries(item):
+            found = _active_in(dictionary)
+            if found:
+                return found
+    return ""
+
+
+def _dictionaries(item: object) -> Iterator[pikepdf.Dictionary]:
+    """The dictionaries in an object and nested directly in it (an indirect one is an object
+    of its own, looked at in its turn), at most MAX_NESTING deep."""
+    waiting = [(item, 0)]
+    while waiting:
+        current, depth = waiting.pop()
+        if isinstance(current, pikepdf.Stream):
+            current = current.stream_dict
+        if depth > MAX_NESTING:
+            raise Unreadable(f"The PDF nests objects more than {MAX_NESTING} deep.")
+        if isinstance(current, pikepdf.Dictionary):
+            yield current
+            children = [current.get(key) for key in current.keys()]  # noqa: SIM118
+        elif isinstance(current, pikepdf.Array):
+            children = list(current)
+        else:
+            continue
+        nested = (c for c in children if isinstance(c, pikepdf.Dictionary | pikepdf.Array))
+        waiting.extend((child, depth + 1) for child in nested if not child.is_indirect)
+
+
+def _active_in(dictionary: pikepdf.Dictionary) -> str:
+    for key in dictionary.keys():  # noqa: SIM118 - pikepdf's keys are its names
+        if key in ACTIVE:
+            return ACTIVE[key]
+    kind = dictionary.get("/S")
+    if isinstance(kind, pikepdf.Name) and str(kind) in ACTIVE:
+        return ACTIVE[str(kind)]
+    if dictionary.get("/Type") == pikepdf.Name.EmbeddedFile:
+        return ACTIVE["/EmbeddedFile"]
+    return ""
+
+
+def read_pdf(data: bytes) -> Iterator[FoundPage]:
+    """Yield each page's text and images, one page at a time. Raise Unreadable first."""
+    look_over(data)
+    document = pdfium.PdfDocument(data)
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            try:
+                yield _read_page(page, index + 1)
+            finally:
+                page.close()
+    finally:
+        document.close()
+
+
+def _read_page(page: pdfium.PdfPage, number: int) -> FoundPage:
+    textpage = page.get_textpage()
+    try:
+        text = textpage.get_text_bounded()
+    finally:
+        textpage.close()
+    found = FoundPage(number=number, text=text)
+    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        if len(found.images) >= MAX_IMAGES_PER_PAGE:
+            raise Unreadable(f"Page {number} has more than {MAX_IMAGES_PER_PAGE} images.")
+        found.images.append(_read_image(image, number))
+    return found
+
+
+def _read_image(image: pdfium.PdfImage, page: int) -> FoundImage:
+    left, bottom, right, top = image.get_bounds()
+    width, height = image.get_px_size()
+    stream = bytes(image.get_data(decode_simple=False))
+    found = FoundImage(
+        page=page,
+        box=(round(left, 2), round(bottom, 2), round(right, 2), round(top, 2)),
+        width=width,
+        height=height,
+        stream_sha256=hashlib.sha256(stream).hexdigest(),
+        pixels=None,
+    )
+    if width < 1 or height < 1 or width * height > settings.UPLOAD_MAX_PIXELS:
+        limit = settings.UPLOAD_MAX_PIXELS / 1e6
+        problem = f"{width}×{height} pixels: not decoded (at most {limit:.0f} million)."
+        return FoundImage(**{**found.__dict__, "problem": problem})
+    try:
+        pixels = _rgb(image.get_bitmap(render=False).to_pil())
+    except (pdfium.PdfiumError, OSError, ValueError) as error:
+        return FoundImage(**{**found.__dict__, "problem": f"cannot be decoded: {error}"})
+    return FoundImage(**{**found.__dict__, "pixels": pixels})
+
+
+def _rgb(picture: Image.Image) -> Image.Image:
+    """The picture in RGB on white, at most KEPT_SIDE on its long side."""
+    if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
+        rgba = picture.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        picture = flat
+    picture = picture.convert("RGB")
+    picture.thumbnail((KEPT_SIDE, KEPT_SIDE), Image.Resampling.LANCZOS)
+    return picture
