@@ -65,11 +65,23 @@ def token_refused(response: httpx.Response, token_url: str) -> ExstreamError:
     return SetupError(detail, status=response.status_code)
 
 
-def token_missing(token_url: str) -> SetupError:
-    return SetupError(
-        f"OTDS answered without an access_token at {token_url}: check EXSTREAM_TOKEN_URL "
-        "(or EXSTREAM_OTDS_URL and EXSTREAM_OTDS_TENANT)."
-    )
+def token_answer(response: httpx.Response, token_url: str) -> tuple[str, float]:
+    """Read OTDS's answer to a token request: the access token and its lifetime in seconds."""
+    if response.status_code != 200:
+        raise token_refused(response, token_url)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+        raise SetupError(
+            f"OTDS answered without an access_token at {token_url}: check EXSTREAM_TOKEN_URL "
+            "(or EXSTREAM_OTDS_URL and EXSTREAM_OTDS_TENANT)."
+        )
+    lifetime = body.get("expires_in")
+    if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
+        lifetime = 300  # OTDS says its lifetime; an answer without one is taken as five minutes
+    return body["access_token"], float(lifetime)
 
 
 @dataclass(frozen=True)
@@ -151,17 +163,8 @@ class ExstreamClient:
             response = self.http.post(self.token_url, data=form)
         except httpx.HTTPError as error:
             raise ExstreamError(f"Token request failed: {error!r}", retryable=True) from error
-        if response.status_code != 200:
-            raise token_refused(response, self.token_url)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-            raise token_missing(self.token_url)
-        lifetime = body.get("expires_in")
-        lifetime = float(lifetime) if isinstance(lifetime, int | float) else 300.0
-        return _Token(body["access_token"], time.monotonic() + lifetime)
+        token, lifetime = token_answer(response, self.token_url)
+        return _Token(token, time.monotonic() + lifetime)
 
     # Requests with retries
 

@@ -30,8 +30,7 @@ from templates_app.exstream.client import (
     RETRY_STATUSES,
     ExstreamError,
     ImageVersion,
-    token_missing,
-    token_refused,
+    token_answer,
 )
 
 API = "/design/api/v1"
@@ -183,16 +182,7 @@ class Das:
             )
         except httpx.HTTPError as error:
             raise ExstreamError(f"OTDS token request failed: {error!r}", retryable=True) from error
-        if response.status_code != 200:
-            raise token_refused(response, self.otds.token_url)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-            raise token_missing(self.otds.token_url)
-        lifetime = body.get("expires_in")
-        return body["access_token"], float(lifetime) if isinstance(lifetime, int) else 300.0
+        return token_answer(response, self.otds.token_url)
 
     # One request
 
