@@ -343,11 +343,12 @@ Q_CLUSTER = {
     "poll": 0.5,
     "save_limit": 500,
     "sync": env_bool("Q_SYNC"),
-    # Each task's start and end are INFO: one worker says dozens of lines a minute. Failures and
-    # timeouts are still said (ERROR); Q_LOG_LEVEL=INFO brings the rest back.
-    "log_level": env("Q_LOG_LEVEL", "WARNING").upper(),
 }
-if Q_CLUSTER["log_level"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+# Each task's start and end are INFO: one worker says dozens of lines a minute. Failures and
+# timeouts are still said (ERROR); Q_LOG_LEVEL=INFO brings the rest back. django-q2 applies its
+# own "log_level" only when nothing handles its logger, so LOGGING below sets it.
+Q_LOG_LEVEL = env("Q_LOG_LEVEL", "WARNING").upper()
+if Q_LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise ImproperlyConfigured("Q_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 180)
 # /healthz asks the database every time, and the rest (broker, storage, profile, heartbeat)
@@ -530,5 +531,6 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "fpdf.svg": {"level": "ERROR"},
+        "django-q": {"level": Q_LOG_LEVEL},
     },
 }

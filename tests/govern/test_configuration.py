@@ -94,7 +94,7 @@ def test_the_workers_log_level_is_warning_by_default_and_a_bad_one_is_named(
 ) -> None:
     path = tmp_path / ".env"
     path.write_text("DEBUG=1\n")
-    assert show_setting("Q_CLUSTER['log_level']", path) == "WARNING"
+    assert show_setting("LOGGING['loggers']['django-q']", path) == "{'level': 'WARNING'}"
     path.write_text("DEBUG=1\nQ_LOG_LEVEL=chatty\n")
     result = django_check(ENV_FILE=str(path))
     assert result.returncode == 2
@@ -256,3 +256,11 @@ def test_root_with_apt_get_installs_what_is_missing(
     monkeypatch.setattr(system_packages, "install", fake_install)
     assert system_packages.main(["icc"]) == 0
     assert installed == [["libgs-common"]]
+
+
+def test_the_worker_logger_says_warnings_not_each_task() -> None:
+    import logging
+
+    worker = logging.getLogger("django-q")
+    assert not worker.isEnabledFor(logging.INFO), "a task's start and end stay unsaid"
+    assert worker.isEnabledFor(logging.WARNING)
