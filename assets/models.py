@@ -380,6 +380,17 @@ class Rendition(models.Model):
         return f"{self.version} as {self.profile}"
 
 
+class ContentFingerprint(models.Model):
+    """The perceptual hash of stored image content, by its sha256: computed once, the first time
+    a produced document is matched against it (assets/produced/matching.py)."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    fingerprint = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]}: {self.fingerprint[:12]}"
+
+
 class SmintioConnection(models.Model):
     """The one link to Smint.io: the rotating refresh token, the feed cursor, the sync's health."""
 

@@ -41,6 +41,15 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def stored_rgb(name: str, side: int) -> Image.Image:
+    """Stored raster content as sRGB on white, at most `side` on its long side."""
+    image = Image.open(io.BytesIO(read_content(name)), formats=["PNG", "JPEG", "TIFF", "WEBP"])
+    image.draft("RGB", (side, side))
+    rgb = _to_rgb(image)
+    rgb.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return rgb
+
+
 def _open_rgb(version: Version, side: int, enlarge: bool = True) -> Image.Image:
     image = Image.open(io.BytesIO(read_content(version.file)))
     image.draft("RGB", (side, side))  # JPEG decodes at a reduced scale when it can

@@ -57,6 +57,13 @@ SCHEDULES = [
         "minutes": 1,
     },
     {
+        # Produced documents attached to runs; a reader that died is taken over after its lease.
+        "name": "usage-samples",
+        "func": "usage.tasks.read_samples",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
+    {
         "name": "exstream-import",
         "func": "templates_app.tasks.import_templates",
         "schedule_type": Schedule.HOURLY,

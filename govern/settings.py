@@ -463,6 +463,10 @@ RENDITION_CMYK_ICC = Path(
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 50) * 1_000_000
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_MEGAPIXELS", 60) * 1_000_000
 UPLOAD_MAX_SIDE = env_int("UPLOAD_MAX_SIDE", 30_000)
+# Produced documents attached to runs (usage/samples/): their size, and how long a worker may
+# read one before another takes it over.
+SAMPLE_MAX_BYTES = env_int("SAMPLE_MAX_MB", 200) * 1_000_000
+SAMPLE_LEASE_SECONDS = env_int("SAMPLE_LEASE_SECONDS", 900)
 # SVG structure: how deep elements may nest and how many there may be.
 SVG_MAX_DEPTH = env_int("SVG_MAX_DEPTH", 64)
 SVG_MAX_ELEMENTS = env_int("SVG_MAX_ELEMENTS", 50_000)

@@ -4,10 +4,12 @@ from django.urls import path
 
 from usage import api
 from usage.models import ExceptionState
+from usage.samples.api import RunSamples
 
 urlpatterns = [
     path("usage/runs/", api.RunCollection.as_view(), name="usage-run-list"),
     path("usage/runs/<int:pk>/", api.RunDetail.as_view(), name="usage-run-detail"),
+    path("usage/runs/<int:pk>/samples/", RunSamples.as_view(), name="usage-run-samples"),
     path("usage/records/", api.RecordList.as_view(), name="usage-record-list"),
     path("usage/records/export", api.RecordExport.as_view(), name="usage-record-export"),
     path("usage/exceptions/", api.ExceptionList.as_view(), name="usage-exception-list"),

@@ -158,6 +158,9 @@ class ExceptionCode(models.TextChoices):
     OVER_LIMIT = "over_limit", "Over the licence limit"
     UNCLEARED_RUN = "uncleared_run", "Uncleared run"
     UNKNOWN_CONTENT = "unknown_content", "Unknown content"
+    # Found in a produced document itself (a sample), not in what production reported.
+    AS_PRODUCED_UNAPPROVED = "as_produced_unapproved", "Produced with unapproved content"
+    AS_PRODUCED_UNKNOWN = "as_produced_unknown", "Produced with unknown content"
 
 
 class ExceptionState(models.TextChoices):
@@ -172,7 +175,7 @@ class UsageException(models.Model):
     # Identifies the finding, e.g. "unapproved_use:run:7:version:12": reconciling again finds
     # the same key and adds nothing.
     key = models.CharField(max_length=200, unique=True)
-    code = models.CharField(max_length=20, choices=ExceptionCode.choices)
+    code = models.CharField(max_length=32, choices=ExceptionCode.choices)
     run = models.ForeignKey(ProductionRun, on_delete=models.PROTECT, related_name="exceptions")
     business_unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="+")
     version = models.ForeignKey(
@@ -203,3 +206,81 @@ class UsageException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} in run {self.run_id}"
+
+
+class SampleState(models.TextChoices):
+    QUEUED = "queued", "Waiting to be read"
+    READING = "reading", "Being read"
+    READ = "read", "Read"
+    UNREADABLE = "unreadable", "Unreadable"
+
+
+class ProductionSample(models.Model):
+    """A document a run produced, attached as evidence and read by a worker: its images are
+    matched to what was approved when the run started."""
+
+    run = models.ForeignKey(ProductionRun, on_delete=models.PROTECT, related_name="samples")
+    business_unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField(max_length=64)
+    file = models.CharField(max_length=200, help_text="Storage name of the document.")
+    media_type = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=300, blank=True)
+    size = models.PositiveBigIntegerField()
+    # The context it was produced for, as far as the sender says.
+    channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    region = models.CharField(max_length=2, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    segment = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=12, choices=SampleState.choices, default=SampleState.QUEUED)
+    pages_total = models.PositiveIntegerField(default=0)
+    pages_read = models.PositiveIntegerField(default=0)
+    reason = models.TextField(blank=True, help_text="Why it is unreadable.")
+    lease_until = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "sha256"], name="one_sample_per_run_document")
+        ]
+        indexes = [models.Index(fields=["state", "lease_until"])]
+
+    def __str__(self) -> str:
+        return f"Sample {self.pk} of {self.run}"
+
+
+class SampleImage(models.Model):
+    """One image placed in a sample, and what it turned out to be."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved when the run started"
+        UNAPPROVED = "unapproved", "Not approved when the run started"
+        UNKNOWN = "unknown", "Matches nothing Govern knows"
+
+    sample = models.ForeignKey(ProductionSample, on_delete=models.CASCADE, related_name="images")
+    page = models.PositiveIntegerField()
+    box = models.JSONField(help_text="left, bottom, right, top in PDF points")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    stream_sha256 = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # What it matched: "rendition:<id>" or "version:<id>".
+    matched = models.CharField(max_length=40, blank=True)
+    distance = models.PositiveIntegerField(null=True, blank=True)
+    difference = models.FloatField(null=True, blank=True)
+    colour = models.FloatField(null=True, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    problem = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["sample", "page", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.sample_id} p{self.page}: {self.outcome}"

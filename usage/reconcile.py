@@ -73,6 +73,11 @@ def reconcile(runs: QuerySet[ProductionRun]) -> list[UsageException]:
         *_uncleared_runs(ProductionRun.objects.filter(pk__in=run_ids), records),
         *_over_limit(records),
     ]
+    return findings_record(findings)
+
+
+def findings_record(findings: list[Finding]) -> list[UsageException]:
+    """Store the findings not stored before and tell each unit's officers; return the new."""
     stored = _store(findings)
     _tell_officers(stored)
     return stored
@@ -152,7 +157,7 @@ def _unapproved_use(records: QuerySet[UsageRecord]) -> Iterable[Finding]:
         .annotate(**_totals())
         .order_by("run_id", "version_id")
     )
-    history = _approval_history({group["version_id"] for group in groups})
+    history = approval_history({group["version_id"] for group in groups})
     versions = Version.objects.select_related("variant__asset").in_bulk(
         {group["version_id"] for group in groups}
     )
@@ -165,33 +170,33 @@ def _unapproved_use(records: QuerySet[UsageRecord]) -> Iterable[Finding]:
             run_id=group["run_id"],
             unit_id=group["business_unit_id"],
             version_id=version.pk,
-            detail=f"Run {group['run__run_id']} used {_named(version)}, "
+            detail=f"Run {group['run__run_id']} used {named(version)}, "
             f"which was {state} when the run started.",
             evidence={
                 "version": version.pk,
                 "sha256": version.sha256,
                 "run_started_at": group["started_at"].isoformat(),
                 "state_at_run": state,
-                "approval_periods": _periods(periods),
+                "approval_periods": periods_of(periods),
                 **_counts(group),
             },
             documents=group["documents"],
         )
 
 
-def _named(version: Version) -> str:
+def named(version: Version) -> str:
     """Name a version as people do, with the id that finds it: "brand.logo v1 (version id 7)"."""
     return f"{version.variant.asset.key} v{version.number} (version id {version.pk})"
 
 
-def _approval_history(version_ids: set[int]) -> dict[int, list[ApprovalPeriod]]:
+def approval_history(version_ids: set[int]) -> dict[int, list[ApprovalPeriod]]:
     history: dict[int, list[ApprovalPeriod]] = defaultdict(list)
     for period in ApprovalPeriod.objects.filter(version_id__in=version_ids).order_by("started_at"):
         history[period.version_id].append(period)
     return history
 
 
-def _periods(periods: list[ApprovalPeriod]) -> list[dict[str, Any]]:
+def periods_of(periods: list[ApprovalPeriod]) -> list[dict[str, Any]]:
     return [
         {
             "from": period.started_at.isoformat(),
@@ -202,8 +207,13 @@ def _periods(periods: list[ApprovalPeriod]) -> list[dict[str, Any]]:
     ]
 
 
-def state_at(periods: list[ApprovalPeriod], moment: datetime) -> str:
-    """Describe a version's standing at a moment it was not approved, from its periods."""
+def state_at(periods: list[ApprovalPeriod], moment: datetime, approved: str = "") -> str:
+    """Describe a version's standing at a moment, from its periods: `approved` (by default
+    nothing: callers ask only of moments it was not) when a period covers the moment."""
+    if approved and any(
+        p.started_at <= moment and (p.ended_at is None or p.ended_at > moment) for p in periods
+    ):
+        return approved
     if not periods or periods[0].started_at > moment:
         return "not yet approved"
     ended = [p for p in periods if p.ended_at is not None and p.ended_at <= moment]
@@ -256,7 +266,7 @@ def _rights_finding(run_id: int, version: Version, groups: list[dict[str, Any]])
         unit_id=first["business_unit_id"],
         version_id=version.pk,
         purchase_id=first["version__purchase_id"],
-        detail=f"Run {first['run__run_id']} used {_named(version)} in {len(groups)} "
+        detail=f"Run {first['run__run_id']} used {named(version)} in {len(groups)} "
         f"context(s) its licence did not cover: {'; '.join(problems)}.",
         evidence={
             "version": version.pk,

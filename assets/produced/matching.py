@@ -13,10 +13,16 @@ CMYK, resized, recompressed. Two measures then decide, after normalising both to
 Why two: a global hash is blind to a changed word. On the test logo, 64-bit pHash put a logo
 with one word changed at distance 0; 256-bit at 4 to 10, while a 200 px JPEG of the same logo
 was at 4. The grid difference separates them: a JPEG at 200 px, a CMYK conversion through the
-print profile (and back, through the profile or naively) stay at or below 3.5; one changed
+print profile (and back through it) stay at or below 3.5; one changed
 letter is above 30, one changed word above 100. DIFFERENCE_LIMIT sits at 10, in the gap; tests
-hold both sides. Luminance, not colour: a printer profile shifts tones more than a designer's
-colour change would, so a colour-only change is not told apart here (reviewers see it).
+hold both sides.
+
+Structure is compared in luminance, so colour is checked on its own: `colour`, the largest
+CIE76 ΔE between the mean colours of a 4 × 4 grid of cells. A round trip through the print
+profile stays under 10, a slightly bluer logo about 14; a red logo for a blue one is over 100,
+and two plain pictures of different colours over 120. COLOUR_LIMIT is 30. CMYK shown without
+its profile (C, M, Y and K simply subtracted) shifts colours by about 60: a reader must bring
+CMYK images to RGB through a profile before they are compared.
 """
 
 from collections import defaultdict
@@ -25,12 +31,14 @@ from dataclasses import dataclass
 
 import imagehash
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageCms, ImageFilter
 
 HASH_SIZE = 16  # 16 × 16 = 256 bits
 BANDS = 16  # of 16 bits each: a candidate within DISTANCE_LIMIT shares at least one band
 DISTANCE_LIMIT = 15  # fewer than BANDS: the pigeonhole finds every candidate within it
 DIFFERENCE_LIMIT = 10.0
+COLOUR_LIMIT = 30.0  # CIE76 ΔE, the worst of 4 × 4 cells
+COLOUR_CELLS = 4
 GRID = 24
 COMPARE_SIDE = 256
 BLUR = 0.8
@@ -66,6 +74,27 @@ def _normalised(picture: Image.Image, size: tuple[int, int]) -> "np.ndarray":
     return (levels - float(levels.mean())) / spread * 48.0 + 128.0
 
 
+_TO_LAB = ImageCms.buildTransformFromOpenProfiles(
+    ImageCms.createProfile("sRGB"), ImageCms.createProfile("LAB"), "RGB", "LAB"
+)
+
+
+def colour(found: Image.Image, approved: Image.Image) -> float:
+    """The largest colour difference (CIE76 ΔE) between the mean colours of matching cells."""
+    first, second = (_cell_colours(picture) for picture in (found, approved))
+    return round(float(np.sqrt(((first - second) ** 2).sum(axis=-1)).max()), 1)
+
+
+def _cell_colours(picture: Image.Image) -> "np.ndarray":
+    cells = picture.convert("RGB").resize((COLOUR_CELLS, COLOUR_CELLS), Image.Resampling.BOX)
+    lab = np.asarray(ImageCms.applyTransform(cells, _TO_LAB), dtype=np.float32)
+    # Pillow keeps L on 0-255 and a, b as signed bytes.
+    return np.stack(
+        [lab[..., 0] * 100 / 255, (lab[..., 1] + 128) % 256 - 128, (lab[..., 2] + 128) % 256 - 128],
+        axis=-1,
+    )
+
+
 @dataclass(frozen=True)
 class Known:
     """Approved or once-approved content an image may be: a rendition or a version's file."""
@@ -80,6 +109,13 @@ class Match:
     known: Known
     distance: int
     difference: float | None  # None for an exact match: nothing to compare
+    colour: float | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        if self.difference is None:
+            return True
+        return self.difference <= DIFFERENCE_LIMIT and (self.colour or 0.0) <= COLOUR_LIMIT
 
 
 class PerceptualIndex:
@@ -137,8 +173,9 @@ def identify(
         return Verdict(None)
     nearest = None
     for near, known in index.candidates(fingerprint(pixels)):
-        looked = Match(known, near, difference(pixels, load(known)))
-        if looked.difference is not None and looked.difference <= DIFFERENCE_LIMIT:
+        approved = load(known)
+        looked = Match(known, near, difference(pixels, approved), colour(pixels, approved))
+        if looked.confirmed:
             return Verdict(looked)
         nearest = nearest or looked
     return Verdict(None, nearest)

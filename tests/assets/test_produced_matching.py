@@ -9,10 +9,13 @@ from django.conf import settings
 from PIL import Image, ImageCms, ImageDraw, ImageFont
 
 from assets.produced.matching import (
+    COLOUR_LIMIT,
     DIFFERENCE_LIMIT,
     DISTANCE_LIMIT,
     Known,
+    Match,
     PerceptualIndex,
+    colour,
     difference,
     distance,
     fingerprint,
@@ -57,7 +60,6 @@ SAME = {
     "a JPEG at quality 60": lambda: jpeg(logo(), 60),
     "a 200 px e-mail JPEG": lambda: jpeg(logo().resize((200, 100), Image.Resampling.LANCZOS), 70),
     "half the size": lambda: logo().resize((300, 150), Image.Resampling.LANCZOS),
-    "print CMYK, shown plainly": lambda: print_cmyk(logo()).convert("RGB"),
     "print CMYK, shown through the profile": lambda: ImageCms.profileToProfile(
         print_cmyk(logo()),
         ImageCms.ImageCmsProfile(str(settings.RENDITION_CMYK_ICC)),
@@ -76,6 +78,7 @@ def test_a_re_encoded_resized_or_cmyk_image_matches_its_source(made: object) -> 
     found = made()  # type: ignore[operator]
     assert distance(fingerprint(found), fingerprint(logo())) <= DISTANCE_LIMIT
     assert difference(found, logo()) <= DIFFERENCE_LIMIT / 2, "well inside the limit"
+    assert colour(found, logo()) <= COLOUR_LIMIT / 2
 
 
 @pytest.mark.parametrize("made", CHANGED.values(), ids=CHANGED.keys())
@@ -83,6 +86,15 @@ def test_a_logo_with_a_word_or_letter_changed_does_not_match(made: object) -> No
     found = made()  # type: ignore[operator]
     assert distance(fingerprint(found), fingerprint(logo())) <= DISTANCE_LIMIT, "a candidate"
     assert difference(found, logo()) > DIFFERENCE_LIMIT * 2, "well outside the limit"
+
+
+def test_the_same_shapes_in_another_colour_do_not_match() -> None:
+    assert colour(logo(colour="#c62828"), logo()) > COLOUR_LIMIT * 2
+    plain_red = Image.new("RGB", (600, 300), "#c62828")
+    plain_blue = Image.new("RGB", (600, 300), "#0b3d91")
+    assert difference(plain_red, plain_blue) == 0, "no structure tells them apart"
+    seen = Match(known("version:1", plain_blue), 0, 0.0, colour(plain_red, plain_blue))
+    assert not seen.confirmed
 
 
 def known(key: str, picture: Image.Image) -> Known:

@@ -191,6 +191,7 @@ def test_install_schedules_installs_each_schedule_once() -> None:
         ("notification-digest", "govern.notify.send_digests"),
         ("review-overdue", "assets.due.escalate"),
         ("audit-checkpoint", "audit.tasks.write_checkpoint"),
+        ("usage-samples", "usage.tasks.read_samples"),
     }
 
 

@@ -1,0 +1,205 @@
+"""A document a run produced, attached as a sample and read by a worker: an image of the version
+approved at the run's start matches it and raises nothing; one of a version superseded by then
+is `as_produced_unapproved`, naming it; one Govern never knew is `as_produced_unknown`."""
+
+import io
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pikepdf
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.test import Client
+from fpdf import FPDF
+from PIL import Image
+
+from assets.models import Asset, Rendition, Version
+from assets.services import version_approve
+from assets.storage import read_content
+from audit.models import AuditEvent
+from templates_app.models import Clearance
+from tests import images
+from tests.usage.conftest import RUN_START, report
+from usage.models import ProductionRun, ProductionSample, SampleImage, UsageException
+from usage.samples.services import sample_add, sample_claim
+from usage.tasks import read_samples
+
+DE_PRINT = {"region": "DE", "language": "de"}
+
+
+def document(*images: bytes) -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    for n, data in enumerate(images):
+        pdf.image(io.BytesIO(data), x=10, y=10 + 60 * n, w=80)
+    pdf.set_font("helvetica", size=11)
+    pdf.set_xy(10, 250)
+    pdf.multi_cell(180, 6, "Dear customer, your policy is enclosed.")
+    return bytes(pdf.output())
+
+
+def stranger() -> bytes:
+    output = io.BytesIO()
+    Image.new("RGB", (500, 250), "#7b1fa2").save(output, "PNG")
+    return output.getvalue()
+
+
+@pytest.fixture
+def run(approved_logo: Version, clearance: Clearance) -> ProductionRun:
+    report("R1", [{"version": approved_logo.pk, **DE_PRINT}], clearance=clearance.pk)
+    return ProductionRun.objects.get(run_id="R1")
+
+
+def attach(run: ProductionRun, data: bytes, name: str = "letter.pdf") -> ProductionSample:
+    sample, _ = sample_add(run=run, data=data, file_name=name, actor=None, channel="print")
+    return sample
+
+
+def found(code: str) -> list[UsageException]:
+    return list(UsageException.objects.filter(code=code))
+
+
+def test_the_approved_logo_in_a_sample_matches_it_and_raises_nothing(
+    run: ProductionRun, approved_logo: Version
+) -> None:
+    email = Rendition.objects.get(version=approved_logo, profile="email")
+    sample = attach(run, document(read_content(approved_logo.file), read_content(email.file)))
+    assert (sample.state, sample.pages_total, sample.pages_read) == ("queued", 1, 0)
+    assert read_samples() == {"read": 1}
+    sample.refresh_from_db()
+    assert (sample.state, sample.pages_read) == ("read", 1)
+    own, rendition = SampleImage.objects.filter(sample=sample).order_by("pk")
+    assert (own.outcome, own.version_id, own.matched) == (
+        "approved",
+        approved_logo.pk,
+        f"version:{approved_logo.pk}",
+    )
+    assert own.difference is not None and own.difference < 5, "re-encoded by the PDF writer"
+    assert (rendition.outcome, rendition.version_id) == ("approved", approved_logo.pk)
+    assert not UsageException.objects.filter(code__startswith="as_produced").exists()
+    assert AuditEvent.objects.filter(action="usage.sample_read").count() == 1
+
+
+def test_a_logo_superseded_before_the_run_is_unapproved_and_named(
+    logo: Asset,
+    approved_logo: Version,
+    clearance: Clearance,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    clock: Any,
+) -> None:
+    clock.move_to(RUN_START - timedelta(hours=1))
+    red = images.png(480, 240, (200, 30, 30))
+    newer = version_approve(version=add_version(logo, data=red), actor=compliance_officer)
+    clock.move_to(RUN_START + timedelta(days=1))
+    report("R2", [{"version": newer.pk, **DE_PRINT}])
+    run = ProductionRun.objects.get(run_id="R2")
+    attach(run, document(read_content(approved_logo.file)), "customer-0001.pdf")
+    read_samples()
+    [exception] = found("as_produced_unapproved")
+    assert exception.version_id == approved_logo.pk
+    assert exception.detail == (
+        "Sample customer-0001.pdf of run R2 shows brand.logo.primary v1 (version id "
+        f"{approved_logo.pk}) on page 1, which was superseded when the run started."
+    )
+    assert exception.evidence["state_at_run"] == "superseded"
+    assert exception.evidence["images"][0]["page"] == 1
+    read_samples()
+    assert len(found("as_produced_unapproved")) == 1, "nothing new the second time"
+
+
+def test_a_jpeg_embedded_as_is_matches_by_its_hash_and_is_judged_by_the_runs_time(
+    run: ProductionRun, logo: Asset, add_version: Callable[..., Version], compliance_officer: Any
+) -> None:
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 320), "#2e7d32").save(photo, "JPEG", quality=85)
+    later = version_approve(
+        version=add_version(logo, data=photo.getvalue()), actor=compliance_officer
+    )
+    attach(run, document(read_content(later.file)))
+    read_samples()
+    [image] = SampleImage.objects.all()
+    assert (image.matched, image.distance, image.difference) == (f"version:{later.pk}", 0, None)
+    [exception] = found("as_produced_unapproved")
+    assert exception.evidence["state_at_run"] == "not yet approved"
+
+
+def test_an_image_govern_never_knew_is_unknown(run: ProductionRun) -> None:
+    sample = attach(run, document(stranger()))
+    read_samples()
+    [exception] = found("as_produced_unknown")
+    assert "shows an image on page 1 that matches nothing Govern knows" in exception.detail
+    assert exception.evidence["sample_sha256"] == sample.sha256
+    [image] = SampleImage.objects.filter(sample=sample)
+    assert image.outcome == "unknown"
+
+
+def test_the_same_document_twice_is_one_sample(run: ProductionRun) -> None:
+    data = document(stranger())
+    first, created = sample_add(run=run, data=data, file_name="a.pdf", actor=None)
+    again, created_again = sample_add(run=run, data=data, file_name="b.pdf", actor=None)
+    assert (created, created_again, again.pk) == (True, False, first.pk)
+
+
+def test_a_reader_that_died_is_taken_over_after_its_lease(
+    run: ProductionRun, clock: Any, settings: Any
+) -> None:
+    attach(run, document(stranger()))
+    claimed = sample_claim()
+    assert claimed is not None and sample_claim() is None, "held under its lease"
+    clock.shift(timedelta(seconds=settings.SAMPLE_LEASE_SECONDS + 1))
+    assert read_samples() == {"read": 1}
+    assert SampleImage.objects.count() == 1
+
+
+def test_what_is_refused_at_once_is_not_kept(run: ProductionRun, settings: Any) -> None:
+    pdf = pikepdf.open(io.BytesIO(document(stranger())))
+    pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("1"))
+    hostile = io.BytesIO()
+    pdf.save(hostile)
+    with pytest.raises(ValidationError, match="carries JavaScript"):
+        attach(run, hostile.getvalue())
+    with pytest.raises(ValidationError, match="PDF documents"):
+        attach(run, b"<html>letter</html>")
+    settings.SAMPLE_MAX_BYTES = 100
+    with pytest.raises(ValidationError, match="at most 0 MB"):
+        attach(run, document(stranger()))
+    assert not ProductionSample.objects.exists()
+    refused = AuditEvent.objects.get(action="usage.sample_refused")
+    assert refused.data["reason"].startswith("The PDF carries JavaScript")
+    assert not default_storage.exists("samples")
+
+
+def api_post(client: Client, run: ProductionRun, data: bytes, **fields: str) -> Any:
+    upload = io.BytesIO(data)
+    upload.name = "letter.pdf"
+    return client.post(f"/api/v1/usage/runs/{run.pk}/samples/", {"file": upload, **fields})
+
+
+def test_production_attaches_a_sample_through_the_api_and_reads_it_back(
+    run: ProductionRun, api: Client, client_for: Callable[[Any], Any], auditor: Any
+) -> None:
+    answer = api_post(api, run, document(stranger()), channel="print", region="de")
+    assert answer.status_code == 202, answer.content
+    body = answer.json()
+    assert (body["state"], body["region"], body["pages_total"]) == ("queued", "DE", 1)
+    assert api_post(api, run, document(stranger())).status_code == 200, "the same one again"
+    read_samples()
+    [listed] = client_for(auditor).get(f"/api/v1/usage/runs/{run.pk}/samples/").json()
+    assert listed["state"] == "read" and listed["images"][0]["outcome"] == "unknown"
+
+
+def test_the_api_refuses_bad_samples_with_a_reason(
+    run: ProductionRun, api: Client, client_for: Callable[[Any], Any], designer: Any, outsider: Any
+) -> None:
+    refused = api_post(api, run, b"plain text")
+    assert refused.status_code == 400
+    assert "PDF documents" in str(refused.json())
+    assert api_post(api, run, document(stranger()), region="Germany").status_code == 400
+    assert api_post(api, run, document(stranger()), colour="red").status_code == 400
+    url = f"/api/v1/usage/runs/{run.pk}/samples/"
+    assert client_for(outsider).get(url).status_code == 404
+    assert api_post(client_for(designer), run, document(stranger())).status_code == 403
+    assert not ProductionSample.objects.exists()

@@ -1,0 +1,193 @@
+"""A sample's life: added (stored under its sha256, audited), read by a worker under a lease
+(page by page, its progress saved as it goes), judged into usage exceptions.
+
+A worker that dies mid-read leaves its lease to run out; the next claim reads the sample again
+from the start, the images already written replaced, so nothing is lost or counted twice.
+"""
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from assets.produced.known import known_content
+from assets.produced.matching import identify
+from assets.produced.reading import FoundPage, Unreadable, look_over, read_pdf
+from assets.storage import read_content
+from audit.services import audit_record
+from usage.models import ProductionRun, ProductionSample, SampleImage, SampleState
+from usage.reconcile import findings_record
+from usage.samples.judging import judge
+
+PDF_MAGIC = b"%PDF-"
+CONTEXT = ("channel", "region", "language", "segment")
+
+
+def sample_add(
+    *, run: ProductionRun, data: bytes, file_name: str, actor: Any, **context: str
+) -> tuple[ProductionSample, bool]:
+    """Attach a produced document to the run; the same document twice is one sample. Refuse
+    what is no PDF, too large, or refused whole on a first look (nothing of it is stored)."""
+    if len(data) > settings.SAMPLE_MAX_BYTES:
+        raise ValidationError(
+            {"file": f"A sample may be at most {settings.SAMPLE_MAX_BYTES // 1_000_000} MB."}
+        )
+    if not data.startswith(PDF_MAGIC):
+        raise ValidationError({"file": "Samples are PDF documents (%PDF-) for now."})
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        pages = look_over(data)
+    except Unreadable as refused:
+        _audit_refused(run, sha256, refused.reason, actor)
+        raise ValidationError({"file": refused.reason}) from None
+    with transaction.atomic():
+        sample, created = ProductionSample.objects.get_or_create(
+            run=run,
+            sha256=sha256,
+            defaults={
+                "business_unit_id": run.business_unit_id,
+                "file": _store(sha256, data),
+                "media_type": "application/pdf",
+                "file_name": file_name[:300],
+                "size": len(data),
+                "pages_total": pages,
+                "added_by": actor if getattr(actor, "is_authenticated", False) else None,
+                **{name: context.get(name, "") for name in CONTEXT},
+            },
+        )
+        if created:
+            audit_record(
+                action="usage.sample_added",
+                actor=actor,
+                target=sample,
+                unit_id=run.business_unit_id,
+                data={"run": run.run_id, "sha256": sha256, "pages": pages, "size": len(data)},
+            )
+            transaction.on_commit(lambda: async_task("usage.tasks.read_samples"))
+    return sample, created
+
+
+def _store(sha256: str, data: bytes) -> str:
+    name = f"samples/{sha256[:2]}/{sha256}.pdf"
+    if not default_storage.exists(name):
+        saved = default_storage.save(name, ContentFile(data))
+        if saved != name:
+            default_storage.delete(saved)
+    return name
+
+
+def _audit_refused(run: ProductionRun, sha256: str, reason: str, actor: Any) -> None:
+    audit_record(
+        action="usage.sample_refused",
+        actor=actor,
+        target=run,
+        unit_id=run.business_unit_id,
+        data={"run": run.run_id, "sha256": sha256, "reason": reason},
+    )
+
+
+def sample_claim() -> ProductionSample | None:
+    """Take the next sample waiting, or one whose reader's lease ran out, under a new lease."""
+    now = timezone.now()
+    waiting = ProductionSample.objects.filter(
+        Q(state=SampleState.QUEUED) | Q(state=SampleState.READING, lease_until__lt=now)
+    ).order_by("pk")
+    for pk in waiting.values_list("pk", flat=True)[:10]:
+        lease = now + timedelta(seconds=settings.SAMPLE_LEASE_SECONDS)
+        taken = (
+            ProductionSample.objects.filter(pk=pk)
+            .filter(Q(state=SampleState.QUEUED) | Q(lease_until__lt=now))
+            .update(state=SampleState.READING, lease_until=lease, pages_read=0)
+        )
+        if taken:
+            return ProductionSample.objects.select_related("run").get(pk=pk)
+    return None
+
+
+def sample_read(*, sample: ProductionSample) -> str:
+    """Read a claimed sample page by page, match its images, judge them; return the outcome."""
+    SampleImage.objects.filter(sample=sample).delete()  # an earlier reader's, if it died
+    content = known_content(sample.business_unit_id)
+    try:
+        for page in read_pdf(read_content(sample.file)):
+            _keep_page(sample, page, content)
+    except Unreadable as refused:
+        return _unreadable(sample, refused.reason)
+    outcomes, findings = judge(sample)
+    with transaction.atomic():
+        for outcome in {*outcomes.values()}:
+            chosen = [pk for pk, said in outcomes.items() if said == outcome]
+            SampleImage.objects.filter(pk__in=chosen).update(outcome=outcome)
+        ProductionSample.objects.filter(pk=sample.pk).update(
+            state=SampleState.READ, lease_until=None, read_at=timezone.now()
+        )
+        found = findings_record(findings)
+        audit_record(
+            action="usage.sample_read",
+            target=sample,
+            unit_id=sample.business_unit_id,
+            data={"sha256": sample.sha256, "exceptions": [e.code for e in found]},
+        )
+    return "read"
+
+
+def _keep_page(sample: ProductionSample, page: FoundPage, content: Any) -> None:
+    rows = []
+    for image in page.images:
+        verdict = identify(
+            content.index,
+            stream_sha256=image.stream_sha256,
+            pixels=image.pixels,
+            load=content.load,
+        )
+        match = verdict.match
+        rows.append(
+            SampleImage(
+                sample=sample,
+                page=page.number,
+                box=list(image.box),
+                width=image.width,
+                height=image.height,
+                stream_sha256=image.stream_sha256,
+                version_id=content.versions[match.known.key] if match else None,
+                matched=match.known.key if match else "",
+                distance=match.distance if match else None,
+                difference=match.difference if match else None,
+                colour=match.colour if match else None,
+                outcome=SampleImage.Outcome.UNKNOWN,  # judged once the sample is read
+                problem=image.problem or _nearest(verdict),
+            )
+        )
+    SampleImage.objects.bulk_create(rows)
+    ProductionSample.objects.filter(pk=sample.pk).update(pages_read=page.number)
+
+
+def _nearest(verdict: Any) -> str:
+    near = verdict.nearest
+    if verdict.match is not None or near is None:
+        return ""
+    return (
+        f"nearest: {near.known.key} at distance {near.distance}, difference "
+        f"{near.difference}, colour {near.colour}"
+    )
+
+
+def _unreadable(sample: ProductionSample, reason: str) -> str:
+    """Mark the sample unreadable and keep nothing of the document but its hash."""
+    with transaction.atomic():
+        ProductionSample.objects.filter(pk=sample.pk).update(
+            state=SampleState.UNREADABLE, reason=reason, lease_until=None, file=""
+        )
+        SampleImage.objects.filter(sample=sample).delete()
+        _audit_refused(sample.run, sample.sha256, reason, None)
+    if not ProductionSample.objects.filter(file=sample.file).exclude(pk=sample.pk).exists():
+        default_storage.delete(sample.file)
+    return "unreadable"
