@@ -202,8 +202,24 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page_of(request, records, PAGE_SIZE),
         "exceptions": run.exceptions.select_related("decided_by"),
         "packs": _packs_handed_out(run),
+        **_samples_of(run),
     }
     return render(request, "usage/run_detail.html", context)
+
+
+def _samples_of(run: ProductionRun) -> dict[str, Any]:
+    samples = list(run.samples.prefetch_related("images__version__variant__asset").order_by("pk"))
+    reading = any(sample.state in ("queued", "reading") for sample in samples)
+    return {"samples": samples, "reading": reading}
+
+
+@login_required
+def run_samples(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's samples and their progress (an HTMX fragment, polled while one is read)."""
+    run = get_scoped_or_404(
+        request, ProductionRun.objects.all(), capability=Capability.READ_USAGE, pk=pk
+    )
+    return render(request, "usage/run_samples.html", {"run": run, **_samples_of(run)})
 
 
 @dataclass(frozen=True)

@@ -73,22 +73,25 @@ def look_over(data: bytes) -> int:
     """Refuse a PDF that is encrypted, broken, absurdly large or carries active content;
     return its page count."""
     try:
-        pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False)
+        with pikepdf.open(io.BytesIO(data), attempt_recovery=False) as pdf:
+            return _judged(pdf)
     except pikepdf.PasswordError:
         raise Unreadable("The PDF is encrypted: Govern reads only documents it can open.") from None
-    except pikepdf.PdfError as error:
+    except (pikepdf.PdfError, TypeError, ValueError, RecursionError) as error:  # parsed lazily
         raise Unreadable(f"The PDF is damaged and cannot be read as it is: {error}.") from None
-    with pdf:
-        if pdf.is_encrypted:
-            raise Unreadable("The PDF is encrypted: Govern reads only documents it can open.")
-        if len(pdf.objects) > MAX_OBJECTS:
-            raise Unreadable(f"The PDF has more than {MAX_OBJECTS:,} objects.")
-        if len(pdf.pages) > MAX_PAGES:
-            raise Unreadable(f"The PDF has more than {MAX_PAGES:,} pages.")
-        found = _active_content(pdf)
-        if found:
-            raise Unreadable(f"The PDF carries {found}; Govern does not read active documents.")
-        return len(pdf.pages)
+
+
+def _judged(pdf: pikepdf.Pdf) -> int:
+    if pdf.is_encrypted:
+        raise Unreadable("The PDF is encrypted: Govern reads only documents it can open.")
+    if len(pdf.objects) > MAX_OBJECTS:
+        raise Unreadable(f"The PDF has more than {MAX_OBJECTS:,} objects.")
+    if len(pdf.pages) > MAX_PAGES:
+        raise Unreadable(f"The PDF has more than {MAX_PAGES:,} pages.")
+    found = _active_content(pdf)
+    if found:
+        raise Unreadable(f"The PDF carries {found}; Govern does not read active documents.")
+    return len(pdf.pages)
 
 
 def _active_content(pdf: pikepdf.Pdf) -> str:
@@ -113,7 +116,7 @@ def _dictionaries(item: object) -> Iterator[pikepdf.Dictionary]:
             raise Unreadable(f"The PDF nests objects more than {MAX_NESTING} deep.")
         if isinstance(current, pikepdf.Dictionary):
             yield current
-            children = [current.get(key) for key in current.keys()]  # noqa: SIM118
+            children = [value for _key, value in current.items()]
         elif isinstance(current, pikepdf.Array):
             children = list(current)
         else:
@@ -137,16 +140,26 @@ def _active_in(dictionary: pikepdf.Dictionary) -> str:
 def read_pdf(data: bytes) -> Iterator[FoundPage]:
     """Yield each page's text and images, one page at a time. Raise Unreadable first."""
     look_over(data)
-    document = pdfium.PdfDocument(data)
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        raise Unreadable(f"PDFium cannot open the PDF: {error}.") from None
     try:
         for index in range(len(document)):
-            page = document[index]
-            try:
-                yield _read_page(page, index + 1)
-            finally:
-                page.close()
+            yield _page(document, index)
     finally:
         document.close()
+
+
+def _page(document: pdfium.PdfDocument, index: int) -> FoundPage:
+    try:
+        page = document[index]
+        try:
+            return _read_page(page, index + 1)
+        finally:
+            page.close()
+    except pdfium.PdfiumError as error:
+        raise Unreadable(f"Page {index + 1} cannot be read: {error}.") from None
 
 
 def _read_page(page: pdfium.PdfPage, number: int) -> FoundPage:

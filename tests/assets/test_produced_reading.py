@@ -9,6 +9,8 @@ from typing import Any
 import pikepdf
 import pytest
 from fpdf import FPDF
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from assets.produced import reading
@@ -151,3 +153,17 @@ def test_an_image_declaring_too_many_pixels_is_listed_never_decoded() -> None:
     [image] = found.images
     assert image.pixels is None
     assert image.problem.startswith(f"{side}×{side} pixels: not decoded")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000), st.integers(min_value=0, max_value=4000))
+def test_any_damage_to_a_pdf_is_refused_with_a_reason_never_a_crash(junk: bytes, at: int) -> None:
+    """Bytes spliced into a real document, or a document cut short."""
+    data = letter(encoded(picture(size=(40, 20)), "PNG"))
+    damaged = data[:at] + junk + data[at + len(junk) :]
+    try:
+        pages = list(read_pdf(damaged))
+    except Unreadable as refused:
+        assert refused.reason
+    else:
+        assert all(page.number >= 1 for page in pages)

@@ -25,7 +25,11 @@ def target(approved_logo: Version, letter: Template, logo: Any) -> dict[str, Any
     }
 
 
-READS = ["/api/v1/usage/runs/{run}/"]
+READS = [
+    "/api/v1/usage/runs/{run}/",
+    "/api/v1/usage/runs/{run}/samples/",
+    "/usage/runs/{run}/samples/",
+]
 LISTS = ["/api/v1/usage/runs/", "/api/v1/usage/records/", "/api/v1/usage/exceptions/"]
 
 

@@ -203,3 +203,45 @@ def test_the_api_refuses_bad_samples_with_a_reason(
     assert client_for(outsider).get(url).status_code == 404
     assert api_post(client_for(designer), run, document(stranger())).status_code == 403
     assert not ProductionSample.objects.exists()
+
+
+def test_the_run_page_shows_each_sample_its_progress_and_what_its_images_are(
+    run: ProductionRun,
+    approved_logo: Version,
+    client_for: Callable[[Any], Any],
+    auditor: Any,
+    outsider: Any,
+) -> None:
+    attach(run, document(read_content(approved_logo.file), stranger()), "customer-0042.pdf")
+    page = client_for(auditor).get(f"/usage/runs/{run.pk}/").content.decode()
+    assert "customer-0042.pdf" in page
+    assert "0 of 1 pages read" in page
+    assert f'hx-get="/usage/runs/{run.pk}/samples/"' in page, "polled while it is read"
+    read_samples()
+    fragment = client_for(auditor).get(f"/usage/runs/{run.pk}/samples/").content.decode()
+    assert "Page 1: brand.logo.primary v1, approved then" in fragment
+    assert "Page 1: <strong>unknown</strong>" in fragment
+    assert "hx-get" not in fragment, "nothing left to read: no more polling"
+    assert client_for(outsider).get(f"/usage/runs/{run.pk}/samples/").status_code == 404
+
+
+def test_the_command_attaches_files_and_names_what_it_refused(
+    run: ProductionRun, tmp_path: Any
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    good, bad = tmp_path / "customer-1.pdf", tmp_path / "note.txt"
+    good.write_bytes(document(stranger()))
+    bad.write_bytes(b"not a document")
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="1 of 2 files were refused"):
+        call_command(
+            "usage_samples", "R1", str(good), str(bad), "--channel", "print", stdout=out, stderr=err
+        )
+    assert "customer-1.pdf: sample" in out.getvalue() and "1 pages, queued" in out.getvalue()
+    assert "refused" in err.getvalue() and "PDF documents" in err.getvalue()
+    assert ProductionSample.objects.get().channel == "print"
+    with pytest.raises(CommandError, match="No run R9"):
+        call_command("usage_samples", "R9", str(good))
