@@ -161,6 +161,8 @@ class ExceptionCode(models.TextChoices):
     # Found in a produced document itself (a sample), not in what production reported.
     AS_PRODUCED_UNAPPROVED = "as_produced_unapproved", "Produced with unapproved content"
     AS_PRODUCED_UNKNOWN = "as_produced_unknown", "Produced with unknown content"
+    AS_PRODUCED_ALTERED = "as_produced_altered", "Produced with an altered text"
+    AS_PRODUCED_OUTDATED = "as_produced_outdated", "Produced with an outdated text"
 
 
 class ExceptionState(models.TextChoices):
@@ -235,6 +237,8 @@ class ProductionSample(models.Model):
     pages_total = models.PositiveIntegerField(default=0)
     pages_read = models.PositiveIntegerField(default=0)
     reason = models.TextField(blank=True, help_text="Why it is unreadable.")
+    # The document's text, page after page (form feeds between), as read.
+    text = models.TextField(blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -245,3 +245,103 @@ def test_the_command_attaches_files_and_names_what_it_refused(
     assert ProductionSample.objects.get().channel == "print"
     with pytest.raises(CommandError, match="No run R9"):
         call_command("usage_samples", "R9", str(good))
+
+
+TERMS = "Interest rates may change. Terms and conditions apply to every policy."
+OLD_TERMS = "Interest rates may change. Terms apply."
+
+
+@pytest.fixture
+def cleared_terms(
+    disclaimer: Asset,
+    letter: Any,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    second_compliance_officer: Any,
+    designer: Any,
+    deliver_all: Callable[[], Any],
+    clock: Any,
+) -> tuple[ProductionRun, Version, Version]:
+    """A run cleared for a letter that carries the disclaimer's second version."""
+    from assets.resolution import Context
+    from templates_app.preflight import preflight_run
+    from templates_app.services import binding_set
+    from tests.conftest import signed
+
+    def approve(text: str) -> Version:
+        version = add_version(disclaimer, text=text)
+        for officer in (compliance_officer, second_compliance_officer):
+            version = version_approve(version=version, actor=officer, signature=signed(officer))
+        return version
+
+    clock.move_to(RUN_START - timedelta(days=2))
+    old, new = approve(OLD_TERMS), approve(TERMS)
+    binding_set(template=letter, slot="terms", asset=disclaimer, actor=designer)
+    deliver_all()
+    clock.move_to(RUN_START - timedelta(hours=1))
+    context = Context(region="DE", language="de", channel="print")
+    cleared = preflight_run(template=letter, run_at=RUN_START, contexts=[context], actor=designer)
+    clock.move_to(RUN_START + timedelta(days=1))
+    report("R5", [{"version": new.pk, **DE_PRINT}], clearance=cleared.pk)
+    return ProductionRun.objects.get(run_id="R5"), old, new
+
+
+def letter_saying(text: str) -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(60, 6, "Dear customer,\n" + text)  # narrow: the text wraps over lines
+    return bytes(pdf.output())
+
+
+def read_terms(run: ProductionRun, text: str) -> list[UsageException]:
+    sample_add(
+        run=run,
+        data=letter_saying(text),
+        file_name="terms.pdf",
+        actor=None,
+        channel="print",
+        region="DE",
+        language="de",
+    )
+    read_samples()
+    return list(
+        UsageException.objects.filter(code__in=["as_produced_altered", "as_produced_outdated"])
+    )
+
+
+def test_the_cleared_disclaimer_in_a_sample_raises_nothing(
+    cleared_terms: tuple[ProductionRun, Version, Version],
+) -> None:
+    run, _old, _new = cleared_terms
+    assert read_terms(run, TERMS) == []
+    assert "Terms and conditions apply" in ProductionSample.objects.get().text
+
+
+def test_an_edited_disclaimer_is_altered_with_the_edited_words_shown(
+    cleared_terms: tuple[ProductionRun, Version, Version],
+) -> None:
+    run, _old, new = cleared_terms
+    edited = TERMS.replace("every policy", "most policies")
+    [exception] = read_terms(run, edited)
+    assert exception.code == "as_produced_altered" and exception.version_id == new.pk
+    assert "[removed: every policy] [added: most policies]" in exception.detail
+    assert exception.evidence["passage"].startswith("Interest rates may change.")
+
+
+def test_the_superseded_disclaimer_is_outdated_and_named(
+    cleared_terms: tuple[ProductionRun, Version, Version],
+) -> None:
+    run, old, new = cleared_terms
+    [exception] = read_terms(run, OLD_TERMS)
+    assert exception.code == "as_produced_outdated"
+    assert f"(version id {old.pk}) where the run was cleared for" in exception.detail
+    assert exception.evidence["shown_version"] == old.pk
+
+
+def test_a_missing_disclaimer_is_said_to_be_absent(
+    cleared_terms: tuple[ProductionRun, Version, Version],
+) -> None:
+    run, _old, _new = cleared_terms
+    [exception] = read_terms(run, "Thank you for your custom.")
+    assert exception.detail.endswith("its text does not appear.")

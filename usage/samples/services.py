@@ -26,6 +26,7 @@ from audit.services import audit_record
 from usage.models import ProductionRun, ProductionSample, SampleImage, SampleState
 from usage.reconcile import findings_record
 from usage.samples.judging import judge
+from usage.samples.texts import text_findings
 
 PDF_MAGIC = b"%PDF-"
 CONTEXT = ("channel", "region", "language", "segment")
@@ -116,18 +117,22 @@ def sample_read(*, sample: ProductionSample) -> str:
     """Read a claimed sample page by page, match its images, judge them; return the outcome."""
     SampleImage.objects.filter(sample=sample).delete()  # an earlier reader's, if it died
     content = known_content(sample.business_unit_id)
+    texts = []
     try:
         for page in read_pdf(read_content(sample.file)):
             _keep_page(sample, page, content)
+            texts.append(page.text)
     except Unreadable as refused:
         return _unreadable(sample, refused.reason)
+    document = "\f".join(texts)
     outcomes, findings = judge(sample)
+    findings += text_findings(sample, document)
     with transaction.atomic():
         for outcome in {*outcomes.values()}:
             chosen = [pk for pk, said in outcomes.items() if said == outcome]
             SampleImage.objects.filter(pk__in=chosen).update(outcome=outcome)
         ProductionSample.objects.filter(pk=sample.pk).update(
-            state=SampleState.READ, lease_until=None, read_at=timezone.now()
+            state=SampleState.READ, lease_until=None, read_at=timezone.now(), text=document
         )
         found = findings_record(findings)
         audit_record(
