@@ -5,6 +5,8 @@ import os
 import re
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo
 
 # Each row's cells against one line of their own text: taller means a row wrapped.
@@ -22,14 +24,14 @@ def test_audit_rows_stay_one_line_high_at_1366_px(page: Any) -> None:
     log_in(page, "audrey", DEMO_PASSWORD)
     page.wait_for_url("**/")
     page.goto("/audit/")
-    assert page.get_by_role("status").filter(has_text="Chain").first.is_visible()
+    expect(page.get_by_role("status").filter(has_text="Chain").first).to_be_visible()
     lines = page.evaluate(ROW_LINES)
     assert len(lines) > 20 and max(lines) < 1.5, lines
     cut = page.locator("td.details").filter(has_text="licence sha256").first
     assert cut.evaluate("(td) => td.scrollWidth > td.clientWidth"), "a long detail is cut"
     assert re.search(r"licence sha256 [0-9a-f]{64}", cut.get_attribute("title") or "")
     versions = page.locator("td.object a").filter(has_text=re.compile(r"^[a-z.-]+ v\d+$"))
-    assert versions.first.is_visible(), "a version is named by its asset key and number"
+    expect(versions.first, message="a version is named by its asset key and number").to_be_visible()
     if os.environ.get("GOVERN_SCREENSHOTS"):
         page.screenshot(path=f"{os.environ['GOVERN_SCREENSHOTS']}/laptop-audrey-audit-log.png")
     assert page.csp_violations == []

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth.models import User
 from django.utils import dateformat, timezone
+from playwright.sync_api import expect
 
 from assets.models import Version
 from audit.models import AuditEvent
@@ -64,10 +65,10 @@ def test_a_campaign_from_building_to_pre_flight(page: Any, deliver_all: Callable
     form.get_by_label("Goes live").fill(f"{start:%Y-%m-%dT%H:%M}")
     form.get_by_label("Ends (optional)").fill(f"{start + timedelta(days=7):%Y-%m-%dT%H:%M}")
     assert form.get_by_label("Time zone").input_value() == ""  # the unit's own zone
-    assert form.get_by_text("Insurance DE plans in Europe/Berlin").is_visible()
+    expect(form.get_by_text("Insurance DE plans in Europe/Berlin")).to_be_visible()
     form.get_by_role("button", name="Create draft").click()
     page.get_by_text("Spring renewal created: add its items.").wait_for()
-    assert page.get_by_text(shown(start), exact=True).is_visible()
+    expect(page.get_by_text(shown(start), exact=True)).to_be_visible()
     items = page.get_by_role("form", name="Add an item")
     items.get_by_role("group", name="Letter footer").get_by_role(
         "radio", name="footer_logo now insurance.logo.primary"
@@ -78,7 +79,7 @@ def test_a_campaign_from_building_to_pre_flight(page: Any, deliver_all: Callable
     spring.check()
     items.get_by_role("button", name="Add item").click()
     page.get_by_text("Item added.").wait_for()
-    assert page.locator("span.badge", has_text="Ready").is_visible()
+    expect(page.locator("span.badge", has_text="Ready")).to_be_visible()
     page.get_by_role("button", name="Submit for review").click()
     page.get_by_text("Spring renewal submitted for review.").wait_for()
     assert page.get_by_role("button", name="Approve campaign").count() == 0
@@ -89,7 +90,7 @@ def test_a_campaign_from_building_to_pre_flight(page: Any, deliver_all: Callable
     log_in(page, "colin", DEMO_PASSWORD)
     page.wait_for_url("**/")
     page.get_by_role("link", name="Campaigns waiting for your decision").click()
-    assert page.get_by_text(shown(start), exact=True).is_visible()
+    expect(page.get_by_text(shown(start), exact=True)).to_be_visible()
     page.get_by_role("link", name="Spring renewal").click()
     page.get_by_label("Comment (a rejection needs one)").fill("On brand.")
     page.get_by_role("button", name="Approve campaign").click()
@@ -121,7 +122,7 @@ def test_a_campaign_from_building_to_pre_flight(page: Any, deliver_all: Callable
     clearance = Clearance.objects.get(template=letter)
     assert clearance.run_at == run
     answers = page.get_by_role("table").last
-    assert answers.get_by_role("cell", name=shown(run), exact=True).is_visible()
+    expect(answers.get_by_role("cell", name=shown(run), exact=True)).to_be_visible()
     footer = [entry for entry in clearance.evidence["resolved"] if entry.get("campaign")]
     assert [entry["version"] for entry in footer] == [logo.pk]
     assert footer[0]["campaign"] == campaign.pk

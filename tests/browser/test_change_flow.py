@@ -5,6 +5,8 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+from playwright.sync_api import expect
+
 from govern.models import BusinessUnit
 from govern.services import api_key_create
 from templates_app.models import Template
@@ -42,9 +44,9 @@ def test_approval_review_acknowledgement_and_preflight(
     log_in(page, "colin", DEMO_PASSWORD)
     page.get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name="insurance.logo.primary").click()
-    assert page.get_by_text("is used by 4 templates").is_visible()  # and the welcome letter
+    expect(page.get_by_text("is used by 4 templates")).to_be_visible()  # and the welcome letter
     page.get_by_role("button", name="Approve").click()
-    assert page.get_by_text("insurance.logo.primary v2: approved.").is_visible()
+    expect(page.get_by_text("insurance.logo.primary v2: approved.")).to_be_visible()
     log_out(page)
     deliver_all()
 
@@ -62,7 +64,7 @@ def test_approval_review_acknowledgement_and_preflight(
         box.check()
     page.get_by_label("Note for the record").fill("Proofs checked")
     page.get_by_role("button", name="Acknowledge selected").click()
-    assert page.get_by_text("Nothing to review.").is_visible()
+    expect(page.get_by_text("Nothing to review.")).to_be_visible()
     assert page.csp_violations == []
 
     assert preflight(live_server.url, raw_key, letter)["verdict"] == "go"

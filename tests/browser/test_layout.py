@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
+from playwright.sync_api import expect
 
 from assets.models import Asset, Version, VersionState
 from console.demo import seed_campaign
@@ -114,8 +115,10 @@ def test_on_a_phone_the_menu_folds_behind_its_button(page: Any) -> None:
     page.wait_for_url("**/")
     menu = page.get_by_role("button", name="Menu")
     queue = page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue")
-    assert menu.get_attribute("aria-expanded") == "false" and not queue.is_visible()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(queue).not_to_be_visible()
     menu.click()
-    assert menu.get_attribute("aria-expanded") == "true" and queue.is_visible()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(queue).to_be_visible()
     page.set_viewport_size({"width": 1366, "height": 768})
-    assert not menu.is_visible()
+    expect(menu).not_to_be_visible()

@@ -4,6 +4,7 @@ import io
 from typing import Any
 
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 DEMO_PASSWORD = "demo-pass-for-browser"
 
@@ -24,16 +25,16 @@ def test_compliance_officer_logs_in_and_sees_the_review_queue(page: Any) -> None
     log_in(page, "colin", DEMO_PASSWORD)
     page.get_by_role("link", name="Review queue").click()
     page.wait_for_url("**/assets/review/")
-    assert page.get_by_role("heading", name="Review queue").is_visible()
-    assert page.get_by_text("versions await your decision.").is_visible()
-    assert page.get_by_role("link", name="insurance.logo.primary").is_visible()
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    expect(page.get_by_text("versions await your decision.")).to_be_visible()
+    expect(page.get_by_role("link", name="insurance.logo.primary")).to_be_visible()
     assert page.csp_violations == []
 
 
 def test_wrong_password_shows_a_clear_error_and_stays_on_the_login_page(page: Any) -> None:
     seed_demo()
     log_in(page, "colin", "not-the-password")
-    assert page.get_by_text("Please enter a correct username and password").is_visible()
+    expect(page.get_by_text("Please enter a correct username and password")).to_be_visible()
     assert page.url.endswith("/login/")
 
 
@@ -42,5 +43,5 @@ def test_api_docs_render_offline_under_the_content_security_policy(page: Any) ->
     log_in(page, "audrey", DEMO_PASSWORD)
     page.goto("/api/docs/")
     page.get_by_text("Govern API").first.wait_for()
-    assert page.get_by_text("/api/v1/audit-events/").first.is_visible()
+    expect(page.get_by_text("/api/v1/audit-events/").first).to_be_visible()
     assert page.csp_violations == []

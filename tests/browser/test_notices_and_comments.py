@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
+from playwright.sync_api import expect
 
 from assets.models import Asset
 from assets.selectors import clean_selectors
@@ -80,8 +81,8 @@ def test_a_notice_and_its_email_then_a_comment_carried_forward(
     second = upload(logo, bella, 650)
     page.goto(f"/assets/versions/{second.pk}/")
     comments = page.get_by_role("region", name="Comments")
-    assert comments.get_by_text("The yellow is too warm here").is_visible()
-    assert comments.get_by_text(f"carried from v{first.number}").is_visible()
+    expect(comments.get_by_text("The yellow is too warm here")).to_be_visible()
+    expect(comments.get_by_text(f"carried from v{first.number}")).to_be_visible()
     assert page.csp_violations == []
 
 
@@ -102,5 +103,5 @@ def test_the_badge_falls_as_another_officer_decides(page: Any) -> None:
     page.reload()
     assert int(badge.inner_text()) == before - 1
     page.get_by_role("link", name="Notices").click()
-    assert page.get_by_text("done by carla").first.is_visible()
+    expect(page.get_by_text("done by carla").first).to_be_visible()
     assert page.csp_violations == []

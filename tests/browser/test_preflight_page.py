@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from templates_app.models import Clearance, Template
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo
 
@@ -21,6 +23,6 @@ def test_the_designer_asks_pre_flight_in_the_browser(page: Any) -> None:
     page.get_by_text(f"Pre-flight {clearance.pk}: {verdict}.").wait_for()
     answers = page.get_by_role("table").last
     for reason in clearance.reasons:
-        assert answers.get_by_text(reason["detail"]).first.is_visible()
+        expect(answers.get_by_text(reason["detail"]).first).to_be_visible()
     assert clearance.contexts[0]["region"] == "DE"
     assert page.csp_violations == []

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib.auth.models import User
+from playwright.sync_api import expect
 
 from assets.models import Version, VersionState
 from assets.selectors import clean_selectors
@@ -36,21 +37,21 @@ def test_the_queue_is_cleared_with_single_keys_keeping_its_filter(page: Any) -> 
     a, b, c, d = queue_of_logos()
     log_in(page, "colin", DEMO_PASSWORD)
     page.goto("/assets/review/?q=kbd.&sort=asset")
-    assert page.get_by_text("4 versions await your decision").is_visible()
+    expect(page.get_by_text("4 versions await your decision")).to_be_visible()
 
     page.keyboard.press("j")  # marks the first row; Enter opens it
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/assets/versions/{b.pk}/?q=kbd.&sort=asset")
-    assert page.get_by_text("2 of 4").is_visible()
+    expect(page.get_by_text("2 of 4")).to_be_visible()
     page.keyboard.press("k")
     page.wait_for_url(f"**/assets/versions/{a.pk}/?q=kbd.&sort=asset")
-    assert page.get_by_text("1 of 4").is_visible()
+    expect(page.get_by_text("1 of 4")).to_be_visible()
 
     page.keyboard.press("a")  # approve: on to the one that followed, filter kept
     page.wait_for_url(f"**/assets/versions/{b.pk}/?q=kbd.&sort=asset")
-    assert page.get_by_text("kbd.logo.a v1: approved.").is_visible()
-    assert page.get_by_text("1 of 3").is_visible()
+    expect(page.get_by_text("kbd.logo.a v1: approved.")).to_be_visible()
+    expect(page.get_by_text("1 of 3")).to_be_visible()
 
     page.keyboard.press("j")  # skip b
     page.wait_for_url(f"**/assets/versions/{c.pk}/?q=kbd.&sort=asset")
@@ -58,18 +59,18 @@ def test_the_queue_is_cleared_with_single_keys_keeping_its_filter(page: Any) -> 
     page.keyboard.type("Wrong blue: see the brand guide.")
     page.keyboard.press("Control+Enter")
     page.wait_for_url(f"**/assets/versions/{d.pk}/?q=kbd.&sort=asset")
-    assert page.get_by_text("kbd.logo.c v1: rejected.").is_visible()
+    expect(page.get_by_text("kbd.logo.c v1: rejected.")).to_be_visible()
 
     page.keyboard.press("?")
-    assert page.get_by_role("dialog", name="Shortcuts").is_visible()
+    expect(page.get_by_role("dialog", name="Shortcuts")).to_be_visible()
     page.keyboard.press("Escape")
-    assert not page.get_by_role("dialog", name="Shortcuts").is_visible()
+    expect(page.get_by_role("dialog", name="Shortcuts")).not_to_be_visible()
 
     page.keyboard.press("a")  # d, the last: back to b, the one skipped
     page.wait_for_url(f"**/assets/versions/{b.pk}/?q=kbd.&sort=asset")
     page.keyboard.press("a")
     page.wait_for_url("**/assets/review/?q=kbd.&sort=asset")
-    assert page.get_by_text("No versions match these filters.").is_visible()
+    expect(page.get_by_text("No versions match these filters.")).to_be_visible()
 
     states = {v.pk: v.state for v in Version.objects.filter(pk__in=[a.pk, b.pk, c.pk, d.pk])}
     assert states == {
@@ -113,4 +114,4 @@ def test_two_ticked_versions_are_approved_together_from_the_queue(page: Any) -> 
     assert page.url.endswith("/assets/review/?q=kbd.&sort=asset")
     states = dict(Version.objects.filter(pk__in=[a.pk, b.pk, c.pk]).values_list("pk", "state"))
     assert states == {a.pk: "approved", b.pk: "in_review", c.pk: "approved"}
-    assert page.get_by_text("2 versions await your decision").is_visible()
+    expect(page.get_by_text("2 versions await your decision")).to_be_visible()

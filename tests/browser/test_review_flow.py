@@ -3,6 +3,8 @@
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests import images
 from tests.browser.test_login_flow import DEMO_PASSWORD, log_in, seed_demo
 
@@ -28,9 +30,9 @@ def test_upload_submit_approve_and_audit(page: Any, tmp_path: Path) -> None:
     page.get_by_label("File").set_input_files(str(logo))
     page.get_by_label("Language").fill("de")
     page.get_by_role("button", name="Upload").click()
-    assert page.get_by_text("Uploaded brand.logo.browser v1").is_visible()
+    expect(page.get_by_text("Uploaded brand.logo.browser v1")).to_be_visible()
     page.get_by_role("button", name="Submit for review").click()
-    assert page.get_by_text("In review").first.is_visible()
+    expect(page.get_by_text("In review").first).to_be_visible()
     log_out(page)
 
     log_in(page, "colin", DEMO_PASSWORD)
@@ -41,7 +43,7 @@ def test_upload_submit_approve_and_audit(page: Any, tmp_path: Path) -> None:
         "Colours match the guide."
     )
     page.get_by_role("button", name="Approve").click()
-    assert page.get_by_text("brand.logo.browser v1: approved.").is_visible()
+    expect(page.get_by_text("brand.logo.browser v1: approved.")).to_be_visible()
     log_out(page)
 
     log_in(page, "audrey", DEMO_PASSWORD)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from govern.models import BusinessUnit
 from govern.services import api_key_create
@@ -55,14 +56,14 @@ def test_fallback_in_the_manifest_and_a_mapping_that_changes_preflight(
     page.get_by_role("link", name="Vocabularies").click()
     page.get_by_label("Meaning of geography_dach").fill("AT, CH")
     page.get_by_label("Meaning of geography_dach").press("Enter")
-    assert page.get_by_text("geography_dach now means AT, CH.").is_visible()
+    expect(page.get_by_text("geography_dach now means AT, CH.")).to_be_visible()
     narrowed = preflight()
     assert narrowed["verdict"] == "no-go"
     assert {r["code"] for r in narrowed["reasons"]} == {"out_of_rights"}
 
     page.get_by_label("Meaning of geography_dach").fill("AT, CH, DE")
     page.get_by_label("Meaning of geography_dach").press("Enter")
-    assert page.get_by_text("geography_dach now means AT, CH, DE.").is_visible()
+    expect(page.get_by_text("geography_dach now means AT, CH, DE.")).to_be_visible()
     assert page.csp_violations == []
     settled = preflight()
     assert (settled["verdict"], settled["warnings"]) == ("go", [])

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from assets.models import Version
@@ -64,10 +65,10 @@ def test_an_auditor_filters_downloads_and_opens_the_evidence(page: Any, tmp_path
     page.get_by_role("button", name="Show").click()
     grouped = page.get_by_role("table", name="Grouped by region").locator("tbody tr")
     assert grouped.filter(has_text="1200").count() == 1 and grouped.count() == 1
-    assert page.get_by_role("img", name="Top assets by documents").is_visible()
+    expect(page.get_by_role("img", name="Top assets by documents")).to_be_visible()
     page.get_by_text("Top assets by documents as a table").click()
     numbers = page.get_by_role("table", name="Top assets by documents")
-    assert numbers.get_by_role("cell", name="1200").is_visible()
+    expect(numbers.get_by_role("cell", name="1200")).to_be_visible()
 
     with page.expect_download() as csv_download:
         page.get_by_role("link", name="Download CSV").click()
@@ -83,7 +84,7 @@ def test_an_auditor_filters_downloads_and_opens_the_evidence(page: Any, tmp_path
 
     page.get_by_role("link", name="Exceptions").first.click()
     page.get_by_role("link", name="BROWSER-1").first.click()
-    assert page.get_by_role("heading", name="Run BROWSER-1").is_visible()
+    expect(page.get_by_role("heading", name="Run BROWSER-1")).to_be_visible()
     with page.expect_download() as pdf_download:
         page.get_by_role("link", name="Evidence pack (PDF)").click()
     text = "".join(p.extract_text() for p in PdfReader(pdf_download.value.path()).pages)
@@ -91,5 +92,7 @@ def test_an_auditor_filters_downloads_and_opens_the_evidence(page: Any, tmp_path
     assert "Generated" in text and "by audrey" in text
     page.reload()
     digest = hashlib.sha256(Path(pdf_download.value.path()).read_bytes()).hexdigest()
-    assert page.get_by_role("cell", name=digest).is_visible(), "the pack's sha256 on its page"
+    expect(
+        page.get_by_role("cell", name=digest), message="the pack's sha256 on its page"
+    ).to_be_visible()
     assert page.csp_violations == []
