@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m govern.dotenv init
 
 system-print:
-	@$(PYTHON) -m govern.system_packages icc
+	@$(PYTHON) -m govern.system_packages icc ocr ocr-deu
 
 system-browser:
-	@$(PYTHON) -m govern.system_packages icc chromium
+	@$(PYTHON) -m govern.system_packages icc chromium ocr ocr-deu
 
 run: system-print .env $(STAMP)
 	$(PY) manage.py migrate --no-input --verbosity 0

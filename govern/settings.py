@@ -467,6 +467,11 @@ UPLOAD_MAX_SIDE = env_int("UPLOAD_MAX_SIDE", 30_000)
 # read one before another takes it over.
 SAMPLE_MAX_BYTES = env_int("SAMPLE_MAX_MB", 200) * 1_000_000
 SAMPLE_LEASE_SECONDS = env_int("SAMPLE_LEASE_SECONDS", 900)
+# The words in a sample's images are read by Tesseract (Debian's tesseract-ocr and its data for
+# these languages), each image for at most this many seconds.
+SAMPLE_OCR = env_bool("SAMPLE_OCR", True)
+SAMPLE_OCR_LANGUAGES = env("SAMPLE_OCR_LANGUAGES", "eng+deu")
+SAMPLE_OCR_SECONDS = env_int("SAMPLE_OCR_SECONDS", 20)
 # SVG structure: how deep elements may nest and how many there may be.
 SVG_MAX_DEPTH = env_int("SVG_MAX_DEPTH", 64)
 SVG_MAX_ELEMENTS = env_int("SVG_MAX_ELEMENTS", 50_000)

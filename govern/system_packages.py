@@ -35,9 +35,21 @@ def _chromium_present(environment: dict[str, str]) -> bool:
     return Path(path).is_file()
 
 
+def _tesseract_present(environment: dict[str, str]) -> bool:
+    return shutil.which("tesseract") is not None
+
+
+def _german_present(environment: dict[str, str]) -> bool:
+    return any(Path("/usr/share/tesseract-ocr").glob("*/tessdata/deu.traineddata"))
+
+
 NEEDS = {
     "icc": Need("libgs-common", "the CMYK ICC profile of print renditions", _icc_present),
     "chromium": Need("chromium", "the browser tests", _chromium_present),
+    "ocr": Need(
+        "tesseract-ocr", "reading the words in produced documents' images", _tesseract_present
+    ),
+    "ocr-deu": Need("tesseract-ocr-deu", "reading German words in them", _german_present),
 }
 
 

@@ -282,6 +282,7 @@ class SampleImage(models.Model):
     colour = models.FloatField(null=True, blank=True)
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
     problem = models.TextField(blank=True)
+    text = models.TextField(blank=True, help_text="The words OCR read in it.")
 
     class Meta:
         ordering = ["sample", "page", "pk"]

@@ -24,4 +24,6 @@ def read_samples() -> dict[str, int]:
             break
         outcome = sample_read(sample=sample)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if outcome == "waiting":  # the machine cannot read samples yet: try next time
+            break
     return outcomes

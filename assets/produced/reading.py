@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+import pytesseract
 from django.conf import settings
 from PIL import Image
 
@@ -25,6 +26,9 @@ MAX_PAGES = 2_000
 MAX_OBJECTS = 500_000
 MAX_IMAGES_PER_PAGE = 200
 MAX_NESTING = 64
+# Images smaller than this on either side hold no words worth reading; OCR reads at most this.
+OCR_MIN_SIDE = 24
+OCR_SIDE = 2400
 # The side of the image kept for matching: enough to see a changed word in a logo.
 KEPT_SIDE = 512
 # Names whose presence means active content: run, launched or carried inside the document.
@@ -36,6 +40,10 @@ ACTIVE = {
     "/EmbeddedFiles": "embedded files",
     "/XFA": "an XFA form",
 }
+
+
+class OcrUnavailable(Exception):
+    """Tesseract is not installed: the document can be read once the machine is set up."""
 
 
 class Unreadable(Exception):
@@ -60,6 +68,7 @@ class FoundImage:
     # The pixels in RGB, at most KEPT_SIDE on the long side; None when it cannot be decoded.
     pixels: Image.Image | None
     problem: str = ""
+    text: str = ""  # the words in it, by OCR
 
 
 @dataclass
@@ -193,19 +202,42 @@ def _read_image(image: pdfium.PdfImage, page: int) -> FoundImage:
         problem = f"{width}×{height} pixels: not decoded (at most {limit:.0f} million)."
         return FoundImage(**{**found.__dict__, "problem": problem})
     try:
-        pixels = _rgb(image.get_bitmap(render=False).to_pil())
+        decoded = image.get_bitmap(render=False).to_pil()
+        pixels = _rgb(decoded, KEPT_SIDE)
     except (pdfium.PdfiumError, OSError, ValueError) as error:
         return FoundImage(**{**found.__dict__, "problem": f"cannot be decoded: {error}"})
-    return FoundImage(**{**found.__dict__, "pixels": pixels})
+    text, problem = words_in(decoded)
+    return FoundImage(**{**found.__dict__, "pixels": pixels, "text": text, "problem": problem})
 
 
-def _rgb(picture: Image.Image) -> Image.Image:
-    """The picture in RGB on white, at most KEPT_SIDE on its long side."""
+def words_in(picture: Image.Image) -> tuple[str, str]:
+    """The words Tesseract reads in a picture large enough to hold any, and a problem if it
+    could not; raise OcrUnavailable when Tesseract is not installed."""
+    if not settings.SAMPLE_OCR or min(picture.size) < OCR_MIN_SIDE:
+        return "", ""
+    try:
+        text = pytesseract.image_to_string(
+            _rgb(picture, OCR_SIDE),
+            lang=settings.SAMPLE_OCR_LANGUAGES,
+            timeout=settings.SAMPLE_OCR_SECONDS,
+        )
+    except pytesseract.TesseractNotFoundError:
+        raise OcrUnavailable(
+            "Tesseract is not installed: install Debian's tesseract-ocr and tesseract-ocr-deu "
+            "(make does it as root)."
+        ) from None
+    except (RuntimeError, pytesseract.TesseractError) as error:  # a timeout is a RuntimeError
+        return "", f"OCR failed: {error}"
+    return text.strip(), ""
+
+
+def _rgb(picture: Image.Image, side: int) -> Image.Image:
+    """The picture in RGB on white, at most `side` on its long side."""
     if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
         rgba = picture.convert("RGBA")
         flat = Image.new("RGB", rgba.size, "white")
         flat.paste(rgba, mask=rgba.getchannel("A"))
         picture = flat
     picture = picture.convert("RGB")
-    picture.thumbnail((KEPT_SIDE, KEPT_SIDE), Image.Resampling.LANCZOS)
+    picture.thumbnail((side, side), Image.Resampling.LANCZOS)
     return picture

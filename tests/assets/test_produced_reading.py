@@ -167,3 +167,24 @@ def test_any_damage_to_a_pdf_is_refused_with_a_reason_never_a_crash(junk: bytes,
         assert refused.reason
     else:
         assert all(page.number >= 1 for page in pages)
+
+
+def test_the_words_in_an_image_are_read_by_ocr() -> None:
+    from PIL import ImageDraw, ImageFont
+
+    artwork = Image.new("RGB", (900, 120), "white")
+    ImageDraw.Draw(artwork).text(
+        (20, 40), "Capital at risk.", font=ImageFont.load_default(size=36), fill="black"
+    )
+    [page] = list(read_pdf(letter(encoded(artwork, "PNG"), text="")))
+    [image] = page.images
+    assert image.text == "Capital at risk."
+    assert page.text.strip() == "", "the words are the image's, not the page's"
+
+
+def test_ocr_is_skipped_for_tiny_images_and_when_switched_off(settings: Any) -> None:
+    from assets.produced.reading import words_in
+
+    assert words_in(Image.new("RGB", (400, 10), "white")) == ("", "")
+    settings.SAMPLE_OCR = False
+    assert words_in(Image.new("RGB", (400, 400), "white")) == ("", "")

@@ -345,3 +345,51 @@ def test_a_missing_disclaimer_is_said_to_be_absent(
     run, _old, _new = cleared_terms
     [exception] = read_terms(run, "Thank you for your custom.")
     assert exception.detail.endswith("its text does not appear.")
+
+
+def artwork_saying(text: str) -> bytes:
+    """Legal artwork: the disclaimer as a picture, no text on the page."""
+    from PIL import ImageDraw, ImageFont
+
+    picture = Image.new("RGB", (1400, 160), "white")
+    font = ImageFont.load_default(size=30)
+    ImageDraw.Draw(picture).text((20, 50), text, font=font, fill="black")
+    output = io.BytesIO()
+    picture.save(output, "PNG")
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.image(io.BytesIO(output.getvalue()), x=10, y=10, w=190)
+    return bytes(pdf.output())
+
+
+def test_a_disclaimer_in_legal_artwork_is_read_by_ocr_and_checked(
+    cleared_terms: tuple[ProductionRun, Version, Version],
+) -> None:
+    run, _old, new = cleared_terms
+    context = {"channel": "print", "region": "DE", "language": "de"}
+    sample_add(run=run, data=artwork_saying(TERMS), file_name="a.pdf", actor=None, **context)
+    edited = TERMS.replace("every policy", "most policies")
+    sample_add(run=run, data=artwork_saying(edited), file_name="b.pdf", actor=None, **context)
+    read_samples()
+    [altered] = UsageException.objects.filter(code="as_produced_altered")
+    assert altered.evidence["sample"] == ProductionSample.objects.get(file_name="b.pdf").pk
+    assert "[removed: every policy] [added: most policies]" in altered.detail
+    assert SampleImage.objects.filter(text__contains="Terms and conditions").count() == 2
+
+
+def test_a_machine_without_tesseract_keeps_samples_waiting_and_says_so(
+    run: ProductionRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pytesseract
+
+    from govern.models import SetupProblem
+
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    sample = attach(run, document(stranger()))
+    assert read_samples() == {"waiting": 1}
+    sample.refresh_from_db()
+    assert (sample.state, sample.pages_read) == ("queued", 0)
+    assert "install Debian's tesseract-ocr" in SetupProblem.objects.get(part="ocr").detail
+    monkeypatch.undo()
+    assert read_samples() == {"read": 1}
+    assert not SetupProblem.objects.exists()

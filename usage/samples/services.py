@@ -20,9 +20,10 @@ from django_q.tasks import async_task
 
 from assets.produced.known import known_content
 from assets.produced.matching import identify
-from assets.produced.reading import FoundPage, Unreadable, look_over, read_pdf
+from assets.produced.reading import FoundPage, OcrUnavailable, Unreadable, look_over, read_pdf
 from assets.storage import read_content
 from audit.services import audit_record
+from govern.services import setup_problem_clear, setup_problem_report
 from usage.models import ProductionRun, ProductionSample, SampleImage, SampleState
 from usage.reconcile import findings_record
 from usage.samples.judging import judge
@@ -121,9 +122,12 @@ def sample_read(*, sample: ProductionSample) -> str:
     try:
         for page in read_pdf(read_content(sample.file)):
             _keep_page(sample, page, content)
-            texts.append(page.text)
+            texts.append("\n".join([page.text, *(image.text for image in page.images)]))
     except Unreadable as refused:
         return _unreadable(sample, refused.reason)
+    except OcrUnavailable as missing:
+        return _wait_for_setup(sample, str(missing))
+    setup_problem_clear(part="ocr")
     document = "\f".join(texts)
     outcomes, findings = judge(sample)
     findings += text_findings(sample, document)
@@ -169,6 +173,7 @@ def _keep_page(sample: ProductionSample, page: FoundPage, content: Any) -> None:
                 colour=match.colour if match else None,
                 outcome=SampleImage.Outcome.UNKNOWN,  # judged once the sample is read
                 problem=image.problem or _nearest(verdict),
+                text=image.text,
             )
         )
     SampleImage.objects.bulk_create(rows)
@@ -183,6 +188,16 @@ def _nearest(verdict: Any) -> str:
         f"nearest: {near.known.key} at distance {near.distance}, difference "
         f"{near.difference}, colour {near.colour}"
     )
+
+
+def _wait_for_setup(sample: ProductionSample, detail: str) -> str:
+    """Give the sample back, waiting, until the machine can read it (named on /healthz)."""
+    setup_problem_report(part="ocr", detail=detail)
+    SampleImage.objects.filter(sample=sample).delete()
+    ProductionSample.objects.filter(pk=sample.pk).update(
+        state=SampleState.QUEUED, lease_until=None, pages_read=0
+    )
+    return "waiting"
 
 
 def _unreadable(sample: ProductionSample, reason: str) -> str:
