@@ -12,6 +12,7 @@ from bench import (  # noqa: E402
     impact,
     preflight,
     review_queue,
+    samples,
     usage,
 )
 from bench.harness import workspace  # noqa: E402
@@ -34,6 +35,8 @@ def main() -> None:
         exstream.renditions(env)
     with workspace() as env:
         usage.run(env)
+    with workspace() as env:
+        samples.run(env)
 
 
 if __name__ == "__main__":

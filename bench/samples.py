@@ -1,0 +1,47 @@
+"""Reading produced documents at volume: a PDF of 500 pages with 2,000 images, read as a sample
+is read (page by page, bounded memory), against pikepdf's own extraction of the same images in
+the same run; and what OCR costs per page."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.harness import ROOT, figure
+
+PAGES = int(os.environ.get("BENCH_SAMPLE_PAGES", "500"))
+
+
+def _phase(env: dict[str, str], phase: str, path: Path) -> dict[str, Any]:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bench.samples_measure", phase, str(path), str(PAGES)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        raise RuntimeError(f"samples benchmark phase {phase} failed:\n{result.stderr[-3000:]}")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def run(env: dict[str, str]) -> None:
+    with tempfile.TemporaryDirectory(prefix="govern-bench-samples-") as workdir:
+        path = Path(workdir) / "sample.pdf"
+        made = _phase(env, "make", path)
+        baseline = _phase(env, "pikepdf", path)
+        read = _phase(env, "govern", path)
+        ocr = _phase(env, "ocr", path)
+    base_rate = PAGES / baseline["seconds"]
+    figure("samples.pikepdf_pages_per_s", base_rate, "pages/s", base_rate)
+    figure("samples.read_pages_per_s", read["pages"] / read["seconds"], "pages/s", base_rate)
+    figure("samples.pikepdf_peak_memory", baseline["peak_mb"], "MB", baseline["peak_mb"])
+    figure("samples.read_peak_memory", read["peak_mb"], "MB", baseline["peak_mb"])
+    figure("samples.images_read", read["images"], "images", baseline["images"])
+    per_page = ocr["seconds"] / ocr["pages"]
+    figure("samples.ocr_seconds_per_page", per_page, "s", read["seconds"] / read["pages"])
+    figure("samples.document_size", made["bytes"] / 1e6, "MB", made["bytes"] / 1e6)
