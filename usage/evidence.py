@@ -313,6 +313,7 @@ def run_pack(run: ProductionRun, stamp: Stamp) -> bytes:
     versions = _runs_versions(run)
     _versions_section(pack, versions)
     _usage_section(pack, run)
+    _samples_section(pack, run)
     exceptions = list(run.exceptions.select_related("decided_by"))
     _exceptions_section(pack, exceptions)
     names = _names(versions, run.clearance)
@@ -356,6 +357,33 @@ def _usage_section(pack: Pack, run: ProductionRun) -> None:
     pack.grid((*headings, "Documents", "Pages", "Impressions"), rows, (48, 16, 16, 36, 22, 22, 20))
     if run.record_count > RECORDS_SHOWN:
         pack.line_of(f"... {run.record_count - RECORDS_SHOWN} more records in the CSV export.")
+
+
+def _samples_section(pack: Pack, run: ProductionRun) -> None:
+    """The documents the run produced that Govern read: their hashes and each image's match."""
+    samples = list(run.samples.prefetch_related("images__version__variant__asset"))
+    pack.heading(f"Samples: {len(samples)} produced documents read")
+    if not samples:
+        pack.line_of("No sample of this run was attached.")
+    for sample in samples:
+        pack.line_of(
+            f"{sample.file_name or 'sample'} ({sample.get_state_display().lower()}, "
+            f"{sample.pages_total} pages) sha256 {sample.sha256}"
+        )
+        rows = [
+            (
+                image.page,
+                str(image.version) if image.version else "-",
+                image.get_outcome_display(),
+                "exact" if image.difference is None and image.version else image.distance or "",
+                image.difference if image.difference is not None else "",
+                image.stream_sha256[:16],
+            )
+            for image in sample.images.all()[:RECORDS_SHOWN]
+        ]
+        if rows:
+            headings = ("Page", "Matched version", "Outcome", "Distance", "Difference", "Image")
+            pack.grid(headings, rows, (12, 50, 52, 18, 20, 30))
 
 
 def _chart(pack: Pack, run: ProductionRun) -> None:

@@ -393,3 +393,17 @@ def test_a_machine_without_tesseract_keeps_samples_waiting_and_says_so(
     monkeypatch.undo()
     assert read_samples() == {"read": 1}
     assert not SetupProblem.objects.exists()
+
+
+def test_the_runs_evidence_pack_lists_its_samples_hashes_and_matches(
+    run: ProductionRun, approved_logo: Version, client_for: Callable[[Any], Any], auditor: Any
+) -> None:
+    from tests.usage.test_pages import pdf_text
+
+    sample = attach(run, document(read_content(approved_logo.file)), "customer-0007.pdf")
+    read_samples()
+    answer = client_for(auditor).get(f"/api/v1/usage/runs/{run.pk}/evidence.pdf")
+    text = pdf_text(answer.content)
+    assert "Samples: 1 produced documents read" in text
+    assert f"customer-0007.pdf (read, 1 pages) sha256 {sample.sha256}" in text
+    assert "brand.logo.primary v1" in text and "Approved when the run started" in text
