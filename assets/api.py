@@ -207,9 +207,13 @@ class AssetDetail(generics.RetrieveAPIView):
         )
 
 
-def refuse_oversized(request: Request) -> None:
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    limit = settings.UPLOAD_MAX_BYTES
+def refuse_oversized(request: Request, limit: int | None = None) -> None:
+    """Refuse, before reading it, a body declared larger than `limit` (UPLOAD_MAX_BYTES)."""
+    limit = settings.UPLOAD_MAX_BYTES if limit is None else limit
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0  # as Django reads it: the body is then empty
     if declared > limit + 1_000_000:  # room for the multipart envelope
         raise UploadRejected(f"The upload is larger than {limit / 1e6:.0f} MB.", 413, "too_large")
 

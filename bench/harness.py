@@ -1,5 +1,6 @@
 """Shared benchmark plumbing: a throwaway Govern database, gunicorn on loopback, figure lines."""
 
+import json
 import os
 import secrets
 import socket
@@ -11,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +39,22 @@ def bench_environment(workdir: str) -> dict[str, str]:
         "MEDIA_ROOT": f"{workdir}/media",
         "STATIC_ROOT": f"{workdir}/static",
     }
+
+
+def measure(module: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+    """Run one measuring phase in its own process (its peak memory its own); return the JSON
+    object its last line prints."""
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", module, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        raise RuntimeError(f"{module} {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def manage(env: dict[str, str], *args: str) -> str:

@@ -2,31 +2,18 @@
 is read (page by page, bounded memory), against pikepdf's own extraction of the same images in
 the same run; and what OCR costs per page."""
 
-import json
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.harness import ROOT, figure
+from bench.harness import figure, measure
 
 PAGES = int(os.environ.get("BENCH_SAMPLE_PAGES", "500"))
 
 
 def _phase(env: dict[str, str], phase: str, path: Path) -> dict[str, Any]:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bench.samples_measure", phase, str(path), str(PAGES)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode:
-        raise RuntimeError(f"samples benchmark phase {phase} failed:\n{result.stderr[-3000:]}")
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    return measure("bench.samples_measure", env, phase, str(path), str(PAGES))
 
 
 def run(env: dict[str, str]) -> None:

@@ -6,10 +6,7 @@ unindexed table and COPY ... TO STDOUT of the same rows. On SQLite it runs witho
 Each phase runs in its own process, so the peak memory printed is that phase's alone.
 """
 
-import json
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from bench.harness import ROOT, figure, manage
+from bench.harness import figure, manage, measure
 
 ROWS = int(os.environ.get("BENCH_USAGE_ROWS", "1000000"))
 
@@ -42,17 +39,7 @@ def database(env: dict[str, str], workdir: str) -> Iterator[dict[str, str]]:
 
 
 def _phase(env: dict[str, str], phase: str, workdir: str) -> dict[str, Any]:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "bench.usage_measure", phase, workdir, str(ROWS)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode:
-        raise RuntimeError(f"usage benchmark phase {phase} failed:\n{result.stderr[-3000:]}")
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    return measure("bench.usage_measure", env, phase, workdir, str(ROWS))
 
 
 def run(env: dict[str, str]) -> None:

@@ -5,8 +5,9 @@ import time
 from usage.inbox import inbox_import
 from usage.samples.services import sample_claim, sample_read
 
-# One task reads samples for at most this long; the schedule (every minute) goes on after.
-SAMPLES_BUDGET_SECONDS = 240
+# One task reads samples for about this long, well inside the worker's task timeout (120 s); a
+# sample not done by then is handed back with its progress and the next run goes on with it.
+SAMPLES_BUDGET_SECONDS = 80
 
 
 def import_usage_inbox() -> dict[str, int]:
@@ -22,8 +23,9 @@ def read_samples() -> dict[str, int]:
         sample = sample_claim()
         if sample is None:
             break
-        outcome = sample_read(sample=sample)
+        left = SAMPLES_BUDGET_SECONDS - (time.monotonic() - started)
+        outcome = sample_read(sample=sample, budget_seconds=left)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        if outcome == "waiting":  # the machine cannot read samples yet: try next time
+        if outcome in ("waiting", "paused"):  # the machine cannot go on now: next time
             break
     return outcomes

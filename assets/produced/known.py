@@ -27,7 +27,7 @@ class KnownContent:
         return _pixels(self.names[item.key])
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=32)  # at most 512 px a side: some 25 MB
 def _pixels(name: str) -> Image.Image:
     return stored_rgb(name, KEPT_SIDE)
 

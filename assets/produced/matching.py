@@ -155,6 +155,7 @@ class Verdict:
 
     match: Match | None
     nearest: Match | None = None
+    fingerprint: str = ""  # the found image's, when it was looked at by its pixels
 
 
 def identify(
@@ -171,11 +172,11 @@ def identify(
         return Verdict(Match(exact, 0, None))
     if pixels is None:
         return Verdict(None)
-    nearest = None
-    for near, known in index.candidates(fingerprint(pixels)):
+    nearest, found = None, fingerprint(pixels)
+    for near, known in index.candidates(found):
         approved = load(known)
         looked = Match(known, near, difference(pixels, approved), colour(pixels, approved))
         if looked.confirmed:
-            return Verdict(looked)
+            return Verdict(looked, fingerprint=found)
         nearest = nearest or looked
-    return Verdict(None, nearest)
+    return Verdict(None, nearest, found)

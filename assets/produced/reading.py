@@ -12,7 +12,7 @@ unreadable, never decoded.
 import hashlib
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -146,15 +146,16 @@ def _active_in(dictionary: pikepdf.Dictionary) -> str:
     return ""
 
 
-def read_pdf(data: bytes) -> Iterator[FoundPage]:
-    """Yield each page's text and images, one page at a time. Raise Unreadable first."""
+def read_pdf(data: bytes, first_page: int = 1) -> Iterator[FoundPage]:
+    """Yield each page's text and images from `first_page` on, one page at a time. Raise
+    Unreadable first."""
     look_over(data)
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
         raise Unreadable(f"PDFium cannot open the PDF: {error}.") from None
     try:
-        for index in range(len(document)):
+        for index in range(max(0, first_page - 1), len(document)):
             yield _page(document, index)
     finally:
         document.close()
@@ -200,14 +201,14 @@ def _read_image(image: pdfium.PdfImage, page: int) -> FoundImage:
     if width < 1 or height < 1 or width * height > settings.UPLOAD_MAX_PIXELS:
         limit = settings.UPLOAD_MAX_PIXELS / 1e6
         problem = f"{width}×{height} pixels: not decoded (at most {limit:.0f} million)."
-        return FoundImage(**{**found.__dict__, "problem": problem})
+        return replace(found, problem=problem)
     try:
         decoded = image.get_bitmap(render=False).to_pil()
         pixels = _rgb(decoded, KEPT_SIDE)
     except (pdfium.PdfiumError, OSError, ValueError) as error:
-        return FoundImage(**{**found.__dict__, "problem": f"cannot be decoded: {error}"})
+        return replace(found, problem=f"cannot be decoded: {error}")
     text, problem = words_in(decoded)
-    return FoundImage(**{**found.__dict__, "pixels": pixels, "text": text, "problem": problem})
+    return replace(found, pixels=pixels, text=text, problem=problem)
 
 
 def words_in(picture: Image.Image) -> tuple[str, str]:

@@ -5,12 +5,12 @@ is `as_produced_unapproved`, naming it; one Govern never knew is `as_produced_un
 import io
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pikepdf
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.test import Client
 from fpdf import FPDF
 from PIL import Image
@@ -23,7 +23,7 @@ from templates_app.models import Clearance
 from tests import images
 from tests.usage.conftest import RUN_START, report
 from usage.models import ProductionRun, ProductionSample, SampleImage, UsageException
-from usage.samples.services import sample_add, sample_claim
+from usage.samples.services import sample_add, sample_claim, sample_read
 from usage.tasks import read_samples
 
 DE_PRINT = {"region": "DE", "language": "de"}
@@ -143,15 +143,44 @@ def test_the_same_document_twice_is_one_sample(run: ProductionRun) -> None:
     assert (created, created_again, again.pk) == (True, False, first.pk)
 
 
-def test_a_reader_that_died_is_taken_over_after_its_lease(
+def pages(count: int) -> bytes:
+    """A letter of `count` pages, each with its own picture and words."""
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    for n in range(count):
+        pdf.add_page()
+        output = io.BytesIO()
+        Image.new("RGB", (300, 150), (40 * n, 90, 200 - 40 * n)).save(output, "PNG")
+        pdf.image(io.BytesIO(output.getvalue()), x=10, y=10, w=80)
+        pdf.set_xy(10, 200)
+        pdf.multi_cell(180, 6, f"Page words {n + 1}.")
+    return bytes(pdf.output())
+
+
+def test_a_reader_that_died_mid_page_is_taken_over_from_its_progress(
     run: ProductionRun, clock: Any, settings: Any
 ) -> None:
-    attach(run, document(stranger()))
+    sample = attach(run, pages(3))
     claimed = sample_claim()
     assert claimed is not None and sample_claim() is None, "held under its lease"
+    assert sample_read(sample=claimed, budget_seconds=0) == "paused", "after one page"
+    claimed = sample_claim()
+    assert claimed is not None and claimed.pages_read == 1
+    # It dies halfway through page 2: an image written, the progress not.
+    SampleImage.objects.create(
+        sample=claimed,
+        page=2,
+        box=[0, 0, 1, 1],
+        width=1,
+        height=1,
+        stream_sha256="0" * 64,
+        outcome="unknown",
+    )
     clock.shift(timedelta(seconds=settings.SAMPLE_LEASE_SECONDS + 1))
     assert read_samples() == {"read": 1}
-    assert SampleImage.objects.count() == 1
+    sample.refresh_from_db()
+    assert sorted(SampleImage.objects.values_list("page", flat=True)) == [1, 2, 3]
+    assert sample.text.split("\f") == ["Page words 1.", "Page words 2.", "Page words 3."]
 
 
 def test_what_is_refused_at_once_is_not_kept(run: ProductionRun, settings: Any) -> None:
@@ -169,7 +198,7 @@ def test_what_is_refused_at_once_is_not_kept(run: ProductionRun, settings: Any) 
     assert not ProductionSample.objects.exists()
     refused = AuditEvent.objects.get(action="usage.sample_refused")
     assert refused.data["reason"].startswith("The PDF carries JavaScript")
-    assert not default_storage.exists("samples")
+    assert not list(Path(settings.MEDIA_ROOT).rglob("*.pdf")), "no file of it stored"
 
 
 def api_post(client: Client, run: ProductionRun, data: bytes, **fields: str) -> Any:

@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assets.api import refuse_oversized
 from assets.models import Channel
 from assets.selectors import clean_selectors
-from assets.uploads import UploadRejected
 from govern.access import acting_user, get_scoped_or_404
 from govern.roles import Capability
 from govern.serializers import StrictSerializer, validated
@@ -85,7 +85,7 @@ class RunSamples(APIView):
         run = get_scoped_or_404(
             request, ProductionRun.objects.all(), capability=Capability.REPORT_USAGE, pk=pk
         )
-        _refuse_oversized(request)
+        refuse_oversized(request, settings.SAMPLE_MAX_BYTES)
         data = validated(SampleInput, request)
         selectors = clean_selectors(
             language=data["language"],
@@ -107,13 +107,3 @@ class RunSamples(APIView):
         shown = ProductionSample.objects.prefetch_related("images").get(pk=sample.pk)
         answer = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
         return Response(SampleOutput(shown).data, status=answer)
-
-
-def _refuse_oversized(request: Request) -> None:
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0  # Django reads it the same way: the body is then empty
-    limit = settings.SAMPLE_MAX_BYTES
-    if declared > limit + 1_000_000:  # room for the multipart envelope
-        raise UploadRejected(f"A sample may be at most {limit / 1e6:.0f} MB.", 413, "too_large")

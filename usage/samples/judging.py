@@ -89,8 +89,8 @@ def _unapproved(
 
 def _unknown(sample: ProductionSample, sha256: str, images: list[SampleImage]) -> Finding:
     run = sample.run
-    problem = images[0].problem
-    why = "could not be read" if problem and "nearest" not in problem else "matches nothing"
+    # An image looked at by its pixels has a fingerprint; one without could not be decoded.
+    why = "matches nothing" if images[0].fingerprint else "could not be decoded, so matches nothing"
     return Finding(
         key=f"as_produced_unknown:sample:{sample.pk}:image:{sha256}",
         code=ExceptionCode.AS_PRODUCED_UNKNOWN,

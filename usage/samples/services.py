@@ -1,27 +1,39 @@
 """A sample's life: added (stored under its sha256, audited), read by a worker under a lease
-(page by page, its progress saved as it goes), judged into usage exceptions.
+(page by page, each page's images, text and progress saved together), judged into usage
+exceptions.
 
-A worker that dies mid-read leaves its lease to run out; the next claim reads the sample again
-from the start, the images already written replaced, so nothing is lost or counted twice.
+A task reads for a bounded time (under the worker's task timeout) and hands the sample back with
+its progress; the next one goes on from the page after. A worker that dies mid-page leaves its
+lease to run out; the next claim drops what that page had half written and goes on, so nothing
+is lost or counted twice.
 """
 
 import hashlib
+import time
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from assets.produced.known import known_content
-from assets.produced.matching import identify
-from assets.produced.reading import FoundPage, OcrUnavailable, Unreadable, look_over, read_pdf
-from assets.storage import read_content
+from assets.produced.known import KnownContent, known_content
+from assets.produced.matching import Verdict, identify
+from assets.produced.reading import (
+    FoundImage,
+    FoundPage,
+    OcrUnavailable,
+    Unreadable,
+    look_over,
+    read_pdf,
+)
+from assets.storage import read_content, store_content
+from assets.uploads import Content
 from audit.services import audit_record
 from govern.services import setup_problem_clear, setup_problem_report
 from usage.models import ProductionRun, ProductionSample, SampleImage, SampleState
@@ -56,7 +68,7 @@ def sample_add(
             sha256=sha256,
             defaults={
                 "business_unit_id": run.business_unit_id,
-                "file": _store(sha256, data),
+                "file": store_content(Content(data, "application/pdf", "pdf")),
                 "media_type": "application/pdf",
                 "file_name": file_name[:300],
                 "size": len(data),
@@ -77,15 +89,6 @@ def sample_add(
     return sample, created
 
 
-def _store(sha256: str, data: bytes) -> str:
-    name = f"samples/{sha256[:2]}/{sha256}.pdf"
-    if not default_storage.exists(name):
-        saved = default_storage.save(name, ContentFile(data))
-        if saved != name:
-            default_storage.delete(saved)
-    return name
-
-
 def _audit_refused(run: ProductionRun, sha256: str, reason: str, actor: Any) -> None:
     audit_record(
         action="usage.sample_refused",
@@ -103,40 +106,56 @@ def sample_claim() -> ProductionSample | None:
         Q(state=SampleState.QUEUED) | Q(state=SampleState.READING, lease_until__lt=now)
     ).order_by("pk")
     for pk in waiting.values_list("pk", flat=True)[:10]:
-        lease = now + timedelta(seconds=settings.SAMPLE_LEASE_SECONDS)
         taken = (
             ProductionSample.objects.filter(pk=pk)
             .filter(Q(state=SampleState.QUEUED) | Q(lease_until__lt=now))
-            .update(state=SampleState.READING, lease_until=lease, pages_read=0)
+            .update(state=SampleState.READING, lease_until=_lease())
         )
         if taken:
             return ProductionSample.objects.select_related("run").get(pk=pk)
     return None
 
 
-def sample_read(*, sample: ProductionSample) -> str:
-    """Read a claimed sample page by page, match its images, judge them; return the outcome."""
-    SampleImage.objects.filter(sample=sample).delete()  # an earlier reader's, if it died
+def _lease() -> Any:
+    return timezone.now() + timedelta(seconds=settings.SAMPLE_LEASE_SECONDS)
+
+
+def sample_read(*, sample: ProductionSample, budget_seconds: float) -> str:
+    """Read a claimed sample on from the page after its progress, for about `budget_seconds`;
+    once every page is read, match and judge it. Return the outcome."""
+    started = time.monotonic()
+    # What a reader that died wrote of a page it did not finish.
+    SampleImage.objects.filter(sample=sample, page__gt=sample.pages_read).delete()
     content = known_content(sample.business_unit_id)
-    texts = []
     try:
-        for page in read_pdf(read_content(sample.file)):
+        for page in read_pdf(read_content(sample.file), first_page=sample.pages_read + 1):
             _keep_page(sample, page, content)
-            texts.append("\n".join([page.text, *(image.text for image in page.images)]))
+            if time.monotonic() - started > budget_seconds and page.number < sample.pages_total:
+                return _pause(sample)
     except Unreadable as refused:
         return _unreadable(sample, refused.reason)
     except OcrUnavailable as missing:
         return _wait_for_setup(sample, str(missing))
     setup_problem_clear(part="ocr")
-    document = "\f".join(texts)
+    return _judged(sample)
+
+
+def _pause(sample: ProductionSample) -> str:
+    """Hand the sample back with its progress: the next task goes on from there."""
+    ProductionSample.objects.filter(pk=sample.pk).update(state=SampleState.QUEUED, lease_until=None)
+    return "paused"
+
+
+def _judged(sample: ProductionSample) -> str:
+    sample.refresh_from_db(fields=["text"])
     outcomes, findings = judge(sample)
-    findings += text_findings(sample, document)
+    findings += text_findings(sample, sample.text)
     with transaction.atomic():
         for outcome in {*outcomes.values()}:
             chosen = [pk for pk, said in outcomes.items() if said == outcome]
             SampleImage.objects.filter(pk__in=chosen).update(outcome=outcome)
         ProductionSample.objects.filter(pk=sample.pk).update(
-            state=SampleState.READ, lease_until=None, read_at=timezone.now(), text=document
+            state=SampleState.READ, lease_until=None, read_at=timezone.now()
         )
         found = findings_record(findings)
         audit_record(
@@ -148,39 +167,48 @@ def sample_read(*, sample: ProductionSample) -> str:
     return "read"
 
 
-def _keep_page(sample: ProductionSample, page: FoundPage, content: Any) -> None:
-    rows = []
-    for image in page.images:
-        verdict = identify(
-            content.index,
-            stream_sha256=image.stream_sha256,
-            pixels=image.pixels,
-            load=content.load,
+def _keep_page(sample: ProductionSample, page: FoundPage, content: KnownContent) -> None:
+    """Save a page's images, its words (the page's and those OCR read in its images) and the
+    progress together, renewing the lease."""
+    rows = [_image_row(sample, page.number, image, content) for image in page.images]
+    words = "\n".join(part for part in (page.text, *(i.text for i in page.images)) if part)
+    with transaction.atomic():
+        SampleImage.objects.bulk_create(rows)
+        ProductionSample.objects.filter(pk=sample.pk).update(
+            pages_read=page.number,
+            text=Concat("text", Value("\f" if page.number > 1 else ""), Value(words)),
+            lease_until=_lease(),
         )
-        match = verdict.match
-        rows.append(
-            SampleImage(
-                sample=sample,
-                page=page.number,
-                box=list(image.box),
-                width=image.width,
-                height=image.height,
-                stream_sha256=image.stream_sha256,
-                version_id=content.versions[match.known.key] if match else None,
-                matched=match.known.key if match else "",
-                distance=match.distance if match else None,
-                difference=match.difference if match else None,
-                colour=match.colour if match else None,
-                outcome=SampleImage.Outcome.UNKNOWN,  # judged once the sample is read
-                problem=image.problem or _nearest(verdict),
-                text=image.text,
-            )
-        )
-    SampleImage.objects.bulk_create(rows)
-    ProductionSample.objects.filter(pk=sample.pk).update(pages_read=page.number)
+    sample.pages_read = page.number
 
 
-def _nearest(verdict: Any) -> str:
+def _image_row(
+    sample: ProductionSample, page: int, image: FoundImage, content: KnownContent
+) -> SampleImage:
+    verdict = identify(
+        content.index, stream_sha256=image.stream_sha256, pixels=image.pixels, load=content.load
+    )
+    match = verdict.match
+    return SampleImage(
+        sample=sample,
+        page=page,
+        box=list(image.box),
+        width=image.width,
+        height=image.height,
+        stream_sha256=image.stream_sha256,
+        fingerprint=verdict.fingerprint,
+        version_id=content.versions[match.known.key] if match else None,
+        matched=match.known.key if match else "",
+        distance=match.distance if match else None,
+        difference=match.difference if match else None,
+        colour=match.colour if match else None,
+        outcome=SampleImage.Outcome.UNKNOWN,  # judged once the sample is read
+        problem=image.problem or _nearest(verdict),
+        text=image.text,
+    )
+
+
+def _nearest(verdict: Verdict) -> str:
     near = verdict.nearest
     if verdict.match is not None or near is None:
         return ""
@@ -193,10 +221,7 @@ def _nearest(verdict: Any) -> str:
 def _wait_for_setup(sample: ProductionSample, detail: str) -> str:
     """Give the sample back, waiting, until the machine can read it (named on /healthz)."""
     setup_problem_report(part="ocr", detail=detail)
-    SampleImage.objects.filter(sample=sample).delete()
-    ProductionSample.objects.filter(pk=sample.pk).update(
-        state=SampleState.QUEUED, lease_until=None, pages_read=0
-    )
+    ProductionSample.objects.filter(pk=sample.pk).update(state=SampleState.QUEUED, lease_until=None)
     return "waiting"
 
 
@@ -204,7 +229,7 @@ def _unreadable(sample: ProductionSample, reason: str) -> str:
     """Mark the sample unreadable and keep nothing of the document but its hash."""
     with transaction.atomic():
         ProductionSample.objects.filter(pk=sample.pk).update(
-            state=SampleState.UNREADABLE, reason=reason, lease_until=None, file=""
+            state=SampleState.UNREADABLE, reason=reason, lease_until=None, file="", text=""
         )
         SampleImage.objects.filter(sample=sample).delete()
         _audit_refused(sample.run, sample.sha256, reason, None)
