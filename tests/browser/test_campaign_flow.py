@@ -75,7 +75,9 @@ def test_a_campaign_from_building_to_pre_flight(page: Any, deliver_all: Callable
     ).check()
     spring = items.get_by_role("radio", name=re.compile(r"^insurance\.campaign\.spring-logo v1"))
     thumb = items.locator(f'img[src="/assets/versions/{logo.pk}/preview?size=row"]')
-    assert thumb.evaluate("(img) => img.complete && img.naturalWidth > 0")
+    page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
+    )
     spring.check()
     items.get_by_role("button", name="Add item").click()
     page.get_by_text("Item added.").wait_for()

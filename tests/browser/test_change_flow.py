@@ -57,7 +57,7 @@ def test_approval_review_acknowledgement_and_preflight(
     log_in(page, "dana", DEMO_PASSWORD)
     page.get_by_role("link", name="My reviews").click()
     reviews = page.locator("section.review-item")
-    assert reviews.filter(has_text="INSURANCE-POLICY-LETTER").count() == 1
+    expect(reviews.filter(has_text="INSURANCE-POLICY-LETTER")).to_have_count(1)
     boxes = page.locator('input[name="review"]')
     assert boxes.count() >= 1 and not any(box.is_checked() for box in boxes.all())
     for box in boxes.all():

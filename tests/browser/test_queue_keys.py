@@ -96,18 +96,18 @@ def test_two_ticked_versions_are_approved_together_from_the_queue(page: Any) -> 
     page.keyboard.press("j")
     page.keyboard.press("x")  # ticks c
     counted = page.locator("[data-ticked-count]")
-    assert counted.inner_text() == "2 of 4 on this page ticked."
+    expect(counted).to_have_text("2 of 4 on this page ticked.")
     tick_all = page.get_by_label("Tick every version on this page that can be decided together")
     tick_all.check()
-    assert counted.inner_text() == "4 of 4 on this page ticked."
+    expect(counted).to_have_text("4 of 4 on this page ticked.")
     tick_all.uncheck()
-    assert counted.inner_text() == "0 of 4 on this page ticked."
+    expect(counted).to_have_text("0 of 4 on this page ticked.")
     page.keyboard.press("Escape")  # leaves the box
     page.keyboard.press("x")  # ticks c again, still marked
     page.keyboard.press("k")
     page.keyboard.press("k")
     page.keyboard.press("x")  # and a
-    assert counted.inner_text() == "2 of 4 on this page ticked."
+    expect(counted).to_have_text("2 of 4 on this page ticked.")
     page.get_by_label("Comment").fill("Brand guide 4.2")
     page.get_by_role("button", name="Approve ticked").click()
     page.get_by_text("Approved 2: kbd.logo.a v1, kbd.logo.c v1.").wait_for()

@@ -53,5 +53,6 @@ def test_upload_submit_approve_and_audit(page: Any, tmp_path: Path) -> None:
     rows = page.locator("tbody tr").filter(has_text="brand.logo.browser v1")
     submitted = rows.filter(has_text="Version submitted").filter(has_text="bella")
     approved = rows.filter(has_text="Version approved").filter(has_text="colin")
-    assert submitted.count() == 1 and approved.count() == 1
+    expect(submitted).to_have_count(1)
+    expect(approved).to_have_count(1)
     assert page.csp_violations == []

@@ -64,7 +64,8 @@ def test_an_auditor_filters_downloads_and_opens_the_evidence(page: Any, tmp_path
     page.get_by_label("Group by").select_option("region")
     page.get_by_role("button", name="Show").click()
     grouped = page.get_by_role("table", name="Grouped by region").locator("tbody tr")
-    assert grouped.filter(has_text="1200").count() == 1 and grouped.count() == 1
+    expect(grouped).to_have_count(1)
+    expect(grouped.filter(has_text="1200")).to_have_count(1)
     expect(page.get_by_role("img", name="Top assets by documents")).to_be_visible()
     page.get_by_text("Top assets by documents as a table").click()
     numbers = page.get_by_role("table", name="Top assets by documents")
