@@ -86,6 +86,19 @@ from sandboxes.common import (
     route,
     same,
 )
+from sandboxes.orchestration import (
+    GENERATE,
+    ORCHESTRATION,
+    Driver,
+    Piece,
+    Switches,
+    apply_edits,
+    choose,
+    generate_reply,
+    local_image,
+    read_driver,
+    render,
+)
 from sandboxes.production import Govern, run_request
 
 DESIGN = "/design"
@@ -588,6 +601,16 @@ class Store(Database):
             ).fetchone()
         return None if row is None else Part(row["content_type"], bytes(row["content"]))
 
+    def approved(self, resource: str) -> list[tuple[int, Part]]:
+        """Return the resource's APPROVED versions with their bytes, newest first."""
+        with self.transaction():
+            rows = self._connection.execute(
+                "SELECT version, content_type, content FROM das_versions"
+                " WHERE resource_id = ? AND state = 'APPROVED' ORDER BY version DESC",
+                (resource,),
+            ).fetchall()
+        return [(row["version"], Part(row["content_type"], bytes(row["content"]))) for row in rows]
+
     def links(self, domain: str) -> list[sqlite3.Row]:
         with self.transaction():
             return self._connection.execute(
@@ -650,7 +673,14 @@ class Sandbox:
             route("GET", BASE + r"/links" + in_domain, self._links),
             route("GET", BASE + r"/links" + in_domain + r"/resources", self._users),
         ]
+        self.output = Switches()
+        self._orchestration_routes = [
+            route("GET", ORCHESTRATION + r"/version", self._version),
+            route("POST", GENERATE, self._generate),
+        ]
         self._routes: list[Route] = [
+            route("GET", r"/_sandbox/output", self._get_output),
+            route("POST", r"/_sandbox/output", self._set_output),
             route("POST", r"/otdsws/otdstenant/(?P<tenant>[^/]+)/oauth2/token", self._token),
             route("POST", r"/otdstenant/(?P<tenant>[^/]+)/oauth2/token", self._token),
             route("GET", r"/_sandbox/health", self._health),
@@ -676,6 +706,8 @@ class Sandbox:
 
     def respond(self, request: Request) -> Answer:
         """Answer one request; one under /design first waits and draws its fault."""
+        if request.path.startswith(ORCHESTRATION + "/"):
+            return Answer(self._orchestrate(request))
         if request.path != DESIGN and not request.path.startswith(DESIGN + "/"):
             return Answer(self._dispatch(request))
         faults = self.faults.current
@@ -718,6 +750,84 @@ class Sandbox:
             return action(request, params)
         except Problem as problem:
             return _error(request, problem)
+
+    def _orchestrate(self, request: Request) -> Reply:
+        """Answer a request to Orchestration; refusals get the same error body as DAS's."""
+        try:
+            self._principal(request)
+            action, params = resolve(self._orchestration_routes, request)
+            return action(request, params)
+        except Problem as problem:
+            return _error(request, problem)
+
+    def _generate(self, request: Request, params: dict[str, str]) -> Reply:
+        """Produce one document on demand (sandboxes/orchestration.py says how)."""
+        switches = self.output.current
+        if switches.unavailable:
+            raise Problem(503, "unavailable", "the sandbox is switched to produce nothing")
+        domain = self._domain(params)
+        communication = _text(request.headers.get("communicationId"), "communicationId", 64)
+        _text(request.headers.get("driverDataSource"), "driverDataSource", MAX_NAME)
+        driver = read_driver(request.headers.get("Content-Type", ""), request.body)
+        pdf, name = self.produce(domain.id, communication, driver)
+        return generate_reply(request, pdf, name)
+
+    def produce(self, domain: str, communication: str, driver: Driver) -> tuple[bytes, str]:
+        """Make the communication's document for the driver data; return it and its name."""
+        graph = self.store.graph(domain)
+        resource = graph.latest.get(communication)
+        approved = self.store.approved(communication) if resource is not None else []
+        if resource is None or not approved:
+            raise Problem(404, "unknown_resource", f"no approved communication {communication}")
+        if resource["type"] != COMMUNICATION:
+            raise Problem(400, "invalid_request", f"{communication} is not a communication")
+        version = approved[0][0]
+        pieces = self._pieces(graph, communication, version, driver)
+        pdf = render(resource["description"] or resource["name"], driver, pieces)
+        return pdf, f"{resource['name']}-v{version}"
+
+    def _pieces(
+        self, graph: LinkGraph, communication: str, version: int, driver: Driver
+    ) -> list[Piece]:
+        """Return what the communication shows: per linked asset, one rendition's version."""
+        switches = self.output.current
+        groups: dict[str, dict[str, str]] = {}  # asset key -> rendition name -> resource id
+        for edge in graph.forward(communication, version, MAX_DEPTH, every_version=False):
+            found = graph.latest[edge.object]
+            if found["type"] not in (COMMUNICATION, COMPONENT):
+                groups.setdefault(found["name"].split("/")[0], {})[found["name"]] = found["id"]
+        pieces = []
+        for renditions in groups.values():
+            chosen = choose(sorted(renditions), driver)
+            versions = self.store.approved(renditions[chosen]) if chosen else []
+            if not versions:
+                continue
+            number, part = versions[0]
+            if _is_image(part):
+                if switches.stale_images and len(versions) > 1:
+                    number, part = versions[1]
+            elif (part.content_type or "").startswith("text/"):
+                text = apply_edits(part.content.decode("utf-8", "replace"), switches.text_edits)
+                part = Part(part.content_type, text.encode())
+            else:
+                continue
+            pieces.append(Piece(chosen or "", number, part))
+        return self._with_local_image(pieces)
+
+    def _with_local_image(self, pieces: list[Piece]) -> list[Piece]:
+        if not self.output.current.local_image:
+            return pieces
+        images = [index for index, piece in enumerate(pieces) if not piece.is_text]
+        drawn = Piece("sandbox/local", 1, local_image())
+        if not images:
+            return [*pieces, drawn]
+        return [drawn if index == images[0] else piece for index, piece in enumerate(pieces)]
+
+    def _get_output(self, request: Request, params: dict[str, str]) -> Reply:
+        return Reply(200, _switches(self.output.current))
+
+    def _set_output(self, request: Request, params: dict[str, str]) -> Reply:
+        return Reply(200, _switches(self.output.change(request.body)))
 
     def _unavailable(self, request: Request) -> Reply:
         detail = "injected fault; nothing changed, try again"
@@ -889,6 +999,7 @@ class Sandbox:
 
     def _reset(self, request: Request, params: dict[str, str]) -> Reply:
         self.store.reset()
+        self.output = Switches()
         return Reply(200, {"status": "reset"})
 
     def _get_faults(self, request: Request, params: dict[str, str]) -> Reply:
@@ -991,6 +1102,14 @@ class Sandbox:
         if self.store.latest(domain.id, reference) is not None:
             return reference, None, slot
         return None, reference, slot
+
+
+def _is_image(part: Part) -> bool:
+    return (part.content_type or "").startswith("image/")
+
+
+def _switches(switches: Any) -> dict[str, Any]:
+    return {**asdict(switches), "text_edits": [list(edit) for edit in switches.text_edits]}
 
 
 def _error(request: Request, problem: Problem) -> Reply:

@@ -44,6 +44,13 @@ sandboxes/das.py, whose docstring says what the sandbox decides where that mater
                                                       directly or through others, to the depth
     Every 4xx and 5xx under /design has the body {timestamp (epoch ms), status, message, error
     (the reason phrase), details, errorCode, path}.
+    Under /orchestration/api/v1 (sandboxes/orchestration.py), with a bearer token:
+    POST /inputs/ondemand/{domain}/generate           headers communicationId, driverDataSource;
+                                                      the driver data as JSON or XML -> the PDF
+                                                      (Accept: application/pdf) or {status,
+                                                      details, data: [{content (base64),
+                                                      mimeType, engineOutputContext}]}
+    GET  /version
 
 Workflows, by the domain's `workflow`: standard DRAFT -> REVIEW -> APPROVED | REJECTED,
 REJECTED -> DRAFT, APPROVED -> DRAFT; simple DRAFT -> APPROVED -> DRAFT. APPROVED -> DRAFT
@@ -83,6 +90,8 @@ and in DAS mode (bodies are JSON; `domain` defaults to the first one):
                               `<asset key>/<variant>/<profile>` are reached by the asset key)
     GET  /_sandbox/links      the links with their slots and what each reaches now
     GET  /_sandbox/content/{id}/{version}   a version's bytes (DAS's published calls return none)
+    GET|POST /_sandbox/output  {stale_images, local_image, text_edits: [[old, new]],
+                              unavailable}: what Orchestration's documents embed instead
 Slot names are the sandbox's own: DAS publishes none, so they show only under /_sandbox. The
 seeded templates are Govern's demo ones (INSURANCE-FOOTER with the slot footer_logo, policy
 letter, statement, welcome letter, renewal mailing; the same for BANKING), linked to their

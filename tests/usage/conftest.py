@@ -15,18 +15,22 @@ from templates_app.models import Clearance, Template
 from templates_app.preflight import preflight_run
 from tests.templates_app.conftest import (  # noqa: F401  (shared fixtures)
     add_version,
+    das_process,
+    das_sandbox,
     disclaimer,
     letter_showing,
     logo,
     make_template,
     second_compliance_officer,
 )
+from usage.models import ProductionRun
 
 APPROVED_AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CLEARED_AT = datetime(2026, 11, 3, 5, 0, tzinfo=UTC)
 RUN_START = datetime(2026, 11, 3, 6, 0, tzinfo=UTC)
 RUN_END = datetime(2026, 11, 3, 7, 30, tzinfo=UTC)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+DE_PRINT = {"region": "DE", "language": "de"}
 
 
 @pytest.fixture(autouse=True)
@@ -68,6 +72,13 @@ def clearance(
     clock.move_to(NOW)
     assert cleared.verdict == "go"
     return cleared
+
+
+@pytest.fixture
+def run(approved_logo: Version, clearance: Clearance) -> ProductionRun:
+    """Run R1: the approved logo in Germany's German print, cleared."""
+    report("R1", [{"version": approved_logo.pk, **DE_PRINT}], clearance=clearance.pk)
+    return ProductionRun.objects.get(run_id="R1")
 
 
 @pytest.fixture

@@ -21,12 +21,10 @@ from assets.storage import read_content
 from audit.models import AuditEvent
 from templates_app.models import Clearance
 from tests import images
-from tests.usage.conftest import RUN_START, report
+from tests.usage.conftest import DE_PRINT, RUN_START, report
 from usage.models import ProductionRun, ProductionSample, SampleImage, UsageException
 from usage.samples.services import sample_add, sample_claim, sample_read
 from usage.tasks import read_samples
-
-DE_PRINT = {"region": "DE", "language": "de"}
 
 
 def document(*images: bytes) -> bytes:
@@ -44,12 +42,6 @@ def stranger() -> bytes:
     output = io.BytesIO()
     Image.new("RGB", (500, 250), "#7b1fa2").save(output, "PNG")
     return output.getvalue()
-
-
-@pytest.fixture
-def run(approved_logo: Version, clearance: Clearance) -> ProductionRun:
-    report("R1", [{"version": approved_logo.pk, **DE_PRINT}], clearance=clearance.pk)
-    return ProductionRun.objects.get(run_id="R1")
 
 
 def attach(run: ProductionRun, data: bytes, name: str = "letter.pdf") -> ProductionSample:
