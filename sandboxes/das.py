@@ -1009,7 +1009,17 @@ class Sandbox:
         return Reply(200, asdict(self.faults.change(request.body)))
 
     def _run(self, request: Request, params: dict[str, str]) -> Reply:
-        return Reply(200, run_request(self.govern, request.body, self.store))
+        return Reply(200, run_request(self.govern, request.body, self.store, self._produce_for))
+
+    def _produce_for(self, template: str, context: dict[str, str]) -> tuple[bytes, str]:
+        """Make a template's document for a production run's context, in the first domain."""
+        domain = next(iter(self.domains))
+        named = self.store.named(domain, template)
+        if not named:
+            raise Problem(404, "unknown_resource", f"no communication {template} in {domain}")
+        fields = (("customer", "Sample customer"), *((k, v) for k, v in context.items() if v))
+        driver = Driver(fields, context.get("language", ""), context.get("channel", ""))
+        return self.produce(domain, named[0], driver)
 
     def _seed_resource(self, request: Request, params: dict[str, str]) -> Reply:
         """Create a resource as a designer would, at version 1, with its links."""

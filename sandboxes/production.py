@@ -8,7 +8,10 @@
 2. reads Govern's manifest, or with `use_cached_manifest` the one it read on the template's
    previous run (a package built before a change);
 3. "produces" each context with the version the manifest offers for it, most specific first;
-4. reports the usage to Govern (`POST /api/v1/usage/runs/`) and answers with what Govern said.
+4. reports the usage to Govern (`POST /api/v1/usage/runs/`) and answers with what Govern said;
+5. with `"samples": true` (DAS mode), makes one document per context as Orchestration would
+   (sandboxes/orchestration.py, with the output switches in force) and attaches it to the run
+   (`POST /api/v1/usage/runs/{id}/samples/`), as a production keeping proofs of its output.
 Govern's address and an integration API key come from the sandbox's options (the key from the
 GOVERN_API_KEY environment variable, so it never shows in a process list).
 """
@@ -18,6 +21,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +30,8 @@ from sandboxes.common import Problem
 
 TIMEOUT_SECONDS = 30
 CONTEXT_FIELDS = ("region", "language", "segment", "channel")
+# Makes the document of a template (its exstream id) for a context: the PDF and its name.
+Producer = Callable[[str, dict[str, str]], tuple[bytes, str]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,37 @@ class Govern:
             data=data,
             method=method,
             headers={"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
+                return answer.status, _body(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, _body(error.read())
+        except (urllib.error.URLError, TimeoutError) as error:
+            raise Problem(502, "govern_unreachable", f"Govern did not answer: {error}") from None
+
+    def upload(
+        self, path: str, fields: dict[str, str], file_name: str, data: bytes
+    ) -> tuple[int, Any]:
+        """POST a multipart form with one `file` part, as a client attaching a document."""
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in fields.items()
+        ]
+        head = "".join(parts) + (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{file_name}"\r\nContent-Type: application/pdf\r\n\r\n'
+        )
+        body = head.encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        request = urllib.request.Request(  # noqa: S310 - Govern's own configured URL
+            f"{self.url.rstrip('/')}{path}",
+            data=body,
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {self.key}",
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
@@ -123,7 +160,26 @@ def _records(manifest: dict[str, Any], contexts: list[dict[str, str]], documents
     ]
 
 
-def production_run(govern: Govern, body: dict[str, Any], cache: Any) -> dict[str, Any]:
+def attach_samples(
+    govern: Govern, run: Any, template: str, contexts: list[dict[str, str]], produce: Producer
+) -> list[dict[str, Any]]:
+    """Make one document per context and attach it to Govern's run; return what Govern said."""
+    if not isinstance(run, dict) or not isinstance(run.get("id"), int):
+        return []
+    said = []
+    for number, context in enumerate(contexts, start=1):
+        pdf, name = produce(template, context)
+        fields = {key: value for key, value in context.items() if value}
+        status, answer = govern.upload(
+            f"/api/v1/usage/runs/{run['id']}/samples/", fields, f"{name}-{number}.pdf", pdf
+        )
+        said.append({"status": status, "answer": answer})
+    return said
+
+
+def production_run(
+    govern: Govern, body: dict[str, Any], cache: Any, produce: Producer | None = None
+) -> dict[str, Any]:
     """Run one production as described in the module docstring; return Govern's answers."""
     template = str(body.get("template") or "")
     documents = body.get("documents", 1000)
@@ -169,10 +225,16 @@ def production_run(govern: Govern, body: dict[str, Any], cache: Any) -> dict[str
         "records": records,
     }
     status, answer = govern.call("POST", "/api/v1/usage/runs/", report)
-    return {"preflight": preflight, "report": report, "govern_status": status, "govern": answer}
+    done = {"preflight": preflight, "report": report, "govern_status": status, "govern": answer}
+    if body.get("samples") and produce is not None and status < 300:
+        run = answer.get("run") if isinstance(answer, dict) else None
+        done["samples"] = attach_samples(govern, run, template, contexts, produce)
+    return done
 
 
-def run_request(govern: Govern | None, body: bytes, cache: Any) -> dict[str, Any]:
+def run_request(
+    govern: Govern | None, body: bytes, cache: Any, produce: Producer | None = None
+) -> dict[str, Any]:
     """Check a `POST /_sandbox/runs` body and run it; the same in either API mode."""
     if govern is None:
         raise Problem(409, "no_govern", "start the sandbox with --govern-url and GOVERN_API_KEY")
@@ -182,4 +244,6 @@ def run_request(govern: Govern | None, body: bytes, cache: Any) -> dict[str, Any
         raise Problem(400, "invalid_request", "the body is not JSON") from None
     if not isinstance(request, dict):
         raise Problem(400, "invalid_request", "the body must be a JSON object")
-    return production_run(govern, request, cache)
+    if request.get("samples") and produce is None:
+        raise Problem(409, "no_orchestration", "samples are produced in the DAS mode only")
+    return production_run(govern, request, cache, produce)

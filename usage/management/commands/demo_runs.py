@@ -1,8 +1,13 @@
-"""Play two demo production runs through the Exstream sandbox once, for `make run`.
+"""Play the demo's production runs through the Exstream sandbox once, for `make run`.
 
-In insurance-de a cleared run of the policy letter reports its usage. In banking-uk the
-primary logo is recalled, then the policy letter runs anyway from the package built before
-the recall: Govern's reconciliation finds the unapproved use and the uncleared run.
+In insurance-de a cleared run of the welcome letter reports its usage and attaches the document
+it produced: its logo matches the approved one. In banking-uk the policy letter runs cleared,
+with its document; the rates disclaimer is approved and the statement runs, but the sandbox
+edits the disclaimer's words in its document (`as_produced_altered`, the edited words shown);
+then the primary logo's new version is approved and pushed, and the policy letter runs anyway
+from the package built before, embedding the superseded logo: Govern finds the unapproved use
+and the uncleared run in the report, and `as_produced_unapproved` naming the old logo in the
+document.
 """
 
 import json
@@ -15,23 +20,35 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assets.models import Version, VersionState
-from assets.services import version_withdraw
+from assets.models import SignatureMeaning, Version, VersionState
+from assets.services import version_approve
+from assets.signatures import Intent
 from govern.models import WorkerHeartbeat
 from templates_app.models import DUE_STATES, Delivery
 from usage.models import ProductionRun
 
 WAIT_SECONDS = 60
-RUNS = [
+SAMPLES = {"samples": True}
+# The words the sandbox changes in the statement's disclaimer, as a careless edit would.
+EDIT = ["Interest rates may change.", "Interest rates are fixed."]
+RUNS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
     # The welcome letter: no campaign reaches it, so its run goes while the policy letter's
     # footer waits for the demo campaign's review.
-    ("DEMO-INSURANCE-1", "INSURANCE-WELCOME-LETTER", {}),
-    ("DEMO-BANKING-1", "BANKING-POLICY-LETTER", {}),
-    ("DEMO-BANKING-2", "BANKING-POLICY-LETTER", {"use_cached_manifest": True, "force": True}),
+    ("DEMO-INSURANCE-1", "INSURANCE-WELCOME-LETTER", SAMPLES, {}),
+    ("DEMO-BANKING-1", "BANKING-POLICY-LETTER", SAMPLES, {}),
+    ("DEMO-BANKING-3", "BANKING-STATEMENT", SAMPLES, {"text_edits": [EDIT]}),
+    (
+        "DEMO-BANKING-2",
+        "BANKING-POLICY-LETTER",
+        {**SAMPLES, "use_cached_manifest": True, "force": True},
+        {"stale_images": True},
+    ),
 ]
+GB = [{"region": "GB", "language": "en", "channel": "print"}]
 CONTEXTS = {
     "INSURANCE-WELCOME-LETTER": [{"region": "DE", "language": "de", "channel": "print"}],
-    "BANKING-POLICY-LETTER": [{"region": "GB", "language": "en", "channel": "print"}],
+    "BANKING-POLICY-LETTER": GB,
+    "BANKING-STATEMENT": GB,
 }
 
 
@@ -65,6 +82,19 @@ def _exceptions(codes: list[str]) -> str:
         return "reconciliation found nothing wrong"
     words = ", ".join(code.replace("_", " ") for code in codes)
     return f"reconciliation found {words}: see Exceptions (/usage/exceptions/)"
+
+
+def _attached(count: int) -> str:
+    if not count:
+        return "no document attached"
+    documents = "document" if count == 1 else "documents"
+    return f"{count} {documents} attached as a sample, read by the worker (see the run's page)"
+
+
+def _switched(switches: dict[str, Any]) -> dict[str, Any]:
+    """The sandbox's output switches: these on, the rest off."""
+    off = {"stale_images": False, "local_image": False, "text_edits": [], "unavailable": False}
+    return {**off, **switches}
 
 
 def _wait_for_worker() -> None:
@@ -112,24 +142,38 @@ class Command(BaseCommand):
         _wait_for(f"{govern_url.rstrip('/')}/healthz")
         _wait_for(f"{settings.EXSTREAM_URL}/_sandbox/health")
         _wait_for_deliveries()
-        for run_id, template, extra in RUNS:
+        for run_id, template, extra, switches in RUNS:
+            if run_id == "DEMO-BANKING-3":
+                self._approve("banking.disclaimer.rates", "colin", "carla")
             if run_id == "DEMO-BANKING-2":
-                self._recall_banking_logo()
+                self._approve("banking.logo.primary", "colin")
             body = {"run_id": run_id, "template": template, "contexts": CONTEXTS[template]}
+            _post(f"{settings.EXSTREAM_URL}/_sandbox/output", _switched(switches))
+            if settings.EXSTREAM_API != "das":  # documents are made by DAS mode's Orchestration
+                extra = {key: value for key, value in extra.items() if key != "samples"}
             status, answer = _post(f"{settings.EXSTREAM_URL}/_sandbox/runs", {**body, **extra})
+            _post(f"{settings.EXSTREAM_URL}/_sandbox/output", _switched({}))
             if status >= 300:  # say why in words: the run was not produced
                 why = (answer or {}).get("detail") or (answer or {}).get("error") or "no reason"
                 self.stdout.write(f"  {run_id}: Exstream did not produce it ({status}): {why}")
                 continue
             found = [e["code"] for e in (answer or {}).get("govern", {}).get("exceptions", [])]
-            self.stdout.write(f"  {run_id}: produced; {_exceptions(found)}")
+            attached = sum(1 for each in answer.get("samples", []) if each["status"] < 300)
+            self.stdout.write(f"  {run_id}: produced; {_attached(attached)}; {_exceptions(found)}")
 
-    def _recall_banking_logo(self) -> None:
+    def _approve(self, key: str, *officers: str) -> None:
+        """Decide the asset's version in review (one decision per officer named), then let the
+        worker push it into Exstream."""
         version = Version.objects.filter(
-            variant__asset__key="banking.logo.primary", state=VersionState.APPROVED
+            variant__asset__key=key, state=VersionState.IN_REVIEW
         ).first()
-        officer = get_user_model().objects.filter(username="carla").first()
-        if version is not None and officer is not None:
-            version_withdraw(
-                version=version, actor=officer, comment="Demo: recalled after a trademark dispute."
-            )
+        people = get_user_model().objects.filter(username__in=officers)
+        for officer in people:
+            if version is not None and version.state == VersionState.IN_REVIEW:
+                version = version_approve(
+                    version=version,
+                    actor=officer,
+                    comment="Demo: matches the product sheet.",
+                    signature=Intent(officer, SignatureMeaning.APPROVED),  # as seed_demo signs
+                )
+        _wait_for_deliveries()
