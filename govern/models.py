@@ -52,6 +52,12 @@ class BusinessUnit(models.Model):
         help_text="An IANA time zone, e.g. Europe/Berlin: campaign and pre-flight times are "
         "typed and shown in it.",
     )
+    # Whether a pre-flight asked for proofs says no-go when Exstream cannot make one.
+    proof_unavailable_blocks = models.BooleanField(
+        default=True,
+        help_text="When pre-flight is asked for proofs and Exstream cannot produce one, the run "
+        "may not go (off: it goes, with a warning).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -393,6 +393,15 @@ EXSTREAM_TOKEN_URL = env("EXSTREAM_TOKEN_URL", _token)
 EXSTREAM_CLIENT_ID = env("EXSTREAM_CLIENT_ID", "govern")
 EXSTREAM_CLIENT_SECRET = env("EXSTREAM_CLIENT_SECRET", "sandbox-secret" if DEBUG else "")
 EXSTREAM_TRANSPORT = env("EXSTREAM_TRANSPORT", "api")  # "api" or "hotfolder"
+# Orchestration, which produces a document on demand for pre-flight's proofs, with the DAS
+# token (opentext/ocp-communication's OrchestrationService); the driverDataSource a driver
+# sample names when its owner gives none; what one driver sample and one proof may be.
+EXSTREAM_ORCHESTRATION_URL = env("EXSTREAM_ORCHESTRATION_URL").rstrip("/")  # else EXSTREAM_URL
+EXSTREAM_DRIVER_SOURCE = env("EXSTREAM_DRIVER_SOURCE", "driver")
+DRIVER_SAMPLE_MAX_BYTES = env_int("DRIVER_SAMPLE_MAX_KB", 1000) * 1000
+PROOF_MAX_PAGES = env_int("PROOF_MAX_PAGES", 20)
+PROOF_MAX_CONTEXTS = env_int("PROOF_MAX_CONTEXTS", 10)
+PROOF_MAX_BYTES = env_int("PROOF_MAX_MB", 20) * 1_000_000
 EXSTREAM_HOTFOLDER = Path(env("EXSTREAM_HOTFOLDER", str(BASE_DIR / ".hotfolder")))
 EXSTREAM_CONNECT_TIMEOUT = env_float("EXSTREAM_CONNECT_TIMEOUT", 5)
 EXSTREAM_READ_TIMEOUT = env_float("EXSTREAM_READ_TIMEOUT", 20)
@@ -466,12 +475,17 @@ UPLOAD_MAX_SIDE = env_int("UPLOAD_MAX_SIDE", 30_000)
 # Produced documents attached to runs (usage/samples/): their size, and how long a worker may
 # read one before another takes it over.
 SAMPLE_MAX_BYTES = env_int("SAMPLE_MAX_MB", 200) * 1_000_000
+# The parts an email sample (.eml) may have: beyond them it is refused.
+SAMPLE_MAX_PARTS = env_int("SAMPLE_MAX_PARTS", 500)
 SAMPLE_LEASE_SECONDS = env_int("SAMPLE_LEASE_SECONDS", 900)
 # The words in a sample's images are read by Tesseract (Debian's tesseract-ocr and its data for
 # these languages), each image for at most this many seconds.
 SAMPLE_OCR = env_bool("SAMPLE_OCR", True)
 SAMPLE_OCR_LANGUAGES = env("SAMPLE_OCR_LANGUAGES", "eng+deu")
 SAMPLE_OCR_SECONDS = env_int("SAMPLE_OCR_SECONDS", 20)
+# A page's images share this many seconds of OCR, so a page ends inside a reading task (80 s of
+# reading, then the page under way, under django-q's 120 s timeout).
+SAMPLE_OCR_PAGE_SECONDS = env_int("SAMPLE_OCR_PAGE_SECONDS", 30)
 # SVG structure: how deep elements may nest and how many there may be.
 SVG_MAX_DEPTH = env_int("SVG_MAX_DEPTH", 64)
 SVG_MAX_ELEMENTS = env_int("SVG_MAX_ELEMENTS", 50_000)

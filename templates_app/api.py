@@ -266,6 +266,15 @@ class ContextInput(StrictSerializer):
 class PreflightInput(StrictSerializer):
     run_at = serializers.DateTimeField()
     contexts = ContextInput(many=True)
+    # Have Exstream produce a document per context and hold it to the manifest.
+    proof = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("proof") and len(attrs["contexts"]) > settings.PROOF_MAX_CONTEXTS:
+            raise serializers.ValidationError(
+                {"proof": f"Proofs are made for at most {settings.PROOF_MAX_CONTEXTS} contexts."}
+            )
+        return attrs
 
     def to_internal_value(self, data: Any) -> Any:
         """Refuse too many contexts before any of them is checked."""
@@ -292,6 +301,8 @@ class PreflightOutput(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.DictField())
     clearance = serializers.IntegerField()
     evidence_hash = serializers.CharField()
+    # Asked with "proof": each context's document by its sha256, or why none was made.
+    proofs = serializers.ListField(child=serializers.DictField(), required=False)
 
 
 def _context(data: dict[str, str], run_at: Any) -> Context:
@@ -325,7 +336,12 @@ class Preflight(APIView):
             run_at=data["run_at"],
             contexts=contexts,
             actor=acting_user(request),
+            proof=data["proof"],
         )
+        proofs = [
+            {key: proof.get(key) for key in ("context", "sha256", "unavailable") if key in proof}
+            for proof in clearance.evidence.get("proofs", [])
+        ]
         return Response(
             {
                 "verdict": clearance.verdict,
@@ -333,6 +349,7 @@ class Preflight(APIView):
                 "warnings": clearance.warnings,
                 "clearance": clearance.pk,
                 "evidence_hash": clearance.evidence_hash,
+                **({"proofs": proofs} if data["proof"] else {}),
             }
         )
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from templates_app import api
 from templates_app.campaigns import api as campaign_api
+from templates_app.driver_samples_api import DriverSamples
 
 urlpatterns = [
     path("templates/", api.TemplateListCreate.as_view(), name="template-list"),
@@ -28,6 +29,11 @@ urlpatterns = [
         "templates/<int:pk>/preflight/",
         api.Preflight.as_view(),
         name="template-preflight",
+    ),
+    path(
+        "templates/<int:pk>/driver-samples/",
+        DriverSamples.as_view(),
+        name="template-driver-samples",
     ),
     path("templates/<int:pk>/manifest", api.Manifest.as_view(), name="template-manifest"),
     path("reviews/", api.ReviewList.as_view(), name="review-list"),

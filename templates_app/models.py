@@ -9,6 +9,7 @@ from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
 from assets.models import Asset, Placement, Version
+from assets.resolution import Context
 from govern.models import BusinessUnit
 
 
@@ -241,6 +242,43 @@ class Clearance(models.Model):
 
     def __str__(self) -> str:
         return f"Clearance {self.pk}: {self.verdict}"
+
+
+class DriverSample(models.Model):
+    """Driver data the template's owner keeps for one context, from which pre-flight has
+    Exstream produce a proof (a small JSON or XML document, kept in the database)."""
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="driver_samples")
+    region = models.CharField(max_length=8, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    segment = models.CharField(max_length=100, blank=True)
+    channel = models.CharField(max_length=16, blank=True)
+    media_type = models.CharField(max_length=32)
+    data = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=300, blank=True)
+    # The communication set's prodDsn Orchestration's driverDataSource header names.
+    data_source = models.CharField(max_length=200)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "region", "language", "segment", "channel"],
+                name="one_driver_sample_per_context",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Driver data of {self.template.exstream_id} for {self.context().describe()}"
+
+    def context(self) -> Context:
+        return Context(
+            region=self.region, language=self.language, segment=self.segment, channel=self.channel
+        )
 
 
 class DeliveryState(models.TextChoices):

@@ -32,13 +32,21 @@ from templates_app.models import (
     Verdict,
 )
 from templates_app.outbox.book import DeliveryBook, widest_print
+from templates_app.proofs import proofs_check
 from templates_app.webhooks import emit
 
 
 def preflight_run(
-    *, template: Template, run_at: datetime, contexts: list[Context], actor: User
+    *,
+    template: Template,
+    run_at: datetime,
+    contexts: list[Context],
+    actor: User,
+    proof: bool = False,
 ) -> Clearance:
-    """Decide whether a production run may go, store the clearance with its evidence, audit it."""
+    """Decide whether a production run may go, store the clearance with its evidence, audit it.
+    With `proof`, Exstream also produces a document per context, held to what was resolved
+    (templates_app/proofs.py)."""
     require(actor, Capability.RUN_PREFLIGHT, template.business_unit_id)
     if not contexts:
         raise ValidationError({"contexts": "Name at least one context of the run."})
@@ -53,6 +61,10 @@ def preflight_run(
     check.reasons += _open_review_reasons(tree)
     for binding in bindings:
         _check_binding(binding, check)
+    proofs = proofs_check(template, contexts, check.resolved) if proof else None
+    if proofs is not None:
+        check.reasons += proofs.reasons
+        check.warnings += proofs.warnings
     verdict = Verdict.NO_GO if check.reasons else Verdict.GO
     inputs = [{k: v for k, v in vars(context).items() if k != "at"} for context in contexts]
     evidence = {
@@ -63,6 +75,7 @@ def preflight_run(
         "reasons": check.reasons,
         "warnings": check.warnings,
         "resolved": check.resolved,
+        **({"proofs": proofs.evidence} if proofs is not None else {}),
     }
     evidence_hash = hashlib.sha256(canonical_json(evidence).encode()).hexdigest()
     with transaction.atomic():

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.board, name="board"),
     path("<int:pk>/", views.template_detail, name="template-detail"),
     path("<int:pk>/preflight/", views.preflight, name="template-preflight"),
+    path("<int:pk>/driver-samples/", views.driver_sample_add, name="template-driver-sample"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/acknowledge/", views.acknowledge, name="acknowledge"),
     path("reviews/<int:pk>/request-changes/", views.request_changes, name="request-changes"),

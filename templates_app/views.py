@@ -4,6 +4,7 @@ from collections import Counter
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +28,7 @@ from govern.roles import Capability
 from govern.widgets import Select
 from govern.zones import WallClockField, wall_time, zone_named
 from templates_app import expiry, graph, services
+from templates_app.driver_samples import driver_sample_store
 from templates_app.exstream.crosscheck import cross_check
 from templates_app.models import (
     REVIEW_VERSIONS,
@@ -110,6 +112,10 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "preflight_form": PreflightForm(template.business_unit)
         if scope_for(request).can(Capability.RUN_PREFLIGHT, template.business_unit_id)
         else None,
+        "driver_samples": template.driver_samples.select_related("added_by").order_by("pk"),
+        "driver_form": DriverSampleForm()
+        if scope_for(request).can(Capability.EDIT_TEMPLATES, template.business_unit_id)
+        else None,
     }
     return render(request, "templates_app/template_detail.html", context)
 
@@ -142,6 +148,12 @@ class PreflightForm(forms.Form):
     channel = forms.ChoiceField(
         widget=Select, required=False, choices=[("", "any"), *Channel.choices], label="Channel"
     )
+    proof = forms.BooleanField(
+        required=False,
+        label="Proof",
+        help_text="Have Exstream produce this context's document from its driver data and "
+        "check every image and text in it.",
+    )
 
     def __init__(self, unit: BusinessUnit, *args: Any, **kwargs: Any) -> None:
         """Ask the run time on the unit's wall clock, starting at its present minute."""
@@ -150,6 +162,59 @@ class PreflightForm(forms.Form):
         self.fields["run_at"].label = f"Run at ({unit.time_zone})"
         now = timezone.localtime(timezone.now(), zone_named(unit.time_zone))
         self.fields["run_at"].initial = now.replace(second=0, microsecond=0, tzinfo=None)
+
+
+class DriverSampleForm(forms.Form):
+    file = forms.FileField(label="Driver data (JSON or XML)")
+    region = forms.CharField(required=False, max_length=2, label="Region")
+    language = forms.CharField(required=False, max_length=35, label="Language")
+    segment = forms.CharField(required=False, max_length=100, label="Segment")
+    channel = forms.ChoiceField(
+        widget=Select, required=False, choices=[("", "any"), *Channel.choices], label="Channel"
+    )
+    data_source = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Data source",
+        help_text="The communication set's production data source (prodDsn); "
+        f"{settings.EXSTREAM_DRIVER_SOURCE} when empty.",
+    )
+
+
+@login_required
+@require_POST
+def driver_sample_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep driver data for one context of the template, for pre-flight's proofs."""
+    template = get_scoped_or_404(
+        request,
+        Template.objects.select_related("business_unit"),
+        capability=Capability.EDIT_TEMPLATES,
+        pk=pk,
+    )
+    form = DriverSampleForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose a JSON or XML file and a valid context.")
+        return redirect(template.get_absolute_url())
+    data = dict(form.cleaned_data)
+    upload = data.pop("file")
+    if upload.size > settings.DRIVER_SAMPLE_MAX_BYTES:
+        limit = settings.DRIVER_SAMPLE_MAX_BYTES // 1000
+        messages.error(request, f"Driver data may be at most {limit} KB.")
+        return redirect(template.get_absolute_url())
+    try:
+        sample, created = driver_sample_store(
+            template=template,
+            data=upload.read(),
+            file_name=upload.name or "",
+            actor=acting_user(request),
+            **data,
+        )
+    except ValidationError as invalid:
+        messages.error(request, "; ".join(invalid.messages))
+        return redirect(template.get_absolute_url())
+    kept = "kept" if created else "replaced"
+    messages.success(request, f"Driver data for {sample.context().describe()} {kept}.")
+    return redirect(template.get_absolute_url())
 
 
 @login_required
@@ -177,7 +242,11 @@ def preflight(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(template.get_absolute_url())
     context = Context(selectors.region, selectors.language, selectors.segment, data["channel"])
     clearance = preflight_run(
-        template=template, run_at=run_at.moment, contexts=[context], actor=acting_user(request)
+        template=template,
+        run_at=run_at.moment,
+        contexts=[context],
+        actor=acting_user(request),
+        proof=data["proof"],
     )
     verdict = "go" if clearance.verdict == "go" else f"no-go, {len(clearance.reasons)} reason(s)"
     messages.success(request, f"Pre-flight {clearance.pk}: {verdict}.")

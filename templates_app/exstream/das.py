@@ -257,6 +257,45 @@ class Das:
         """The latest version of the image resource with this exact name, if there is one."""
         return next((image for image in self.images() if image.name == name), None)
 
+    def communication(self, name: str) -> DasVersion | None:
+        """The latest version of the communication with this exact name, if there is one."""
+        params = {"filter.types": COMMUNICATION, "filter.latestVersion": "true"}
+        for item in self.pages(f"/resources/{self.domain}", params):
+            found = read_version(item)
+            if found.name == name:
+                return found
+        return None
+
+    # Orchestration
+
+    def generate(self, communication_id: str, data_source: str, driver: bytes, kind: str) -> bytes:
+        """Have Orchestration produce the communication's document for the driver data, as a
+        PDF; once (a proof asked again is a new pre-flight). Raise ExstreamError."""
+        url = (
+            f"{settings.EXSTREAM_ORCHESTRATION_URL or settings.EXSTREAM_URL}"
+            "/orchestration/api/v1/inputs/ondemand/"
+            f"{self.domain}/generate"
+        )
+        for renew in (False, True):
+            headers = {
+                "Authorization": f"Bearer {self.token(renew)}",
+                "communicationId": communication_id,
+                "driverDataSource": data_source,
+                "Content-Type": kind,
+                "Accept": "application/pdf",
+            }
+            try:
+                with self.http.stream("POST", url, content=driver, headers=headers) as response:
+                    if response.status_code == 401 and not renew:
+                        continue
+                    if response.status_code >= 400:
+                        response.read()
+                        raise _refusal("POST", "Orchestration's generate", response)
+                    return _bounded(response, settings.PROOF_MAX_BYTES)
+            except httpx.HTTPError as error:
+                raise ExstreamError(f"Orchestration: {error!r}", retryable=True) from error
+        raise AssertionError("unreachable")  # pragma: no cover
+
     # Writes
 
     def create(self, name: str, data: bytes, media_type: str) -> DasVersion:
@@ -387,6 +426,20 @@ def _refusal(method: str, path: str, response: httpx.Response) -> ExstreamError:
         retryable=response.status_code in RETRY_STATUSES,
         status=response.status_code,
     )
+
+
+def _bounded(response: httpx.Response, limit: int) -> bytes:
+    """Read a streamed answer, refusing one larger than `limit` bytes before holding it all."""
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise ExstreamError(
+                f"Orchestration's document is larger than {limit // 1_000_000} MB.",
+                retryable=False,
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _file_name(name: str, media_type: str) -> str:
