@@ -17,18 +17,25 @@ from typing import Any
 from django.db.models import Q, Sum
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+from PIL import Image
 
 from assets import signatures
 from assets.models import Decision, Signature, Version
 from assets.previews import thumbnail
+from assets.produced.reading import page_picture, page_sizes
+from assets.storage import read_content
 from audit.models import AuditEvent
 from audit.templatetags.audit_words import action_words
 from govern.export_jobs import SHA256_HEADER
 from templates_app.models import Campaign, Clearance
 from usage import charts
-from usage.models import ProductionRun
+from usage.models import ProductionRun, ProductionSample
 
 RECORDS_SHOWN = 200
+# Per sample, the exception images drawn in a run's pack, cut from pages drawn this wide.
+THUMBNAILS_SHOWN = 12
+THUMBNAIL_PAGE_WIDTH = 1200
+THUMBNAIL_SIDE = 240
 SHORT_HASH = 16
 PLAIN = str.maketrans({"→": "->", "–": "-", "—": "-", "“": '"', "”": '"', "’": "'", "·": "-"})
 
@@ -384,6 +391,39 @@ def _samples_section(pack: Pack, run: ProductionRun) -> None:
         if rows:
             headings = ("Page", "Matched version", "Outcome", "Distance", "Difference", "Image")
             pack.grid(headings, rows, (12, 50, 52, 18, 20, 30))
+        _exception_thumbnails(pack, sample)
+
+
+def _exception_thumbnails(pack: Pack, sample: ProductionSample) -> None:
+    """Draw each image of the sample that is an exception, cut from its page as printed."""
+    flagged = [image for image in sample.images.all() if image.outcome != "approved"]
+    if not flagged or sample.media_type != "application/pdf" or not sample.file:
+        return
+    data = read_content(sample.file)
+    sizes = page_sizes(data, sorted({image.page for image in flagged}))
+    pages: dict[int, Image.Image] = {}
+    for image in flagged[:THUMBNAILS_SHOWN]:
+        if image.page not in sizes:
+            continue
+        if image.page not in pages:
+            pages[image.page] = page_picture(data, image.page, THUMBNAIL_PAGE_WIDTH)
+        cut = _cut(pages[image.page], sizes[image.page], image.box)
+        named = f" ({image.version})" if image.version else ""
+        pack.line_of(f"Page {image.page}: {image.get_outcome_display()}{named}")
+        pack.image(cut, w=min(60.0, cut.width / 4), keep_aspect_ratio=True)
+    if len(flagged) > THUMBNAILS_SHOWN:
+        pack.line_of(f"... {len(flagged) - THUMBNAILS_SHOWN} more on the sample's page.")
+
+
+def _cut(page: Image.Image, size: tuple[float, float], box: list[float]) -> Image.Image:
+    """The part of a drawn page a box in PDF points covers (at least one pixel)."""
+    scale = page.width / size[0]
+    left, bottom, right, top = box
+    area = (left * scale, (size[1] - top) * scale, right * scale, (size[1] - bottom) * scale)
+    x0, y0 = max(0, int(area[0])), max(0, int(area[1]))
+    cut = page.crop((x0, y0, max(x0 + 1, int(area[2])), max(y0 + 1, int(area[3]))))
+    cut.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    return cut
 
 
 def _chart(pack: Pack, run: ProductionRun) -> None:

@@ -11,6 +11,7 @@ unreadable, never decoded.
 
 import hashlib
 import io
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -179,14 +180,20 @@ def _read_page(page: pdfium.PdfPage, number: int) -> FoundPage:
     finally:
         textpage.close()
     found = FoundPage(number=number, text=text)
+    deadline = ocr_deadline()
     for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
         if len(found.images) >= MAX_IMAGES_PER_PAGE:
             raise Unreadable(f"Page {number} has more than {MAX_IMAGES_PER_PAGE} images.")
-        found.images.append(_read_image(image, number))
+        found.images.append(_read_image(image, number, deadline))
     return found
 
 
-def _read_image(image: pdfium.PdfImage, page: int) -> FoundImage:
+def ocr_deadline() -> float:
+    """When a page's OCR must end: its images share SAMPLE_OCR_PAGE_SECONDS."""
+    return time.monotonic() + settings.SAMPLE_OCR_PAGE_SECONDS
+
+
+def _read_image(image: pdfium.PdfImage, page: int, deadline: float) -> FoundImage:
     left, bottom, right, top = image.get_bounds()
     width, height = image.get_px_size()
     stream = bytes(image.get_data(decode_simple=False))
@@ -204,23 +211,28 @@ def _read_image(image: pdfium.PdfImage, page: int) -> FoundImage:
         return replace(found, problem=problem)
     try:
         decoded = image.get_bitmap(render=False).to_pil()
-        pixels = _rgb(decoded, KEPT_SIDE)
+        pixels = on_white(decoded, KEPT_SIDE)
     except (pdfium.PdfiumError, OSError, ValueError) as error:
         return replace(found, problem=f"cannot be decoded: {error}")
-    text, problem = words_in(decoded)
+    text, problem = words_in(decoded, deadline)
     return replace(found, pixels=pixels, text=text, problem=problem)
 
 
-def words_in(picture: Image.Image) -> tuple[str, str]:
-    """The words Tesseract reads in a picture large enough to hold any, and a problem if it
-    could not; raise OcrUnavailable when Tesseract is not installed."""
+def words_in(picture: Image.Image, deadline: float) -> tuple[str, str]:
+    """The words Tesseract reads in a picture large enough to hold any, before the page's
+    `deadline`, and a problem if it could not; raise OcrUnavailable when Tesseract is not
+    installed."""
     if not settings.SAMPLE_OCR or min(picture.size) < OCR_MIN_SIDE:
         return "", ""
+    left = deadline - time.monotonic()
+    if left < 1:
+        spent = settings.SAMPLE_OCR_PAGE_SECONDS
+        return "", f"OCR not run: the page's {spent} s of OCR went to its other images"
     try:
         text = pytesseract.image_to_string(
-            _rgb(picture, OCR_SIDE),
+            on_white(picture, OCR_SIDE),
             lang=settings.SAMPLE_OCR_LANGUAGES,
-            timeout=settings.SAMPLE_OCR_SECONDS,
+            timeout=min(settings.SAMPLE_OCR_SECONDS, left),
         )
     except pytesseract.TesseractNotFoundError:
         raise OcrUnavailable(
@@ -232,7 +244,7 @@ def words_in(picture: Image.Image) -> tuple[str, str]:
     return text.strip(), ""
 
 
-def _rgb(picture: Image.Image, side: int) -> Image.Image:
+def on_white(picture: Image.Image, side: int) -> Image.Image:
     """The picture in RGB on white, at most `side` on its long side."""
     if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
         rgba = picture.convert("RGBA")
@@ -242,3 +254,44 @@ def _rgb(picture: Image.Image, side: int) -> Image.Image:
     picture = picture.convert("RGB")
     picture.thumbnail((side, side), Image.Resampling.LANCZOS)
     return picture
+
+
+def page_sizes(data: bytes, numbers: list[int]) -> dict[int, tuple[float, float]]:
+    """The width and height in PDF points of the pages named (from 1) that exist."""
+    document = pdfium.PdfDocument(data)
+    try:
+        return {
+            number: tuple(document.get_page_size(number - 1))  # type: ignore[misc]
+            for number in numbers
+            if 1 <= number <= len(document)
+        }
+    finally:
+        document.close()
+
+
+def page_png(data: bytes, number: int, width: int) -> bytes:
+    """Page `number` drawn `width` pixels wide, as PNG bytes."""
+    output = io.BytesIO()
+    page_picture(data, number, width).save(output, "PNG")
+    return output.getvalue()
+
+
+def page_picture(data: bytes, number: int, width: int) -> Image.Image:
+    """Page `number` (from 1) drawn `width` pixels wide, in RGB; Unreadable when it cannot be."""
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        raise Unreadable(f"PDFium cannot open the PDF: {error}.") from None
+    try:
+        if not 1 <= number <= len(document):
+            raise Unreadable(f"There is no page {number}.")
+        page = document[number - 1]
+        try:
+            scale = width / max(page.get_width(), 1)
+            return page.render(scale=scale, may_draw_forms=False).to_pil().convert("RGB")
+        finally:
+            page.close()
+    except pdfium.PdfiumError as error:
+        raise Unreadable(f"Page {number} cannot be drawn: {error}.") from None
+    finally:
+        document.close()

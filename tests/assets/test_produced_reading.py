@@ -183,8 +183,24 @@ def test_the_words_in_an_image_are_read_by_ocr() -> None:
 
 
 def test_ocr_is_skipped_for_tiny_images_and_when_switched_off(settings: Any) -> None:
-    from assets.produced.reading import words_in
+    from assets.produced.reading import ocr_deadline, words_in
 
-    assert words_in(Image.new("RGB", (400, 10), "white")) == ("", "")
+    assert words_in(Image.new("RGB", (400, 10), "white"), ocr_deadline()) == ("", "")
     settings.SAMPLE_OCR = False
-    assert words_in(Image.new("RGB", (400, 400), "white")) == ("", "")
+    assert words_in(Image.new("RGB", (400, 400), "white"), ocr_deadline()) == ("", "")
+
+
+def test_a_pages_images_share_its_ocr_time_and_those_past_it_say_so(settings: Any) -> None:
+    from PIL import ImageDraw, ImageFont
+
+    artwork = Image.new("RGB", (900, 120), "white")
+    ImageDraw.Draw(artwork).text(
+        (20, 40), "Capital at risk.", font=ImageFont.load_default(size=36), fill="black"
+    )
+    settings.SAMPLE_OCR_PAGE_SECONDS = 0  # spent before the first image
+    [page] = list(read_pdf(letter(encoded(artwork, "PNG"), text="")))
+    [image] = page.images
+    assert (image.text, image.problem) == (
+        "",
+        "OCR not run: the page's 0 s of OCR went to its other images",
+    )

@@ -182,8 +182,8 @@ def test_what_is_refused_at_once_is_not_kept(run: ProductionRun, settings: Any) 
     pdf.save(hostile)
     with pytest.raises(ValidationError, match="carries JavaScript"):
         attach(run, hostile.getvalue())
-    with pytest.raises(ValidationError, match="PDF documents"):
-        attach(run, b"<html>letter</html>")
+    with pytest.raises(ValidationError, match="PDF documents, HTML email"):
+        attach(run, b"GIF89a: no document")
     settings.SAMPLE_MAX_BYTES = 100
     with pytest.raises(ValidationError, match="at most 0 MB"):
         attach(run, document(stranger()))
@@ -244,6 +244,34 @@ def test_the_run_page_shows_each_sample_its_progress_and_what_its_images_are(
     assert "Page 1: <strong>unknown</strong>" in fragment
     assert "hx-get" not in fragment, "nothing left to read: no more polling"
     assert client_for(outsider).get(f"/usage/runs/{run.pk}/samples/").status_code == 404
+
+
+def test_the_sample_page_draws_each_page_with_its_images_outlined_and_what_they_matched(
+    run: ProductionRun,
+    approved_logo: Version,
+    client_for: Callable[[Any], Any],
+    auditor: Any,
+    designer: Any,
+    outsider: Any,
+) -> None:
+    sample = attach(run, document(read_content(approved_logo.file), stranger()), "c-7.pdf")
+    read_samples()
+    run_page = client_for(auditor).get(f"/usage/runs/{run.pk}/samples/").content.decode()
+    assert f'href="/usage/samples/{sample.pk}/"' in run_page
+    page = client_for(auditor).get(f"/usage/samples/{sample.pk}/").content.decode()
+    assert f'src="/usage/samples/{sample.pk}/pages/1.png"' in page
+    assert 'viewBox="0 0 595.' in page, "the A4 page in points"
+    assert page.count('<rect class="approved"') == 1 and page.count('<rect class="unknown"') == 1
+    assert "brand.logo.primary v1: approved when the run started" in page
+    assert "Unknown: matches nothing Govern knows" in page
+    assert f'src="/assets/versions/{approved_logo.pk}/preview?size=row"' in page, "beside it"
+    picture = client_for(auditor).get(f"/usage/samples/{sample.pk}/pages/1.png")
+    assert picture["Content-Type"] == "image/png"
+    assert Image.open(io.BytesIO(picture.content)).width == 800
+    assert client_for(auditor).get(f"/usage/samples/{sample.pk}/pages/2.png").status_code == 404
+    for path in (f"/usage/samples/{sample.pk}/", f"/usage/samples/{sample.pk}/pages/1.png"):
+        assert client_for(outsider).get(path).status_code == 404
+        assert client_for(designer).get(path).status_code == 403
 
 
 def test_the_command_attaches_files_and_names_what_it_refused(
@@ -341,6 +369,8 @@ def test_the_cleared_disclaimer_in_a_sample_raises_nothing(
 
 def test_an_edited_disclaimer_is_altered_with_the_edited_words_shown(
     cleared_terms: tuple[ProductionRun, Version, Version],
+    client_for: Callable[[Any], Any],
+    auditor: Any,
 ) -> None:
     run, _old, new = cleared_terms
     edited = TERMS.replace("every policy", "most policies")
@@ -348,6 +378,9 @@ def test_an_edited_disclaimer_is_altered_with_the_edited_words_shown(
     assert exception.code == "as_produced_altered" and exception.version_id == new.pk
     assert "[removed: every policy] [added: most policies]" in exception.detail
     assert exception.evidence["passage"].startswith("Interest rates may change.")
+    sample = ProductionSample.objects.get(run=run)
+    page = client_for(auditor).get(f"/usage/samples/{sample.pk}/").content.decode()
+    assert "<del>every policy</del><ins>most policies</ins>" in page
 
 
 def test_the_superseded_disclaimer_is_outdated_and_named(
@@ -428,3 +461,58 @@ def test_the_runs_evidence_pack_lists_its_samples_hashes_and_matches(
     assert "Samples: 1 produced documents read" in text
     assert f"customer-0007.pdf (read, 1 pages) sha256 {sample.sha256}" in text
     assert "brand.logo.primary v1" in text and "Approved when the run started" in text
+    assert "Page 1: " not in text, "an approved image needs no picture"
+
+
+def test_the_evidence_pack_draws_each_exception_image_cut_from_its_page(
+    run: ProductionRun, client_for: Callable[[Any], Any], auditor: Any
+) -> None:
+    from tests.usage.test_pages import pdf_text
+
+    attach(run, document(stranger()), "customer-0008.pdf")
+    read_samples()
+    pack = client_for(auditor).get(f"/api/v1/usage/runs/{run.pk}/evidence.pdf").content
+    assert "Page 1: Matches nothing Govern knows" in pdf_text(pack)
+    with pikepdf.open(io.BytesIO(pack)) as opened:
+        drawn = [
+            pikepdf.PdfImage(image).as_pil_image()
+            for page in opened.pages
+            for image in page.get_images().values()
+            if isinstance(image, pikepdf.Stream)
+        ]
+    purple = [image for image in drawn if image.convert("RGB").getpixel((5, 5)) == (123, 31, 162)]
+    assert len(purple) == 1 and purple[0].width <= 240, "the stranger's own colour, cut small"
+
+
+def test_an_approved_logo_out_of_rights_for_the_samples_context_is_unapproved(
+    run: ProductionRun, approved_logo: Version, logo: Asset
+) -> None:
+    from datetime import timedelta as days
+
+    from assets.models import LicensePurchase, LicenseTerm
+    from tests.usage.conftest import APPROVED_AT
+
+    purchase = LicensePurchase.objects.create(
+        uuid="lpt-1", cart_uuid="c", asset=logo, state="completed", content_element_uuid="e"
+    )
+    LicenseTerm.objects.create(
+        purchase=purchase,
+        sequence_number=1,
+        fingerprint="f1",
+        allowed_geographies=["geography_germany"],
+        allowed_usages=["usage_print"],
+        created_at=APPROVED_AT - days(days=10),
+    )
+    Version.objects.filter(pk=approved_logo.pk).update(purchase=purchase)
+    logo_bytes = read_content(approved_logo.file)
+    for region, name in (("DE", "de.pdf"), ("FR", "fr.pdf")):
+        sample_add(run=run, data=document(logo_bytes) + region.encode(), file_name=name,
+                   actor=None, channel="print", region=region)  # fmt: skip
+    while read_samples().get("read"):
+        pass
+    outcomes = dict(SampleImage.objects.values_list("sample__region", "outcome"))
+    assert outcomes == {"DE": "approved", "FR": "unapproved"}
+    [exception] = found("as_produced_unapproved")
+    assert exception.evidence["state_at_run"] == (
+        "out of rights for region FR, channel print: its licence is not for region FR"
+    )

@@ -1,16 +1,21 @@
 """Judge a read sample's images against what was approved when its run started.
 
-An image that is known content of a version approved at the run's start is approved; one of a
-version that was not (not yet approved, superseded, withdrawn, retired, expired) is
-`as_produced_unapproved`, naming that version; one that matches nothing Govern knows, or that
-could not be decoded, is `as_produced_unknown`. One finding per sample and version, or per
-sample and unknown image, so reading the sample again finds the same keys and adds nothing.
+An image that is known content of a version approved at the run's start, and whose licence
+covered the sample's context then, is approved; one of a version that was not approved (not yet
+approved, superseded, withdrawn, retired, expired) or out of rights for that context (as Govern
+knew the licence when the run started) is `as_produced_unapproved`, naming that version; one
+that matches nothing Govern knows, or that could not be decoded, is `as_produced_unknown`. One
+finding per sample and version, or per sample and unknown image, so reading the sample again
+finds the same keys and adds nothing.
 """
 
 from collections import defaultdict
 from typing import Any
 
 from assets.models import Version
+from assets.resolution import Context
+from assets.rights import Outcome as Rights
+from assets.rights import RightsBook, Use
 from usage.models import ExceptionCode, ProductionSample, SampleImage
 from usage.reconcile import Finding, approval_history, named, periods_of, state_at
 
@@ -22,6 +27,10 @@ def judge(sample: ProductionSample) -> tuple[dict[int, str], list[Finding]]:
     images = list(SampleImage.objects.filter(sample=sample).order_by("page", "pk"))
     started = sample.run.started_at
     history = approval_history({image.version_id for image in images if image.version_id})
+    versions = Version.objects.select_related("variant__asset").in_bulk(
+        [image.version_id for image in images if image.version_id]
+    )
+    rights = _rights_problems(sample, versions)
     outcomes: dict[int, str] = {}
     unapproved: dict[int, list[SampleImage]] = defaultdict(list)
     unknown: dict[str, list[SampleImage]] = defaultdict(list)
@@ -29,17 +38,37 @@ def judge(sample: ProductionSample) -> tuple[dict[int, str], list[Finding]]:
         if image.version_id is None:
             outcomes[image.pk] = Outcome.UNKNOWN
             unknown[image.stream_sha256].append(image)
-        elif state_at(history[image.version_id], started, approved="approved") == "approved":
+        elif state_at(history[image.version_id], started, approved="approved") == "approved" and (
+            image.version_id not in rights
+        ):
             outcomes[image.pk] = Outcome.APPROVED
         else:
             outcomes[image.pk] = Outcome.UNAPPROVED
             unapproved[image.version_id].append(image)
-    versions = Version.objects.select_related("variant__asset").in_bulk(list(unapproved))
     findings = [
-        _unapproved(sample, versions[pk], found, history[pk]) for pk, found in unapproved.items()
+        _unapproved(sample, versions[pk], found, history[pk], rights.get(pk))
+        for pk, found in unapproved.items()
     ]
     findings += [_unknown(sample, sha256, found) for sha256, found in unknown.items()]
     return outcomes, findings
+
+
+def _rights_problems(sample: ProductionSample, versions: dict[int, Version]) -> dict[int, str]:
+    """Per version, why its licence did not cover the sample's context when the run started
+    (a version without a licence, or one Govern cannot judge, is not a finding)."""
+    licensed = [version for version in versions.values() if version.purchase_id]
+    if not licensed:
+        return {}
+    started = sample.run.started_at
+    context = Context(sample.region, sample.language, sample.segment, sample.channel)
+    use = Use(context, started, known_at=started, volumes=False)
+    book = RightsBook(licensed)
+    problems = {}
+    for version in licensed:
+        judged = book.judge(version, use)
+        if judged.outcome == Rights.NOT_COVERED:
+            problems[version.pk] = f"out of rights for {context.describe()}: {judged.summary()}"
+    return problems
 
 
 def _where(images: list[SampleImage]) -> list[dict[str, Any]]:
@@ -63,10 +92,16 @@ def _pages(images: list[SampleImage]) -> str:
 
 
 def _unapproved(
-    sample: ProductionSample, version: Version, images: list[SampleImage], periods: list[Any]
+    sample: ProductionSample,
+    version: Version,
+    images: list[SampleImage],
+    periods: list[Any],
+    rights: str | None,
 ) -> Finding:
     run = sample.run
-    state = state_at(periods, run.started_at)
+    state = state_at(periods, run.started_at, approved="approved")
+    if state == "approved" and rights:
+        state = rights
     return Finding(
         key=f"as_produced_unapproved:sample:{sample.pk}:version:{version.pk}",
         code=ExceptionCode.AS_PRODUCED_UNAPPROVED,

@@ -10,6 +10,7 @@ is lost or counted twice.
 
 import hashlib
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from assets.produced.known import KnownContent, known_content
+from assets.produced.markup import MESSAGE, kind_of, look_over_markup, read_markup
 from assets.produced.matching import Verdict, identify
 from assets.produced.reading import (
     FoundImage,
@@ -42,6 +44,7 @@ from usage.samples.judging import judge
 from usage.samples.texts import text_findings
 
 PDF_MAGIC = b"%PDF-"
+PDF = "application/pdf"
 CONTEXT = ("channel", "region", "language", "segment")
 
 
@@ -54,11 +57,10 @@ def sample_add(
         raise ValidationError(
             {"file": f"A sample may be at most {settings.SAMPLE_MAX_BYTES // 1_000_000} MB."}
         )
-    if not data.startswith(PDF_MAGIC):
-        raise ValidationError({"file": "Samples are PDF documents (%PDF-) for now."})
+    media_type, extension = _kind(data, file_name)
     sha256 = hashlib.sha256(data).hexdigest()
     try:
-        pages = look_over(data)
+        pages = look_over(data) if media_type == PDF else look_over_markup(data, media_type)
     except Unreadable as refused:
         _audit_refused(run, sha256, refused.reason, actor)
         raise ValidationError({"file": refused.reason}) from None
@@ -68,8 +70,8 @@ def sample_add(
             sha256=sha256,
             defaults={
                 "business_unit_id": run.business_unit_id,
-                "file": store_content(Content(data, "application/pdf", "pdf")),
-                "media_type": "application/pdf",
+                "file": store_content(Content(data, media_type, extension)),
+                "media_type": media_type,
                 "file_name": file_name[:300],
                 "size": len(data),
                 "pages_total": pages,
@@ -87,6 +89,25 @@ def sample_add(
             )
             transaction.on_commit(lambda: async_task("usage.tasks.read_samples"))
     return sample, created
+
+
+def _kind(data: bytes, file_name: str) -> tuple[str, str]:
+    """The sample's media type and the extension it is stored with; refuse anything else."""
+    if data.startswith(PDF_MAGIC):
+        return PDF, "pdf"
+    kind = kind_of(data, file_name)
+    if kind is None:
+        raise ValidationError(
+            {"file": "Samples are PDF documents, HTML email (.html) or messages (.eml)."}
+        )
+    return kind, "eml" if kind == MESSAGE else "html"
+
+
+def _pages(sample: ProductionSample) -> Iterator[FoundPage]:
+    data = read_content(sample.file)
+    if sample.media_type == PDF:
+        return read_pdf(data, first_page=sample.pages_read + 1)
+    return read_markup(data, sample.media_type)
 
 
 def _audit_refused(run: ProductionRun, sha256: str, reason: str, actor: Any) -> None:
@@ -128,7 +149,7 @@ def sample_read(*, sample: ProductionSample, budget_seconds: float) -> str:
     SampleImage.objects.filter(sample=sample, page__gt=sample.pages_read).delete()
     content = known_content(sample.business_unit_id)
     try:
-        for page in read_pdf(read_content(sample.file), first_page=sample.pages_read + 1):
+        for page in _pages(sample):
             _keep_page(sample, page, content)
             if time.monotonic() - started > budget_seconds and page.number < sample.pages_total:
                 return _pause(sample)
