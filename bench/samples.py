@@ -23,6 +23,8 @@ def run(env: dict[str, str]) -> None:
         baseline = _phase(env, "pikepdf", path)
         read = _phase(env, "govern", path)
         ocr = _phase(env, "ocr", path)
+        matched = _phase(env, "match", path)
+        scanned = _phase(env, "scan", path)
     base_rate = PAGES / baseline["seconds"]
     figure("samples.pikepdf_pages_per_s", base_rate, "pages/s", base_rate)
     figure("samples.read_pages_per_s", read["pages"] / read["seconds"], "pages/s", base_rate)
@@ -32,3 +34,10 @@ def run(env: dict[str, str]) -> None:
     per_page = ocr["seconds"] / ocr["pages"]
     figure("samples.ocr_seconds_per_page", per_page, "s", read["seconds"] / read["pages"])
     figure("samples.document_size", made["bytes"] / 1e6, "MB", made["bytes"] / 1e6)
+    # Matching against 20,000 known renditions: the index against a scan of every one.
+    scan_per_image = scanned["seconds"] / scanned["images"]
+    figure("samples.scan_ms_per_image", scan_per_image * 1000, "ms", scan_per_image * 1000)
+    per_image = matched["seconds"] / matched["images"]
+    figure("samples.match_ms_per_image", per_image * 1000, "ms", scan_per_image * 1000)
+    figure("samples.images_matched", matched["matched"], "images", matched["images"])
+    figure("samples.index_build_s", matched["build_seconds"], "s", scanned["seconds"])

@@ -34,21 +34,25 @@ def played(
         environment={"GOVERN_API_KEY": sandbox_key()},
         govern_url=live_server.url,
     )
-    settings.EXSTREAM_API, settings.EXSTREAM_URL, settings.EXSTREAM_DOMAIN = "das", url, "govern"
-    settings.EXSTREAM_TOKEN_URL = f"{url}/otdsws/otdstenant/govern/oauth2/token"
-    settings.EXSTREAM_CLIENT_ID, settings.EXSTREAM_OTDS_SCOPE = "govern", "otds:groups"
-    settings.EXSTREAM_USERNAME, settings.EXSTREAM_PASSWORD = "govern-service", "sandbox-password"
-    settings.EXSTREAM_TRANSPORT = "api"
-    gateway.reset()
-    WorkerHeartbeat.objects.create(name="test", beat_at=timezone.now())
-    monkeypatch.setattr(demo_runs, "_wait_for_deliveries", outbox.drain)  # no worker here
-    out = io.StringIO()
-    call_command("demo_runs", "--govern-url", live_server.url, stdout=out)
-    while read_samples().get("read"):
-        pass
-    yield out.getvalue()
-    gateway.reset()
-    stop(process)
+    try:
+        settings.EXSTREAM_API, settings.EXSTREAM_URL = "das", url
+        settings.EXSTREAM_DOMAIN = "govern"
+        settings.EXSTREAM_TOKEN_URL = f"{url}/otdsws/otdstenant/govern/oauth2/token"
+        settings.EXSTREAM_CLIENT_ID, settings.EXSTREAM_OTDS_SCOPE = "govern", "otds:groups"
+        settings.EXSTREAM_USERNAME = "govern-service"
+        settings.EXSTREAM_PASSWORD = "sandbox-password"  # noqa: S105 - the sandbox's default
+        settings.EXSTREAM_TRANSPORT = "api"
+        gateway.reset()
+        WorkerHeartbeat.objects.create(name="test", beat_at=timezone.now())
+        monkeypatch.setattr(demo_runs, "_wait_for_deliveries", outbox.drain)  # no worker here
+        out = io.StringIO()
+        call_command("demo_runs", "--govern-url", live_server.url, stdout=out)
+        while read_samples().get("read"):
+            pass
+        yield out.getvalue()
+    finally:
+        gateway.reset()
+        stop(process)
 
 
 def images_of(run_id: str) -> list[SampleImage]:
