@@ -1,6 +1,7 @@
 """Demo content for `manage.py seed_demo`: a few assets with versions in several states."""
 
 import io
+import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from assets.smintio.mapping import stated_empty
 from assets.uploads import Content, inspect_bytes, read_text
 from govern.models import BusinessUnit
 from templates_app.campaigns.services import campaign_approve, campaign_create, campaign_submit
+from templates_app.driver_samples import driver_sample_store
 from templates_app.models import Campaign, CampaignState, Template
 from templates_app.services import binding_set, composition_add, template_create
 
@@ -162,6 +164,25 @@ def seed_templates(unit: BusinessUnit, designer: User) -> None:
         actor=designer,
     )
     binding_set(template=welcome, slot="letterhead_logo", asset=logo, actor=designer)
+    seed_driver_data(unit, [letter, statement, welcome], designer)
+
+
+# The context each demo unit's letters run in, and the driver data a proof of them is made from.
+DEMO_CONTEXTS = {"insurance": ("DE", "de"), "banking": ("GB", "en")}
+
+
+def seed_driver_data(unit: BusinessUnit, letters: list[Template], designer: User) -> None:
+    """Keep driver data for each letter's print context and for a context that says nothing,
+    so the template page's pre-flight can ask Exstream for a proof."""
+    region, language = DEMO_CONTEXTS[unit.slug.split("-")[0]]
+    for letter in letters:
+        policy = f"{letter.exstream_id}-0001"
+        driver = {"customer": "Alex Example", "policy": policy, "language": language}
+        data = json.dumps(driver).encode()
+        for context in ({"region": region, "language": language, "channel": "print"}, {}):
+            driver_sample_store(
+                template=letter, data=data, file_name="demo.json", actor=designer, **context
+            )
 
 
 def seed_assets(unit: BusinessUnit, author: User, officers: list[User]) -> bool:

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
+from assets.models import Version
 from console.management.commands.serve import sandbox_key
 from govern.models import WorkerHeartbeat
 from templates_app.exstream import gateway
@@ -77,3 +79,34 @@ def test_the_demos_samples_show_a_match_an_edited_disclaimer_and_a_superseded_lo
     [unapproved] = UsageException.objects.filter(code="as_produced_unapproved")
     assert unapproved.evidence["state_at_run"] == "superseded"
     assert "DEMO-BANKING-2: produced; 1 document attached as a sample" in played
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demos_letters_are_proved_and_a_stale_image_is_a_mismatch(played: str) -> None:
+    from django.conf import settings
+
+    from assets.resolution import Context
+    from templates_app.models import Template
+    from templates_app.preflight import preflight_run
+    from tests.sandboxes.runner import post_json
+
+    dana = User.objects.get(username="dana")
+    welcome = Template.objects.get(exstream_id="INSURANCE-WELCOME-LETTER")
+    germany = Context(region="DE", language="de", channel="print")
+    proved = preflight_run(
+        template=welcome, run_at=timezone.now(), contexts=[germany], actor=dana, proof=True
+    )
+    assert (proved.verdict, proved.reasons) == ("go", [])
+    [image] = proved.evidence["proofs"][0]["images"]
+    assert (
+        image["version"]
+        == Version.objects.get(variant__asset__key="insurance.logo.primary", number=1).pk
+    )
+    post_json(f"{settings.EXSTREAM_URL}/_sandbox/output", {"stale_images": True})
+    banking = Template.objects.get(exstream_id="BANKING-WELCOME-LETTER")
+    britain = Context(region="GB", language="en", channel="print")
+    stale = preflight_run(
+        template=banking, run_at=timezone.now(), contexts=[britain], actor=dana, proof=True
+    )
+    said = [reason["detail"] for reason in stale.reasons if reason["code"] == "proof_mismatch"]
+    assert any("shows banking.logo.primary v1, which pre-flight did not resolve" in s for s in said)
