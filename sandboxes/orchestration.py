@@ -240,6 +240,8 @@ def _place_image(pdf: FPDF, data: bytes) -> None:
         width, height = picture.size
         picture.load()
         shown = picture.copy()
+    # fpdf2 embeds CMYK as DeviceCMYK and cannot use a CMYK ICC profile (it only warns): drop it.
+    shown.info.pop("icc_profile", None)
     side = 60.0  # mm: the widest an image is shown
     scale = side / max(width, height)
     if pdf.get_y() + height * scale > pdf.h - pdf.b_margin:

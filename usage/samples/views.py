@@ -28,6 +28,11 @@ class ShownPage:
     height: float
     images: list[tuple[int, SampleImage, list[float]]] = field(default_factory=list)
 
+    @property
+    def pixel_height(self) -> int:
+        """The height of its picture, drawn PICTURE_WIDTH pixels wide."""
+        return round(self.height * PICTURE_WIDTH / max(self.width, 1))
+
 
 def _sample(request: HttpRequest, pk: int) -> ProductionSample:
     return get_scoped_or_404(
