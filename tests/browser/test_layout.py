@@ -43,6 +43,7 @@ def pages_by_role() -> dict[str, list[str]]:
     people = User.objects.in_bulk(["bella", "carla"], field_name="username")
     seed_campaign(unit, people["bella"], people["carla"], minutes=3)
     campaign = Campaign.objects.get()
+    sample = _read_sample()
     return {
         "colin": [
             "/",
@@ -64,8 +65,27 @@ def pages_by_role() -> dict[str, list[str]]:
             f"/templates/campaigns/{campaign.pk}/",
         ],
         "dana": ["/", "/templates/inbox/", "/templates/", f"/templates/{letter.pk}/"],
-        "audrey": ["/", "/audit/", "/usage/"],
+        "audrey": ["/", "/audit/", "/usage/", f"/usage/samples/{sample}/"],
     }
+
+
+def _read_sample() -> int:
+    """A read sample of the demo's reported run: a letter showing the approved logo and an
+    image nobody knows."""
+    from assets.storage import read_content
+    from tests.browser.test_usage_flow import report_demo_run
+    from tests.usage.test_samples import document, stranger
+    from usage.models import ProductionRun
+    from usage.samples.services import sample_add
+    from usage.tasks import read_samples
+
+    report_demo_run()
+    logo = Version.objects.get(variant__asset__key="insurance.logo.primary", state="approved")
+    run = ProductionRun.objects.get(run_id="BROWSER-1")
+    letter = document(read_content(logo.file), stranger())
+    sample, _ = sample_add(run=run, data=letter, file_name="letter.pdf", actor=None)
+    read_samples()
+    return sample.pk
 
 
 def problems(page: Any) -> list[str]:
