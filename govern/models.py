@@ -157,6 +157,18 @@ class SetupProblem(models.Model):
         return f"{self.part}: {self.detail[:60]}"
 
 
+class RequestCount(models.Model):
+    """Requests counted against a key in a window (password resets per client and address),
+    held in the database so every web process counts the same requests."""
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
 class ExportState(models.TextChoices):
     QUEUED = "queued", "Waiting for a worker"
     RUNNING = "running", "Being written"
