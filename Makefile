@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# The OpenID provider the single sign-on tests (and `make run-sso`) sign in at: Node.js packages.
+OIDC_PROVIDER := tests/oidc/node_modules/.package-lock.json
 
 .PHONY: run test lint typecheck bench fuzz clean system-print system-browser
 
@@ -17,11 +19,14 @@ $(STAMP): pyproject.toml constraints.txt
 .env:
 	$(PYTHON) -m govern.dotenv init
 
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+
 system-print:
 	@$(PYTHON) -m govern.system_packages icc ocr ocr-deu
 
 system-browser:
-	@$(PYTHON) -m govern.system_packages icc chromium ocr ocr-deu
+	@$(PYTHON) -m govern.system_packages icc chromium ocr ocr-deu node npm
 
 run: system-print .env $(STAMP)
 	$(PY) manage.py migrate --no-input --verbosity 0
@@ -30,7 +35,7 @@ run: system-print .env $(STAMP)
 	$(PY) manage.py seed_demo --campaign-in 3
 	$(PY) manage.py serve --bind 127.0.0.1:$(PORT)
 
-test: system-browser .env $(STAMP)
+test: system-browser .env $(STAMP) $(OIDC_PROVIDER)
 	GOVERN_REQUIRE_BROWSER=1 $(PY) -m pytest
 
 lint: $(STAMP)

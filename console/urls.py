@@ -19,7 +19,7 @@ from govern import (
     password_reset,
     views,
 )
-from govern.api_only import LoginForm
+from govern.identity import views as identity_views
 from templates_app import api_urls as templates_api_urls
 from usage import api_urls as usage_api_urls
 
@@ -76,14 +76,10 @@ urlpatterns = [
     path("exports/<int:pk>/", views.export_detail, name="export-detail"),
     path("exports/<int:pk>/file", views.export_file, name="export-file"),
     path("hooks/smintio", smintio_hook, name="smintio-hook"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            redirect_authenticated_user=True, authentication_form=LoginForm
-        ),
-        name="login",
-    ),
+    path("login/", identity_views.Login.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/sso/", identity_views.sso_start, name="sso-start"),
+    path("login/sso/callback/", identity_views.sso_callback, name="sso-callback"),
     path("password-reset/", password_reset.ResetRequest.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

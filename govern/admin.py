@@ -8,7 +8,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from govern.access import acting_user
-from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission
+from govern.identity.services import group_map, group_unmap
+from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission, GroupMapping
 from govern.roles import Role
 from govern.services import (
     UNIT_FIELDS,
@@ -111,6 +112,49 @@ class ApiKeyAdmin(admin.ModelAdmin):
         messages.success(request, f"Revoked {revoked} API key(s).")
 
 
+class GroupMappingForm(forms.ModelForm):
+    class Meta:
+        model = GroupMapping
+        fields = ["group", "role", "business_unit"]
+
+
+@admin.register(GroupMapping)
+class GroupMappingAdmin(admin.ModelAdmin):
+    """Which identity provider group gives which role in which unit (through the service)."""
+
+    form = GroupMappingForm
+    list_display = ["group", "role", "business_unit", "created_at"]
+    list_filter = ["role", "business_unit"]
+    search_fields = ["group"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        group_map(
+            group=data["group"],
+            role=Role(data["role"]),
+            unit=data["business_unit"],
+            actor=acting_user(request),
+        )
+        obj.pk = GroupMapping.objects.get(
+            group=data["group"], role=data["role"], business_unit=data["business_unit"]
+        ).pk
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        group_unmap(
+            group=obj.group,
+            role=Role(obj.role),
+            unit=obj.business_unit,
+            actor=acting_user(request),
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for mapping in queryset.select_related("business_unit"):
+            self.delete_model(request, mapping)
+
+
 admin.site.site_header = "Govern administration"
 
 
@@ -123,7 +167,14 @@ class BusinessUnitForm(forms.ModelForm):
 
     class Meta:
         model = BusinessUnit
-        fields = ["name", "slug", "industry", "publishes_editorial", "time_zone"]
+        fields = [
+            "name",
+            "slug",
+            "industry",
+            "publishes_editorial",
+            "time_zone",
+            "proof_unavailable_blocks",
+        ]
 
 
 @admin.register(BusinessUnit)
@@ -134,7 +185,14 @@ class BusinessUnitAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "industry", "time_zone", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "industry", "publishes_editorial", "time_zone"]
+    fields = [
+        "name",
+        "slug",
+        "industry",
+        "publishes_editorial",
+        "time_zone",
+        "proof_unavailable_blocks",
+    ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["slug"] if obj is not None else []

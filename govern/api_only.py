@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,6 +28,13 @@ def is_integration_account(user: Any) -> bool:
 
 
 class LoginForm(AuthenticationForm):
+    def clean(self) -> dict[str, Any]:
+        if not settings.LOCAL_LOGIN:
+            raise forms.ValidationError(
+                "Passwords are switched off here: sign in with single sign-on.", code="sso_only"
+            )
+        return super().clean()
+
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
         if is_integration_account(user):

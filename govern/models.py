@@ -157,6 +157,71 @@ class SetupProblem(models.Model):
         return f"{self.part}: {self.detail[:60]}"
 
 
+class ExternalIdentity(models.Model):
+    """The person an identity provider's subject is: Govern's account for (issuer, sub)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities"
+    )
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    # The groups the provider last said the person is in (its groups claim, or SCIM).
+    groups = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_account_per_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
+class GroupMapping(models.Model):
+    """A group the identity provider names (a claim, or a SCIM group) gives a role in a unit."""
+
+    group = models.CharField(max_length=255)
+    role = models.CharField(max_length=32, choices=Role.choices)
+    business_unit = models.ForeignKey(
+        BusinessUnit, on_delete=models.CASCADE, related_name="group_mappings"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "role", "business_unit"], name="one_mapping_per_grant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} -> {self.role} in {self.business_unit.slug}"
+
+
+class ProviderGrant(models.Model):
+    """A role the identity provider gave (through a group mapping): the provider may take it
+    away again. A grant with no such row was given by hand and the provider never removes it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_grants"
+    )
+    role = models.CharField(max_length=32, choices=Role.choices)
+    business_unit = models.ForeignKey(BusinessUnit, on_delete=models.CASCADE, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "business_unit"], name="one_provider_grant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} in {self.business_unit.slug} (from the provider)"
+
+
 class RequestCount(models.Model):
     """Requests counted against a key in a window (password resets per client and address),
     held in the database so every web process counts the same requests."""

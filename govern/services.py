@@ -194,7 +194,7 @@ def api_key_revoke(*, api_key: ApiKey, actor: User | None) -> bool:
     return True
 
 
-UNIT_FIELDS = ("name", "industry", "publishes_editorial", "time_zone")
+UNIT_FIELDS = ("name", "industry", "publishes_editorial", "time_zone", "proof_unavailable_blocks")
 
 
 def unit_create(
@@ -205,6 +205,7 @@ def unit_create(
     industry: str = "",
     publishes_editorial: bool = False,
     time_zone: str = "",
+    proof_unavailable_blocks: bool = True,
 ) -> tuple[BusinessUnit, bool]:
     """Create a business unit, or return the one with this slug and name unchanged (False).
 
@@ -218,6 +219,7 @@ def unit_create(
         industry=industry,
         publishes_editorial=publishes_editorial,
         time_zone=time_zone.strip() or default_zone_name(),
+        proof_unavailable_blocks=proof_unavailable_blocks,
     )
     existing = BusinessUnit.objects.filter(slug=slug).first()
     if existing is not None:
@@ -238,7 +240,8 @@ def unit_create(
 
 
 def unit_update(*, unit: BusinessUnit, actor: User | None, **changes: Any) -> BusinessUnit:
-    """Change a unit's name, industry, editorial flag or time zone (its slug is its identity)."""
+    """Change a unit's name, industry, editorial flag, time zone or whether an unavailable proof
+    blocks its runs (its slug is its identity)."""
     before = {field: getattr(unit, field) for field in UNIT_FIELDS}
     for field, value in changes.items():
         if field not in UNIT_FIELDS:

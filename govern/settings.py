@@ -187,6 +187,17 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "login"
+# Single sign-on (OpenID Connect, govern/identity/): the provider's issuer (its discovery document
+# under /.well-known/openid-configuration), Govern's client there, the scopes asked, and the
+# claims naming a person's groups and username. Empty OIDC_ISSUER: no single sign-on.
+OIDC_ISSUER = env("OIDC_ISSUER").rstrip("/")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env("OIDC_SCOPES", "openid profile email")
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", "groups")
+OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", "preferred_username")
+# Whether people may log in with a local password (off: single sign-on only).
+LOCAL_LOGIN = env_bool("LOCAL_LOGIN", True)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_ANONYMOUS_USER_NAME = None

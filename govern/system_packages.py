@@ -43,6 +43,14 @@ def _german_present(environment: dict[str, str]) -> bool:
     return any(Path("/usr/share/tesseract-ocr").glob("*/tessdata/deu.traineddata"))
 
 
+def _node_present(environment: dict[str, str]) -> bool:
+    return shutil.which("node") is not None
+
+
+def _npm_present(environment: dict[str, str]) -> bool:
+    return shutil.which("npm") is not None
+
+
 NEEDS = {
     "icc": Need("libgs-common", "the CMYK ICC profile of print renditions", _icc_present),
     "chromium": Need("chromium", "the browser tests", _chromium_present),
@@ -50,6 +58,8 @@ NEEDS = {
         "tesseract-ocr", "reading the words in produced documents' images", _tesseract_present
     ),
     "ocr-deu": Need("tesseract-ocr-deu", "reading German words in them", _german_present),
+    "node": Need("nodejs", "the OpenID provider single sign-on is tested against", _node_present),
+    "npm": Need("npm", "installing that provider (tests/oidc)", _npm_present),
 }
 
 

@@ -159,8 +159,9 @@ def test_no_driver_data_is_unavailable_and_the_unit_decides_whether_that_blocks(
             "context",
         }
     ]
-    letter.business_unit.proof_unavailable_blocks = False
-    letter.business_unit.save()
+    from govern.services import unit_update
+
+    unit_update(unit=letter.business_unit, actor=None, proof_unavailable_blocks=False)
     letter.refresh_from_db()
     relaxed = proof(letter, designer, elsewhere)
     assert relaxed.verdict == "go"

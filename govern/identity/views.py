@@ -1,0 +1,84 @@
+"""Signing in through the identity provider (OpenID Connect): where the login page's
+"single sign-on" sends a person, and where the provider sends them back."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from audit.services import audit_record
+from govern.api_only import LoginForm
+from govern.identity import oidc
+from govern.identity.services import person_from_claims
+from govern.models import BusinessUnitUserObjectPermission
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+NEXT_KEY = "sso_next"
+PROMPTS = {"login", "select_account"}
+
+
+def sso_start(request: HttpRequest) -> HttpResponse:
+    """Send the person to the provider to sign in (`?prompt=login` forces a fresh login)."""
+    if not oidc.enabled():
+        raise Http404("Single sign-on is not set up here.")
+    wanted = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure())
+    request.session[NEXT_KEY] = wanted if wanted and safe else "/"
+    prompt = request.GET.get("prompt", "")
+    try:
+        return redirect(
+            oidc.authorization_url(request, "login", prompt=prompt if prompt in PROMPTS else "")
+        )
+    except oidc.Refused as refused:
+        return refuse(request, refused.reason)
+
+
+def sso_callback(request: HttpRequest) -> HttpResponse:
+    """Take the provider's answer: sign the person in, or say why not."""
+    if not oidc.enabled():
+        raise Http404("Single sign-on is not set up here.")
+    try:
+        pending, claims = oidc.complete(request)
+    except oidc.Refused as refused:
+        return refuse(request, refused.reason)
+    if pending.purpose != "login":
+        return refuse(request, "the answer was for something else than signing in")
+    try:
+        user = person_from_claims(claims, issuer=str(claims["iss"]))
+    except PermissionDenied as denied:
+        return refuse(request, str(denied))
+    login(request, user, backend=BACKEND)
+    request.session["auth_method"] = "oidc"
+    request.session["auth_time"] = claims.get("auth_time")
+    if not BusinessUnitUserObjectPermission.objects.filter(user=user).exists():
+        return render(request, "registration/sso_no_role.html", {"person": user}, status=200)
+    return redirect(request.session.pop(NEXT_KEY, "/") or "/")
+
+
+def refuse(request: HttpRequest, reason: str) -> HttpResponse:
+    """Say why the sign-in was not accepted, and record it."""
+    audit_record(
+        action="auth.oidc_refused",
+        data={"reason": reason[:300], "ip": request.META.get("REMOTE_ADDR", "")},
+    )
+    context = {"reason": reason, "local_login": settings.LOCAL_LOGIN}
+    return render(request, "registration/sso_refused.html", context, status=400)
+
+
+class Login(auth_views.LoginView):
+    """The login page: single sign-on when set up, the password form unless switched off."""
+
+    redirect_authenticated_user = True
+    authentication_form = LoginForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "sso": oidc.enabled(),
+            "local_login": settings.LOCAL_LOGIN,
+        }
