@@ -1,5 +1,6 @@
 """What may be used: assets, their variants and versions, and decisions."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -283,9 +284,28 @@ class Signature(models.Model):
     signed_at = models.DateTimeField()
     content_sha256 = models.CharField(max_length=64)
     digest = models.CharField(max_length=64)
+    # How the signer proved who they were: {"method": "password"}, or a fresh login at the
+    # identity provider {"method": "oidc", "issuer", "auth_time", "amr", "acr"}; in the digest.
+    authentication = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"{self.printed_name}, {self.meaning}, {self.signed_at:%Y-%m-%d %H:%M:%S} UTC"
+
+    def proven_by(self) -> str:
+        """How the signer proved who they were, in words ("" when not recorded)."""
+        proof = self.authentication or {}
+        if proof.get("method") == "password":
+            return "after entering their password"
+        if proof.get("method") != "oidc":
+            return ""
+        logged_in = datetime.fromtimestamp(int(proof.get("auth_time") or 0), UTC)
+        said = f"after a fresh login at {proof.get('issuer')} at {logged_in:%Y-%m-%d %H:%M:%S} UTC"
+        amr, acr = proof.get("amr") or [], proof.get("acr") or ""
+        if amr:
+            said += f" (methods {', '.join(map(str, amr))})"
+        if acr:
+            said += f" (level {acr})"
+        return said
 
 
 class CriteriaRuleSet(models.Model):

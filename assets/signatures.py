@@ -10,7 +10,7 @@ the audit event of the decision, so the tamper-evident chain holds it.
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -27,10 +27,12 @@ MEANING_OF = {"approve": SignatureMeaning.APPROVED, "reject": SignatureMeaning.R
 
 @dataclass(frozen=True)
 class Intent:
-    """A signer who has just proven who they are, and what their signature is to mean."""
+    """A signer who has just proven who they are, and what their signature is to mean; how
+    they proved it (a password, or a fresh login at the identity provider)."""
 
     signer: User
     meaning: str
+    authentication: dict[str, Any] = field(default_factory=dict)
 
 
 def confirm(request: HttpRequest, user: User, password: str, meaning: str) -> Intent:
@@ -52,7 +54,17 @@ def confirm(request: HttpRequest, user: User, password: str, meaning: str) -> In
         raise PermissionDenied("Too many wrong passwords: signing and logging in are locked.")
     if proven is None or proven.pk != user.pk:
         raise PermissionDenied("That password is not yours: nothing was signed or decided.")
-    return Intent(signer=user, meaning=meaning)
+    return Intent(signer=user, meaning=meaning, authentication={"method": "password"})
+
+
+def confirm_fresh_login(user: User, meaning: str, login: dict[str, Any]) -> Intent:
+    """The signer proved who they are by a fresh login at the identity provider (see
+    govern/identity/signing.py); take the meaning they chose."""
+    if meaning not in SignatureMeaning.values:
+        raise ValidationError(
+            {"meaning": f"Say what your signature means: {', '.join(SignatureMeaning.values)}."}
+        )
+    return Intent(signer=user, meaning=meaning, authentication=login)
 
 
 def record(intent: Intent, decision: Decision, reason: str) -> Signature:
@@ -69,6 +81,7 @@ def record(intent: Intent, decision: Decision, reason: str) -> Signature:
         reason=reason,
         signed_at=timezone.now(),
         content_sha256=decision.version.sha256,
+        authentication=intent.authentication,
     )
     signature.digest = digest(signature, decision.version)
     signature.save()
@@ -89,6 +102,8 @@ def digest(signature: Signature, version: Version) -> str:
         "meaning": signature.meaning,
         "reason": signature.reason,
         "signed_at": signature.signed_at.isoformat(),
+        # Signatures from before it was recorded bind no authentication, and still verify.
+        **({"authentication": signature.authentication} if signature.authentication else {}),
     }
     return hashlib.sha256(json.dumps(bound, sort_keys=True).encode()).hexdigest()
 
@@ -109,4 +124,5 @@ def described(signature: Signature) -> dict[str, Any]:
         "signed_at": signature.signed_at.isoformat(),
         "content_sha256": signature.content_sha256,
         "digest": signature.digest,
+        **({"authentication": signature.authentication} if signature.authentication else {}),
     }

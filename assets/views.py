@@ -28,6 +28,7 @@ from assets.forms import AssetForm, LibraryFilterForm, VersionForm
 from assets.models import (
     Asset,
     DecisionAction,
+    SignatureMeaning,
     Version,
     VersionState,
 )
@@ -37,6 +38,7 @@ from assets.uploads import read_text, read_upload
 from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict, RequestRejected, reason
+from govern.identity import signing
 from govern.models import BusinessUnit
 from govern.pagination import page_of
 from govern.roles import Capability
@@ -354,6 +356,9 @@ def version_decide(request: HttpRequest, pk: int) -> HttpResponse:
         if moves_on and version.variant.asset.regulated:
             arguments["signature"] = _signed_intent(request, meaning)
         service(version=version, actor=acting_user(request), **arguments)
+    except signing.FreshLoginNeeded:
+        what = f"{SignatureMeaning(meaning).label.split(':')[0]} {version}"
+        return redirect(signing.begin(request, request.path, dict(request.POST.lists()), what))
     except (ValidationError, Conflict, SignatureRefused) as error:
         messages.error(request, reason(error))
         return HttpResponseRedirect(_carrying(version.get_absolute_url(), carried))
@@ -372,8 +377,18 @@ class SignatureRefused(Exception):
 
 
 def _signed_intent(request: HttpRequest, meaning: str) -> signatures.Intent:
-    password = request.POST.get("password", "")
+    """Prove the signer: their password, or (single sign-on) a fresh login at the provider,
+    which raises FreshLoginNeeded until there is one."""
     try:
+        if signing.signs_through_provider(request):
+            if meaning not in SignatureMeaning.values:
+                raise ValidationError({"meaning": "Say what your signature means."})
+            token = request.POST.get("fresh_login", "")
+            if not token:
+                raise signing.FreshLoginNeeded
+            login = signing.proof(request, token)
+            return signatures.confirm_fresh_login(acting_user(request), meaning, login)
+        password = request.POST.get("password", "")
         return signatures.confirm(request, acting_user(request), password, meaning)
     except PermissionDenied as refusal:
         raise SignatureRefused(str(refusal)) from refusal

@@ -80,6 +80,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/sso/", identity_views.sso_start, name="sso-start"),
     path("login/sso/callback/", identity_views.sso_callback, name="sso-callback"),
+    path("sign/<str:token>/", identity_views.sign_confirm, name="sign-confirm"),
     path("password-reset/", password_reset.ResetRequest.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

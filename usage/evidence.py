@@ -216,9 +216,14 @@ def _signature_line(signature: Signature, version: Version) -> str:
     state = "verifies" if signatures.verifies(signature, version) else "DOES NOT VERIFY"
     return (
         f"    Electronic signature: {signature.printed_name}, meaning {signature.meaning}, "
-        f"{_time(signature.signed_at)} UTC, content sha256 "
+        f"{_time(signature.signed_at)} UTC{_proven(signature)}, content sha256 "
         f"{signature.content_sha256}, digest {signature.digest} ({state})"
     )
+
+
+def _proven(signature: Signature) -> str:
+    proven = signature.proven_by()
+    return f" {proven}" if proven else ""
 
 
 def _thumbnail(pack: Pack, version: Version) -> None:

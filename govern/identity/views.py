@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from audit.services import audit_record
 from govern.api_only import LoginForm
-from govern.identity import oidc
+from govern.identity import oidc, signing
 from govern.identity.services import person_from_claims
 from govern.models import BusinessUnitUserObjectPermission
 
@@ -46,6 +47,8 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
         pending, claims = oidc.complete(request)
     except oidc.Refused as refused:
         return refuse(request, refused.reason)
+    if pending.purpose.startswith("sign:"):
+        return _signature_login(request, pending.purpose.removeprefix("sign:"), claims)
     if pending.purpose != "login":
         return refuse(request, "the answer was for something else than signing in")
     try:
@@ -58,6 +61,30 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     if not BusinessUnitUserObjectPermission.objects.filter(user=user).exists():
         return render(request, "registration/sso_no_role.html", {"person": user}, status=200)
     return redirect(request.session.pop(NEXT_KEY, "/") or "/")
+
+
+def _signature_login(request: HttpRequest, token: str, claims: dict[str, Any]) -> HttpResponse:
+    try:
+        signing.landed(request, token, claims)
+    except PermissionDenied as denied:
+        return refuse(request, str(denied))
+    return redirect("sign-confirm", token=token)
+
+
+@login_required
+def sign_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """After the fresh login: the decision that waited, to be signed now."""
+    waiting = signing.waiting_for(request, token)
+    if waiting is None:
+        raise Http404("No decision waits for this signature.")
+    fields = [(name, value) for name, values in waiting.fields.items() for value in values]
+    context = {
+        "waiting": waiting,
+        "fields": fields,
+        "token": token,
+        "fresh_seconds": signing.FRESH_SECONDS,
+    }
+    return render(request, "registration/sign_confirm.html", context)
 
 
 def refuse(request: HttpRequest, reason: str) -> HttpResponse:

@@ -203,3 +203,84 @@ def test_with_local_login_off_passwords_are_refused_and_only_sso_is_offered(
     tried = Client().post("/login/", {"username": "colin", "password": "irrelevant"})
     assert "Passwords are switched off here" in tried.content.decode()
     assert "_auth_user_id" not in Client().session
+
+
+@pytest.fixture
+def waiting_terms(disclaimer: Any, add_version: Any) -> Any:
+    """A regulated disclaimer's version in review."""
+    return add_version(disclaimer, text="Capital at risk. Past performance is no guide.")
+
+
+def sign(client: Client, version: Any, **extra: str) -> Any:
+    return client.post(
+        f"/assets/versions/{version.pk}/decide/",
+        {"action": "sign", "meaning": "approved", "comment": "Checked", **extra},
+    )
+
+
+def fresh_login(client: Client, version: Any, login: str = "colin") -> tuple[Any, str]:
+    """Sign, log in again at the provider, land on the confirmation page."""
+    asked = sign(client, version)
+    assert asked.status_code == 302 and "prompt=login" in asked["Location"]
+    assert "max_age=0" in asked["Location"]
+    back = client.get("/login/sso/callback/", sign_in_at(asked["Location"], login))
+    return back, asked["Location"]
+
+
+def test_a_person_signed_in_through_sso_signs_after_a_fresh_login_bound_into_the_signature(
+    sso: Provider, mapped: BusinessUnit, compliance_officer: User, waiting_terms: Any
+) -> None:
+    from assets.models import Decision, Signature
+    from assets.signatures import verifies
+
+    client = Client()
+    sign_in(client, "colin")
+    back, _asked = fresh_login(client, waiting_terms)
+    assert back.status_code == 302 and back["Location"].startswith("/sign/")
+    assert not Decision.objects.exists(), "nothing is decided before the signature"
+    page = client.get(back["Location"]).content.decode()
+    assert "Sign now: <strong>Approved" in page and 'name="fresh_login"' in page
+    token = back["Location"].split("/")[2]
+    signed = sign(client, waiting_terms, fresh_login=token)
+    assert signed.status_code == 302
+    signature = Signature.objects.get()
+    assert signature.authentication["method"] == "oidc"
+    assert signature.authentication["issuer"] == sso.issuer
+    assert abs(signature.authentication["auth_time"] - time.time()) < 30
+    assert verifies(signature, signature.decision.version)
+    again = sign(client, waiting_terms, fresh_login=token)
+    assert Signature.objects.count() == 1, again.status_code
+    review = client.get(f"/assets/versions/{waiting_terms.pk}/").content.decode()
+    assert f"after a fresh login at {sso.issuer} at " in review
+
+
+def test_a_signature_on_a_login_older_than_a_minute_is_refused_and_nothing_recorded(
+    sso: Provider, mapped: BusinessUnit, compliance_officer: User, waiting_terms: Any
+) -> None:
+    import time_machine
+
+    from assets.models import Decision
+
+    client = Client()
+    sign_in(client, "colin")
+    back, _asked = fresh_login(client, waiting_terms)
+    token = back["Location"].split("/")[2]
+    with time_machine.travel(time.time() + 61, tick=False):
+        late = sign(client, waiting_terms, fresh_login=token)
+    assert late.status_code == 302
+    said = client.get(late["Location"]).content.decode()
+    assert "seconds old; a signature needs one at most 60 seconds old" in said
+    assert not Decision.objects.exists()
+
+
+def test_a_fresh_login_as_someone_else_signs_nothing(
+    sso: Provider, mapped: BusinessUnit, compliance_officer: User, waiting_terms: Any
+) -> None:
+    from assets.models import Decision
+
+    client = Client()
+    sign_in(client, "colin")
+    back, _asked = fresh_login(client, waiting_terms, login="dora")
+    assert back.status_code == 400 and "was not the signer" in back.content.decode()
+    assert not Decision.objects.exists()
+    assert refusals() == ["The login at the provider was not the signer's."]
