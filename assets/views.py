@@ -257,6 +257,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         and not is_own
         and not approved_by_me,
         "approvals_missing": _approvals_missing(version),
+        "signs_at_provider": signing.signs_through_provider(request),
         "enlarged": _enlarged(version),
         **_threads_context(version, scope),
         "approved_enlarged": _enlarged(approved) if approved else 1,
@@ -279,7 +280,10 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         **_criteria_context(version),
         **({} if version.state == VersionState.DISCARDED else _comparison(version, approved)),
     }
-    return render(request, "assets/version_review.html", context)
+    response = render(request, "assets/version_review.html", context)
+    if context["signs_at_provider"] and context["deciding"]:
+        return signing.let_forms_reach_provider(response)
+    return response
 
 
 def _queue_context(request: HttpRequest, version: Version) -> dict[str, Any]:

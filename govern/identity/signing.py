@@ -13,9 +13,11 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from govern.identity import oidc
 from govern.models import ExternalIdentity
@@ -43,6 +45,23 @@ class Waiting:
 def signs_through_provider(request: HttpRequest) -> bool:
     """Whether the person signed in through single sign-on (so has no password to enter)."""
     return oidc.enabled() and request.session.get("auth_method") == "oidc"
+
+
+def let_forms_reach_provider(response: HttpResponse) -> HttpResponse:
+    """Let the page's forms lead to the provider: a browser holds a form's redirects to the
+    page's CSP form-action, and signing redirects the decision form to the provider's login."""
+    origins = {_origin(settings.OIDC_ISSUER)}
+    try:
+        origins.add(_origin(oidc.provider.metadata()["authorization_endpoint"]))
+    except (oidc.Refused, KeyError):
+        pass  # the signature will say the provider is not reachable
+    response._csp_update = {"form-action": sorted(origins)}  # type: ignore[attr-defined]
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def begin(request: HttpRequest, path: str, fields: dict[str, list[str]], what: str) -> str:
