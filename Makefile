@@ -8,7 +8,7 @@ PORT ?= 8000
 # The OpenID provider the single sign-on tests (and `make run-sso`) sign in at: Node.js packages.
 OIDC_PROVIDER := tests/oidc/node_modules/.package-lock.json
 
-.PHONY: run test lint typecheck bench fuzz clean system-print system-browser
+.PHONY: run run-sso test lint typecheck bench fuzz clean system-print system-browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ run: system-print .env $(STAMP)
 	$(PY) manage.py install_schedules
 	$(PY) manage.py seed_demo --campaign-in 3
 	$(PY) manage.py serve --bind 127.0.0.1:$(PORT)
+
+# `make run` with single sign-on through a local OpenID provider (tests/oidc, Node.js) on :8105.
+run-sso: $(OIDC_PROVIDER)
+	OIDC_ISSUER=http://127.0.0.1:8105 OIDC_CLIENT_ID=govern OIDC_CLIENT_SECRET=demo-sso-secret \
+	OIDC_SCOPES="openid profile email groups" SITE_URL=http://127.0.0.1:$(PORT) $(MAKE) run
 
 test: system-browser .env $(STAMP) $(OIDC_PROVIDER)
 	GOVERN_REQUIRE_BROWSER=1 $(PY) -m pytest

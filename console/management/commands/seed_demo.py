@@ -17,6 +17,7 @@ from console.demo import (
     seed_rights,
     seed_templates,
 )
+from govern.identity.services import group_map
 from govern.models import BusinessUnit
 from govern.roles import Role
 from govern.services import role_grant, unit_create, user_create, user_password_set
@@ -68,6 +69,13 @@ class Command(BaseCommand):
                     seed_rights(unit, people["bella"], [people["carla"]], people["dana"])
                     seed_criteria(unit, people["carla"])
                     self.stdout.write(f"  demo assets and templates created in {unit.slug}")
+            if settings.OIDC_ISSUER:  # single sign-on: its compliance group gives the role
+                group_map(
+                    group="govern-compliance-insurance-de",
+                    role=Role.COMPLIANCE_OFFICER,
+                    unit=units[0],
+                    actor=None,
+                )
             if options["campaign_in"] is not None:
                 self._campaign(units[0], people, options["campaign_in"])
             self._subscriber()

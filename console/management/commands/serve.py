@@ -2,8 +2,10 @@
 foreground process; Ctrl-C stops them all."""
 
 import argparse
+import json
 import os
 import shlex
+import shutil
 import sys
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,6 +54,7 @@ class Command(BaseCommand):
         if options["sandboxes"]:
             commands.update(sandbox_commands(manage, options["bind"]))
             commands.update(mail_catcher())
+            commands.update(identity_provider(manage, options["bind"]))
             if "exstream-sandbox" in commands:
                 environments["exstream-sandbox"] = {**os.environ, "GOVERN_API_KEY": sandbox_key()}
                 commands["demo-runs"] = [
@@ -100,6 +103,39 @@ def sandbox_commands(manage: str, bind: str) -> dict[str, list[str]]:
         argv = [sys.executable, manage, "sandbox", "receiver", "--port", str(receiver.port)]
         commands["webhook-receiver"] = argv
     return commands
+
+
+# The demo's people at the local identity provider (`make run-sso`) and the groups it puts
+# them in; seed_demo maps these groups to roles.
+DEMO_SSO_ACCOUNTS = {
+    "colin": {"groups": ["govern-compliance-insurance-de"], "email": "colin@govern.example"},
+    "olivia": {"groups": ["govern-compliance-insurance-de"], "email": "olivia@govern.example"},
+    "nemo": {"groups": ["staff"], "email": "nemo@govern.example"},
+}
+
+
+def identity_provider(manage: str, bind: str) -> dict[str, list[str]]:
+    """Serve the local OpenID provider (tests/oidc, panva's oidc-provider under Node.js) where
+    OIDC_ISSUER points on loopback, with Govern as its client."""
+    address = urlsplit(settings.OIDC_ISSUER)
+    script = settings.BASE_DIR / "tests" / "oidc" / "provider.mjs"
+    if address.hostname not in {"127.0.0.1", "localhost"} or address.port is None:
+        return {}
+    config = {
+        "clients": [
+            {
+                "client_id": settings.OIDC_CLIENT_ID,
+                "client_secret": settings.OIDC_CLIENT_SECRET,
+                "redirect_uris": [f"{default_site_url(bind).rstrip('/')}/login/sso/callback/"],
+            }
+        ],
+        "accounts": DEMO_SSO_ACCOUNTS,
+    }
+    path = settings.BASE_DIR / ".sandbox" / "oidc.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(config))
+    node = shutil.which("node") or "node"
+    return {"identity-provider": [node, str(script), str(address.port), str(path)]}
 
 
 def mail_catcher() -> dict[str, list[str]]:
