@@ -19,6 +19,7 @@ from govern import (
     password_reset,
     views,
 )
+from govern.identity import scim
 from govern.identity import views as identity_views
 from templates_app import api_urls as templates_api_urls
 from usage import api_urls as usage_api_urls
@@ -81,6 +82,13 @@ urlpatterns = [
     path("login/sso/", identity_views.sso_start, name="sso-start"),
     path("login/sso/callback/", identity_views.sso_callback, name="sso-callback"),
     path("sign/<str:token>/", identity_views.sign_confirm, name="sign-confirm"),
+    path("scim/v2/Users", scim.users, name="scim-users"),
+    path("scim/v2/Users/<str:pk>", scim.user, name="scim-user"),
+    path("scim/v2/Groups", scim.groups, name="scim-groups"),
+    path("scim/v2/Groups/<str:pk>", scim.group, name="scim-group"),
+    path("scim/v2/ServiceProviderConfig", scim.service_provider_config, name="scim-config"),
+    path("scim/v2/ResourceTypes", scim.resource_types, name="scim-resource-types"),
+    path("scim/v2/Schemas", scim.schemas, name="scim-schemas"),
     path("password-reset/", password_reset.ResetRequest.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

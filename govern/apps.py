@@ -8,6 +8,7 @@ class GovernConfig(AppConfig):
         from django.contrib.auth.models import User
 
         from govern import auth, checks, openapi  # noqa: F401  (receivers, checks, schema)
+        from govern.identity import sessions  # noqa: F401  (receivers)
         from govern.usernames import UsernameRule
 
         # One rule for usernames in the admin, createsuperuser and every model form.

@@ -222,6 +222,74 @@ class ProviderGrant(models.Model):
         return f"{self.user} {self.role} in {self.business_unit.slug} (from the provider)"
 
 
+class ScimToken(models.Model):
+    """A provisioning client's bearer token (one per identity provider), stored hashed."""
+
+    provider = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"SCIM token of {self.provider} ({self.prefix}...)"
+
+
+class ScimUser(models.Model):
+    """A person the provisioning client manages: Govern's account, and the client's own id."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scim"
+    )
+    provider = models.CharField(max_length=100)
+    external_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    modified_at = models.DateTimeField(default=timezone.now)
+    # Deleted through SCIM: the account stays (its name in the audit trail, its signatures),
+    # deactivated, and SCIM answers 404 for it.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} from {self.provider}"
+
+
+class ScimGroup(models.Model):
+    """A group the provisioning client keeps; its members get what its name is mapped to."""
+
+    provider = models.CharField(max_length=100)
+    display_name = models.CharField(max_length=255)
+    external_id = models.CharField(max_length=255, blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="scim_groups")
+    created_at = models.DateTimeField(default=timezone.now)
+    modified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "display_name"], name="one_scim_group_per_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.provider})"
+
+
+class UserSession(models.Model):
+    """A person's signed-in session, so it can be listed and ended (the session store keeps
+    the session itself)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions"
+    )
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    address = models.CharField(max_length=45, blank=True)
+    agent = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class RequestCount(models.Model):
     """Requests counted against a key in a window (password resets per client and address),
     held in the database so every web process counts the same requests."""
