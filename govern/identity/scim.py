@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -43,6 +44,11 @@ def token_create(provider: str) -> str:
     stored = {"prefix": raw[:12], "token_hash": hash_api_key(raw), "created_at": timezone.now()}
     ScimToken.objects.update_or_create(provider=provider, defaults=stored)
     return raw
+
+
+def _located(path: str) -> str:
+    """A resource's URI (RFC 7643 meta.location): absolute, at SITE_URL."""
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def _answer(body: Any, status: int = 200, location: str = "") -> HttpResponse:
@@ -147,7 +153,7 @@ def _user_json(person: ScimUser) -> dict[str, Any]:
             "resourceType": "User",
             "created": person.created_at.isoformat(),
             "lastModified": person.modified_at.isoformat(),
-            "location": f"/scim/v2/Users/{user.pk}",
+            "location": _located(f"/scim/v2/Users/{user.pk}"),
         },
     }
 
@@ -297,7 +303,7 @@ def _group_json(group: ScimGroup) -> dict[str, Any]:
             "resourceType": "Group",
             "created": group.created_at.isoformat(),
             "lastModified": group.modified_at.isoformat(),
-            "location": f"/scim/v2/Groups/{group.pk}",
+            "location": _located(f"/scim/v2/Groups/{group.pk}"),
         },
     }
 

@@ -60,6 +60,8 @@ def test_a_provisioned_person_added_to_a_mapped_group_sees_the_units_queue_at_on
 ) -> None:
     person = create_person(scim)
     assert person["userName"] == "olivia" and person["active"] is True
+    assert person["meta"]["location"].endswith(f"/scim/v2/Users/{person['id']}")
+    assert person["meta"]["location"].startswith("http")
     olivia = User.objects.get(username="olivia")
     assert not olivia.has_usable_password() and olivia.email == "olivia@bank.example"
     browser = Client()
