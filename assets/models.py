@@ -295,7 +295,8 @@ class Signature(models.Model):
         """How the signer proved who they were, in words ("" when not recorded)."""
         proof = self.authentication or {}
         if proof.get("method") == "password":
-            return "after entering their password"
+            factor = {"totp": " and an authenticator code", "recovery": " and a recovery code"}
+            return "after entering their password" + factor.get(str(proof.get("second_factor")), "")
         if proof.get("method") != "oidc":
             return ""
         logged_in = datetime.fromtimestamp(int(proof.get("auth_time") or 0), UTC)

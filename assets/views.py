@@ -1,6 +1,7 @@
 """Pages of the asset room: the review queue and page, the library, assets and uploads."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -38,7 +39,7 @@ from assets.uploads import read_text, read_upload
 from audit.models import AuditEvent
 from govern.access import acting_user, get_scoped_or_404, scope_for, scoped
 from govern.errors import Conflict, RequestRejected, reason
-from govern.identity import signing
+from govern.identity import second_factor, signing
 from govern.models import BusinessUnit
 from govern.pagination import page_of
 from govern.roles import Capability
@@ -258,6 +259,8 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         and not approved_by_me,
         "approvals_missing": _approvals_missing(version),
         "signs_at_provider": signing.signs_through_provider(request),
+        "signs_with_code": second_factor.has_second_factor(request.user)  # type: ignore[arg-type]
+        and not signing.signs_through_provider(request),
         "enlarged": _enlarged(version),
         **_threads_context(version, scope),
         "approved_enlarged": _enlarged(approved) if approved else 1,
@@ -393,9 +396,21 @@ def _signed_intent(request: HttpRequest, meaning: str) -> signatures.Intent:
             login = signing.proof(request, token)
             return signatures.confirm_fresh_login(acting_user(request), meaning, login)
         password = request.POST.get("password", "")
-        return signatures.confirm(request, acting_user(request), password, meaning)
+        intent = signatures.confirm(request, acting_user(request), password, meaning)
+        return _with_second_factor(request, intent)
     except PermissionDenied as refusal:
         raise SignatureRefused(str(refusal)) from refusal
+
+
+def _with_second_factor(request: HttpRequest, intent: signatures.Intent) -> signatures.Intent:
+    """A local account with a second factor signs with its code too."""
+    if not second_factor.has_second_factor(intent.signer):
+        return intent
+    device = second_factor.check_code(request, intent.signer, request.POST.get("code", ""))
+    if device is None:
+        raise PermissionDenied("That code is not right: nothing was signed or decided.")
+    kind = "recovery" if device.persistent_id.startswith("otp_static") else "totp"
+    return replace(intent, authentication={**intent.authentication, "second_factor": kind})
 
 
 def _threads_context(version: Version, scope: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from govern import (
     password_reset,
     views,
 )
-from govern.identity import scim
+from govern.identity import scim, second_factor
 from govern.identity import views as identity_views
 from templates_app import api_urls as templates_api_urls
 from usage import api_urls as usage_api_urls
@@ -82,6 +82,9 @@ urlpatterns = [
     path("login/sso/", identity_views.sso_start, name="sso-start"),
     path("login/sso/callback/", identity_views.sso_callback, name="sso-callback"),
     path("sign/<str:token>/", identity_views.sign_confirm, name="sign-confirm"),
+    path("account/sessions/", identity_views.my_sessions, name="my-sessions"),
+    path("login/verify/", second_factor.verify, name="second-factor-verify"),
+    path("account/second-factor/", second_factor.enrol, name="second-factor-enrol"),
     path("scim/v2/Users", scim.users, name="scim-users"),
     path("scim/v2/Users/<str:pk>", scim.user, name="scim-user"),
     path("scim/v2/Groups", scim.groups, name="scim-groups"),

@@ -9,7 +9,14 @@ from django.http import HttpRequest
 
 from govern.access import acting_user
 from govern.identity.services import group_map, group_unmap
-from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission, GroupMapping
+from govern.identity.sessions import sessions_end
+from govern.models import (
+    ApiKey,
+    BusinessUnit,
+    BusinessUnitUserObjectPermission,
+    GroupMapping,
+    UserSession,
+)
 from govern.roles import Role
 from govern.services import (
     UNIT_FIELDS,
@@ -153,6 +160,39 @@ class GroupMappingAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for mapping in queryset.select_related("business_unit"):
             self.delete_model(request, mapping)
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(admin.ModelAdmin):
+    """People's signed-in sessions; an administrator ends them (audited)."""
+
+    list_display = ["user", "created_at", "last_seen_at", "address"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    actions = ["end"]
+    fields = ["user", "created_at", "last_seen_at", "address", "agent"]
+    readonly_fields = ["user", "created_at", "last_seen_at", "address", "agent"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="End selected sessions")
+    def end(self, request: HttpRequest, queryset: QuerySet[UserSession]) -> None:
+        ended = 0
+        for session in queryset.select_related("user"):
+            ended += sessions_end(
+                user=session.user,
+                actor=acting_user(request),
+                reason="ended by an administrator",
+                only=[session.pk],
+            )
+        messages.success(request, f"Ended {ended} session(s).")
 
 
 admin.site.site_header = "Govern administration"

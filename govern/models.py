@@ -283,6 +283,7 @@ class UserSession(models.Model):
     )
     session_key = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
     address = models.CharField(max_length=45, blank=True)
     agent = models.CharField(max_length=300, blank=True)
 

@@ -99,6 +99,9 @@ INSTALLED_APPS = [
     "django_q",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_htmx",
     "govern",
@@ -116,8 +119,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "govern.api_only.ApiOnlyAccounts",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "govern.identity.sessions.SessionLimits",
+    "govern.identity.second_factor.SecondFactor",
     "govern.errors_views.ProductNotFound",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -198,6 +204,10 @@ OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", "groups")
 OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", "preferred_username")
 # Whether people may log in with a local password (off: single sign-on only).
 LOCAL_LOGIN = env_bool("LOCAL_LOGIN", True)
+# The roles whose local accounts must have a second factor (TOTP) before anything else:
+# role names, and "administrator" for superusers, e.g. "administrator,compliance_officer".
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES")
+OTP_TOTP_ISSUER = "Govern"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 GUARDIAN_ANONYMOUS_USER_NAME = None
@@ -264,6 +274,10 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# A session ends after this many minutes without a request, and this many hours after the login.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_MAX_HOURS = env_float("SESSION_MAX_HOURS", 8)
+LOGIN_URL_PATH = "/login/"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

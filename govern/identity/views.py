@@ -4,9 +4,11 @@
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +18,8 @@ from audit.services import audit_record
 from govern.api_only import LoginForm
 from govern.identity import oidc, signing
 from govern.identity.services import person_from_claims
-from govern.models import BusinessUnitUserObjectPermission
+from govern.identity.sessions import sessions_end
+from govern.models import BusinessUnitUserObjectPermission, UserSession
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 NEXT_KEY = "sso_next"
@@ -109,3 +112,29 @@ class Login(auth_views.LoginView):
             "sso": oidc.enabled(),
             "local_login": settings.LOCAL_LOGIN,
         }
+
+
+@login_required
+def my_sessions(request: HttpRequest) -> HttpResponse:
+    """The person's signed-in sessions; POST ends one (`session`) or all but this one."""
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404
+    if request.method == "POST":
+        chosen = request.POST.get("session", "")
+        keep = request.session.session_key or ""
+        only = [int(chosen)] if chosen.isdigit() else None
+        ended = 0
+        if chosen == "others" or only is not None:
+            ended = sessions_end(
+                user=user, actor=user, reason="ended by its owner", keep=keep, only=only
+            )
+        messages.success(request, f"{ended} session{'s' if ended != 1 else ''} ended.")
+        return redirect("my-sessions")
+    context = {
+        "sessions": UserSession.objects.filter(user=user).order_by("-last_seen_at"),
+        "current": request.session.session_key,
+        "idle_minutes": settings.SESSION_IDLE_MINUTES,
+        "max_hours": settings.SESSION_MAX_HOURS,
+    }
+    return render(request, "registration/sessions.html", context)
