@@ -338,6 +338,12 @@ class SignedInput(CommentInput):
         trim_whitespace=False,
         help_text="Your password, entered again: required for a regulated version.",
     )
+    code = serializers.CharField(
+        required=False,
+        write_only=True,
+        max_length=20,
+        help_text="The code of your second factor, when your account has one.",
+    )
     meaning = serializers.ChoiceField(
         [SignatureMeaning.APPROVED, SignatureMeaning.REJECTED],
         required=False,
@@ -367,9 +373,10 @@ class VersionAction(APIView):
         if not self.takes_comment:
             arguments.pop("comment")
         password, meaning = arguments.pop("password", ""), arguments.pop("meaning", "")
+        code = arguments.pop("code", "")
         if self.signed and version.variant.asset.regulated:
             user = acting_user(request)
-            arguments["signature"] = signatures.confirm(request, user, password, meaning)
+            arguments["signature"] = signatures.api_intent(request, user, password, meaning, code)
         type(self).service(version=version, actor=acting_user(request), **arguments)
         return Response(_version_detail(version.pk))
 

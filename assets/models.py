@@ -635,6 +635,8 @@ class LicenceReading(models.Model):
     meaning = models.CharField(max_length=16, choices=SignatureMeaning.choices)
     signed_at = models.DateTimeField()
     digest = models.CharField(max_length=64)
+    # How the reader proved who they were (as Signature.authentication); in the digest.
+    authentication = models.JSONField(default=dict, blank=True)
     # When a sync found the licence changed under it (audited): it applies no more.
     outdated_at = models.DateTimeField(null=True, blank=True)
 

@@ -10,7 +10,7 @@ the audit event of the decision, so the tamper-evident chain holds it.
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -20,6 +20,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from assets.models import Decision, Signature, SignatureMeaning, Version
+from govern.access import acting_user
+from govern.identity import second_factor, signing
 
 # The meaning a signature must carry for each decision.
 MEANING_OF = {"approve": SignatureMeaning.APPROVED, "reject": SignatureMeaning.REJECTED}
@@ -65,6 +67,45 @@ def confirm_fresh_login(user: User, meaning: str, login: dict[str, Any]) -> Inte
             {"meaning": f"Say what your signature means: {', '.join(SignatureMeaning.values)}."}
         )
     return Intent(signer=user, meaning=meaning, authentication=login)
+
+
+def intent_from(request: HttpRequest, meaning: str) -> Intent:
+    """Prove the signer of a request: a person signed in through single sign-on by a fresh login
+    at the provider (FreshLoginNeeded until there is one), a local account by its password and,
+    when it has one, its second factor's code. PermissionDenied when the proof fails."""
+    user = acting_user(request)
+    if signing.signs_through_provider(request):
+        if meaning not in SignatureMeaning.values:
+            raise ValidationError({"meaning": "Say what your signature means."})
+        token = request.POST.get("fresh_login", "")
+        if not token:
+            raise signing.FreshLoginNeeded
+        return confirm_fresh_login(user, meaning, signing.proof(request, token))
+    intent = confirm(request, user, request.POST.get("password", ""), meaning)
+    return _second_factor(request, intent, request.POST.get("code", ""))
+
+
+def api_intent(request: Any, user: User, password: str, meaning: str, code: str) -> Intent:
+    """Prove the signer of an API call (a session's: keys cannot sign): their password and,
+    when their account has one, their second factor's code. Under single sign-on there is no
+    password: such a person signs in the browser, after a fresh login at the provider."""
+    if signing.signs_through_provider(getattr(request, "_request", request)):
+        raise PermissionDenied(
+            "You signed in through single sign-on: sign in the browser, after a fresh login."
+        )
+    intent = confirm(request, user, password, meaning)
+    return _second_factor(request, intent, code)
+
+
+def _second_factor(request: Any, intent: Intent, code: str) -> Intent:
+    if not second_factor.has_second_factor(intent.signer):
+        return intent
+    django_request = getattr(request, "_request", request)
+    device = second_factor.check_code(django_request, intent.signer, code)
+    if device is None:
+        raise PermissionDenied("That code is not right: nothing was signed or decided.")
+    kind = "recovery" if device.persistent_id.startswith("otp_static") else "totp"
+    return replace(intent, authentication={**intent.authentication, "second_factor": kind})
 
 
 def record(intent: Intent, decision: Decision, reason: str) -> Signature:

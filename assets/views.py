@@ -1,7 +1,6 @@
 """Pages of the asset room: the review queue and page, the library, assets and uploads."""
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -284,7 +283,7 @@ def version_review(request: HttpRequest, pk: int) -> HttpResponse:
         **({} if version.state == VersionState.DISCARDED else _comparison(version, approved)),
     }
     response = render(request, "assets/version_review.html", context)
-    if context["signs_at_provider"] and context["deciding"]:
+    if context["signs_at_provider"]:  # its decision bar and licence readings sign there
         return signing.let_forms_reach_provider(response)
     return response
 
@@ -384,33 +383,12 @@ class SignatureRefused(Exception):
 
 
 def _signed_intent(request: HttpRequest, meaning: str) -> signatures.Intent:
-    """Prove the signer: their password, or (single sign-on) a fresh login at the provider,
-    which raises FreshLoginNeeded until there is one."""
+    """Prove the signer (signatures.intent_from): FreshLoginNeeded under single sign-on until
+    they logged in again, SignatureRefused when the proof fails."""
     try:
-        if signing.signs_through_provider(request):
-            if meaning not in SignatureMeaning.values:
-                raise ValidationError({"meaning": "Say what your signature means."})
-            token = request.POST.get("fresh_login", "")
-            if not token:
-                raise signing.FreshLoginNeeded
-            login = signing.proof(request, token)
-            return signatures.confirm_fresh_login(acting_user(request), meaning, login)
-        password = request.POST.get("password", "")
-        intent = signatures.confirm(request, acting_user(request), password, meaning)
-        return _with_second_factor(request, intent)
+        return signatures.intent_from(request, meaning)
     except PermissionDenied as refusal:
         raise SignatureRefused(str(refusal)) from refusal
-
-
-def _with_second_factor(request: HttpRequest, intent: signatures.Intent) -> signatures.Intent:
-    """A local account with a second factor signs with its code too."""
-    if not second_factor.has_second_factor(intent.signer):
-        return intent
-    device = second_factor.check_code(request, intent.signer, request.POST.get("code", ""))
-    if device is None:
-        raise PermissionDenied("That code is not right: nothing was signed or decided.")
-    kind = "recovery" if device.persistent_id.startswith("otp_static") else "totp"
-    return replace(intent, authentication={**intent.authentication, "second_factor": kind})
 
 
 def _threads_context(version: Version, scope: Any) -> dict[str, Any]:

@@ -117,6 +117,12 @@ class ReadingInput(StrictSerializer):
     )
     reason = serializers.CharField(max_length=4000)
     password = serializers.CharField(max_length=200, write_only=True, trim_whitespace=False)
+    code = serializers.CharField(
+        max_length=20,
+        write_only=True,
+        required=False,
+        help_text="The code of your second factor, when your account has one.",
+    )
     meaning = serializers.ChoiceField([SignatureMeaning.READ])
 
 
@@ -151,7 +157,9 @@ class LicenceReadings(APIView):
         )
         user = acting_user(request)
         require(user, Capability.DECIDE_VERSIONS, purchase.asset.business_unit_id)
-        intent = signatures.confirm(request, user, data["password"], data["meaning"])
+        intent = signatures.api_intent(
+            request, user, data["password"], data["meaning"], data.get("code", "")
+        )
         reading = reading_record(
             purchase=purchase, terms=data["terms"], reason=data["reason"], intent=intent
         )

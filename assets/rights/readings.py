@@ -287,6 +287,7 @@ def reading_record(
             printed_name=intent.signer.get_full_name() or intent.signer.get_username(),
             meaning=intent.meaning,
             signed_at=timezone.now(),
+            authentication=intent.authentication,
         )
         reading.digest = reading_digest(reading)
         reading.save()
@@ -318,6 +319,7 @@ def reading_digest(reading: LicenceReading) -> str:
         "printed_name": reading.printed_name,
         "meaning": reading.meaning,
         "signed_at": reading.signed_at.isoformat(),
+        **({"authentication": reading.authentication} if reading.authentication else {}),
     }
     return hashlib.sha256(json.dumps(bound, sort_keys=True).encode()).hexdigest()
 

@@ -23,6 +23,7 @@ from assets.rights.readings import READ_LISTS, reading_record
 from assets.rights.services import rights_policy_set
 from govern.access import acting_user, get_scoped_or_404, require, scope_for
 from govern.errors import reason
+from govern.identity import signing
 from govern.models import BusinessUnit
 from govern.roles import Capability
 
@@ -114,18 +115,16 @@ def licence_read(request: HttpRequest, pk: int) -> HttpResponse:
         acting_user(request), Capability.DECIDE_VERSIONS, version.variant.asset.business_unit_id
     )
     try:
-        intent = signatures.confirm(
-            request,
-            acting_user(request),
-            request.POST.get("password", ""),
-            request.POST.get("meaning", ""),
-        )
+        intent = signatures.intent_from(request, request.POST.get("meaning", ""))
         reading_record(
             purchase=purchase,
             terms=reading_terms(request.POST),
             reason=request.POST.get("reason", ""),
             intent=intent,
         )
+    except signing.FreshLoginNeeded:
+        what = f"Read the licence of purchase {purchase.uuid}"
+        return redirect(signing.begin(request, request.path, dict(request.POST.lists()), what))
     except (ValidationError, PermissionDenied) as refused:
         messages.error(request, f"Nothing was recorded: {reason(refused)}")
     else:

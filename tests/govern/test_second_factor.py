@@ -162,3 +162,24 @@ def test_wrong_codes_lock_the_account_as_wrong_passwords_do(
     locked = client.post("/login/verify/", {"code": code_of(device)})
     assert locked.status_code == 429
     assert AuditEvent.objects.filter(action="auth.second_factor_failed").count() == 5
+
+
+def test_the_api_asks_a_second_factors_code_of_a_session_that_signs(
+    colin: User, disclaimer: Any, add_version: Any, clock: Any
+) -> None:
+    from assets.models import Signature
+
+    enrol(log_in(), colin)
+    next_step(clock)
+    client = log_in()
+    device = TOTPDevice.objects.get(user=colin)
+    client.post("/login/verify/", {"code": code_of(device)})
+    next_step(clock)
+    waiting = add_version(disclaimer, text="Capital at risk.")
+    url = f"/api/v1/versions/{waiting.pk}/approve/"
+    body = {"password": PASSWORD, "meaning": "approved", "comment": "ok"}
+    refused = client.post(url, body, content_type="application/json")
+    assert refused.status_code == 403 and not Signature.objects.exists()
+    signed = client.post(url, {**body, "code": code_of(device)}, content_type="application/json")
+    assert signed.status_code == 200, signed.content
+    assert Signature.objects.get().authentication["second_factor"] == "totp"

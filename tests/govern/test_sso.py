@@ -284,3 +284,30 @@ def test_a_fresh_login_as_someone_else_signs_nothing(
     assert back.status_code == 400 and "was not the signer" in back.content.decode()
     assert not Decision.objects.exists()
     assert refusals() == ["The login at the provider was not the signer's."]
+
+
+def test_a_licence_reading_under_sso_is_signed_after_a_fresh_login(
+    sso: Provider,
+    mapped: BusinessUnit,
+    compliance_officer: User,
+    logo: Any,
+    add_version: Any,
+    unit: BusinessUnit,
+) -> None:
+    from assets.models import LicenceReading
+    from assets.services import version_approve
+    from tests.assets.test_licence_readings import licensed, sdk_test_purchase
+
+    version = version_approve(version=add_version(logo), actor=compliance_officer)
+    purchase = licensed(version, sdk_test_purchase(), unit)
+    client = Client()
+    sign_in(client, "colin")
+    form = {"purchase": purchase.uuid, "reason": "Clause 4", "meaning": "read"}
+    asked = client.post(f"/assets/versions/{version.pk}/licence-readings/", form)
+    assert asked.status_code == 302 and "prompt=login" in asked["Location"]
+    assert not LicenceReading.objects.exists()
+    back = client.get("/login/sso/callback/", sign_in_at(asked["Location"], "colin"))
+    token = back["Location"].split("/")[2]
+    client.post(f"/assets/versions/{version.pk}/licence-readings/", {**form, "fresh_login": token})
+    reading = LicenceReading.objects.get()
+    assert reading.authentication["method"] == "oidc" and reading.signer == compliance_officer
