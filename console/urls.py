@@ -19,7 +19,7 @@ from govern import (
     password_reset,
     views,
 )
-from govern.identity import scim, second_factor
+from govern.identity import passkeys, scim, second_factor
 from govern.identity import views as identity_views
 from templates_app import api_urls as templates_api_urls
 from usage import api_urls as usage_api_urls
@@ -85,6 +85,10 @@ urlpatterns = [
     path("account/sessions/", identity_views.my_sessions, name="my-sessions"),
     path("login/verify/", second_factor.verify, name="second-factor-verify"),
     path("account/second-factor/", second_factor.enrol, name="second-factor-enrol"),
+    path("account/second-factor/passkeys/options", passkeys.registration_options),
+    path("account/second-factor/passkeys/", passkeys.register, name="passkey-register"),
+    path("login/verify/passkey/options", passkeys.login_options),
+    path("login/verify/passkey/", passkeys.login_with_passkey, name="passkey-login"),
     path("scim/v2/Users", scim.users, name="scim-users"),
     path("scim/v2/Users/<str:pk>", scim.user, name="scim-user"),
     path("scim/v2/Groups", scim.groups, name="scim-groups"),

@@ -2,10 +2,12 @@
 jobs, the worker heartbeat and the setup problems parts report."""
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django_otp.models import Device
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from govern.roles import Role
@@ -289,6 +291,25 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Passkey(Device):
+    """A WebAuthn credential (a passkey) of a local account, one way to give its second factor
+    at login (govern/identity/passkeys.py)."""
+
+    # django-otp's Device has no type hints, so these fields say their own.
+    credential_id: "models.CharField[str, str]" = models.CharField(
+        max_length=1400, unique=True
+    )  # base64url
+    public_key: "models.BinaryField[bytes, bytes]" = models.BinaryField()
+    sign_count: "models.PositiveBigIntegerField[int, int]" = models.PositiveBigIntegerField(
+        default=0
+    )
+    created_at: "models.DateTimeField[Any, Any]" = models.DateTimeField(default=timezone.now)
+    last_used_at: "models.DateTimeField[Any, Any]" = models.DateTimeField(null=True, blank=True)
+
+    def verify_token(self, token: Any) -> bool:
+        return False  # a passkey answers a challenge, never a typed code
 
 
 class RequestCount(models.Model):

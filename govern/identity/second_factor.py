@@ -29,7 +29,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import audit_record
-from govern.models import BusinessUnitUserObjectPermission
+from govern.models import BusinessUnitUserObjectPermission, Passkey
 
 VERIFY_PATH = "/login/verify/"
 ENROL_PATH = "/account/second-factor/"
@@ -87,7 +87,7 @@ class SecondFactor:
         return self.get_response(request)
 
 
-def _next(request: HttpRequest) -> str:
+def next_or_home(request: HttpRequest) -> str:
     wanted = request.GET.get("next") or request.POST.get("next") or "/"
     safe = url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure())
     return wanted if safe else "/"
@@ -124,9 +124,13 @@ def verify(request: HttpRequest) -> HttpResponse:
             audit_record(
                 action="auth.second_factor_passed", actor=user, target=user, data={"with": kind}
             )
-            return redirect(_next(request))
+            return redirect(next_or_home(request))
         messages.error(request, "That code is not right (or was used already).")
-    return render(request, "registration/second_factor.html", {"next": _next(request)})
+    context = {
+        "next": next_or_home(request),
+        "passkeys": Passkey.objects.filter(user=user).exists(),
+    }
+    return render(request, "registration/second_factor.html", context)
 
 
 @login_required
@@ -136,7 +140,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if not isinstance(user, User):
         return redirect("login")
     if has_second_factor(user):
-        return render(request, "registration/second_factor_set.html", {"codes": None})
+        passkeys = Passkey.objects.filter(user=user).order_by("created_at")
+        context = {"codes": None, "passkeys": passkeys}
+        return render(request, "registration/second_factor_set.html", context)
     device, _made = TOTPDevice.objects.get_or_create(
         user=user, confirmed=False, defaults={"name": "authenticator"}
     )
@@ -175,6 +181,7 @@ def second_factor_reset(*, user: User, actor: User | None) -> int:
     with transaction.atomic():
         removed = TOTPDevice.objects.filter(user=user).delete()[0]
         removed += StaticDevice.objects.filter(user=user).delete()[0]
+        removed += Passkey.objects.filter(user=user).delete()[0]
         audit_record(
             action="auth.second_factor_reset",
             actor=actor,

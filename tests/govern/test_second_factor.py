@@ -183,3 +183,57 @@ def test_the_api_asks_a_second_factors_code_of_a_session_that_signs(
     signed = client.post(url, {**body, "code": code_of(device)}, content_type="application/json")
     assert signed.status_code == 200, signed.content
     assert Signature.objects.get().authentication["second_factor"] == "totp"
+
+
+def test_passkey_answers_that_were_not_asked_for_or_do_not_verify_are_refused(
+    colin: User, clock: Any
+) -> None:
+    from govern.models import Passkey
+
+    enrol(log_in(), colin)
+    next_step(clock)
+    client = log_in()
+    unverified = client.post("/account/second-factor/passkeys/options")
+    assert unverified.status_code == 403, "the code first"
+    device = TOTPDevice.objects.get(user=colin)
+    client.post("/login/verify/", {"code": code_of(device)})
+    unasked = client.post(
+        "/account/second-factor/passkeys/", {"id": "x"}, content_type="application/json"
+    )
+    assert unasked.status_code == 400 and "no ceremony is under way" in unasked.json()["detail"]
+    options = client.post("/account/second-factor/passkeys/options").json()
+    assert options["rp"]["id"] == "testserver" and options["challenge"]
+    forged = client.post(
+        "/account/second-factor/passkeys/",
+        {"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {}},
+        content_type="application/json",
+    )
+    assert forged.status_code == 400 and not Passkey.objects.exists()
+    refusals = AuditEvent.objects.filter(action="auth.passkey_refused").count()
+    assert refusals == 2
+
+
+def test_a_login_passkey_answer_that_is_not_ones_own_or_is_forged_is_refused(
+    colin: User, clock: Any
+) -> None:
+    from govern.models import Passkey
+
+    enrol(log_in(), colin)
+    next_step(clock)
+    Passkey.objects.create(
+        user=colin, name="passkey", confirmed=True, credential_id="AAAA", public_key=b"x"
+    )
+    client = log_in()
+    options = client.post("/login/verify/passkey/options").json()
+    assert [c["id"] for c in options["allowCredentials"]] == ["AAAA"]
+    url = "/login/verify/passkey/"
+    stranger = client.post(url, {"id": "BBBB"}, content_type="application/json")
+    assert stranger.status_code == 400 and "not one of yours" in stranger.json()["detail"]
+    client.post("/login/verify/passkey/options")
+    forged = client.post(
+        "/login/verify/passkey/",
+        {"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {"signature": "AA"}},
+        content_type="application/json",
+    )
+    assert forged.status_code == 400 and "did not verify" in forged.json()["detail"]
+    assert client.get("/usage/exceptions/").status_code == 302, "still held at the code"
