@@ -206,7 +206,7 @@ OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", "preferred_username")
 LOCAL_LOGIN = env_bool("LOCAL_LOGIN", True)
 # The roles whose local accounts must have a second factor (TOTP) before anything else:
 # role names, and "administrator" for superusers, e.g. "administrator,compliance_officer".
-MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES")
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "administrator")
 OTP_TOTP_ISSUER = "Govern"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -163,6 +163,27 @@ def integration_key(roles: None, unit: BusinessUnit) -> str:
     return raw_key
 
 
+def with_second_factor(client: Client, user: Any) -> Client:
+    """Mark the client's session as having passed a second factor (an administrator needs one
+    by default, MFA_REQUIRED_ROLES), as the code page does after a right code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _made = TOTPDevice.objects.get_or_create(user=user, confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user: Any) -> Client:
+    """pytest-django's administrator's client, past the second factor administrators need."""
+    client = Client()
+    client.force_login(admin_user)
+    return with_second_factor(client, admin_user)
+
+
 @pytest.fixture
 def client_for() -> Callable[[Any], Client]:
     def login(user: Any) -> Client:

@@ -14,6 +14,7 @@ from assets.smintio.services import licensee_map
 from assets.smintio.sync import smintio_sync
 from audit.models import AuditEvent
 from govern.models import BusinessUnit
+from tests.conftest import with_second_factor
 
 MAGAZINE_LICENSEE = "b3c1e0d2-5f47-4a8e-9d61-2e7f0a9c4b15"  # the sandbox's second licensee
 
@@ -46,6 +47,7 @@ def test_an_unmapped_licensee_goes_to_the_fallback_unit_and_is_named_on_the_page
     assert set(Asset.objects.values_list("business_unit_id", flat=True)) == {unit.pk}
     client = Client()
     client.force_login(admin)
+    with_second_factor(client, admin)
     page = client.get("/assets/smintio/").content.decode()
     assert "Nordlicht Medien GmbH" in page and MAGAZINE_LICENSEE in page
     assert "Nordlicht Energie AG" in page
@@ -68,7 +70,7 @@ def test_only_administrators_map_licensees_and_a_bad_uuid_is_refused(
 def test_the_admin_maps_a_licensee_through_the_audited_service(
     unit: BusinessUnit, other_unit: BusinessUnit, admin: User, client_for: Callable[[Any], Client]
 ) -> None:
-    client = client_for(admin)
+    client = with_second_factor(client_for(admin), admin)
     path = "/admin/assets/licenseeunit/add/"
     answer = client.post(path, {"licensee_uuid": MAGAZINE_LICENSEE, "business_unit": unit.pk})
     assert answer.status_code == 302

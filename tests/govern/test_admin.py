@@ -8,6 +8,7 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from govern.models import ApiKey, BusinessUnit, BusinessUnitUserObjectPermission, hash_api_key
+from tests.conftest import with_second_factor
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def admin_client_for_superuser(roles: None) -> tuple[Client, Any]:
     admin = User.objects.create_superuser("root", "root@example.com", "root-pass-123")
     client = Client()
     client.force_login(admin)
-    return client, admin
+    return with_second_factor(client, admin), admin
 
 
 def test_admin_grants_a_role_and_the_grant_is_audited(

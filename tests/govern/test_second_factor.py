@@ -77,10 +77,8 @@ def test_a_role_that_needs_a_second_factor_enrols_before_anything_else(
     assert AuditEvent.objects.filter(action="auth.second_factor_enrolled").count() == 1
 
 
-def test_an_administrator_without_a_second_factor_is_asked_to_enrol_first(
-    settings: Any, db: Any
-) -> None:
-    settings.MFA_REQUIRED_ROLES = ["administrator"]
+def test_an_administrator_without_a_second_factor_is_asked_to_enrol_first(db: Any) -> None:
+    """By default (MFA_REQUIRED_ROLES=administrator)."""
     User.objects.create_superuser("root", "root@bank.example", PASSWORD)
     client = log_in("root")
     assert client.get("/admin/")["Location"] == "/account/second-factor/"

@@ -11,6 +11,7 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from govern.models import UserSession
+from tests.conftest import with_second_factor
 
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -89,7 +90,7 @@ def test_an_administrator_ends_a_persons_sessions(clock: Any, compliance_officer
     person = signed_in(compliance_officer)
     admin = User.objects.create_superuser("root", "root@bank.example", "x" * 20)
     session = UserSession.objects.get(user=compliance_officer)
-    done = signed_in(admin).post(
+    done = with_second_factor(signed_in(admin), admin).post(
         "/admin/govern/usersession/", {"action": "end", "_selected_action": [session.pk]}
     )
     assert done.status_code == 302
