@@ -164,8 +164,13 @@ def _people(provider: str) -> Any:
     )
 
 
+def _is_id(text: str) -> bool:
+    """Whether the text can be one of Govern's ids (a number a database key holds)."""
+    return text.isdigit() and len(text) <= 18
+
+
 def _person(provider: str, pk: str) -> ScimUser:
-    found = _people(provider).filter(user_id=pk).first() if pk.isdigit() else None
+    found = _people(provider).filter(user_id=pk).first() if _is_id(pk) else None
     if found is None:
         raise ScimRefusal(404, f"No user {pk}.")
     return found
@@ -309,7 +314,7 @@ def _group_json(group: ScimGroup) -> dict[str, Any]:
 
 
 def _group(provider: str, pk: str) -> ScimGroup:
-    found = ScimGroup.objects.filter(provider=provider, pk=pk).first() if pk.isdigit() else None
+    found = ScimGroup.objects.filter(provider=provider, pk=pk).first() if _is_id(pk) else None
     if found is None:
         raise ScimRefusal(404, f"No group {pk}.")
     return found
@@ -320,7 +325,7 @@ def _members(provider: str, value: Any) -> list[User]:
     if not isinstance(value, list) or len(value) > MAX_MEMBERS:
         raise ScimRefusal(400, f"members is a list of at most {MAX_MEMBERS}.", "invalidValue")
     ids = [str(m.get("value", "")) if isinstance(m, dict) else "" for m in value]
-    if not all(i.isdigit() for i in ids):
+    if not all(_is_id(i) for i in ids):
         raise ScimRefusal(400, 'Each member is {"value": "<user id>"}.', "invalidValue")
     people = {str(p.user_id): p.user for p in _people(provider).filter(user_id__in=ids)}
     unknown = [i for i in ids if i not in people]
@@ -397,7 +402,7 @@ def _group_patch(provider: str, group: ScimGroup, body: dict[str, Any]) -> None:
             for user in gone:
                 final.pop(user.pk, None)
         elif one and op == "remove":
-            final.pop(int(one.group(1)) if one.group(1).isdigit() else -1, None)
+            final.pop(int(one.group(1)) if _is_id(one.group(1)) else -1, None)
         elif text == "displayName" and op in ("add", "replace") and isinstance(value, str):
             name = value
         elif path is None and op == "replace" and isinstance(value, dict):

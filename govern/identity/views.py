@@ -123,7 +123,7 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         chosen = request.POST.get("session", "")
         keep = request.session.session_key or ""
-        only = [int(chosen)] if chosen.isdigit() else None
+        only = [int(chosen)] if chosen.isdigit() and len(chosen) <= 18 else None
         ended = 0
         if chosen == "others" or only is not None:
             ended = sessions_end(

@@ -142,6 +142,14 @@ def test_users_are_found_by_filter_and_paged(scim: Client) -> None:
             "invalidValue",
         ),
         ("patch", "Users/1", {"Operations": []}, 404, ""),
+        ("get", "Users/99999999999999999999999", None, 404, ""),
+        (
+            "post",
+            "Groups",
+            {"displayName": "G", "members": [{"value": "9" * 30}]},
+            400,
+            "invalidValue",
+        ),  # noqa: E501
     ],
 )
 def test_malformed_requests_get_a_scim_error_and_change_nothing(

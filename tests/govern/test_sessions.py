@@ -82,6 +82,7 @@ def test_one_cannot_end_someone_elses_session_from_ones_own_page(
     mine = signed_in(compliance_officer)
     target = UserSession.objects.get(user=designer)
     mine.post("/account/sessions/", {"session": target.pk})
+    mine.post("/account/sessions/", {"session": "9" * 40})  # no session has such an id
     assert theirs.get("/").status_code == 200
     assert not AuditEvent.objects.filter(action="auth.sessions_ended").exists()
 
