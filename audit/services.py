@@ -44,8 +44,10 @@ def audit_record(
     target: models.Model | None = None,
     unit_id: int | None = None,
     data: dict[str, Any] | None = None,
+    actor_label: str = "",
 ) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction."""
+    """Append one event to the chain inside the caller's transaction. `actor_label` names an
+    author that is no person (a provisioning client, "scim:entra")."""
     person = actor if actor is not None and actor.is_authenticated else None
     with transaction.atomic():
         _lock_chain()
@@ -55,7 +57,7 @@ def audit_record(
             sequence=sequence,
             created_at=timezone.now(),
             actor_id=person.pk if person else None,
-            actor_name=person.get_username() if person else "",
+            actor_name=person.get_username() if person else actor_label[:150],
             action=action,
             target_type=target_type(target),
             target_id=str(target.pk) if target is not None else "",

@@ -72,6 +72,7 @@ def person_create(provider: str, attributes: dict[str, Any]) -> ScimUser:
             person.modified_at = timezone.now()
             person.save()
         audit_record(
+            actor_label=f"scim:{provider}",
             action="scim.user_created",
             target=user,
             data={**_by(provider), "username": username, "active": user.is_active},
@@ -98,6 +99,7 @@ def person_update(person: ScimUser, attributes: dict[str, Any]) -> ScimUser:
         person.modified_at = timezone.now()
         person.save(update_fields=["external_id", "modified_at"])
         audit_record(
+            actor_label=f"scim:{person.provider}",
             action="scim.user_changed",
             target=user,
             data={**_by(person.provider), "fields": sorted(attributes)[:20]},
@@ -120,6 +122,7 @@ def person_delete(person: ScimUser) -> None:
             user.save(update_fields=["is_active"])
         _deactivate(user, person.provider)
         audit_record(
+            actor_label=f"scim:{person.provider}",
             action="scim.user_deleted",
             target=user,
             data={**_by(person.provider), "username": user.get_username()},
@@ -155,6 +158,7 @@ def _deactivate(user: User, provider: str) -> None:
     for api_key in ApiKey.objects.filter(user=user, revoked_at__isnull=True):
         api_key_revoke(api_key=api_key, actor=None)
     audit_record(
+        actor_label=f"scim:{provider}",
         action="scim.user_deactivated",
         target=user,
         data={**_by(provider), "username": user.get_username()},
@@ -184,6 +188,7 @@ def group_save(
         group.members.set(members)
         after = {member.pk for member in members}
         audit_record(
+            actor_label=f"scim:{provider}",
             action=action,
             data={**_by(provider), "group": name, "members": len(after)},
         )
@@ -199,6 +204,7 @@ def group_members_change(group: ScimGroup, adding: list[User], removing: list[Us
         group.modified_at = timezone.now()
         group.save(update_fields=["modified_at"])
         audit_record(
+            actor_label=f"scim:{group.provider}",
             action="scim.group_changed",
             data={
                 **_by(group.provider),
@@ -216,6 +222,10 @@ def group_delete(group: ScimGroup) -> None:
         members = list(group.members.all())
         name, provider = group.display_name, group.provider
         group.delete()
-        audit_record(action="scim.group_deleted", data={**_by(provider), "group": name})
+        audit_record(
+            actor_label=f"scim:{provider}",
+            action="scim.group_deleted",
+            data={**_by(provider), "group": name},
+        )
         for user in members:
             follow(user, provider)

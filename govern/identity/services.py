@@ -114,6 +114,7 @@ def grants_follow(user: User, groups: list[str], *, source: str) -> tuple[int, i
         taken += 1
     if given or taken:
         audit_record(
+            actor_label=source,
             action="auth.grants_followed",
             target=user,
             data={"source": source, "groups": groups[:50], "given": given, "taken": taken},

@@ -101,6 +101,7 @@ def test_deactivating_a_person_ends_their_sessions_and_revokes_their_keys_at_onc
     assert ApiKey.objects.get(pk=api_key.pk).revoked_at is not None
     event = AuditEvent.objects.get(action="scim.user_deactivated")
     assert event.data == {"by": "scim:entra", "username": "olivia"}
+    assert (event.actor_id, event.actor_name) == (None, "scim:entra"), "the provider did it"
     assert AuditEvent.objects.filter(action="auth.sessions_ended").count() == 1
 
 
