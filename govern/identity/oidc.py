@@ -188,6 +188,18 @@ def _exchange(code: str, verifier: str) -> dict[str, Any]:
     return body
 
 
+def _logged_in_recently(claims: Any, max_age: int | None) -> None:
+    """Refuse a token whose login is older than the `max_age` asked (Authlib only checks that
+    `auth_time` is there)."""
+    if max_age is None:
+        return
+    auth_time = claims.get("auth_time")
+    if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
+        raise Refused("the ID token does not say when you logged in (auth_time)")
+    if time.time() - auth_time > max_age + LEEWAY_SECONDS:
+        raise Refused(f"the login at the provider is older than the {max_age} s asked (auth_time)")
+
+
 def verified_claims(tokens: dict[str, Any], pending: Pending) -> dict[str, Any]:
     """Check the ID token's signature against the provider's keys and its claims against
     what Govern asked; return the claims."""
@@ -216,6 +228,7 @@ def verified_claims(tokens: dict[str, Any], pending: Pending) -> dict[str, Any]:
             },
         )
         claims.validate(leeway=LEEWAY_SECONDS)
+        _logged_in_recently(claims, pending.max_age)
     except JoseError as error:
         raise Refused(f"the ID token is not valid: {error.description or error.error}") from None
     except ValueError as error:

@@ -24,19 +24,25 @@ from govern.models import BusinessUnitUserObjectPermission, UserSession
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 NEXT_KEY = "sso_next"
 PROMPTS = {"login", "select_account"}
+MAX_AGE = 86_400  # seconds: the oldest login `?max_age=` may ask the provider to accept
 
 
 def sso_start(request: HttpRequest) -> HttpResponse:
-    """Send the person to the provider to sign in (`?prompt=login` forces a fresh login)."""
+    """Send the person to the provider to sign in (`?prompt=login` forces a fresh login,
+    `?max_age=N` one at most N seconds old, checked against the ID token's auth_time)."""
     if not oidc.enabled():
         raise Http404("Single sign-on is not set up here.")
     wanted = request.GET.get("next", "")
     safe = url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure())
     request.session[NEXT_KEY] = wanted if wanted and safe else "/"
     prompt = request.GET.get("prompt", "")
+    age = request.GET.get("max_age", "")
+    max_age = int(age) if age.isdigit() and int(age) <= MAX_AGE else None
     try:
         return redirect(
-            oidc.authorization_url(request, "login", prompt=prompt if prompt in PROMPTS else "")
+            oidc.authorization_url(
+                request, "login", prompt=prompt if prompt in PROMPTS else "", max_age=max_age
+            )
         )
     except oidc.Refused as refused:
         return refuse(request, refused.reason)

@@ -311,3 +311,19 @@ def test_a_licence_reading_under_sso_is_signed_after_a_fresh_login(
     client.post(f"/assets/versions/{version.pk}/licence-readings/", {**form, "fresh_login": token})
     reading = LicenceReading.objects.get()
     assert reading.authentication["method"] == "oidc" and reading.signer == compliance_officer
+
+
+def test_prompt_and_max_age_reach_the_provider_and_max_age_is_checked(
+    sso: Provider, mapped: BusinessUnit
+) -> None:
+    client = Client()
+    started = client.get("/login/sso/?prompt=login&max_age=300")
+    assert "prompt=login" in started["Location"] and "max_age=300" in started["Location"]
+    landed = client.get("/login/sso/callback/", sign_in_at(started["Location"], "dora"))
+    assert landed.status_code == 302
+    odd = client.get("/login/sso/?prompt=none&max_age=-1")
+    assert "prompt=" not in odd["Location"] and "max_age" not in odd["Location"]
+    pending = oidc.Pending("the-nonce", "v", "login", 60, time.time())
+    stale = crafted(sso, auth_time=int(time.time()) - 3600)
+    with pytest.raises(oidc.Refused, match="auth_time"):
+        oidc.verified_claims({"id_token": stale}, pending)
