@@ -179,8 +179,10 @@ def group_save(
             )
             action = "scim.group_created"
             before: set[int] = set()
+            renamed = False
         else:
             before = set(group.members.values_list("pk", flat=True))
+            renamed = group.display_name != name
             group.display_name, group.external_id = name, external_id
             group.modified_at = timezone.now()
             group.save()
@@ -192,7 +194,9 @@ def group_save(
             action=action,
             data={**_by(provider), "group": name, "members": len(after)},
         )
-        for user in User.objects.filter(pk__in=before | after):
+        # A member whose groups did not change keeps what they had: only the others follow.
+        changed = before | after if renamed else before ^ after
+        for user in User.objects.filter(pk__in=changed):
             follow(user, provider)
     return group
 

@@ -30,6 +30,7 @@ ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 MAX_BODY = 1_000_000
 MAX_COUNT = 200
+MAX_START = 1_000_000_000  # a startIndex past it answers an empty page
 MAX_MEMBERS = 5_000
 FILTER = re.compile(r'^\s*(\w+)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$', re.IGNORECASE)
 FILTERABLE = {"users": {"username": "userName", "externalid": "externalId"},
@@ -101,11 +102,13 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 
 def _page(request: HttpRequest) -> tuple[int, int]:
     try:
-        start = max(1, int(request.GET.get("startIndex", "1")))
-        count = min(MAX_COUNT, max(0, int(request.GET.get("count", "100"))))
+        start = int(request.GET.get("startIndex", "1"))
+        count = int(request.GET.get("count", "100"))
     except ValueError:
         raise ScimRefusal(400, "startIndex and count are whole numbers.", "invalidValue") from None
-    return start, count
+    if not 1 <= start <= MAX_START:  # RFC 7644 3.4.2.4: below 1 is read as 1
+        start = 1 if start < 1 else MAX_START
+    return start, min(MAX_COUNT, max(0, count))
 
 
 def _filtered(request: HttpRequest, kind: str) -> tuple[str, str] | None:

@@ -11,6 +11,7 @@ recovery codes made at enrolment.
   are audited.
 """
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -36,13 +37,6 @@ ENROL_PATH = "/account/second-factor/"
 # What a person who still owes a second factor may open.
 ALLOWED = (VERIFY_PATH, ENROL_PATH, "/logout/", "/static/", "/api/", "/scim/", "/healthz")
 RECOVERY_CODES = 10
-
-
-def confirmed_devices(user: User) -> list[Any]:
-    return [
-        *TOTPDevice.objects.filter(user=user, confirmed=True),
-        *StaticDevice.objects.filter(user=user, confirmed=True),
-    ]
 
 
 def has_second_factor(user: User) -> bool:
@@ -79,9 +73,11 @@ class SecondFactor:
             and _local(request)
             and not request.path.startswith(ALLOWED)
         ):
-            if not user.is_verified() and has_second_factor(user):
+            if user.is_verified():  # passed a second factor in this session
+                return self.get_response(request)
+            if has_second_factor(user):
                 return redirect(f"{VERIFY_PATH}?next={request.path}")
-            if not has_second_factor(user) and required_for(user):
+            if required_for(user):
                 messages.warning(request, "Your role needs a second factor: set it up first.")
                 return redirect(ENROL_PATH)
         return self.get_response(request)
@@ -158,8 +154,6 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 
 def _base32(device: TOTPDevice) -> str:
-    import base64
-
     text = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 

@@ -122,6 +122,8 @@ def test_users_are_found_by_filter_and_paged(scim: Client) -> None:
     assert found["totalResults"] == 1 and found["Resources"][0]["userName"] == "ben"
     by_external = send(scim, "get", 'Users?filter=externalId eq "ext-cid"').json()
     assert [u["userName"] for u in by_external["Resources"]] == ["cid"]
+    far = send(scim, "get", f"Users?startIndex={'9' * 30}&count=1").json()
+    assert (far["totalResults"], far["Resources"]) == (3, []), "past the end, not an error"
     page = send(scim, "get", "Users?startIndex=2&count=1").json()
     assert (page["totalResults"], page["startIndex"], page["itemsPerPage"]) == (3, 2, 1)
     assert page["Resources"][0]["userName"] == "ben"
@@ -194,3 +196,17 @@ def test_the_service_describes_itself(scim: Client) -> None:
     types = send(scim, "get", "ResourceTypes").json()
     assert {r["endpoint"] for r in types["Resources"]} == {"/Users", "/Groups"}
     assert send(scim, "get", "Schemas").json()["totalResults"] == 2
+
+
+def test_renaming_a_group_to_a_mapped_name_gives_its_members_the_role(
+    scim: Client, mapped: BusinessUnit
+) -> None:
+    person = create_person(scim)
+    members = [{"value": person["id"]}]
+    group = send(scim, "post", "Groups", {"displayName": "Other", "members": members}).json()
+    olivia = User.objects.get(username="olivia")
+    assert not olivia.has_perm("compliance_officer", mapped)
+    rename = {"op": "replace", "path": "displayName", "value": "Compliance DE"}
+    renamed = patch(scim, f"Groups/{group['id']}", rename)
+    assert renamed.json()["displayName"] == "Compliance DE"
+    assert User.objects.get(username="olivia").has_perm("compliance_officer", mapped)
