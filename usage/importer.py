@@ -9,7 +9,7 @@ the first pass (memory grows with the number of contexts, not of events).
 
 import csv
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,10 +17,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from govern.errors import Conflict, RequestRejected
 from govern.export_jobs import file_hash
 from templates_app.models import Template
+from usage import staging
 from usage.models import RunSource
 from usage.reports import (
     HEADER_FIELDS,
@@ -32,11 +34,13 @@ from usage.reports import (
     parse_header,
     parse_record,
 )
-from usage.services import IngestOutcome, runs_ingest
+from usage.services import IngestOutcome, RecordStream, RecordWriter, runs_ingest
 
 FORMATS = ("csv", "jsonl", "xi")
 CHANGED = "line 0: the file changed while it was read; drop it again once it is complete"
 MAX_PROBLEMS = 100
+# Names listed of a header's unknown columns (a header of ten million is refused in a line).
+MAX_LISTED = 10
 COLUMNS = (*HEADER_FIELDS, *RECORD_FIELDS)
 # Experience Insights: the manifest metadata tags Govern reads from an event's `user` block.
 XI_VERSIONS, XI_RUN, XI_CLEARANCE = "govern_versions", "govern_run_id", "govern_clearance"
@@ -84,6 +88,8 @@ class ImportResult:
     records: int
     exceptions: int
     skipped_events: int = 0
+    # "staged" when PostgreSQL's COPY path stored it, "lines" when read line by line.
+    path: str = "lines"
 
 
 def import_file(path: Path, file_format: str, *, actor: Any = None) -> ImportResult:
@@ -96,16 +102,43 @@ def import_file(path: Path, file_format: str, *, actor: Any = None) -> ImportRes
         raise FileRefused([f"line 0: the file is {size:,} bytes; the limit is {limit} MB"], 413)
     if file_format == "xi":
         return _import_events(path, actor)
+    if file_format == "csv" and staging.supported():
+        columns = _csv_columns(path)
+        if columns is not None:
+            try:
+                return _import_staged(path, columns, actor)
+            except staging.NeedsLines:
+                pass  # read line by line: that names each bad line, or stores it after all
     rows = _csv_rows if file_format == "csv" else _json_rows
     before = file_hash(path)
     digests = _first_pass(path, rows)
     return _store(path, list(digests.values()), lambda: _records(path, rows, before), actor)
 
 
+def _csv_columns(path: Path) -> list[str] | None:
+    """Return the columns of a CSV file's header row, or None when it has no good one."""
+    try:
+        names = next(csv.reader(_TextLines(path)), None)
+    except (csv.Error, NotText):
+        return None
+    if not names or _columns_problem(names):
+        return None
+    return names
+
+
+def _import_staged(path: Path, columns: list[str], actor: Any) -> ImportResult:
+    """Store a CSV file through PostgreSQL's COPY and set-based checks (usage.staging)."""
+    with transaction.atomic():
+        staged = staging.stage(path, columns)
+        result = _store(path, staged.digests, staging.StagedWriter(staged), actor)
+    result.path = "staged"
+    return result
+
+
 def _store(
     path: Path,
     digests: list[RunDigest],
-    records: Callable[[], Iterator[tuple[str, RecordLine]]],
+    records: RecordStream | RecordWriter,
     actor: Any,
     skipped: int = 0,
 ) -> ImportResult:
@@ -138,26 +171,67 @@ def _store(
 RowReader = Callable[[Path, Problems], Iterator[tuple[int, dict[str, Any]]]]
 
 
+class NotText(Exception):
+    """A line of a usage file that is not UTF-8 text."""
+
+    def __init__(self, number: int, error: UnicodeDecodeError, offset: int) -> None:
+        super().__init__(f"is not UTF-8 text ({error.reason} at byte {offset + error.start})")
+        self.number = number
+
+
+class _TextLines:
+    """The file's lines decoded; NotText names the first line that is not UTF-8."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.number = path, 0
+
+    def __iter__(self) -> Iterator[str]:
+        offset = 0
+        with self.path.open("rb") as handle:
+            for raw in handle:
+                self.number += 1
+                try:
+                    yield raw.decode("utf-8", errors="strict")
+                except UnicodeDecodeError as error:
+                    raise NotText(self.number, error, offset) from None
+                offset += len(raw)
+
+
+def _columns_problem(names: list[str]) -> str:
+    """Return what is wrong with a header row, or ''."""
+    unknown = [name for name in dict.fromkeys(names) if name not in COLUMNS]
+    if unknown:
+        listed = ", ".join(unknown[:MAX_LISTED])
+        more = f" and {len(unknown) - MAX_LISTED:,} more" if len(unknown) > MAX_LISTED else ""
+        return f"unknown column(s) {listed}{more}"
+    twice = sorted(name for name, count in Counter(names).items() if count > 1)
+    if twice:
+        return f"column(s) {', '.join(twice)} given more than once"
+    return ""
+
+
 def _csv_rows(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(newline="", encoding="utf-8", errors="strict") as handle:
-        reader = csv.DictReader(handle)
-        unknown = sorted(set(reader.fieldnames or []) - set(COLUMNS))
-        if unknown:
-            problems.add(1, f"unknown column(s) {', '.join(unknown)}")
+    lines = _TextLines(path)
+    reader = csv.DictReader(lines)
+    try:
+        wrong = _columns_problem(list(reader.fieldnames or []))
+        if wrong:
+            problems.add(1, wrong)
             return
-        try:
-            for row in reader:
-                if None in row:
-                    problems.add(reader.line_num, "more cells than columns")
-                    continue
-                yield reader.line_num, row
-        except csv.Error as error:  # a NUL byte, a cell beyond the csv module's limit
-            problems.add(reader.line_num, f"is not readable CSV ({error}); reading stopped here")
+        for row in reader:
+            if None in row:
+                problems.add(reader.line_num, "more cells than columns")
+                continue
+            yield reader.line_num, row
+    except csv.Error as error:  # a cell beyond the csv module's limit, a quote never closed
+        problems.add(lines.number, f"is not readable CSV ({error}); reading stopped here")
+    except NotText as error:
+        problems.add(error.number, str(error))
 
 
 def _json_rows(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8", errors="strict") as handle:
-        for number, line in enumerate(handle, start=1):
+    try:
+        for number, line in enumerate(_TextLines(path), start=1):
             if not line.strip():
                 continue
             try:
@@ -169,6 +243,8 @@ def _json_rows(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, 
                 problems.add(number, "is not a JSON object")
                 continue
             yield number, value
+    except NotText as error:
+        problems.add(error.number, str(error))
 
 
 HeaderCache = dict[tuple[Any, ...], RunHeader]
@@ -201,25 +277,22 @@ def _first_pass(path: Path, rows: RowReader) -> dict[str, RunDigest]:
     """Check every line; return each run's digest, or raise FileRefused."""
     problems, digests, first_line = Problems(), dict[str, RunDigest](), dict[str, int]()
     headers: HeaderCache = {}
-    try:
-        for number, row in rows(path, problems):
-            try:
-                header, record = _split(row, headers)
-            except ReportError as error:
-                problems.add(number, error)
-                continue
-            digest = digests.setdefault(header.run_id, RunDigest(header))
-            first_line.setdefault(header.run_id, number)
-            if digest.header != header:
-                problems.add(
-                    number,
-                    f"run {header.run_id}: the run's fields differ from line "
-                    f"{first_line[header.run_id]}",
-                )
-                continue
-            digest.add(record)
-    except UnicodeDecodeError as error:
-        problems.add(0, f"is not UTF-8 text ({error.reason} at byte {error.start})")
+    for number, row in rows(path, problems):
+        try:
+            header, record = _split(row, headers)
+        except ReportError as error:
+            problems.add(number, error)
+            continue
+        digest = digests.setdefault(header.run_id, RunDigest(header))
+        first_line.setdefault(header.run_id, number)
+        if digest.header != header:
+            problems.add(
+                number,
+                f"run {header.run_id}: the run's fields differ from line "
+                f"{first_line[header.run_id]}",
+            )
+            continue
+        digest.add(record)
     if problems.count:
         if problems.count > MAX_PROBLEMS:
             problems.lines.append(f"... and {problems.count - MAX_PROBLEMS} more problems")
@@ -235,10 +308,13 @@ def _records(path: Path, rows: RowReader, checked: str) -> Iterator[tuple[str, R
     """
     headers: HeaderCache = {}
     try:
-        for _number, row in rows(path, Problems()):
+        problems = Problems()
+        for _number, row in rows(path, problems):
             header, record = _split(row, headers)
             yield header.run_id, record
-    except (ReportError, UnicodeDecodeError):
+        if problems.count:
+            raise ReportError({"": "changed"})
+    except ReportError:
         raise FileRefused([CHANGED]) from None
     if file_hash(path) != checked:
         raise FileRefused([CHANGED])

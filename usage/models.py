@@ -54,21 +54,53 @@ class ProductionRun(models.Model):
 
 
 class UsageRecord(models.Model):
-    """What one run produced with one version in one context, as Exstream counted it."""
+    """What one run produced with one version in one context, as Exstream counted it.
 
-    run = models.ForeignKey(ProductionRun, on_delete=models.PROTECT, related_name="records")
-    template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="+")
-    business_unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="+")
+    Records are fact rows written in bulk by ingestion only, which takes every id from rows it
+    reads in the same transaction, and never updated. They carry no foreign-key constraints in
+    the database (each would check every inserted row: most of an ingest's time at a million
+    rows); deleting what they name is refused by Django (PROTECT). Indexes are only those the
+    reports and pages read by.
+    """
+
+    run = models.ForeignKey(
+        ProductionRun,
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_constraint=False,
+        db_index=False,  # the unique constraint leads with run
+    )
+    template = models.ForeignKey(
+        Template, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    business_unit = models.ForeignKey(
+        BusinessUnit,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # (business_unit, started_at) leads with it
+    )
     # Copied from the run: reports and reconciliation filter on it without a join.
     started_at = models.DateTimeField()
     # What the report named, "version:<id>" or "sha256:<hex>"; asset and version are what it
     # maps to (null when Govern never delivered it: an unknown_content exception).
     reported = models.CharField(max_length=80)
     asset = models.ForeignKey(
-        Asset, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Asset,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     version = models.ForeignKey(
-        Version, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_records"
+        Version,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="usage_records",
+        db_constraint=False,
+        db_index=False,  # (version, started_at) leads with it
     )
     sha256 = models.CharField(max_length=64, blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices)

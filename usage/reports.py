@@ -5,7 +5,6 @@ same values, so every source is held to the same rules.
 """
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from assets.models import Channel
 from audit.chain import canonical_json
+from templates_app.campaigns.services import FIRST_YEAR, LAST_YEAR
 
 COUNT_FIELDS = ("documents", "pages", "impressions")
 CONTEXT_FIELDS = ("channel", "region", "language", "segment")
@@ -92,9 +92,39 @@ class RecordLine:
         ]
 
 
+def context_words(
+    version: int | None, sha256: str, channel: str, region: str, language: str, segment: str
+) -> tuple[int, int, int, int]:
+    """Return four 62-bit numbers drawn from sha256 of a record's normalised context.
+
+    A record weighs w0 + w1*documents + w2*pages + w3*impressions in its run's content hash:
+    PostgreSQL computes the same sum in SQL (`usage.staging`) from a table of contexts.
+    """
+    text = "\x1f".join(("" if version is None else str(version), sha256, channel, region))
+    digest = hashlib.sha256(f"{text}\x1f{language}\x1f{segment}".encode()).digest()
+    return tuple(int.from_bytes(digest[at : at + 8], "big") >> 2 for at in (0, 8, 16, 24))  # type: ignore[return-value]
+
+
+def record_weight(
+    words: tuple[int, int, int, int], documents: int, pages: int, impressions: int
+) -> int:
+    return words[0] + words[1] * documents + words[2] * pages + words[3] * impressions
+
+
+def run_content_hash(header: "RunHeader", total: int, records: int) -> str:
+    """Return a run's content hash from its header and the exact sum of its record weights."""
+    head = canonical_json(header.canonical())
+    return hashlib.sha256(f"{head}|{total}|{records}".encode()).hexdigest()
+
+
 @dataclass
 class RunDigest:
-    """A run's content hash, independent of the order of its records, built record by record."""
+    """A run's content hash, independent of the order of its records, built record by record.
+
+    Records are weighed by numbers drawn from sha256 of their context (`context_words`), so two
+    reports with the same records in any order hash the same, and moving a count from one
+    context to another changes the hash.
+    """
 
     header: RunHeader
     total: int = 0
@@ -103,11 +133,8 @@ class RunDigest:
     sha256s: set[str] = field(default_factory=set)
 
     def add(self, record: RecordLine) -> None:
-        digest = hashlib.sha256(
-            json.dumps(record.canonical(), separators=(",", ":"), ensure_ascii=False).encode()
-        ).digest()
-        # A sum (not XOR): the same record twice does not cancel out.
-        self.total = (self.total + int.from_bytes(digest, "big")) % 2**256
+        words = context_words(*record.canonical()[:6])
+        self.total += record_weight(words, record.documents, record.pages, record.impressions)
         self.records += 1
         if record.version is not None:
             self.versions.add(record.version)
@@ -115,8 +142,7 @@ class RunDigest:
             self.sha256s.add(record.sha256)
 
     def content_hash(self) -> str:
-        head = canonical_json(self.header.canonical())
-        return hashlib.sha256(f"{head}|{self.total:064x}|{self.records}".encode()).hexdigest()
+        return run_content_hash(self.header, self.total, self.records)
 
 
 def _text(value: Any, limit: int, *, required: bool = False) -> str:
@@ -145,6 +171,8 @@ def _time(value: Any) -> datetime:
         raise ValueError("must be an ISO 8601 date and time")
     if parsed.tzinfo is None:
         raise ValueError("must name its time zone (e.g. Z or +01:00)")
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
     return parsed
 
 

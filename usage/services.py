@@ -52,7 +52,7 @@ class IngestOutcome:
 def runs_ingest(
     *,
     digests: list[RunDigest],
-    records: RecordStream,
+    records: "RecordStream | RecordWriter",
     source: RunSource,
     actor: User | None,
     templates: QuerySet[Template],
@@ -60,14 +60,19 @@ def runs_ingest(
 ) -> IngestOutcome:
     """Store reported runs and their records, then reconcile them, all in one transaction.
 
-    A run already stored with the same content is left as it is; with other content the whole
-    report is refused (Conflict). `templates` are those the caller may report on.
+    `records` streams the records, or is a RecordWriter that stores the fresh runs' records
+    itself (a file staged in PostgreSQL). A run already stored with the same content is left as
+    it is; with other content the whole report is refused (Conflict). `templates` are those the
+    caller may report on.
     """
     outcome = IngestOutcome()
     with transaction.atomic():
         fresh = _new_runs(digests, source, actor, templates, file_name, outcome)
         if fresh:
-            _insert_records(fresh, records)
+            if isinstance(records, RecordWriter):
+                records.write(fresh)
+            else:
+                _insert_records(fresh, records)
             runs = [entry.run for entry in fresh.values()]
             stored = ProductionRun.objects.filter(pk__in=[run.pk for run in runs])
             outcome.exceptions = reconcile(stored)
@@ -84,7 +89,7 @@ def _new_runs(
     templates: QuerySet[Template],
     file_name: str,
     outcome: IngestOutcome,
-) -> dict[str, "_Run"]:
+) -> dict[str, "FreshRun"]:
     """Create the runs not stored yet; return them with what their records map to."""
     existing = {
         run.run_id: run
@@ -92,7 +97,7 @@ def _new_runs(
             run_id__in=[digest.header.run_id for digest in digests]
         )
     }
-    fresh: dict[str, _Run] = {}
+    fresh: dict[str, FreshRun] = {}
     for digest in digests:
         stored = existing.get(digest.header.run_id)
         if stored is not None:
@@ -113,7 +118,9 @@ def _new_runs(
 
 
 @dataclass
-class _Run:
+class FreshRun:
+    """A run stored by this report, with what its records' content maps to in its unit."""
+
     run: ProductionRun
     versions: dict[int, Version]
     by_sha256: dict[str, Version]
@@ -133,7 +140,7 @@ def _create_run(
     actor: User | None,
     templates: QuerySet[Template],
     file_name: str,
-) -> _Run:
+) -> FreshRun:
     header = digest.header
     template = templates.filter(exstream_id=header.template).first()
     if template is None:
@@ -164,7 +171,7 @@ def _create_run(
             )
     except IntegrityError:  # reported at the same moment by someone else
         raise Conflict(f"Run {header.run_id} is being reported already.", "run_differs") from None
-    return _Run(run, *_content_map(template.business_unit_id, digest))
+    return FreshRun(run, *_content_map(template.business_unit_id, digest))
 
 
 def _content_map(
@@ -199,13 +206,22 @@ RECORD_COLUMNS = (
     *("version_id", "sha256", "channel", "region", "language", "segment", "documents"),
     *("pages", "impressions"),
 )
+
+
+class RecordWriter:
+    """Stores the records of a report's fresh runs by itself (and sets their documents)."""
+
+    def write(self, fresh: dict[str, FreshRun]) -> None:
+        raise NotImplementedError
+
+
 DUPLICATE = (
     "Two records of one run name the same version and context (channel, region, language, "
     "segment); report each combination once, with its counts summed."
 )
 
 
-def _insert_records(fresh: dict[str, _Run], records: RecordStream) -> None:
+def _insert_records(fresh: dict[str, FreshRun], records: RecordStream) -> None:
     rows = (_record_row(fresh[run_id], line) for run_id, line in records() if run_id in fresh)
     try:
         with transaction.atomic():
@@ -241,8 +257,8 @@ def _write(rows: Iterator[tuple[Any, ...]]) -> None:
             cursor.executemany(insert, batch)
 
 
-def _record_row(entry: _Run, line: RecordLine) -> tuple[Any, ...]:
-    version = _version_of(entry, line)
+def _record_row(entry: FreshRun, line: RecordLine) -> tuple[Any, ...]:
+    version = version_of(entry, line)
     return (
         *entry.prefix,
         line.reported,
@@ -259,7 +275,7 @@ def _record_row(entry: _Run, line: RecordLine) -> tuple[Any, ...]:
     )
 
 
-def _version_of(entry: _Run, line: RecordLine) -> Version | None:
+def version_of(entry: FreshRun, line: RecordLine) -> Version | None:
     """Return the version a line names, or None when Govern cannot vouch for it."""
     if line.version is None:
         return entry.by_sha256.get(line.sha256)
