@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,10 +110,68 @@ def _wait_until_up(port: int) -> None:
     raise RuntimeError(f"gunicorn did not start on port {port}")
 
 
-def figure(name: str, value: float, unit: str, baseline: float) -> None:
-    """Print one figure as `name: value unit (ratio x vs baseline)`."""
+@dataclass(frozen=True)
+class Goal:
+    """What a figure must reach: its ratio to the baseline (or, with absolute, its value) at
+    most or at least `limit`."""
+
+    limit: float
+    at_most: bool = True
+    absolute: bool = False
+
+    def met(self, value: float, ratio: float) -> bool:
+        measured = value if self.absolute else ratio
+        return measured <= self.limit if self.at_most else measured >= self.limit
+
+    def __str__(self) -> str:
+        return f"{'<=' if self.at_most else '>='} {self.limit:g}{'' if self.absolute else 'x'}"
+
+
+@dataclass(frozen=True)
+class Reached:
+    name: str
+    value: float
+    unit: str
+    baseline: float
+    goal: Goal
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline if self.baseline else float("nan")
+
+
+GOALS: list[Reached] = []
+
+
+def figure(name: str, value: float, unit: str, baseline: float, goal: Goal | None = None) -> None:
+    """Print one figure as `name: value unit (ratio x vs baseline)`; remember it with its goal."""
     ratio = value / baseline if baseline else float("nan")
     print(f"{name}: {value:,.1f} {unit} ({ratio:.2f}x vs baseline)", flush=True)
+    if goal is not None:
+        GOALS.append(Reached(name, value, unit, baseline, goal))
+
+
+def goals_table() -> str:
+    """Return every goal of the run: figure, baseline, ratio, goal, met or missed."""
+    header = ("goal", "figure", "baseline", "ratio", "wanted", "")
+    rows = [
+        (
+            reached.name,
+            f"{reached.value:,.1f} {reached.unit}",
+            f"{reached.baseline:,.1f}",
+            f"{reached.ratio:.2f}x",
+            str(reached.goal),
+            "met" if reached.goal.met(reached.value, reached.ratio) else "MISSED",
+        )
+        for reached in GOALS
+    ]
+    widths = [max(len(row[column]) for row in (header, *rows)) for column in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in (header, *rows)
+    ]
+    met = sum(reached.goal.met(reached.value, reached.ratio) for reached in GOALS)
+    return "\n".join([*lines, f"{met} of {len(GOALS)} goals met"])
 
 
 def analyze() -> None:

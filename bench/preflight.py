@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from bench.harness import ROOT, figure
+from bench.harness import ROOT, Goal, figure
 
 BINDINGS = 200
 
@@ -21,6 +21,14 @@ def run(env: dict[str, str]) -> None:
     data = json.loads(result.stdout.strip().splitlines()[-1])
     (large_ms, large_queries), (small_ms, small_queries) = data["large"], data["small"]
     health_ms, _health_queries = data["healthz"]
-    figure("preflight.200_bindings_20_contexts", large_ms, "ms", health_ms)
+    figure(
+        "preflight.200_bindings_20_contexts",
+        large_ms,
+        "ms",
+        health_ms,
+        Goal(150, absolute=True),
+    )
     figure("preflight.20_bindings_20_contexts", small_ms, "ms", health_ms)
-    figure("preflight.queries_200_vs_20_bindings", large_queries, "queries", small_queries)
+    figure(
+        "preflight.queries_200_vs_20_bindings", large_queries, "queries", small_queries, Goal(1.0)
+    )

@@ -15,7 +15,7 @@ from bench import (  # noqa: E402
     samples,
     usage,
 )
-from bench.harness import workspace  # noqa: E402
+from bench.harness import goals_table, workspace  # noqa: E402
 
 
 def main() -> None:
@@ -37,6 +37,8 @@ def main() -> None:
         usage.run(env)
     with workspace() as env:
         samples.run(env)
+    print("\nGoals (ratios to baselines measured in this run):")
+    print(goals_table())
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from bench.harness import figure, manage, measure
+from bench.harness import Goal, figure, manage, measure
 
 ROWS = int(os.environ.get("BENCH_USAGE_ROWS", "1000000"))
 
@@ -55,7 +55,13 @@ def run(env: dict[str, str]) -> None:
     copy_rate = ROWS / ingest["baseline"] if ingest["baseline"] else 0.0
     if copy_rate:
         figure("usage.copy_in_baseline_rows_per_s", copy_rate, "rows/s", copy_rate)
-    figure(f"usage.ingest_{ROWS}_rows_per_s", rate, "rows/s", copy_rate or rate)
+    figure(
+        f"usage.ingest_{ROWS}_rows_per_s",
+        rate,
+        "rows/s",
+        copy_rate or rate,
+        Goal(0.5, at_most=False) if copy_rate else None,
+    )
     figure("usage.ingest_peak_memory", ingest["peak_mb"], "MB", ingest["peak_mb"])
     figure("usage.reconcile_seconds", reconciled["seconds"], "s", reconciled["seconds"])
     figure("usage.reconcile_queries", reconciled["queries"], "queries", reconciled["queries"])
@@ -63,7 +69,13 @@ def run(env: dict[str, str]) -> None:
     copy_out = ROWS / exported["baseline"] if exported["baseline"] else 0.0
     if copy_out:
         figure("usage.copy_out_baseline_rows_per_s", copy_out, "rows/s", copy_out)
-    figure("usage.csv_export_rows_per_s", export_rate, "rows/s", copy_out or export_rate)
-    figure("usage.csv_export_peak_memory", exported["peak_mb"], "MB", 150.0)
+    figure(
+        "usage.csv_export_rows_per_s",
+        export_rate,
+        "rows/s",
+        copy_out or export_rate,
+        Goal(0.5, at_most=False) if copy_out else None,
+    )
+    figure("usage.csv_export_peak_memory", exported["peak_mb"], "MB", 150.0, Goal(1.0))
     figure("usage.xlsx_100k_seconds", workbook["seconds"], "s", workbook["seconds"])
-    figure("usage.xlsx_100k_peak_memory", workbook["peak_mb"], "MB", 150.0)
+    figure("usage.xlsx_100k_peak_memory", workbook["peak_mb"], "MB", 150.0, Goal(1.0))
