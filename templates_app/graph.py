@@ -15,6 +15,7 @@ from templates_app.models import (
     Review,
     ReviewState,
     Template,
+    TemplateState,
 )
 
 BINDINGS = Binding._meta.db_table
@@ -78,11 +79,12 @@ def open_reviews_for_change(
     actor_id: int | None,
     cause: str,
 ) -> int:
-    """Open one review per affected template in one INSERT ... SELECT.
+    """Open one review per affected template and mark each as needing review; return how many
+    templates have an open review for this cause.
 
-    A template that already has an open review with this cause gets no second one. Return how
-    many templates have an open review for this cause. Their state is the caller's to set
-    (services.templates_flag_for_change).
+    A template that already has an open review with this cause gets no second one, so every
+    affected template has exactly one. On PostgreSQL this is one statement (the inserts and the
+    update share the graph walk); SQLite, which has no INSERT inside WITH, takes three.
     """
     insert = f"""
         INSERT INTO {REVIEWS} (template_id, state, asset_id, old_version_id, new_version_id,
@@ -90,8 +92,10 @@ def open_reviews_for_change(
         SELECT id, %s, %s, %s, %s, %s, %s, %s, %s, '', '' FROM affected WHERE true
         ON CONFLICT DO NOTHING
     """
+    mark = (
+        f"UPDATE {TEMPLATES} SET state = %s WHERE id IN (SELECT id FROM affected) AND state <> %s"
+    )
     params: list[Any] = [
-        asset_id,
         ReviewState.OPEN.value,
         asset_id,
         old_version_id,
@@ -101,11 +105,22 @@ def open_reviews_for_change(
         cause,
         connection.ops.adapt_datetimefield_value(timezone.now()),
     ]
+    marked = [TemplateState.NEEDS_REVIEW.value] * 2
     with connection.cursor() as cursor:
-        cursor.execute(USERS_OF_ASSET + insert, params)
-        # sqlite3 reports no rowcount for a statement that starts with WITH: count instead.
-        count = f"SELECT COUNT(*) FROM {REVIEWS} WHERE cause_key = %s AND state = %s"
-        cursor.execute(count, [cause, ReviewState.OPEN.value])
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"{USERS_OF_ASSET}, opened AS ({insert} RETURNING 1), marked AS ({mark} "
+                "RETURNING 1) SELECT COUNT(*) FROM affected",
+                [asset_id, *params, *marked],
+            )
+        else:  # the walk once; then the reviews it opened, by their index on the cause
+            cursor.execute(USERS_OF_ASSET + insert, [asset_id, *params])
+            opened = f"SELECT template_id FROM {REVIEWS} WHERE cause_key = %s AND state = %s"
+            cursor.execute(
+                f"UPDATE {TEMPLATES} SET state = %s WHERE id IN ({opened}) AND state <> %s",
+                [marked[0], cause, ReviewState.OPEN.value, marked[1]],
+            )
+            cursor.execute(f"SELECT COUNT(*) FROM ({opened})", [cause, ReviewState.OPEN.value])
         flagged = cursor.fetchone()[0]
     return int(flagged)
 

@@ -33,7 +33,10 @@ class Template(models.Model):
     # Sorted, comma-separated channel names, as on variants.
     channels = models.CharField(max_length=64, blank=True)
     business_unit = models.ForeignKey(
-        BusinessUnit, on_delete=models.PROTECT, related_name="templates"
+        BusinessUnit,
+        on_delete=models.PROTECT,
+        related_name="templates",
+        db_index=False,  # (business_unit, state) leads with it
     )
     state = models.CharField(
         max_length=16, choices=TemplateState.choices, default=TemplateState.CLEARED

@@ -202,10 +202,6 @@ def templates_flag_for_change(
         actor_id=actor.pk if actor else None,
         cause=cause,
     )
-    opened = Review.objects.filter(cause_key=cause, state=ReviewState.OPEN).values("template_id")
-    Template.objects.filter(pk__in=opened).exclude(state=TemplateState.NEEDS_REVIEW).update(
-        state=TemplateState.NEEDS_REVIEW
-    )
     if flagged:
         notices.templates_flagged(asset, cause, action, new_version or old_version)
         events.templates_flagged(asset, action, new_version or old_version, cause, flagged)
