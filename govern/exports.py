@@ -30,6 +30,16 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]
         yield writer.writerow([safe_cell(value) for value in row])
 
 
+def hashed_bytes(chunks: Iterable[bytes], done: Callable[[str, int], None]) -> Iterator[bytes]:
+    """Yield byte chunks as they come; once the last is out, call done(sha256, byte count)."""
+    digest, size = hashlib.sha256(), 0
+    for data in chunks:
+        digest.update(data)
+        size += len(data)
+        yield data
+    done(digest.hexdigest(), size)
+
+
 def hashed(chunks: Iterable[str], done: Callable[[str, int], None]) -> Iterator[bytes]:
     """Yield chunks as UTF-8; once the last is out, call done(sha256, byte count).
 
@@ -60,6 +70,19 @@ def csv_response(
     """Stream a CSV download and report its sha256 when it has been sent whole."""
     response = StreamingHttpResponse(
         hashed(csv_lines(header, rows), done), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def bytes_response(
+    filename: str, chunks: Iterable[bytes], done: Callable[[str, int], None]
+) -> StreamingHttpResponse:
+    """Stream a CSV download written elsewhere (PostgreSQL's COPY); report its sha256 once it
+    has been sent whole."""
+    response = StreamingHttpResponse(
+        hashed_bytes(chunks, done), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"

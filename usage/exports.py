@@ -4,16 +4,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from audit.cells import FORMULA_STARTS
 from govern.export_jobs import Table
-from govern.exports import csv_response, export_recorder
+from govern.exports import bytes_response, csv_lines, csv_response, export_recorder
 from usage.filters import UsageFilterForm
 from usage.models import UsageRecord
 
 CHUNK = 2000
+COPY_CHUNK = 1 << 20
 # The version's internal id beside its number: the id finds it in Govern and its API, the number
 # is what people call it ("brand.logo v3").
 RECORD_HEADER = [
@@ -37,13 +40,63 @@ def record_rows(records: QuerySet[UsageRecord]) -> Iterator[tuple[Any, ...]]:
 def records_csv(
     records: QuerySet[UsageRecord], filters: dict[str, Any], actor: User, unit_id: int | None
 ) -> StreamingHttpResponse:
+    """Stream the records as CSV: through PostgreSQL's COPY where it runs, the same bytes."""
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    return csv_response(
-        f"usage-{stamp}.csv",
-        RECORD_HEADER,
-        record_rows(records),
-        export_recorder("usage_records", "csv", filters, actor, unit_id),
-    )
+    done = export_recorder("usage_records", "csv", filters, actor, unit_id)
+    if connection.vendor == "postgresql":
+        return bytes_response(f"usage-{stamp}.csv", copied_csv(records), done)
+    return csv_response(f"usage-{stamp}.csv", RECORD_HEADER, record_rows(records), done)
+
+
+# What safe_cell prefixes with ' (audit/cells.py), as first-character codes; PostgreSQL's text
+# holds no NUL.
+FORMULA = ", ".join(str(ord(start)) for start in FORMULA_STARTS if start != "\0")
+# Positions in RECORD_VALUES, from 1: free text, then codes that may be empty (a sha256, region
+# or language is checked on the way in: none starts with a formula sign).
+FREE_TEXT = {2, 3, 4, 6, 14}
+MAY_BE_EMPTY = {10, 12, 13}
+TIME_CELL = 5
+QUOTE = "''''"  # a quote, as an SQL literal
+
+
+def _cell(position: int) -> str:
+    column = f"c{position}"
+    if position == TIME_CELL:  # as datetime.isoformat() writes a UTC time
+        utc = f"{column} AT TIME ZONE 'UTC'"
+        return (
+            f"""to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS') || CASE WHEN """
+            f"mod(date_part('microseconds', {column})::int, 1000000) = 0 THEN '' "
+            f"ELSE to_char({utc}, '.US') END || '+00:00'"
+        )
+    # Empty as NULL: COPY writes it unquoted, as the csv module does.
+    if position in FREE_TEXT:
+        return (
+            f"CASE WHEN ascii({column}) IN ({FORMULA}) THEN {QUOTE} || {column} "
+            f"ELSE NULLIF({column}, '') END"
+        )
+    if position in MAY_BE_EMPTY:
+        return f"NULLIF({column}, '')"
+    return column
+
+
+def copied_csv(records: QuerySet[UsageRecord]) -> Iterator[bytes]:
+    """Yield the CSV the csv module would write of the records (header, cells made safe, CRLF)
+    by COPY ... TO STDOUT of the queryset's own SQL, in chunks of about a megabyte."""
+    sql, params = records.values_list(*RECORD_VALUES).query.sql_with_params()
+    positions = range(1, len(RECORD_VALUES) + 1)
+    names = ", ".join(f"c{position}" for position in positions)
+    cells = ", ".join(_cell(position) for position in positions)
+    # The SQL is the queryset's own, its values bound by the driver; the rest is fixed names.
+    statement = f"COPY (SELECT {cells} FROM ({sql}) AS records ({names})) TO STDOUT (FORMAT csv)"  # noqa: S608
+    yield "".join(csv_lines(RECORD_HEADER, [])).encode()
+    with connection.cursor() as cursor, cursor.copy(statement, params) as copy:
+        buffer = bytearray()
+        for row in copy:
+            buffer += row
+            if len(buffer) >= COPY_CHUNK:
+                yield bytes(buffer).replace(b"\n", b"\r\n")  # cells hold no line breaks
+                buffer.clear()
+        yield bytes(buffer).replace(b"\n", b"\r\n")
 
 
 def records_table(filters: dict[str, Any], unit_ids: set[int]) -> Table:

@@ -6,13 +6,18 @@ import io
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from django.db import connection
 from django.test import Client
 
 from assets.models import Version
 from audit.cells import safe_cell, unescape_cell
 from audit.models import AuditEvent
+from govern.exports import csv_lines
 from templates_app.models import Template
 from tests.usage.conftest import RUN_START, report
+from usage.exports import RECORD_HEADER, copied_csv, record_rows
+from usage.models import UsageRecord
 
 URL = "/api/v1/usage/records/export"
 
@@ -85,3 +90,23 @@ def test_the_records_api_gives_the_version_number_beside_its_id(
     known = records[f"version:{approved_logo.pk}"]
     assert (known["version"], known["version_number"]) == (approved_logo.pk, 1)
     assert records["version:424242"]["version_number"] is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_the_csv_postgresql_copies_is_byte_for_byte_what_the_csv_module_writes(
+    approved_logo: Version, letter: Template
+) -> None:
+    cells = ['=HYPERLINK("x")', "-1", "@a", "'quoted", 'a, "b"', "Zürich", "", "+", "plain"]
+    lines = [{"version": approved_logo.pk, "segment": cell} for cell in cells]
+    lines.append({"sha256": "ab" * 32, "region": "", "language": ""})
+    report("=R1", lines, started=RUN_START + timedelta(microseconds=120))
+    report("R2", [{"version": approved_logo.pk, "language": "de-CH"}])
+    records = UsageRecord.objects.order_by("pk")
+    written = "".join(csv_lines(RECORD_HEADER, record_rows(records))).encode()
+    assert b"".join(copied_csv(records)) == written
+    assert written.count(b"\r\n") == 1 + len(lines) + 1
+    narrowed = records.filter(run__run_id="R2")
+    assert (
+        b"".join(copied_csv(narrowed))
+        == "".join(csv_lines(RECORD_HEADER, record_rows(narrowed))).encode()
+    )
