@@ -10,6 +10,7 @@ from bench import (  # noqa: E402
     exstream,
     framework,
     impact,
+    partitions,
     preflight,
     review_queue,
     samples,
@@ -35,6 +36,8 @@ def main() -> None:
         exstream.renditions(env)
     with workspace() as env:
         usage.run(env)
+    with workspace() as env:
+        partitions.run(env)
     with workspace() as env:
         samples.run(env)
     print("\nGoals (ratios to baselines measured in this run):")

@@ -51,6 +51,12 @@ SCHEDULES = [
         "schedule_type": Schedule.DAILY,
     },
     {
+        # Usage records live in a partition per month (PostgreSQL): made before they are due.
+        "name": "usage-partitions",
+        "func": "usage.tasks.make_partitions",
+        "schedule_type": Schedule.DAILY,
+    },
+    {
         "name": "usage-inbox",
         "func": "usage.tasks.import_usage_inbox",
         "schedule_type": Schedule.MINUTES,

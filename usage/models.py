@@ -114,8 +114,18 @@ class UsageRecord(models.Model):
     class Meta:
         ordering = ["run", "pk"]
         constraints = [
+            # started_at is the run's own: it adds nothing but what PostgreSQL asks of a
+            # constraint on a table partitioned by it (usage/partitions.py).
             models.UniqueConstraint(
-                fields=["run", "reported", "channel", "region", "language", "segment"],
+                fields=[
+                    "run",
+                    "reported",
+                    "channel",
+                    "region",
+                    "language",
+                    "segment",
+                    "started_at",
+                ],
                 name="one_record_per_run_version_context",
             )
         ]

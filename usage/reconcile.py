@@ -62,10 +62,16 @@ class Finding:
 
 def reconcile(runs: QuerySet[ProductionRun]) -> list[UsageException]:
     """Judge these runs; store and return the exceptions not found before."""
-    run_ids = list(runs.values_list("pk", flat=True))
-    if not run_ids:
+    bounds = list(runs.values_list("pk", "started_at"))
+    if not bounds:
         return []
-    records = UsageRecord.objects.filter(run_id__in=run_ids)
+    run_ids = [pk for pk, _started in bounds]
+    # A record's started_at is its run's: bounding it reads only the months of these runs.
+    records = UsageRecord.objects.filter(
+        run_id__in=run_ids,
+        started_at__gte=min(started for _pk, started in bounds),
+        started_at__lte=max(started for _pk, started in bounds),
+    )
     findings = [
         *_unknown_content(records),
         *_unapproved_use(records),

@@ -21,6 +21,7 @@ from govern.notify import notices_settle
 from govern.roles import Capability
 from templates_app.models import Clearance, Delivery, DeliveryState, Template
 from templates_app.webhooks import emit, subscribed
+from usage import partitions
 from usage.models import (
     ExceptionState,
     LimitKey,
@@ -31,6 +32,7 @@ from usage.models import (
     UsageException,
     UsageRecord,
 )
+from usage.partitions import month_of
 from usage.reconcile import reconcile
 from usage.reports import COUNT_FIELDS as COUNTS
 from usage.reports import RecordLine, RunDigest
@@ -69,6 +71,7 @@ def runs_ingest(
     with transaction.atomic():
         fresh = _new_runs(digests, source, actor, templates, file_name, outcome)
         if fresh:
+            partitions.months_ensure(month_of(entry.run.started_at) for entry in fresh.values())
             if isinstance(records, RecordWriter):
                 records.write(fresh)
             else:

@@ -2,7 +2,10 @@
 
 import time
 
+from django.utils import timezone
+
 from usage.inbox import inbox_import
+from usage.partitions import partitions_ahead
 from usage.samples.services import sample_claim, sample_read
 
 # One task reads samples for about this long, well inside the worker's task timeout (120 s); a
@@ -29,3 +32,8 @@ def read_samples() -> dict[str, int]:
         if outcome in ("waiting", "paused"):  # the machine cannot go on now: next time
             break
     return outcomes
+
+
+def make_partitions() -> list[str]:
+    """Make the usage records' partitions of this month and the next ones (daily)."""
+    return partitions_ahead(timezone.now())

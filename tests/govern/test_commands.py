@@ -185,6 +185,7 @@ def test_install_schedules_installs_each_schedule_once() -> None:
         ("exstream-import", "templates_app.tasks.import_templates"),
         ("exstream-cross-check", "templates_app.tasks.cross_check_exstream"),
         ("usage-inbox", "usage.tasks.import_usage_inbox"),
+        ("usage-partitions", "usage.tasks.make_partitions"),
         ("smintio-sync", "assets.tasks.smintio_sync_task"),
         ("licence-expiry", "assets.tasks.licences_expire"),
         ("licence-expiry-warnings", "templates_app.tasks.warn_of_expiry"),
