@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from assets.models import (
@@ -350,6 +351,25 @@ def _purchase_finding(purchase: LicensePurchase, unit: BusinessUnit, use: Use) -
     return found
 
 
+def _remembered(
+    term: LicenseTerm | ReadTerm,
+    key: tuple[Any, ...],
+    table: dict[str, list[str]],
+    found: _Finding,
+    judge_part: Callable[[dict[str, list[str]], _Finding], None],
+) -> None:
+    """Add what one part of a term says of one value, judged once per term, value and table:
+    a check asks the same of a term for every context that shares a region or a channel."""
+    memo = term.__dict__.setdefault("_parts", {})
+    entry = memo.get(key)
+    if entry is None or entry[0] is not table:
+        part = _Finding()
+        judge_part(table, part)
+        entry = memo[key] = (table, tuple(part.problems), tuple(part.unknown))
+    found.problems += entry[1]
+    found.unknown += entry[2]
+
+
 def _term_finding(
     term: LicenseTerm | ReadTerm,
     unit: BusinessUnit,
@@ -361,12 +381,16 @@ def _term_finding(
     found = _Finding()
     _judge_dates(term, use, facts, found)
     for dim in DIMENSIONS:
-        _judge_set(term, dim, dim.value(use, unit), mappings.get(dim.vocabulary, {}), found)
+        value, table = dim.value(use, unit), mappings.get(dim.vocabulary, {})
+        _remembered(
+            term, (dim.vocabulary, value), table, found, partial(_judge_set, term, dim, value)
+        )
     sizes = mappings.get(Vocabulary.SIZE, {})
-    if use.context.channel in ("print", ""):
-        _judge_amount(term, "sizes", use.width_mm, "mm", sizes, found)
-    else:
-        _judge_amount(term, "sizes", pixels, "px", sizes, found)
+    amount, unit_of = (
+        (use.width_mm, "mm") if use.context.channel in ("print", "") else (pixels, "px")
+    )
+    judge_size = partial(_judge_amount, term, "sizes", amount, unit_of)
+    _remembered(term, ("sizes", amount, unit_of), sizes, found, judge_size)
     if use.volumes:
         copies = mappings.get(Vocabulary.DISTRIBUTION, {})
         _judge_amount(term, "distributions", facts.documents, "", copies, found)
