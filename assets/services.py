@@ -123,7 +123,7 @@ def version_create(
         raise ValidationError(f"A {asset.get_kind_display().lower()} version needs {wanted}.")
     with transaction.atomic():
         variant, _ = Variant.objects.get_or_create(asset=asset, **vars(selectors))
-        variant = Variant.objects.select_for_update().get(pk=variant.pk)
+        variant = Variant.objects.select_for_update(no_key=True).get(pk=variant.pk)
         existing = (
             variant.versions.filter(sha256=content.sha256)
             .exclude(state=VersionState.DISCARDED)
@@ -180,8 +180,12 @@ def _checklist_check(rule_set: CriteriaRuleSet, ticked: list[str] | None) -> lis
 
 def _lock(version: Version, *, expected: str) -> Version:
     """Lock the variant and the version, and check the version is still in the expected state."""
-    Variant.objects.select_for_update().filter(pk=version.variant_id).first()
-    locked = Version.objects.select_for_update().select_related("variant__asset").get(pk=version.pk)
+    Variant.objects.select_for_update(no_key=True).filter(pk=version.variant_id).first()
+    locked = (
+        Version.objects.select_for_update(no_key=True)
+        .select_related("variant__asset")
+        .get(pk=version.pk)
+    )
     if locked.state != expected:
         raise Conflict(
             f"Version {locked.number} is {locked.get_state_display().lower()} now, "
@@ -344,7 +348,7 @@ def _asset_had_approved(version: Version) -> bool:
 def _supersede_approved(version: Version) -> Version | None:
     """Mark the variant's approved version superseded and return it."""
     current = (
-        Version.objects.select_for_update()
+        Version.objects.select_for_update(no_key=True)
         .filter(variant_id=version.variant_id, state=VersionState.APPROVED)
         .first()
     )

@@ -105,7 +105,9 @@ def composition_add(*, parent: Template, child: Template, actor: User) -> Compos
     with transaction.atomic():
         # Lock both ends (count() would drop FOR UPDATE) so two opposite links cannot race.
         list(
-            Template.objects.select_for_update().filter(pk__in=[parent.pk, child.pk]).order_by("pk")
+            Template.objects.select_for_update(no_key=True)
+            .filter(pk__in=[parent.pk, child.pk])
+            .order_by("pk")
         )
         if parent.pk in graph.contents_of(child.pk):
             raise ValidationError(
@@ -238,7 +240,7 @@ def reviews_acknowledge(*, reviews: list[Review], actor: User, note: str = "") -
         raise ValidationError("Choose at least one review.")
     with transaction.atomic():
         locked = list(
-            Review.objects.select_for_update()
+            Review.objects.select_for_update(no_key=True)
             .select_related("template")
             .filter(pk__in=[r.pk for r in reviews])
         )
@@ -275,7 +277,11 @@ def review_request_changes(
     if wanted_by and wanted_by < timezone.localdate():
         raise ValidationError({"wanted_by": "The date is in the past."})
     with transaction.atomic():
-        review = Review.objects.select_for_update().select_related("template").get(pk=review.pk)
+        review = (
+            Review.objects.select_for_update(no_key=True)
+            .select_related("template")
+            .get(pk=review.pk)
+        )
         _owned(actor, [review])
         if review.state != ReviewState.OPEN:
             raise Conflict("This review is not open any more; reload.", "stale_state")
@@ -311,7 +317,7 @@ def review_request_changes(
 def _lock_open_request(request: ReplacementRequest, actor: User) -> ReplacementRequest:
     require(actor, Capability.EDIT_ASSETS, request.asset.business_unit_id)
     locked = (
-        ReplacementRequest.objects.select_for_update()
+        ReplacementRequest.objects.select_for_update(no_key=True)
         .select_related("asset", "review__template")
         .get(pk=request.pk)
     )
@@ -371,7 +377,7 @@ def replacements_follow(version: Version, approved: bool) -> int:
     """Move the requests a version answered: fulfilled when it is approved, open again (to be
     answered anew) when it is refused or taken back; audited; return how many moved."""
     answered = list(
-        ReplacementRequest.objects.select_for_update()
+        ReplacementRequest.objects.select_for_update(no_key=True)
         .select_related("review__template")
         .filter(state=ReplacementState.ANSWERED, fulfilled_version=version)
     )

@@ -96,7 +96,7 @@ def _new_runs(
     """Create the runs not stored yet; return them with what their records map to."""
     existing = {
         run.run_id: run
-        for run in ProductionRun.objects.select_for_update().filter(
+        for run in ProductionRun.objects.select_for_update(no_key=True).filter(
             run_id__in=[digest.header.run_id for digest in digests]
         )
     }
@@ -389,7 +389,7 @@ def exception_decide(
     if not comment.strip():
         raise ValidationError({"comment": "Say why: a decision on an exception needs a comment."})
     with transaction.atomic():
-        locked = UsageException.objects.select_for_update().get(pk=exception.pk)
+        locked = UsageException.objects.select_for_update(no_key=True).get(pk=exception.pk)
         if locked.state == ExceptionState.RESOLVED or locked.state == state:
             raise Conflict(
                 f"This exception is {locked.get_state_display().lower()} already; reload.",
@@ -422,7 +422,7 @@ def cap_set(
     if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 10**12:
         raise ValidationError({"limit": "Give a whole number between 0 and 10^12."})
     with transaction.atomic():
-        LicensePurchase.objects.select_for_update().filter(pk=purchase.pk).first()
+        LicensePurchase.objects.select_for_update(no_key=True).filter(pk=purchase.pk).first()
         replaced = UsageCap.objects.filter(purchase=purchase, metric=metric, active=True)
         previous = list(replaced.values_list("limit", flat=True))
         replaced.update(active=False)

@@ -40,7 +40,7 @@ def criteria_set(
     cleaned_list = criteria.clean_checklist(checklist)
     with transaction.atomic():
         current = (
-            CriteriaRuleSet.objects.select_for_update()
+            CriteriaRuleSet.objects.select_for_update(no_key=True)
             .filter(kind=kind, business_unit=unit)
             .order_by("-number")
             .first()

@@ -271,7 +271,7 @@ def reading_record(
         raise ValidationError({"reason": f"Keep the reason to {MAX_REASON:,} characters."})
     cleaned = clean_terms(terms)
     with transaction.atomic():
-        locked = LicensePurchase.objects.select_for_update().get(pk=purchase.pk)
+        locked = LicensePurchase.objects.select_for_update(no_key=True).get(pk=purchase.pk)
         if locked.cancelled:
             raise ValidationError({"purchase": "This purchase was cancelled: it licenses nothing."})
         held = list(locked.terms.filter(active=True))

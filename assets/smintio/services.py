@@ -71,7 +71,7 @@ class DatabaseTokens:
         try:
             with transaction.atomic():
                 _connection()
-                connection = SmintioConnection.objects.select_for_update().get(pk=1)
+                connection = SmintioConnection.objects.select_for_update(no_key=True).get(pk=1)
                 if connection.state == SmintioConnection.State.NEEDS_AUTHORIZATION:
                     raise SmintioError(
                         connection.last_error or "Smint.io needs a new authorization.",

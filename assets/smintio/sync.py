@@ -242,7 +242,7 @@ def _cancel_first(lpt: Any, report: SyncReport) -> None:
         return
     with transaction.atomic():
         purchase = (
-            LicensePurchase.objects.select_for_update()
+            LicensePurchase.objects.select_for_update(no_key=True)
             .filter(uuid=str(lpt.get("uuid") or ""))
             .exclude(state="cancelled")
             .first()

@@ -54,7 +54,7 @@ def person_create(provider: str, attributes: dict[str, Any]) -> ScimUser:
     SCIM deleted before comes back)."""
     username = attributes["userName"]
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(username=username).first()
+        user = User.objects.select_for_update(no_key=True).filter(username=username).first()
         person = ScimUser.objects.filter(user=user).first() if user is not None else None
         if person is not None and person.deleted_at is None:
             raise ScimRefusal(409, f"userName {username} is taken", "uniqueness")

@@ -43,7 +43,7 @@ def person_from_claims(claims: dict[str, Any], issuer: str) -> User:
     groups = clean_groups(claims.get(settings.OIDC_GROUPS_CLAIM))
     with transaction.atomic():
         identity = (
-            ExternalIdentity.objects.select_for_update()
+            ExternalIdentity.objects.select_for_update(no_key=True)
             .select_related("user")
             .filter(issuer=issuer, subject=subject)
             .first()

@@ -60,7 +60,7 @@ def sessions_end(
         chosen = UserSession.objects.filter(user=user).exclude(session_key=keep)
         if only is not None:
             chosen = chosen.filter(pk__in=only)
-        ending = list(chosen.select_for_update())
+        ending = list(chosen.select_for_update(no_key=True))
         for session in ending:
             store(session_key=session.session_key).delete()
         UserSession.objects.filter(pk__in=[s.pk for s in ending]).delete()

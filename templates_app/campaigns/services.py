@@ -192,7 +192,7 @@ def _check_fits(version: Version, target: Asset) -> None:
 
 
 def _lock(campaign: Campaign, *expected: str) -> Campaign:
-    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    locked = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
     if locked.state not in expected:
         raise Conflict(
             f"{locked.name} is {locked.get_state_display().lower()}; "
@@ -266,7 +266,9 @@ def campaign_approve(*, campaign: Campaign, actor: User, comment: str = "") -> C
     with transaction.atomic():
         # One approval at a time per unit, so that two meeting campaigns cannot both pass the
         # conflict check before either is approved.
-        BusinessUnit.objects.select_for_update().filter(pk=campaign.business_unit_id).first()
+        BusinessUnit.objects.select_for_update(no_key=True).filter(
+            pk=campaign.business_unit_id
+        ).first()
         campaign = _lock(campaign, CampaignState.IN_REVIEW)
         _refuse_own(campaign, actor)
         if campaign.decisions.filter(actor=actor, approved=True).exists():
@@ -478,7 +480,9 @@ def _late(planned: datetime, now: datetime) -> dict[str, Any]:
 def _go_live(pk: int, now: datetime) -> str:
     with transaction.atomic():
         campaign = (
-            Campaign.objects.select_for_update().filter(pk=pk, state=CampaignState.APPROVED).first()
+            Campaign.objects.select_for_update(no_key=True)
+            .filter(pk=pk, state=CampaignState.APPROVED)
+            .first()
         )
         if campaign is None:
             return ""
@@ -519,7 +523,7 @@ def _go_live(pk: int, now: datetime) -> str:
 def _end(pk: int, now: datetime) -> int:
     with transaction.atomic():
         campaign = (
-            Campaign.objects.select_for_update()
+            Campaign.objects.select_for_update(no_key=True)
             .filter(pk=pk, state__in=(CampaignState.APPROVED, CampaignState.LIVE))
             .first()
         )

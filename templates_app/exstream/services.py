@@ -172,7 +172,7 @@ def gaps_record(*, asset: Asset, communications: list[str]) -> bool:
     of, as the last cross-check found them; audited when they change. Say whether they did."""
     with transaction.atomic():
         known = set(
-            ExstreamGap.objects.select_for_update()
+            ExstreamGap.objects.select_for_update(no_key=True)
             .filter(asset=asset)
             .values_list("communication", flat=True)
         )

@@ -62,7 +62,7 @@ def claim(limit: int = CLAIM_BATCH, model: Outboxed = Delivery) -> list[tuple[in
     with transaction.atomic():
         ids = list(
             due(model)
-            .select_for_update(skip_locked=True)
+            .select_for_update(skip_locked=True, no_key=True)
             .order_by("next_attempt_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )
