@@ -44,6 +44,9 @@ class Command(BaseCommand):
                 *(sys.executable, "-m", "gunicorn", "govern.wsgi"),
                 *("--bind", options["bind"], "--workers", str(options["web_workers"])),
                 *("--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"),
+                # Idle connections stay open longer than a balancer's (60 s is common): a server
+                # closing first races the next request on it, which then fails as a reset.
+                *("--keep-alive", "75"),
                 *("--limit-request-line", "8190"),  # gunicorn's largest: long filters reach Govern
             ],
             "worker": [sys.executable, manage, "qcluster"],
