@@ -8,7 +8,7 @@ PORT ?= 8000
 # The OpenID provider the single sign-on tests (and `make run-sso`) sign in at: Node.js packages.
 OIDC_PROVIDER := tests/oidc/node_modules/.package-lock.json
 
-.PHONY: run run-sso test lint typecheck bench fuzz clean system-print system-browser
+.PHONY: run run-sso test lint typecheck bench loadtest fuzz clean system-print system-browser
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	ENV_FILE=/dev/null DEBUG=1 $(VENV)/bin/mypy .
 
+# Fifty people at once against `manage.py serve` (loadtest/run.py); needs PostgreSQL and Redis
+# (LOAD_DATABASE_URL, LOAD_REDIS_URL). Locust lives in its own virtualenv. Not part of CI.
+LOAD_VENV := .venv-load
+$(LOAD_VENV)/.installed: loadtest/requirements.txt
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet -r loadtest/requirements.txt
+	touch $@
+
+loadtest: system-print .env $(STAMP) $(LOAD_VENV)/.installed
+	$(PY) loadtest/run.py
+
 fuzz: $(STAMP)
 	.ci/fuzz-api
 
@@ -57,4 +68,4 @@ bench: system-print .env $(STAMP)
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) staticfiles .test-db.sqlite3*
+	rm -rf $(VENV) $(LOAD_VENV) staticfiles .test-db.sqlite3*
