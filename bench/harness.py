@@ -25,8 +25,9 @@ def free_port() -> int:
 
 
 def bench_environment(workdir: str) -> dict[str, str]:
-    """Return production-like settings on a fresh database (DATABASE_URL if set, else SQLite)."""
-    database = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
+    """Return production-like settings on a SQLite file in workdir (workspace() gives each
+    benchmark a database of its own, on PostgreSQL when BENCH_DATABASE_URL names a server)."""
+    database = f"sqlite:///{workdir}/bench.sqlite3"
     return {
         **os.environ,
         "ENV_FILE": os.devnull,
@@ -71,12 +72,35 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
+def own_database(env: dict[str, str], workdir: str, name: str) -> Iterator[dict[str, str]]:
+    """Yield the environment on a database of its own: made and dropped on the PostgreSQL
+    server BENCH_DATABASE_URL (or DATABASE_URL) names, else a SQLite file in workdir."""
+    server = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    if not server.startswith("postgres"):
+        yield {**env, "DATABASE_URL": f"sqlite:///{workdir}/{name}.sqlite3"}
+        return
+    import psycopg
+
+    database = f"govern_bench_{name}_{os.getpid()}"
+    base, _, _old = server.rpartition("/")
+    admin = f"{base}/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{database}"')
+    try:
+        yield {**env, "DATABASE_URL": f"{base}/{database}"}
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@contextmanager
 def workspace() -> Iterator[dict[str, str]]:
+    """A fresh Govern database (each benchmark its own) with its static files collected."""
     with tempfile.TemporaryDirectory(prefix="govern-bench-") as workdir:
-        env = bench_environment(workdir)
-        manage(env, "migrate", "--no-input")
-        manage(env, "collectstatic", "--no-input")
-        yield env
+        with own_database(bench_environment(workdir), workdir, "workspace") as env:
+            manage(env, "migrate", "--no-input")
+            manage(env, "collectstatic", "--no-input")
+            yield env
 
 
 @contextmanager

@@ -12,9 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
-
-from bench.harness import Goal, figure, manage, measure
+from bench.harness import Goal, figure, manage, measure, own_database
 
 ROWS = int(os.environ.get("BENCH_USAGE_ROWS", "1000000"))
 
@@ -22,20 +20,8 @@ ROWS = int(os.environ.get("BENCH_USAGE_ROWS", "1000000"))
 @contextmanager
 def database(env: dict[str, str], workdir: str) -> Iterator[dict[str, str]]:
     """Yield an environment on a fresh PostgreSQL database if one is configured, else SQLite."""
-    server = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
-    if not server.startswith("postgres"):
-        yield {**env, "DATABASE_URL": f"sqlite:///{workdir}/usage.sqlite3"}
-        return
-    name = f"govern_bench_usage_{os.getpid()}"
-    base, _, _old = server.rpartition("/")
-    admin = f"{base}/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield {**env, "DATABASE_URL": f"{base}/{name}"}
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database(env, workdir, "usage") as here:
+        yield here
 
 
 def _phase(env: dict[str, str], phase: str, workdir: str) -> dict[str, Any]:
