@@ -172,7 +172,7 @@ def _write_contexts(cursor: Any, rows: list[tuple[Any, ...]]) -> None:
 
 CONTEXT_JOIN = " AND ".join(f"c.raw_{name} = s.{name}" for name in CONTEXT)
 # A count is vouched for here only when written as PostgreSQL writes it back (no sign, spaces,
-# leading zeros): any other form goes to the line-by-line reader, which decides.
+# leading zeros) and in range: anything else goes to the line-by-line reader, which decides.
 DIGESTS = f"""
 SELECT s.run_id, count(*),
        sum(c.w0 + c.w1::numeric * s.documents::bigint + c.w2::numeric * s.pages::bigint
@@ -180,7 +180,8 @@ SELECT s.run_id, count(*),
        sum(s.documents::bigint),
        bool_or({
     " OR ".join(
-        f"s.{name}::bigint::text <> s.{name} OR s.{name}::bigint > {MAX_COUNT}" for name in COUNTS
+        f"s.{name}::bigint::text <> s.{name} OR s.{name}::bigint NOT BETWEEN 0 AND {MAX_COUNT}"
+        for name in COUNTS
     )
 })
 FROM usage_staging s JOIN usage_staging_contexts c ON {CONTEXT_JOIN}

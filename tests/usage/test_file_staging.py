@@ -152,6 +152,8 @@ def hostile(tmp_path: Path, name: str, version: Version) -> Path:
         "year one": lambda: good.replace(b"2026-11-03T06", b"0001-11-03T06"),
         "control": lambda: good.replace(b"gold", b"go\x07ld", 1),
         "short row": lambda: good + b"F2,EX-LETTER\n",
+        "negative": lambda: good.replace(b",100,200,100", b",-3,200,100", 1),
+        "too many": lambda: good.replace(b",100,200,100", b",1000000000001,200,100", 1),
         "header only": lambda: first + b"\n",
     }[name]()
     path.write_bytes(body)
@@ -169,6 +171,8 @@ HOSTILE = {
     "year one": "line 2: started_at: must be between the years 2000 and 2999",
     "control": "line 2: segment: contains control or unprintable characters",
     "short row": "line 4: started_at: must be an ISO 8601 date and time",
+    "negative": "line 2: documents: must be between 0 and 1000000000000",
+    "too many": "line 2: documents: must be between 0 and 1000000000000",
     "header only": "line 0: the file holds no usage records",
 }
 
