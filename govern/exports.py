@@ -30,8 +30,11 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]
         yield writer.writerow([safe_cell(value) for value in row])
 
 
-def hashed_bytes(chunks: Iterable[bytes], done: Callable[[str, int], None]) -> Iterator[bytes]:
-    """Yield byte chunks as they come; once the last is out, call done(sha256, byte count)."""
+def hashed(chunks: Iterable[bytes], done: Callable[[str, int], None]) -> Iterator[bytes]:
+    """Yield byte chunks as they come; once the last is out, call done(sha256, byte count).
+
+    A download broken off half-way never reaches done: only a file delivered whole is recorded.
+    """
     digest, size = hashlib.sha256(), 0
     for data in chunks:
         digest.update(data)
@@ -40,25 +43,15 @@ def hashed_bytes(chunks: Iterable[bytes], done: Callable[[str, int], None]) -> I
     done(digest.hexdigest(), size)
 
 
-def hashed(chunks: Iterable[str], done: Callable[[str, int], None]) -> Iterator[bytes]:
-    """Yield chunks as UTF-8; once the last is out, call done(sha256, byte count).
-
-    A download broken off half-way never reaches done: only a file delivered whole is recorded.
-    """
-    digest, size, buffer = hashlib.sha256(), 0, []
+def utf8_batches(chunks: Iterable[str], lines: int = 500) -> Iterator[bytes]:
+    """Yield text chunks as UTF-8, joined a few hundred at a time."""
+    buffer: list[str] = []
     for chunk in chunks:
         buffer.append(chunk)
-        if len(buffer) >= 500:
-            data = "".join(buffer).encode()
+        if len(buffer) >= lines:
+            yield "".join(buffer).encode()
             buffer.clear()
-            digest.update(data)
-            size += len(data)
-            yield data
-    data = "".join(buffer).encode()
-    digest.update(data)
-    size += len(data)
-    yield data
-    done(digest.hexdigest(), size)
+    yield "".join(buffer).encode()
 
 
 def csv_response(
@@ -68,22 +61,15 @@ def csv_response(
     done: Callable[[str, int], None],
 ) -> StreamingHttpResponse:
     """Stream a CSV download and report its sha256 when it has been sent whole."""
-    response = StreamingHttpResponse(
-        hashed(csv_lines(header, rows), done), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return bytes_response(filename, utf8_batches(csv_lines(header, rows)), done)
 
 
 def bytes_response(
     filename: str, chunks: Iterable[bytes], done: Callable[[str, int], None]
 ) -> StreamingHttpResponse:
-    """Stream a CSV download written elsewhere (PostgreSQL's COPY); report its sha256 once it
-    has been sent whole."""
-    response = StreamingHttpResponse(
-        hashed_bytes(chunks, done), content_type="text/csv; charset=utf-8"
-    )
+    """Stream a CSV download already encoded (PostgreSQL's COPY writes one); report its sha256
+    when it has been sent whole."""
+    response = StreamingHttpResponse(hashed(chunks, done), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -51,17 +51,16 @@ def records_csv(
 # What safe_cell prefixes with ' (audit/cells.py), as first-character codes; PostgreSQL's text
 # holds no NUL.
 FORMULA = ", ".join(str(ord(start)) for start in FORMULA_STARTS if start != "\0")
-# Positions in RECORD_VALUES, from 1: free text, then codes that may be empty (a sha256, region
-# or language is checked on the way in: none starts with a formula sign).
-FREE_TEXT = {2, 3, 4, 6, 14}
-MAY_BE_EMPTY = {10, 12, 13}
-TIME_CELL = 5
+# Cells of free text, then codes that may be empty (a sha256, region or language is checked on
+# the way in: none starts with a formula sign).
+FREE_TEXT = {"run__run_id", "template__exstream_id", "business_unit__slug", "asset__key", "segment"}
+MAY_BE_EMPTY = {"sha256", "region", "language"}
 QUOTE = "''''"  # a quote, as an SQL literal
 
 
-def _cell(position: int) -> str:
-    column = f"c{position}"
-    if position == TIME_CELL:  # as datetime.isoformat() writes a UTC time
+def _cell(name: str, column: str) -> str:
+    """The SQL of one cell as safe_cell and the csv module would write it."""
+    if name == "started_at":  # as datetime.isoformat() writes a UTC time
         utc = f"{column} AT TIME ZONE 'UTC'"
         return (
             f"""to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS') || CASE WHEN """
@@ -69,12 +68,12 @@ def _cell(position: int) -> str:
             f"ELSE to_char({utc}, '.US') END || '+00:00'"
         )
     # Empty as NULL: COPY writes it unquoted, as the csv module does.
-    if position in FREE_TEXT:
+    if name in FREE_TEXT:
         return (
             f"CASE WHEN ascii({column}) IN ({FORMULA}) THEN {QUOTE} || {column} "
             f"ELSE NULLIF({column}, '') END"
         )
-    if position in MAY_BE_EMPTY:
+    if name in MAY_BE_EMPTY:
         return f"NULLIF({column}, '')"
     return column
 
@@ -83,9 +82,9 @@ def copied_csv(records: QuerySet[UsageRecord]) -> Iterator[bytes]:
     """Yield the CSV the csv module would write of the records (header, cells made safe, CRLF)
     by COPY ... TO STDOUT of the queryset's own SQL, in chunks of about a megabyte."""
     sql, params = records.values_list(*RECORD_VALUES).query.sql_with_params()
-    positions = range(1, len(RECORD_VALUES) + 1)
-    names = ", ".join(f"c{position}" for position in positions)
-    cells = ", ".join(_cell(position) for position in positions)
+    columns = [f"c{position}" for position in range(len(RECORD_VALUES))]
+    names = ", ".join(columns)
+    cells = ", ".join(map(_cell, RECORD_VALUES, columns))
     # The SQL is the queryset's own, its values bound by the driver; the rest is fixed names.
     statement = f"COPY (SELECT {cells} FROM ({sql}) AS records ({names})) TO STDOUT (FORMAT csv)"  # noqa: S608
     yield "".join(csv_lines(RECORD_HEADER, [])).encode()

@@ -307,16 +307,14 @@ def _records(path: Path, rows: RowReader, checked: str) -> Iterator[tuple[str, R
     stored, that rolls back everything stored from it.
     """
     headers: HeaderCache = {}
+    problems = Problems()
     try:
-        problems = Problems()
         for _number, row in rows(path, problems):
             header, record = _split(row, headers)
             yield header.run_id, record
-        if problems.count:
-            raise ReportError({"": "changed"})
     except ReportError:
         raise FileRefused([CHANGED]) from None
-    if file_hash(path) != checked:
+    if problems.count or file_hash(path) != checked:
         raise FileRefused([CHANGED])
 
 

@@ -86,15 +86,6 @@ def months_ensure(months: Iterable[date]) -> list[str]:
     return made
 
 
-def months_between(first: datetime, last: datetime) -> list[date]:
-    """Return every month from the one of `first` to the one of `last`."""
-    month, end, months = month_of(first), month_of(last), []
-    while month <= end:
-        months.append(month)
-        month = _next(month)
-    return months
-
-
 def partitions_ahead(today: datetime) -> list[str]:
     """Make this month's partition and those of the AHEAD months after it."""
     month = month_of(today)

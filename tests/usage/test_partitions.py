@@ -1,6 +1,6 @@
 """Usage records by month on PostgreSQL: partitions made ahead and on demand, read by period."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,13 +82,3 @@ def test_reconciling_a_run_reads_only_the_partition_of_its_month(
         reconcile(ProductionRun.objects.filter(run_id="F1"))
     assert plans and all("y2026m11" in plan for plan in plans if "usage_usagerecord_y" in plan)
     assert not any("y2026m09" in plan for plan in plans)
-
-
-def test_months_between_spans_years() -> None:
-    first, last = datetime(2026, 11, 5, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC)
-    assert partitions.months_between(first, last) == [
-        date(2026, 11, 1),
-        date(2026, 12, 1),
-        date(2027, 1, 1),
-        date(2027, 2, 1),
-    ]
