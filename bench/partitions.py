@@ -5,8 +5,7 @@ import os
 import tempfile
 from typing import Any
 
-from bench.harness import Goal, figure, manage, measure
-from bench.usage import database
+from bench.harness import Goal, figure, manage, measure, own_database
 
 PER_MONTH = int(os.environ.get("BENCH_RECORDS_PER_MONTH", "1000000"))
 MONTHS = 10
@@ -18,7 +17,7 @@ def _phase(env: dict[str, str], phase: str, *months: int) -> dict[str, Any]:
 
 def run(env: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory(prefix="govern-bench-months-") as workdir:
-        with database(env, workdir) as here:
+        with own_database(env, workdir, "months") as here:
             if not here["DATABASE_URL"].startswith("postgres"):
                 print("partitions: PostgreSQL's (set BENCH_DATABASE_URL); not measured")
                 return

@@ -8,20 +8,11 @@ Each phase runs in its own process, so the peak memory printed is that phase's a
 
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from bench.harness import Goal, figure, manage, measure, own_database
 
 ROWS = int(os.environ.get("BENCH_USAGE_ROWS", "1000000"))
-
-
-@contextmanager
-def database(env: dict[str, str], workdir: str) -> Iterator[dict[str, str]]:
-    """Yield an environment on a fresh PostgreSQL database if one is configured, else SQLite."""
-    with own_database(env, workdir, "usage") as here:
-        yield here
 
 
 def _phase(env: dict[str, str], phase: str, workdir: str) -> dict[str, Any]:
@@ -30,7 +21,7 @@ def _phase(env: dict[str, str], phase: str, workdir: str) -> dict[str, Any]:
 
 def run(env: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory(prefix="govern-bench-usage-") as workdir:
-        with database(env, workdir) as here:
+        with own_database(env, workdir, "usage") as here:
             manage(here, "migrate", "--no-input")
             _phase(here, "populate", workdir)
             ingest = _phase(here, "ingest", workdir)

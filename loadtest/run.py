@@ -96,8 +96,10 @@ def running(env: dict[str, str], port: int, sandbox: int, workdir: str) -> Itera
         _wait_for(f"http://127.0.0.1:{port}/login/")
         yield
     finally:
-        for child in reversed(children):
-            os.killpg(child.pid, signal.SIGTERM) if child is children[-1] else child.terminate()
+        sandbox_process, server = children
+        os.killpg(server.pid, signal.SIGTERM)  # honcho and every child it started
+        sandbox_process.terminate()
+        for child in children:
             child.wait(timeout=30)
         log.close()
 
