@@ -21,7 +21,8 @@ AGE_CHOICES = [
 
 class UnitFilterForm(forms.Form):
     """A filter form whose unit choices are the user's own units, by slug (one query for
-    their slugs and names: a unit's model is not needed to filter by it)."""
+    their slugs and names: a unit's model is not needed to filter by it). `unit_names` maps
+    their keys to names, so a list of their rows need not join the units to name them."""
 
     unit = forms.ChoiceField(widget=Select, required=False)
     kind = forms.ChoiceField(
@@ -30,7 +31,9 @@ class UnitFilterForm(forms.Form):
 
     def __init__(self, *args: Any, units: QuerySet[BusinessUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = list(units.order_by("name").values_list("slug", "name"))
+        found = list(units.order_by("name").values_list("pk", "slug", "name"))
+        self.unit_names = {pk: name for pk, _slug, name in found}
+        choices = [(slug, name) for _pk, slug, name in found]
         self.fields["unit"].choices = [("", "All my units"), *choices]  # type: ignore[attr-defined]
 
 

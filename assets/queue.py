@@ -31,7 +31,7 @@ COLUMNS = (
     *("pk", "number", "submitted_at", "required_approvals", "approval_count", "media_type"),
     *("variant__language", "variant__region", "variant__segment", "variant__channels"),
     *("variant__asset__key", "variant__asset__title", "variant__asset__kind"),
-    *("variant__asset__regulated", "variant__asset__business_unit__name"),
+    *("variant__asset__regulated", "variant__asset__business_unit_id"),
     "submitted_by__username",
     "purchase_id",
 )
@@ -130,16 +130,23 @@ def values(versions: QuerySet[Version]) -> Any:
     return versions.values(*COLUMNS)
 
 
-def rows(values_page: Iterable[dict[str, Any]], carried: str = "") -> list[dict[str, Any]]:
-    """What the queue's table shows for a page of `values` rows; links carry the query."""
+def rows(
+    values_page: Iterable[dict[str, Any]], unit_names: dict[int, str], carried: str = ""
+) -> list[dict[str, Any]]:
+    """What the queue's table shows for a page of `values` rows, units named from the form's
+    (every row is in one of them: no join to name them); links carry the query."""
     now = timezone.now()
     url = reverse("assets:version-review", args=[_KEY]).replace(str(_KEY), "{}")
     url += f"?{carried}" if carried else ""
     picture = reverse("assets:version-preview", args=[_KEY]).replace(str(_KEY), "{}") + "?size=row"
     shown = [_row(value, now, url, picture) for value in values_page]
+    for row in shown:
+        row["unit"] = unit_names.get(row.pop("unit_id"), "")
     licensed = [row["pk"] for row in shown if row["licensed"]]
-    found = standings(
-        list(Version.objects.select_related("variant__asset").filter(pk__in=licensed))
+    found = (
+        standings(list(Version.objects.select_related("variant__asset").filter(pk__in=licensed)))
+        if licensed
+        else {}
     )
     for row in shown:
         row["rights"] = found.get(row["pk"], NO_LICENCE)
@@ -201,7 +208,7 @@ def _row(value: dict[str, Any], now: datetime, url: str, picture: str) -> dict[s
         "title": value["variant__asset__title"],
         "kind": KIND_LABELS.get(value["variant__asset__kind"], value["variant__asset__kind"]),
         "regulated": value["variant__asset__regulated"],
-        "unit": value["variant__asset__business_unit__name"],
+        "unit_id": value["variant__asset__business_unit_id"],
         "variant": variant,
         "number": value["number"],
         "submitted_by": value["submitted_by__username"] or "—",

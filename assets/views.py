@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_POST
 
-from assets import annotations, previews, queue, services, signatures
+from assets import annotations, previews, queue, queue_table, services, signatures
 from assets.api import VERSION_UNIT, content_response, refuse_discarded
 from assets.consequences import of_decisions
 from assets.criteria import rules as criteria
@@ -68,12 +68,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if not scope_for(request).unit_ids_for(Capability.DECIDE_VERSIONS):
         raise PermissionDenied("Only compliance officers have a review queue.")
     form, versions = queue.filtered(request, request.GET)
-    page = page_of(request, queue.values(versions), QUEUE_PAGE_SIZE, cap=QUEUE_COUNT_CAP)
+    page = page_of(
+        request, queue.values(versions), QUEUE_PAGE_SIZE, cap=QUEUE_COUNT_CAP, counted=versions
+    )
     carried = queue.query(form)
-    page.object_list = queue.rows(page.object_list, carried)
+    page.object_list = queue.rows(page.object_list, form.unit_names, carried)
     filtered = form.is_bound and any(form.data.get(name) for name in ("q", "unit", "kind", "age"))
     context = {
         **{"form": form, "page": page, "filtered": filtered, "carried": carried},
+        "rows_html": queue_table.rows_html(page.object_list),
         "together_limit": services.TOGETHER_LIMIT,
     }
     return render(request, "assets/review_queue.html", context)

@@ -58,27 +58,33 @@ class Pagination(LimitOffsetPagination):
         return parameters
 
 
-def page_of(request: Any, rows: Any, size: int, cap: int | None = None) -> Page:
+def page_of(
+    request: Any, rows: Any, size: int, cap: int | None = None, counted: Any = None
+) -> Page:
     """The page of `rows` the request's `?page=` names, for the pages' one pager (pager.html):
     a page that is not a number is the first, one past the end the last. With a cap, rows are
-    counted only up to it (a long queue says "1,000+")."""
-    paginator = Paginator(rows, size) if cap is None else CappedPaginator(rows, size, cap)
+    counted only up to it (a long queue says "1,000+"), from `counted` when given: the same
+    rows without the columns a page shows."""
+    if cap is None:
+        paginator = Paginator(rows, size)
+    else:
+        paginator = CappedPaginator(rows, size, cap, counted)
     return paginator.get_page(request.GET.get("page"))
 
 
 class CappedPaginator(Paginator):
-    """Counts at most `cap` rows, with one COUNT over a LIMIT of their keys alone (no
-    annotation of the rows is computed), so a page of a long queue does not count all of it;
-    past the cap, pages go on while rows do."""
+    """Counts at most `cap` rows, with one COUNT over a LIMIT of their keys alone, unordered
+    (no annotation computed, no row sorted: any `cap` + 1 rows say the same), so a page of a
+    long queue does not count all of it; past the cap, pages go on while rows do."""
 
-    def __init__(self, rows: Any, per_page: int, cap: int) -> None:
+    def __init__(self, rows: Any, per_page: int, cap: int, counted: Any = None) -> None:
         super().__init__(rows, per_page)
         self.cap = cap
+        self.counted = rows if counted is None else counted
 
     @cached_property
     def count(self) -> int:
-        rows: Any = self.object_list
-        return int(rows.values("pk")[: self.cap + 1].count())
+        return int(self.counted.order_by().values("pk")[: self.cap + 1].count())
 
     @property
     def capped(self) -> bool:

@@ -128,6 +128,21 @@ def test_a_queue_row_says_what_waits_and_for_how_long(
     assert f"<td>{version.submitted_by.username}</td>" in row
     assert '<td>3 days <span class="badge state-rejected">overdue</span></td>' in row
     assert "<td>0 of 1</td>" in row
+    assert f"<td>{logo.business_unit.name}</td>" in row  # named from the filter's units
+
+
+def test_a_queue_row_escapes_what_people_typed(
+    logo: Asset, add_version: AddVersion, compliance_officer: Any, client_for: ClientFor
+) -> None:
+    logo.title = '<img src=x onerror="alert(1)"> & co'
+    logo.save(update_fields=["title"])
+    logo.business_unit.name = "<b>Retail</b>"
+    logo.business_unit.save(update_fields=["name"])
+    add_version(logo)
+    page = html(client_for(compliance_officer).get("/assets/review/"))
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; co" in page
+    assert "<td>&lt;b&gt;Retail&lt;/b&gt;</td>" in page
+    assert "<img src=x" not in page and "<b>Retail</b>" not in page
 
 
 @pytest.mark.parametrize(
