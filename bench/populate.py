@@ -1,4 +1,5 @@
-"""Fill a benchmark database: units, a compliance officer in all of them, versions in review.
+"""Fill a benchmark database: units, a compliance officer in all of them, versions in review;
+a communication designer owning templates, each with an open review of a changed logo.
 
 Rows are bulk-inserted: going through the services would take minutes and measure the writes,
 not the reads this benchmark is about. Prints a session cookie and the query counts.
@@ -25,6 +26,7 @@ from assets.models import Asset, Variant, Version
 from bench.harness import analyze
 from govern.models import BusinessUnit, BusinessUnitUserObjectPermission
 from govern.tasks import heartbeat
+from templates_app.models import Review, Template, TemplateUserObjectPermission
 
 VERSIONS_PER_VARIANT = 10
 
@@ -79,6 +81,47 @@ def populate(units: int, versions: int) -> User:
     return officer
 
 
+@transaction.atomic
+def populate_reviews(templates: int) -> User:
+    """A designer in the first unit owning `templates` templates, each with an open review of
+    the change from one version of a logo to the next."""
+    designer = User.objects.create(username="bench-designer")
+    designer.groups.add(Group.objects.get(name="communication_designer"))
+    unit = BusinessUnit.objects.order_by("pk").first()
+    assert unit is not None
+    role = Permission.objects.get(
+        content_type__app_label="govern", codename="communication_designer"
+    )
+    BusinessUnitUserObjectPermission.objects.create(
+        user=designer, permission=role, content_object=unit
+    )
+    owns = Permission.objects.get(codename="own_template")
+    made = Template.objects.bulk_create(
+        Template(
+            exstream_id=f"bench/letter-{n}", name=f"Letter {n}", kind="letter", business_unit=unit
+        )
+        for n in range(templates)
+    )
+    TemplateUserObjectPermission.objects.bulk_create(
+        TemplateUserObjectPermission(user=designer, permission=owns, content_object=template)
+        for template in made
+    )
+    old, new = Version.objects.filter(variant__asset__business_unit=unit).order_by("pk")[:2]
+    asset = old.variant.asset
+    Review.objects.bulk_create(
+        Review(
+            template=template,
+            asset=asset,
+            old_version=old,
+            new_version=new,
+            action="replace",
+            cause_key=f"replace:{asset.pk}:{old.pk}:{new.pk}",
+        )
+        for template in made
+    )
+    return designer
+
+
 def session_for(user: User) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
@@ -89,6 +132,7 @@ def session_for(user: User) -> str:
 
 
 def query_counts(user: User, paths: list[str]) -> dict[str, int]:
+    """How many queries each path costs this user."""
     client = Client()
     client.force_login(user)
     counts = {}
@@ -101,8 +145,19 @@ def query_counts(user: User, paths: list[str]) -> dict[str, int]:
 
 
 if __name__ == "__main__":
+    # Arguments: units, versions, templates, then who=path for each page to count the queries
+    # of ("officer=/assets/review/"); "{version}" in a path is the oldest version in review.
     heartbeat()
-    officer = populate(units=int(sys.argv[1]), versions=int(sys.argv[2]))
+    users = {
+        "officer": populate(units=int(sys.argv[1]), versions=int(sys.argv[2])),
+        "designer": populate_reviews(templates=int(sys.argv[3])),
+    }
     analyze()
-    paths = sys.argv[3:]
-    print(json.dumps({"session": session_for(officer), "queries": query_counts(officer, paths)}))
+    version = Version.objects.order_by("submitted_at", "pk").values_list("pk", flat=True)[0]
+    counts = {}
+    for argument in sys.argv[4:]:
+        who, path = argument.split("=", 1)
+        path = path.replace("{version}", str(version))
+        counts.update(query_counts(users[who], [path]))
+    sessions = {who: session_for(user) for who, user in users.items()}
+    print(json.dumps({"sessions": sessions, "version": version, "queries": counts}))

@@ -47,6 +47,10 @@ from templates_app.outbox import services as outbox
 from templates_app.preflight import preflight_run
 
 BOARD_PAGE_SIZE = 50
+# The inbox shows its reviews a page at a time (one approval can open thousands), and counts
+# them only up to a cap, as the review queue does.
+INBOX_PAGE_SIZE = 25
+INBOX_COUNT_CAP = 1000
 
 
 def _unsettled_reviews() -> Prefetch:
@@ -282,8 +286,11 @@ def _inbox_reviews(request: HttpRequest) -> QuerySet[Review]:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    """Show the open reviews of the designer's templates, with the change side by side."""
-    reviews = list(_inbox_reviews(request))
+    """Show the open reviews of the designer's templates, with the change side by side, oldest
+    first, a page at a time."""
+    found = _inbox_reviews(request)
+    page = page_of(request, found, INBOX_PAGE_SIZE, cap=INBOX_COUNT_CAP)
+    reviews = list(page.object_list)
     requests = ReplacementRequest.objects.filter(requested_by=acting_user(request)).select_related(
         "asset", "fulfilled_version"
     )[:20]
@@ -292,7 +299,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             review__in=reviews, state__in=[ReplacementState.OPEN, ReplacementState.ANSWERED]
         ).values_list("review_id", flat=True)
     )
-    context = {"reviews": reviews, "requests": requests, "waiting": waiting}
+    context = {"page": page, "reviews": reviews, "requests": requests, "waiting": waiting}
     return render(request, "templates_app/inbox.html", context)
 
 

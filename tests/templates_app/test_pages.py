@@ -108,6 +108,29 @@ def test_designer_acknowledges_many_reviews_from_the_inbox(
     assert set(Template.objects.values_list("state", flat=True)) == {"cleared"}
 
 
+def test_a_long_inbox_is_counted_to_a_cap_and_shown_a_page_at_a_time(
+    changed_logo: Version,
+    letter: Template,
+    designer: Any,
+    compliance_officer: Any,
+    client_for: ClientFor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from templates_app import views
+
+    monkeypatch.setattr(views, "INBOX_PAGE_SIZE", 1)
+    monkeypatch.setattr(views, "INBOX_COUNT_CAP", 1)
+    version_approve(version=changed_logo, actor=compliance_officer)
+    first, second = Review.objects.order_by("created_at", "pk").select_related("template")
+    client = client_for(designer)
+    page = html(client.get("/templates/inbox/"))
+    assert "1+ reviews wait for you, oldest first." in page
+    assert f'value="{first.pk}"' in page and f'value="{second.pk}"' not in page
+    assert 'rel="next"' in page
+    page = html(client.get("/templates/inbox/?page=2"))
+    assert f'value="{second.pk}"' in page and f'value="{first.pk}"' not in page
+
+
 def test_request_changes_from_the_inbox_reaches_brand_managers(
     changed_logo: Version,
     letter: Template,
