@@ -171,6 +171,12 @@ class Review(models.Model):
         indexes = [
             models.Index(fields=["state", "template"]),
             models.Index(fields=["cause_key"]),
+            # An inbox walks the unsettled reviews oldest first and stops at its page.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(state__in=UNSETTLED_REVIEW_STATES),
+                name="review_unsettled_by_age",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,7 @@ from govern.pagination import page_of
 from govern.roles import Capability
 from govern.widgets import Select
 from govern.zones import WallClockField, wall_time, zone_named
-from templates_app import expiry, graph, services
+from templates_app import expiry, graph, inbox_page, services
 from templates_app.driver_samples import driver_sample_store
 from templates_app.exstream.crosscheck import cross_check
 from templates_app.models import (
@@ -266,21 +266,25 @@ def _designer_units(request: HttpRequest) -> set[int]:
     return units
 
 
+def _unsettled(request: HttpRequest) -> QuerySet[Review]:
+    """The unsettled reviews of the designer's own templates, oldest first."""
+    return Review.objects.filter(
+        template__business_unit_id__in=_designer_units(request),
+        template__templateuserobjectpermission__user=acting_user(request),
+        state__in=UNSETTLED_REVIEW_STATES,
+    ).order_by("created_at", "pk")
+
+
 def _inbox_reviews(request: HttpRequest) -> QuerySet[Review]:
+    """The designer's unsettled reviews as models, to act on. The versions on either side come
+    in queries of their own: joined in, eleven tables cost PostgreSQL 14 ms to plan."""
+    versions = Version.objects.select_related("variant__asset")
     return (
-        Review.objects.filter(
-            template__business_unit_id__in=_designer_units(request),
-            template__templateuserobjectpermission__user=acting_user(request),
-            state__in=UNSETTLED_REVIEW_STATES,
+        _unsettled(request)
+        .select_related("template", "asset", "actor")
+        .prefetch_related(
+            Prefetch("old_version", queryset=versions), Prefetch("new_version", queryset=versions)
         )
-        .select_related(
-            "template",
-            "asset",
-            "old_version__variant__asset",
-            "new_version__variant__asset",
-            "actor",
-        )
-        .order_by("created_at", "pk")
     )
 
 
@@ -288,18 +292,14 @@ def _inbox_reviews(request: HttpRequest) -> QuerySet[Review]:
 def inbox(request: HttpRequest) -> HttpResponse:
     """Show the open reviews of the designer's templates, with the change side by side, oldest
     first, a page at a time."""
-    found = _inbox_reviews(request)
-    page = page_of(request, found, INBOX_PAGE_SIZE, cap=INBOX_COUNT_CAP)
-    reviews = list(page.object_list)
+    unsettled = _unsettled(request)
+    rows = inbox_page.values(unsettled)
+    page = page_of(request, rows, INBOX_PAGE_SIZE, cap=INBOX_COUNT_CAP, counted=unsettled)
+    reviews = inbox_page.cards(list(page.object_list))
     requests = ReplacementRequest.objects.filter(requested_by=acting_user(request)).select_related(
         "asset", "fulfilled_version"
     )[:20]
-    waiting = set(
-        ReplacementRequest.objects.filter(
-            review__in=reviews, state__in=[ReplacementState.OPEN, ReplacementState.ANSWERED]
-        ).values_list("review_id", flat=True)
-    )
-    context = {"page": page, "reviews": reviews, "requests": requests, "waiting": waiting}
+    context = {"page": page, "reviews": reviews, "requests": requests}
     return render(request, "templates_app/inbox.html", context)
 
 
