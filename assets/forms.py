@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from assets.models import Asset, Channel, Kind, Version, VersionState
 from govern.models import BusinessUnit
@@ -21,8 +22,9 @@ AGE_CHOICES = [
 
 class UnitFilterForm(forms.Form):
     """A filter form whose unit choices are the user's own units, by slug (one query for
-    their slugs and names: a unit's model is not needed to filter by it). `unit_names` maps
-    their keys to names, so a list of their rows need not join the units to name them."""
+    their slugs and names: a unit's model is not needed to filter by it), read only when the
+    form is shown or a unit is asked for. `unit_names` maps their keys to names, so a list of
+    their rows need not join the units to name them."""
 
     unit = forms.ChoiceField(widget=Select, required=False)
     kind = forms.ChoiceField(
@@ -31,10 +33,19 @@ class UnitFilterForm(forms.Form):
 
     def __init__(self, *args: Any, units: QuerySet[BusinessUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        found = list(units.order_by("name").values_list("pk", "slug", "name"))
-        self.unit_names = {pk: name for pk, _slug, name in found}
-        choices = [(slug, name) for _pk, slug, name in found]
-        self.fields["unit"].choices = [("", "All my units"), *choices]  # type: ignore[attr-defined]
+        self._units = units
+        self.fields["unit"].choices = self._unit_choices  # type: ignore[attr-defined]
+
+    @cached_property
+    def _found_units(self) -> list[tuple[int, str, str]]:
+        return list(self._units.order_by("name").values_list("pk", "slug", "name"))
+
+    @property
+    def unit_names(self) -> dict[int, str]:
+        return {pk: name for pk, _slug, name in self._found_units}
+
+    def _unit_choices(self) -> list[tuple[str, str]]:
+        return [("", "All my units"), *((slug, name) for _pk, slug, name in self._found_units)]
 
 
 # The queue's orders: each ends on the primary key, so a position in the queue is stable.
