@@ -33,6 +33,7 @@ from templates_app.models import (
 )
 from templates_app.outbox.book import DeliveryBook, widest_print
 from templates_app.proofs import proofs_check
+from templates_app.resolved import grouped
 from templates_app.webhooks import emit
 
 
@@ -74,7 +75,7 @@ def preflight_run(
         "verdict": verdict.value,
         "reasons": check.reasons,
         "warnings": check.warnings,
-        "resolved": check.resolved,
+        "resolved": grouped(check.resolved),
         **({"proofs": proofs.evidence} if proofs is not None else {}),
     }
     evidence_hash = hashlib.sha256(canonical_json(evidence).encode()).hexdigest()

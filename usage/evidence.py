@@ -28,6 +28,7 @@ from audit.models import AuditEvent
 from audit.templatetags.audit_words import action_words
 from govern.export_jobs import SHA256_HEADER
 from templates_app.models import Campaign, Clearance
+from templates_app.resolved import contexts_of
 from usage import charts
 from usage.models import ProductionRun, ProductionSample
 
@@ -169,7 +170,7 @@ def _slots_section(pack: Pack, clearance: Clearance) -> None:
     rows = [
         (
             entry.get("slot", ""),
-            entry.get("context", ""),
+            "; ".join(contexts_of(entry)),
             _version_label(versions.get(entry["version"]), entry),
             entry["version"],
             campaigns.get(entry.get("campaign"), "none") if entry.get("campaign") else "none",

@@ -15,6 +15,7 @@ from typing import Any
 from assets.models import Version
 from assets.produced.texts import TextDifference, normalised, text_difference
 from assets.resolution import Context
+from templates_app.resolved import entries
 from usage.models import ExceptionCode, ProductionSample
 from usage.reconcile import Finding, named
 
@@ -31,7 +32,7 @@ def expected_texts(sample: ProductionSample) -> list[Version] | None:
         segment=sample.segment,
         channel=sample.channel,
     ).describe()
-    resolved = [e for e in clearance.evidence.get("resolved", []) if e.get("context") == context]
+    resolved = list(entries(clearance.evidence, context))
     if not resolved:
         return None
     ids = {entry["version"] for entry in resolved}
