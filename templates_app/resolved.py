@@ -19,15 +19,21 @@ SAME = ("binding", "version", "campaign", "rights", "renditions", "skipped")
 def grouped(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Merge per-context entries that say the same of a slot into one, naming its contexts in
     the order they came; entries keep the order of their first context."""
-    groups: dict[str, dict[str, Any]] = {}
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for entry in entries:
-        key = json.dumps([entry.get(name) for name in SAME], sort_keys=True)
+        key = tuple(_hashable(entry.get(name)) for name in SAME)
         group = groups.get(key)
         if group is None:
             group = groups[key] = {k: v for k, v in entry.items() if k != "context"}
             group["contexts"] = []
         group["contexts"].append(entry["context"])
     return list(groups.values())
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True) if value else ()
+    return value
 
 
 def contexts_of(entry: dict[str, Any]) -> list[str]:

@@ -26,14 +26,16 @@ def widest_print(asset_ids: set[int]) -> dict[int, int]:
 
 
 class DeliveryBook:
-    """The Exstream deliveries of the versions a pre-flight resolves, loaded in one query."""
+    """The Exstream deliveries of the versions a pre-flight resolves, loaded in one query: for
+    each version and profile its state and its rendition's sha256, not the deliveries' rows."""
 
     def __init__(self, version_ids: set[int]) -> None:
-        self._rows: dict[tuple[int, str], Delivery] = {
-            (delivery.version_id, delivery.profile): delivery
-            for delivery in Delivery.objects.filter(
-                version_id__in=version_ids, target="exstream"
-            ).select_related("rendition")
+        rows = Delivery.objects.filter(version_id__in=version_ids, target="exstream")
+        self._rows: dict[tuple[int, str], tuple[str, str | None]] = {
+            (version_id, profile): (state, sha256)
+            for version_id, profile, state, sha256 in rows.values_list(
+                "version_id", "profile", "state", "rendition__sha256"
+            )
         }
 
     def problem(self, version: Version, channel: str) -> tuple[str | None, list[str]]:
@@ -47,12 +49,12 @@ class DeliveryBook:
         ]
         missing, held = [], []
         for profile in needed:
-            delivery = self._rows.get((version.pk, profile))
-            if delivery is None or delivery.state != DeliveryState.DELIVERED:
-                state = delivery.get_state_display().lower() if delivery else "never queued"
-                missing.append(f"{profile} ({state})")
-            elif delivery.rendition is not None:
-                held.append(delivery.rendition.sha256)
+            state, sha256 = self._rows.get((version.pk, profile), (None, None))
+            if state != DeliveryState.DELIVERED:
+                said = DeliveryState(state).label.lower() if state else "never queued"
+                missing.append(f"{profile} ({said})")
+            elif sha256 is not None:
+                held.append(sha256)
         if not needed:
             missing.append(f"no rendition for the {channel} channel")
         return ("; ".join(missing) or None), held
