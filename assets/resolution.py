@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from assets.models import Asset, Variant, Version, VersionState
@@ -26,13 +27,20 @@ class Context:
     at: datetime | None = None
 
     def describe(self) -> str:
-        parts = {
-            "language": self.language,
-            "region": self.region,
-            "segment": self.segment,
-            "channel": self.channel,
-        }
-        return ", ".join(f"{name} {value}" for name, value in parts.items() if value) or "any"
+        return _described(self)
+
+
+@lru_cache(maxsize=1024)
+def _described(context: "Context") -> str:
+    """How a context reads ("language de, region DE, channel print"), worked out once for the
+    few contexts of a run that a check names thousands of times."""
+    parts = {
+        "language": context.language,
+        "region": context.region,
+        "segment": context.segment,
+        "channel": context.channel,
+    }
+    return ", ".join(f"{name} {value}" for name, value in parts.items() if value) or "any"
 
 
 @dataclass(frozen=True)
@@ -65,10 +73,16 @@ class Resolution:
 Judge = Callable[[Version], tuple[str | None, Any]]
 
 
-def language_candidates(language: str) -> list[str]:
-    """Return the tags to try, most specific first: de-CH → de-CH, de, any."""
+def language_candidates(language: str) -> tuple[str, ...]:
+    """Return the tags to try, most specific first: de-CH → de-CH, de, any (a check asks of
+    every slot in every context: the few languages of a run are worked out once)."""
+    return _candidates(language)
+
+
+@lru_cache(maxsize=1024)
+def _candidates(language: str) -> tuple[str, ...]:
     parts = [part for part in language.split("-") if part]
-    return ["-".join(parts[:length]) for length in range(len(parts), 0, -1)] + [""]
+    return (*("-".join(parts[:length]) for length in range(len(parts), 0, -1)), "")
 
 
 def specificity(variant: Variant, context: Context) -> tuple[int, int, int, int] | None:
@@ -100,6 +114,11 @@ class Catalogue:
                 variant__asset_id__in=ids, state=VersionState.APPROVED
             ).select_related("variant__asset")
         }
+
+    def versions_of(self, asset: Asset) -> list[Version]:
+        """The approved versions of the asset's variants: all a resolution of it may choose."""
+        found = (self.approved.get(variant.pk) for variant in self.variants.get(asset.pk, []))
+        return [version for version in found if version is not None]
 
     def resolve(self, asset: Asset, context: Context, judge: Judge | None = None) -> Resolution:
         """Return the approved version of the best-fitting variant that has one the judge lets

@@ -155,14 +155,28 @@ class _Check:
         )
 
 
-def rights_judge(rights: RightsBook, asset: Asset, use: Use) -> Judge:
+# Rights judged ahead for a slot, by version and use (judged_ahead).
+Ahead = dict[tuple[int, Use], Rights]
+
+
+def rights_judge(rights: RightsBook, asset: Asset, use: Use, ahead: Ahead | None = None) -> Judge:
     """Return the judge resolution asks: a version may be used unless its rights stop it."""
 
     def judge(version: Version) -> tuple[str | None, Rights]:
-        verdict = rights.judge(version, use)
+        verdict = (ahead or {}).get((version.pk, use)) or rights.judge(version, use)
         return (verdict.summary() if rights.stops(asset, verdict) else None), verdict
 
     return judge
+
+
+def judged_ahead(versions: list[Version], uses: list[Use], rights: RightsBook) -> Ahead:
+    """The rights of each version a slot may resolve to in each of the run's uses, judged for
+    all the uses at once: they share the moment and the slot, and differ only in where."""
+    return {
+        (version.pk, use): verdict
+        for version in versions
+        for use, verdict in zip(uses, rights.judge_many(version, uses), strict=True)
+    }
 
 
 def _criteria_reasons(
@@ -284,9 +298,14 @@ def _check_everyday(binding: Binding, where: str, contexts: list[Context], check
             }
         )
         return
-    for context in contexts:
-        use = Use(context, check.run_at, binding.placement, binding.print_width_mm)
-        judge = rights_judge(check.rights, binding.asset, use)
+    uses = [
+        Use(context, check.run_at, binding.placement, binding.print_width_mm)
+        for context in contexts
+    ]
+    candidates = [pinned] if pinned is not None else check.catalogue.versions_of(binding.asset)
+    ahead = judged_ahead(candidates, uses, check.rights)
+    for context, use in zip(contexts, uses, strict=True):
+        judge = rights_judge(check.rights, binding.asset, use, ahead)
         resolution = binding_resolution(binding, context, check.catalogue, judge)
         _check_resolution(binding, where, context, resolution, check)
 

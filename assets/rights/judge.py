@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from functools import partial
 from typing import Any
 
 from assets.models import (
@@ -99,6 +98,7 @@ class Rights:
         }
 
 
+COVERED = Rights(Outcome.COVERED)
 NO_LICENCE_NEEDED = Rights(Outcome.COVERED, notes=("not from a purchase: needs no licence",))
 
 
@@ -163,11 +163,13 @@ DIMENSIONS = (
 
 
 class Table(dict[str, list[str]]):
-    """One vocabulary's mappings, remembering what each list of keys means (terms repeat)."""
+    """One vocabulary's mappings, remembering what each list of keys means and what each
+    pair of allowed and restricted lists says of a value (terms repeat their lists)."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.memo: dict[tuple[str, ...], tuple[set[str], list[str]]] = {}
+        self.judged: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 def _meaning(keys: list[str], table: dict[str, list[str]]) -> tuple[set[str], list[str]]:
@@ -178,6 +180,19 @@ def _meaning(keys: list[str], table: dict[str, list[str]]) -> tuple[set[str], li
         values = {value for key in keys if key in table for value in table[key]}
         found = memo[tuple(keys)] = (values, sorted(key for key in keys if key not in table))
     return found
+
+
+# A term list read as keys (None: not stated).
+Keys = tuple[str, ...] | None
+
+
+def _lists(term: LicenseTerm | ReadTerm, name: str) -> tuple[Keys, Keys]:
+    """A term's allowed and restricted lists of one kind, as keys."""
+    allowed, restricted = _keys(term, f"allowed_{name}"), _keys(term, f"restricted_{name}")
+    return (
+        None if allowed is None else tuple(allowed),
+        None if restricted is None else tuple(restricted),
+    )
 
 
 def _keys(term: LicenseTerm | ReadTerm, field_name: str) -> list[str] | None:
@@ -192,14 +207,14 @@ def _keys(term: LicenseTerm | ReadTerm, field_name: str) -> list[str] | None:
 
 
 def _judge_set(
-    term: LicenseTerm | ReadTerm,
+    allowed: Keys,
+    restricted: Keys,
     dim: Dimension,
     value: str,
     table: dict[str, list[str]],
     found: _Finding,
 ) -> None:
-    allowed = _keys(term, f"allowed_{dim.lists}")
-    restricted = _keys(term, f"restricted_{dim.lists}")
+    """Judge a value against a term's allowed and restricted lists of one dimension."""
     if restricted is None:
         found.unknown.append(f"its restricted {dim.lists} are not stated")
     else:
@@ -243,7 +258,8 @@ def _amounts(keys: list[str], table: dict[str, list[str]], unit: str) -> tuple[l
 
 
 def _judge_amount(
-    term: LicenseTerm | ReadTerm,
+    allowed: Keys,
+    restricted: Keys,
     name: str,
     amount: int | None,
     unit: str,
@@ -251,7 +267,6 @@ def _judge_amount(
     found: _Finding,
 ) -> None:
     """Judge a size or a distribution: allowed keys mean "up to", restricted "from"."""
-    allowed, restricted = _keys(term, f"allowed_{name}"), _keys(term, f"restricted_{name}")
     shown = f"{amount:,}{unit}" if amount is not None else ""
     if restricted is None:
         found.unknown.append(f"its restricted {name} are not stated")
@@ -351,52 +366,119 @@ def _purchase_finding(purchase: LicensePurchase, unit: BusinessUnit, use: Use) -
     return found
 
 
-def _remembered(
+# What a term (or a purchase) says of a use: why it does not cover it, what could not be judged.
+Part = tuple[tuple[str, ...], tuple[str, ...]]
+CLEAR: Part = ((), ())
+
+
+def _part_of(found: _Finding) -> Part:
+    """A finding as a Part; every finding with nothing to say is the one CLEAR."""
+    if not found.problems and not found.unknown:
+        return CLEAR
+    return tuple(found.problems), tuple(found.unknown)
+
+
+def _alone(judge_part: Callable[..., None], *args: Any) -> Part:
+    """What one judgement of a part says, on its own."""
+    found = _Finding()
+    judge_part(*args, found)
+    return _part_of(found)
+
+
+def _judged(
+    table: dict[str, list[str]], key: tuple[Any, ...], judge_part: Callable[..., None], *args: Any
+) -> Part:
+    """What a part says, judged once per mapping table for the same lists and value: a check
+    asks the same of every term that repeats a list, in every context that shares a value."""
+    memo = table.judged if isinstance(table, Table) else {}
+    part = memo.get(key)
+    if part is None:
+        part = memo[key] = _alone(judge_part, *args, table)
+    return part
+
+
+def _dimension_column(
     term: LicenseTerm | ReadTerm,
-    key: tuple[Any, ...],
-    table: dict[str, list[str]],
-    found: _Finding,
-    judge_part: Callable[[dict[str, list[str]], _Finding], None],
-) -> None:
-    """Add what one part of a term says of one value, judged once per term, value and table:
-    a check asks the same of a term for every context that shares a region or a channel."""
-    memo = term.__dict__.setdefault("_parts", {})
-    entry = memo.get(key)
-    if entry is None or entry[0] is not table:
-        part = _Finding()
-        judge_part(table, part)
-        entry = memo[key] = (table, tuple(part.problems), tuple(part.unknown))
-    found.problems += entry[1]
-    found.unknown += entry[2]
+    dim: Dimension,
+    uses: list[Use],
+    unit: BusinessUnit,
+    mappings: Mappings,
+) -> list[Part]:
+    """A term's answer on one dimension for each use, judged once per value the uses name."""
+    table = mappings.get(dim.vocabulary, {})
+    allowed, restricted = _lists(term, dim.lists)
+    seen: dict[str, Part] = {}
+    column = []
+    for use in uses:
+        value = dim.value(use, unit)
+        part = seen.get(value)
+        if part is None:
+            key = (dim.vocabulary, value, allowed, restricted)
+            part = seen[value] = _judged(table, key, _judge_set, allowed, restricted, dim, value)
+        column.append(part)
+    return column
 
 
-def _term_finding(
+def _size_column(
+    term: LicenseTerm | ReadTerm, uses: list[Use], pixels: int | None, mappings: Mappings
+) -> list[Part]:
+    """A term's answer on size for each use: the slot's millimetres in print, else pixels."""
+    table = mappings.get(Vocabulary.SIZE, {})
+    allowed, restricted = _lists(term, "sizes")
+    column = []
+    for use in uses:
+        amount, unit_of = (
+            (use.width_mm, "mm") if use.context.channel in ("print", "") else (pixels, "px")
+        )
+        key = ("sizes", amount, unit_of, allowed, restricted)
+        args = (allowed, restricted, "sizes", amount, unit_of)
+        column.append(_judged(table, key, _judge_amount, *args))
+    return column
+
+
+def _term_findings(
     term: LicenseTerm | ReadTerm,
     unit: BusinessUnit,
-    use: Use,
+    uses: list[Use],
     pixels: int | None,
     facts: PurchaseUse,
     mappings: Mappings,
-) -> _Finding:
-    found = _Finding()
-    _judge_dates(term, use, facts, found)
-    for dim in DIMENSIONS:
-        value, table = dim.value(use, unit), mappings.get(dim.vocabulary, {})
-        _remembered(
-            term, (dim.vocabulary, value), table, found, partial(_judge_set, term, dim, value)
+) -> list[Part]:
+    """A term's answer for each of a batch of uses that share their moment, slot and volumes
+    (judge_many's batches): what they share is judged once, a region, channel, language or
+    size once per value, in the order one use's answer has always listed them."""
+    first = uses[0]
+    dates = _alone(_judge_dates, term, first, facts)
+    columns = [_dimension_column(term, dim, uses, unit, mappings) for dim in DIMENSIONS]
+    sizes = _size_column(term, uses, pixels, mappings)
+    copies = mappings.get(Vocabulary.DISTRIBUTION, {})
+    tail = (
+        _alone(
+            _judge_amount,
+            *_lists(term, "distributions"),
+            "distributions",
+            facts.documents,
+            "",
+            copies,
         )
-    sizes = mappings.get(Vocabulary.SIZE, {})
-    amount, unit_of = (
-        (use.width_mm, "mm") if use.context.channel in ("print", "") else (pixels, "px")
+        if first.volumes
+        else CLEAR,
+        _alone(_judge_editorial, term, unit),
+        _alone(_judge_limits, term, first, facts),
     )
-    judge_size = partial(_judge_amount, term, "sizes", amount, unit_of)
-    _remembered(term, ("sizes", amount, unit_of), sizes, found, judge_size)
-    if use.volumes:
-        copies = mappings.get(Vocabulary.DISTRIBUTION, {})
-        _judge_amount(term, "distributions", facts.documents, "", copies, found)
-    _judge_editorial(term, unit, found)
-    _judge_limits(term, use, facts, found)
-    return found
+    return [
+        _joined((dates, *(column[index] for column in columns), sizes[index], *tail))
+        for index in range(len(uses))
+    ]
+
+
+def _joined(parts: tuple[Part, ...]) -> Part:
+    if all(part is CLEAR for part in parts):
+        return CLEAR
+    return (
+        tuple(problem for part in parts for problem in part[0]),
+        tuple(unsure for part in parts for unsure in part[1]),
+    )
 
 
 def in_force(term: LicenseTerm, known_at: datetime | None) -> bool:
@@ -449,41 +531,123 @@ def judge(
 ) -> Rights:
     """Answer for a version's purchases (with their terms and readings) whether they cover
     the use."""
+    given = {"pixels": pixels, "facts": facts, "mappings": mappings, "readings": readings}
+    return judge_many(licences, unit, [use], **given)[0]
+
+
+def judge_many(
+    licences: list[Licence],
+    unit: BusinessUnit,
+    uses: list[Use],
+    *,
+    pixels: int | None = None,
+    facts: dict[int, PurchaseUse] | None = None,
+    mappings: Mappings | None = None,
+    readings: dict[int, list[LicenceReading]] | None = None,
+) -> list[Rights]:
+    """judge() for each of many uses of one version: uses that differ only in where (region,
+    channel, language, size) are judged as one batch, what they share once (a pre-flight asks
+    of every slot in every context of its run)."""
     if not licences:
-        return NO_LICENCE_NEEDED
-    facts, mappings, readings = facts or {}, mappings or {}, readings or {}
-    problems: list[str] = []
-    unknown: list[str] = []
-    notes: list[str] = []
+        return [NO_LICENCE_NEEDED] * len(uses)
+    known = _Known(unit, pixels, facts or {}, mappings or {}, readings or {})
+    batches: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for index, use in enumerate(uses):
+        batches[(use.at, use.placement, use.width_mm, use.known_at, use.volumes)].append(index)
+    answers: list[Rights] = [NO_LICENCE_NEEDED] * len(uses)
+    for indices in batches.values():
+        batch = _judge_batch(licences, [uses[index] for index in indices], known)
+        for index, rights in zip(indices, batch, strict=True):
+            answers[index] = rights
+    return answers
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What a judgement reads beside the licences: the unit, the version's pixels, usage facts,
+    vocabulary mappings and the officers' readings."""
+
+    unit: BusinessUnit
+    pixels: int | None
+    facts: dict[int, PurchaseUse]
+    mappings: Mappings
+    readings: dict[int, list[LicenceReading]]
+
+
+@dataclass
+class _Answer:
+    """One use's answer while its batch is judged: what it found so far, or that it is covered."""
+
+    problems: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    covered: bool = False
+
+    def rights(self) -> Rights:
+        if self.covered:
+            return Rights(Outcome.COVERED, notes=_unique(self.notes)) if self.notes else COVERED
+        outcome = Outcome.UNKNOWN if self.unknown else Outcome.NOT_COVERED
+        return Rights(outcome, _unique(self.problems), _unique(self.unknown), _unique(self.notes))
+
+
+def _judge_batch(licences: list[Licence], uses: list[Use], known: _Known) -> list[Rights]:
+    """The answers for uses that share their moment, slot and volumes: the first term of any
+    purchase that covers a use settles it; the others go on to the next term."""
+    answers = [_Answer() for _ in uses]
+    open_ = list(range(len(uses)))
     for purchase, terms in licences:
-        if cancelled(purchase, use.known_at):
-            problems.append("its Smint.io purchase was cancelled")
+        refusal, held, whole, used = _standing(purchase, terms, uses[0], known)
+        if refusal:
+            for index in open_:
+                answers[index].problems.append(refusal)
             continue
-        held = [term for term in terms if in_force(term, use.known_at)]
-        if not held:
-            problems.append("its purchase carries no licence terms")
-            continue
-        used = facts.get(purchase.pk, PurchaseUse())
-        whole = _purchase_finding(purchase, unit, use)
-        if use.known_at is None:  # Smint.io's counters are today's: they judge only now
-            _judge_downloads(purchase, used, whole)
-        if use.volumes:
-            whole.problems += used.exceeded
-        reading, words = _reading_of(purchase, held, readings.get(purchase.pk, []), use.known_at)
-        if words and reading is None:
-            whole.unknown.append(f"no compliance officer has read its licence ({', '.join(words)})")
-        for term in held:
-            notes += [f"exclusive: {key}" for key in _keys(term, "exclusivities") or []]
-            found = _term_finding(read(term, reading), unit, use, pixels, used, mappings)
-            failed, unsure = whole.problems + found.problems, whole.unknown + found.unknown
-            if not failed and not unsure:
-                return Rights(Outcome.COVERED, notes=_unique(notes))
-            if failed:
-                problems += failed
-            else:
-                unknown += unsure
-    outcome = Outcome.UNKNOWN if unknown else Outcome.NOT_COVERED
-    return Rights(outcome, _unique(problems), _unique(unknown), _unique(notes))
+        for term, as_read in held:
+            exclusive = [f"exclusive: {key}" for key in _keys(term, "exclusivities") or []]
+            found = _term_findings(
+                as_read, known.unit, [uses[i] for i in open_], known.pixels, used, known.mappings
+            )
+            for index, (problems, unsure) in zip(open_, found, strict=True):
+                _settle(answers[index], exclusive, whole[0] + problems, whole[1] + unsure)
+            open_ = [index for index in open_ if not answers[index].covered]
+            if not open_:
+                return [answer.rights() for answer in answers]
+    return [answer.rights() for answer in answers]
+
+
+def _settle(
+    answer: _Answer, exclusive: list[str], failed: tuple[str, ...], unsure: tuple[str, ...]
+) -> None:
+    answer.notes += exclusive
+    if not failed and not unsure:
+        answer.covered = True
+    elif failed:
+        answer.problems += failed
+    else:
+        answer.unknown += unsure
+
+
+def _standing(
+    purchase: LicensePurchase, terms: list[LicenseTerm], use: Use, known: _Known
+) -> tuple[str, list[tuple[LicenseTerm, Any]], Part, PurchaseUse]:
+    """What a purchase says of uses at one moment whatever their context: why it covers
+    nothing (or ""), its terms in force as its reading completes them, what the purchase as a
+    whole finds, and what usage reports counted of it."""
+    if cancelled(purchase, use.known_at):
+        return "its Smint.io purchase was cancelled", [], CLEAR, PurchaseUse()
+    held = [term for term in terms if in_force(term, use.known_at)]
+    if not held:
+        return "its purchase carries no licence terms", [], CLEAR, PurchaseUse()
+    used = known.facts.get(purchase.pk, PurchaseUse())
+    whole = _purchase_finding(purchase, known.unit, use)
+    if use.known_at is None:  # Smint.io's counters are today's: they judge only now
+        _judge_downloads(purchase, used, whole)
+    if use.volumes:
+        whole.problems += used.exceeded
+    readings = known.readings.get(purchase.pk, [])
+    reading, words = _reading_of(purchase, held, readings, use.known_at)
+    if words and reading is None:
+        whole.unknown.append(f"no compliance officer has read its licence ({', '.join(words)})")
+    return "", [(term, read(term, reading)) for term in held], _part_of(whole), used
 
 
 def no_facts(purchase_ids: set[int]) -> dict[int, PurchaseUse]:
@@ -570,17 +734,22 @@ class RightsBook:
 
     def judge(self, version: Version, use: Use) -> Rights:
         """Answer whether any of the version's purchases covers the use."""
+        return self.judge_many(version, [use])[0]
+
+    def judge_many(self, version: Version, uses: list[Use]) -> list[Rights]:
+        """Answer for each use whether any of the version's purchases covers it, judging what
+        the uses share once (judge_many)."""
         if version.purchase_id is None:
-            return NO_LICENCE_NEEDED
+            return [NO_LICENCE_NEEDED] * len(uses)
         if version.pk not in self._purchases_of:
             self._know([version])
         if self._mappings is None:
             self._mappings = load_mappings()
         width = version.metadata.get("width") if isinstance(version.metadata, dict) else None
-        return judge(
+        return judge_many(
             [self._licences[pk] for pk in sorted(self._purchases_of[version.pk])],
             self._unit(version.variant.asset.business_unit_id),
-            use,
+            uses,
             pixels=int(width) if isinstance(width, int | float) else None,
             facts=self._facts,
             mappings=self._mappings,

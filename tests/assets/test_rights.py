@@ -263,3 +263,47 @@ def test_validity_is_judged_inclusively_on_its_bounds(start: int, end: int, at: 
     use = Use(DE_PRINT.context, moment, "inside", 40)
     covered = answer(term(valid_from=valid_from, valid_until=valid_until), use=use).covered
     assert covered == (valid_from <= moment <= valid_until)
+
+
+many_uses = st.lists(
+    st.builds(
+        lambda region, channel, language, later, volumes: Use(
+            Context(region=region, channel=channel, language=language),
+            AT + timedelta(days=400 * later),
+            "inside",
+            40,
+            volumes=volumes,
+        ),
+        st.sampled_from(["DE", "FR", "AT", "US", ""]),
+        st.sampled_from(["print", "web", ""]),
+        st.sampled_from(["de", "en", "de-CH", ""]),
+        st.integers(0, 1),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(terms, min_size=1, max_size=3), many_uses, st.booleans())
+def test_judging_many_uses_at_once_answers_as_judging_each(
+    drawn: list[LicenseTerm], uses: list[Use], cancelled: bool
+) -> None:
+    """A pre-flight judges a slot in all its contexts at once: every answer, reasons and their
+    order included, is the one that use gets judged alone."""
+    from assets.rights.judge import judge_many
+
+    bought = purchase(cancelled_at=AT if cancelled else None)
+    reading = LicenceReading(
+        pk=1, purchase_id=1, terms=delivered_empty(drawn), signed_at=AT - timedelta(days=300)
+    )
+    given = {
+        "pixels": 1200,
+        "facts": {1: PurchaseUse(documents=50_000, exceeded=("past 10 copies",))},
+        "mappings": MAPPINGS,
+        "readings": {1: [reading]},
+    }
+    licences = [(bought, drawn)]
+    together = judge_many(licences, UNIT, uses, **given)
+    assert together == [judge(licences, UNIT, use, **given) for use in uses]
