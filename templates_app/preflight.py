@@ -33,7 +33,7 @@ from templates_app.models import (
 )
 from templates_app.outbox.book import DeliveryBook, widest_print
 from templates_app.proofs import proofs_check
-from templates_app.resolved import grouped
+from templates_app.resolved import Resolved, entries
 from templates_app.webhooks import emit
 
 
@@ -62,7 +62,9 @@ def preflight_run(
     check.reasons += _open_review_reasons(tree)
     for binding in bindings:
         _check_binding(binding, check)
-    proofs = proofs_check(template, contexts, check.resolved) if proof else None
+    resolved = check.resolved.entries()
+    each = list(entries({"resolved": resolved})) if proof else []
+    proofs = proofs_check(template, contexts, each) if proof else None
     if proofs is not None:
         check.reasons += proofs.reasons
         check.warnings += proofs.warnings
@@ -75,7 +77,7 @@ def preflight_run(
         "verdict": verdict.value,
         "reasons": check.reasons,
         "warnings": check.warnings,
-        "resolved": grouped(check.resolved),
+        "resolved": resolved,
         **({"proofs": proofs.evidence} if proofs is not None else {}),
     }
     evidence_hash = hashlib.sha256(canonical_json(evidence).encode()).hexdigest()
@@ -133,7 +135,7 @@ class _Check:
     campaigns: CampaignBook
     reasons: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
-    resolved: list[dict[str, Any]] = field(default_factory=list)
+    resolved: Resolved = field(default_factory=Resolved)
     criteria_seen: set[tuple[int, int]] = field(default_factory=set)
     blocked_seen: set[int] = field(default_factory=set)
 
@@ -221,6 +223,9 @@ def _rights_reason(where: str, asset: Asset, context: Context, skipped: Skipped)
 
 def _check_binding(binding: Binding, check: _Check) -> None:
     where = f"{binding.template.name}.{binding.slot}"
+    if not check.campaigns.touches(binding):
+        _check_everyday(binding, where, check.contexts, check)
+        return
     everyday = []
     for context in check.contexts:
         check.reasons += _blocked_reasons(binding, where, context, check)
@@ -345,10 +350,12 @@ def _check_resolution(
         )
     missing, held = _delivery_reasons(binding, version, context, check.deliveries)
     check.reasons += missing + _criteria_reasons(binding, where, version, check)
-    check.resolved.append(
-        {
+    passed = tuple((skipped.version.pk, skipped.reason) for skipped in resolution.skipped)
+    key = (binding.pk, version.pk, campaign, verdict.outcome, tuple(held), passed)
+
+    def entry() -> dict[str, Any]:
+        return {
             "binding": binding.pk,
-            "context": context.describe(),
             "version": version.pk,
             "sha256": version.sha256,
             "slot": where,
@@ -359,7 +366,8 @@ def _check_resolution(
             "skipped": [skipped.as_dict() for skipped in resolution.skipped],
             **({"campaign": campaign} if campaign else {}),
         }
-    )
+
+    check.resolved.add(key, context.describe(), entry)
 
 
 def _channel_warnings(template: Template, contexts: list[Context]) -> list[dict[str, str]]:

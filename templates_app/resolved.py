@@ -8,32 +8,26 @@ Clearances stored before this keep one entry per context (`context`); the reader
 both.
 """
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
-# What makes two contexts' entries of a slot the same outcome.
-SAME = ("binding", "version", "campaign", "rights", "renditions", "skipped")
 
+class Resolved:
+    """What a check resolves, gathered as its evidence keeps it: one entry per slot and
+    outcome (`key`), naming the contexts it holds for in the order they came."""
 
-def grouped(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Merge per-context entries that say the same of a slot into one, naming its contexts in
-    the order they came; entries keep the order of their first context."""
-    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for entry in entries:
-        key = tuple(_hashable(entry.get(name)) for name in SAME)
-        group = groups.get(key)
+    def __init__(self) -> None:
+        self._groups: dict[Hashable, dict[str, Any]] = {}
+
+    def add(self, key: Hashable, context: str, entry: Callable[[], dict[str, Any]]) -> None:
+        """Name the context under the outcome `key`, making its entry the first time."""
+        group = self._groups.get(key)
         if group is None:
-            group = groups[key] = {k: v for k, v in entry.items() if k != "context"}
-            group["contexts"] = []
-        group["contexts"].append(entry["context"])
-    return list(groups.values())
+            group = self._groups[key] = {**entry(), "contexts": []}
+        group["contexts"].append(context)
 
-
-def _hashable(value: Any) -> Any:
-    if isinstance(value, list | dict):
-        return json.dumps(value, sort_keys=True) if value else ()
-    return value
+    def entries(self) -> list[dict[str, Any]]:
+        return list(self._groups.values())
 
 
 def contexts_of(entry: dict[str, Any]) -> list[str]:

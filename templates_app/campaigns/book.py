@@ -97,6 +97,11 @@ class CampaignBook:
             elif item.asset_id is not None:
                 self._by_asset[item.asset_id].append(item)
 
+    def touches(self, binding: Binding) -> bool:
+        """Say whether any campaign in the window has an item for the slot, in any context."""
+        key = (binding.template_id, binding.slot)
+        return key in self._by_slot or binding.asset_id in self._by_asset
+
     def _matching(self, binding: Binding, context: Context) -> list[CampaignItem]:
         candidates = [
             *self._by_slot.get((binding.template_id, binding.slot), []),

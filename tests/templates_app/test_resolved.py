@@ -11,7 +11,7 @@ from assets.resolution import Context
 from assets.services import version_approve
 from templates_app.models import Template
 from templates_app.preflight import preflight_run
-from templates_app.resolved import contexts_of, entries, grouped
+from templates_app.resolved import Resolved, contexts_of, entries
 from templates_app.services import binding_set
 
 
@@ -20,32 +20,31 @@ def _entry(context: str, version: int = 7, **more: Any) -> dict[str, Any]:
     return {**base, "renditions": ["print"], "skipped": [], "context": context, **more}
 
 
-def test_entries_that_say_the_same_of_a_slot_become_one_naming_their_contexts() -> None:
-    merged = grouped(
-        [
-            _entry("region DE"),
-            _entry("region AT", version=8),
-            _entry("region CH"),
-            _entry("region FR", skipped=[{"version": 8, "reason": "out of rights"}]),
-        ]
-    )
-    assert [(e["version"], e["contexts"]) for e in merged] == [
-        (7, ["region DE", "region CH"]),
-        (8, ["region AT"]),
-        (7, ["region FR"]),  # the same version, but it passed over another to get there
+def test_contexts_with_one_outcome_share_its_entry_in_the_order_they_came() -> None:
+    resolved = Resolved()
+    made = []
+
+    def entry(version: int) -> Any:
+        def make() -> dict[str, Any]:
+            made.append(version)
+            return {"version": version}
+
+        return make
+
+    for context, version in (("DE", 7), ("AT", 8), ("CH", 7), ("FR", 8), ("IT", 9)):
+        resolved.add(("slot", version), context, entry(version))
+    assert resolved.entries() == [
+        {"version": 7, "contexts": ["DE", "CH"]},
+        {"version": 8, "contexts": ["AT", "FR"]},
+        {"version": 9, "contexts": ["IT"]},
     ]
-    assert all("context" not in entry for entry in merged)
-
-
-def test_a_campaign_or_other_renditions_keep_entries_apart() -> None:
-    merged = grouped(
-        [_entry("a"), _entry("b", campaign=3), _entry("c", renditions=["email"]), _entry("d")]
-    )
-    assert [entry["contexts"] for entry in merged] == [["a", "d"], ["b"], ["c"]]
+    assert made == [7, 8, 9]  # each entry is made once, for its first context
 
 
 def test_readers_see_one_entry_per_context_in_either_form() -> None:
-    new = {"resolved": grouped([_entry("region DE"), _entry("region AT")])}
+    grouped = [{k: v for k, v in _entry("").items() if k != "context"}]
+    grouped[0]["contexts"] = ["region DE", "region AT"]
+    new = {"resolved": grouped}
     old = {"resolved": [_entry("region DE"), _entry("region AT")]}
     for evidence in (new, old):
         assert [e["context"] for e in entries(evidence)] == ["region DE", "region AT"]
@@ -74,3 +73,31 @@ def test_a_preflight_stores_a_slot_filled_alike_in_many_contexts_once(
     [filled] = clearance.evidence["resolved"]
     assert filled["version"] == version.pk
     assert filled["contexts"] == [context.describe() for context in contexts]
+
+
+def test_a_slot_filled_differently_by_channel_keeps_an_entry_per_outcome(
+    logo: Asset,
+    add_version: Callable[..., Version],
+    compliance_officer: Any,
+    designer: Any,
+    make_template: Callable[..., Template],
+    deliver_all: Callable[[], Any],
+) -> None:
+    version_approve(version=add_version(logo), actor=compliance_officer)
+    deliver_all()
+    letter = make_template("Letter", exstream_id="EX-LETTER", channels=["print", "email"])
+    binding_set(template=letter, slot="logo", asset=logo, actor=designer)
+    contexts = [
+        Context(region=region, channel=channel)
+        for region in ("DE", "AT")
+        for channel in ("print", "email")
+    ]
+    clearance = preflight_run(
+        template=letter, run_at=timezone.now(), contexts=contexts, actor=designer
+    )
+    filled = clearance.evidence["resolved"]
+    assert [entry["contexts"] for entry in filled] == [
+        ["region DE, channel print", "region AT, channel print"],
+        ["region DE, channel email", "region AT, channel email"],
+    ]
+    assert filled[0]["renditions"] != filled[1]["renditions"]  # each channel its own
