@@ -106,14 +106,17 @@ class Catalogue:
     def __init__(self, asset_ids: Iterable[int]) -> None:
         ids = set(asset_ids)
         self.variants: dict[int, list[Variant]] = defaultdict(list)
+        by_key = {}
         for variant in Variant.objects.filter(asset_id__in=ids).select_related("asset"):
             self.variants[variant.asset_id].append(variant)
-        self.approved: dict[int, Version] = {
-            version.variant_id: version
-            for version in Version.objects.filter(
-                variant__asset_id__in=ids, state=VersionState.APPROVED
-            ).select_related("variant__asset")
-        }
+            by_key[variant.pk] = variant
+        approved = Version.objects.filter(variant__asset_id__in=ids, state=VersionState.APPROVED)
+        self.approved: dict[int, Version] = {}
+        for version in approved:
+            version.variant = by_key[
+                version.variant_id
+            ]  # the variant read above, its asset with it
+            self.approved[version.variant_id] = version
 
     def versions_of(self, asset: Asset) -> list[Version]:
         """The approved versions of the asset's variants: all a resolution of it may choose."""

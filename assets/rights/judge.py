@@ -425,14 +425,16 @@ def _size_column(
     """A term's answer on size for each use: the slot's millimetres in print, else pixels."""
     table = mappings.get(Vocabulary.SIZE, {})
     allowed, restricted = _lists(term, "sizes")
+    seen: dict[tuple[int | None, str], Part] = {}
     column = []
     for use in uses:
-        amount, unit_of = (
-            (use.width_mm, "mm") if use.context.channel in ("print", "") else (pixels, "px")
-        )
-        key = ("sizes", amount, unit_of, allowed, restricted)
-        args = (allowed, restricted, "sizes", amount, unit_of)
-        column.append(_judged(table, key, _judge_amount, *args))
+        size = (use.width_mm, "mm") if use.context.channel in ("print", "") else (pixels, "px")
+        part = seen.get(size)
+        if part is None:
+            key = ("sizes", *size, allowed, restricted)
+            args = (allowed, restricted, "sizes", *size)
+            part = seen[size] = _judged(table, key, _judge_amount, *args)
+        column.append(part)
     return column
 
 
@@ -473,7 +475,7 @@ def _term_findings(
 
 
 def _joined(parts: tuple[Part, ...]) -> Part:
-    if all(part is CLEAR for part in parts):
+    if parts.count(CLEAR) == len(parts):
         return CLEAR
     return (
         tuple(problem for part in parts for problem in part[0]),
