@@ -126,15 +126,13 @@ class Catalogue:
     def resolve(self, asset: Asset, context: Context, judge: Judge | None = None) -> Resolution:
         """Return the approved version of the best-fitting variant that has one the judge lets
         through, or why there is none."""
-        ranked = sorted(
-            (
-                (rank, variant)
-                for variant in self.variants.get(asset.pk, [])
-                if (rank := specificity(variant, context)) is not None
-            ),
-            key=lambda pair: pair[0],
-            reverse=True,
-        )
+        ranked = [
+            (rank, variant)
+            for variant in self.variants.get(asset.pk, [])
+            if (rank := specificity(variant, context)) is not None
+        ]
+        if len(ranked) > 1:
+            ranked.sort(key=lambda pair: pair[0], reverse=True)
         skipped: list[Skipped] = []
         for _rank, variant in ranked:
             version = self.approved.get(variant.pk)

@@ -157,15 +157,19 @@ class _Check:
         )
 
 
-# Rights judged ahead for a slot, by version and use (judged_ahead).
-Ahead = dict[tuple[int, Use], Rights]
+# Rights judged ahead for a slot: by version, its rights in each of the run's uses in order.
+Ahead = dict[int, list[Rights]]
 
 
-def rights_judge(rights: RightsBook, asset: Asset, use: Use, ahead: Ahead | None = None) -> Judge:
-    """Return the judge resolution asks: a version may be used unless its rights stop it."""
+def rights_judge(
+    rights: RightsBook, asset: Asset, use: Use, ahead: tuple[Ahead, int] | None = None
+) -> Judge:
+    """Return the judge resolution asks: a version may be used unless its rights stop it.
+    With `ahead`, the rights judged ahead and the use's place among them."""
 
     def judge(version: Version) -> tuple[str | None, Rights]:
-        verdict = (ahead or {}).get((version.pk, use)) or rights.judge(version, use)
+        known = ahead[0].get(version.pk) if ahead else None
+        verdict = known[ahead[1]] if known and ahead else rights.judge(version, use)
         return (verdict.summary() if rights.stops(asset, verdict) else None), verdict
 
     return judge
@@ -174,11 +178,7 @@ def rights_judge(rights: RightsBook, asset: Asset, use: Use, ahead: Ahead | None
 def judged_ahead(versions: list[Version], uses: list[Use], rights: RightsBook) -> Ahead:
     """The rights of each version a slot may resolve to in each of the run's uses, judged for
     all the uses at once: they share the moment and the slot, and differ only in where."""
-    return {
-        (version.pk, use): verdict
-        for version in versions
-        for use, verdict in zip(uses, rights.judge_many(version, uses), strict=True)
-    }
+    return {version.pk: rights.judge_many(version, uses) for version in versions}
 
 
 def _criteria_reasons(
@@ -309,8 +309,8 @@ def _check_everyday(binding: Binding, where: str, contexts: list[Context], check
     ]
     candidates = [pinned] if pinned is not None else check.catalogue.versions_of(binding.asset)
     ahead = judged_ahead(candidates, uses, check.rights)
-    for context, use in zip(contexts, uses, strict=True):
-        judge = rights_judge(check.rights, binding.asset, use, ahead)
+    for place, (context, use) in enumerate(zip(contexts, uses, strict=True)):
+        judge = rights_judge(check.rights, binding.asset, use, (ahead, place))
         resolution = binding_resolution(binding, context, check.catalogue, judge)
         _check_resolution(binding, where, context, resolution, check)
 
@@ -325,19 +325,7 @@ def _check_resolution(
 ) -> None:
     version = resolution.version
     if version is None:
-        if resolution.skipped:
-            check.reasons += [
-                _rights_reason(where, binding.asset, context, skipped)
-                for skipped in resolution.skipped
-            ]
-        else:
-            check.reasons.append(
-                {
-                    "code": "unresolved",
-                    "detail": f"{where}: {resolution.reason}",
-                    "object": f"binding:{binding.pk}",
-                }
-            )
+        check.reasons += _unresolved_reasons(binding, where, context, resolution)
         return
     verdict: Rights = resolution.verdict
     if verdict.outcome == Outcome.UNKNOWN:
@@ -349,7 +337,41 @@ def _check_resolution(
             }
         )
     missing, held = _delivery_reasons(binding, version, context, check.deliveries)
-    check.reasons += missing + _criteria_reasons(binding, where, version, check)
+    check.reasons += missing
+    if _record(binding, where, context, version, resolution, held, check, campaign):
+        check.reasons += _criteria_reasons(binding, where, version, check)
+
+
+def _unresolved_reasons(
+    binding: Binding, where: str, context: Context, resolution: Resolution
+) -> list[dict[str, str]]:
+    """Why a slot has no version in a context: the versions its rights kept out, or none."""
+    if resolution.skipped:
+        return [
+            _rights_reason(where, binding.asset, context, skipped) for skipped in resolution.skipped
+        ]
+    return [
+        {
+            "code": "unresolved",
+            "detail": f"{where}: {resolution.reason}",
+            "object": f"binding:{binding.pk}",
+        }
+    ]
+
+
+def _record(
+    binding: Binding,
+    where: str,
+    context: Context,
+    version: Version,
+    resolution: Resolution,
+    held: list[str],
+    check: _Check,
+    campaign: int | None,
+) -> bool:
+    """Keep the version that filled the slot in the context in the evidence; say whether it
+    is an outcome the check had not met before (one entry per slot and outcome)."""
+    verdict: Rights = resolution.verdict
     passed = tuple((skipped.version.pk, skipped.reason) for skipped in resolution.skipped)
     key = (binding.pk, version.pk, campaign, verdict.outcome, tuple(held), passed)
 
@@ -367,7 +389,7 @@ def _check_resolution(
             **({"campaign": campaign} if campaign else {}),
         }
 
-    check.resolved.add(key, context.describe(), entry)
+    return check.resolved.add(key, context.describe(), entry)
 
 
 def _channel_warnings(template: Template, contexts: list[Context]) -> list[dict[str, str]]:

@@ -19,12 +19,15 @@ class Resolved:
     def __init__(self) -> None:
         self._groups: dict[Hashable, dict[str, Any]] = {}
 
-    def add(self, key: Hashable, context: str, entry: Callable[[], dict[str, Any]]) -> None:
-        """Name the context under the outcome `key`, making its entry the first time."""
+    def add(self, key: Hashable, context: str, entry: Callable[[], dict[str, Any]]) -> bool:
+        """Name the context under the outcome `key`, making its entry the first time; say
+        whether it was the first."""
         group = self._groups.get(key)
+        first = group is None
         if group is None:
             group = self._groups[key] = {**entry(), "contexts": []}
         group["contexts"].append(context)
+        return first
 
     def entries(self) -> list[dict[str, Any]]:
         return list(self._groups.values())
