@@ -25,7 +25,7 @@ knows of the purchase. The rules:
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -172,7 +172,7 @@ class Table(dict[str, list[str]]):
         self.judged: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
-def _meaning(keys: list[str], table: dict[str, list[str]]) -> tuple[set[str], list[str]]:
+def _meaning(keys: Sequence[str], table: dict[str, list[str]]) -> tuple[set[str], list[str]]:
     """Map keys to Govern's values; return them and the keys nobody mapped."""
     memo = table.memo if isinstance(table, Table) else {}
     found = memo.get(tuple(keys))
@@ -245,7 +245,7 @@ def _judge_set(
 AMOUNT = re.compile(r"^(\d{1,12})(mm|px)?$")
 
 
-def _amounts(keys: list[str], table: dict[str, list[str]], unit: str) -> tuple[list[int], bool]:
+def _amounts(keys: Sequence[str], table: dict[str, list[str]], unit: str) -> tuple[list[int], bool]:
     """Return the numbers the keys map to in this unit, and whether any means unlimited."""
     numbers, unlimited = [], False
     for key in keys:
@@ -533,8 +533,9 @@ def judge(
 ) -> Rights:
     """Answer for a version's purchases (with their terms and readings) whether they cover
     the use."""
-    given = {"pixels": pixels, "facts": facts, "mappings": mappings, "readings": readings}
-    return judge_many(licences, unit, [use], **given)[0]
+    return judge_many(
+        licences, unit, [use], pixels=pixels, facts=facts, mappings=mappings, readings=readings
+    )[0]
 
 
 def judge_many(

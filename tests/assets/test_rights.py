@@ -298,12 +298,13 @@ def test_judging_many_uses_at_once_answers_as_judging_each(
     reading = LicenceReading(
         pk=1, purchase_id=1, terms=delivered_empty(drawn), signed_at=AT - timedelta(days=300)
     )
-    given = {
-        "pixels": 1200,
-        "facts": {1: PurchaseUse(documents=50_000, exceeded=("past 10 copies",))},
-        "mappings": MAPPINGS,
-        "readings": {1: [reading]},
-    }
+    facts = {1: PurchaseUse(documents=50_000, exceeded=("past 10 copies",))}
+    readings = {1: [reading]}
     licences = [(bought, drawn)]
-    together = judge_many(licences, UNIT, uses, **given)
-    assert together == [judge(licences, UNIT, use, **given) for use in uses]
+    together = judge_many(
+        licences, UNIT, uses, pixels=1200, facts=facts, mappings=MAPPINGS, readings=readings
+    )
+    assert together == [
+        judge(licences, UNIT, use, pixels=1200, facts=facts, mappings=MAPPINGS, readings=readings)
+        for use in uses
+    ]
