@@ -397,81 +397,100 @@ def _judged(
     return part
 
 
-def _dimension_column(
-    term: LicenseTerm | ReadTerm,
-    dim: Dimension,
-    uses: list[Use],
-    unit: BusinessUnit,
-    mappings: Mappings,
-) -> list[Part]:
-    """A term's answer on one dimension for each use, judged once per value the uses name."""
+@dataclass(frozen=True)
+class _Where:
+    """Where each of a batch's uses is, as a term judges it: its value on each dimension and
+    its size (the slot's millimetres in print, else the version's pixels); and the distinct
+    values of each, judged once per term."""
+
+    places: list[tuple[Any, ...]]
+    distinct: list[set[Any]]
+
+    @classmethod
+    def of(cls, uses: list[Use], unit: BusinessUnit, pixels: int | None) -> "_Where":
+        places = [
+            (
+                *(dim.value(use, unit) for dim in DIMENSIONS),
+                (use.width_mm, "mm") if use.context.channel in ("print", "") else (pixels, "px"),
+            )
+            for use in uses
+        ]
+        return cls(places, [set(axis) for axis in zip(*places, strict=True)])
+
+
+def _dimension_parts(
+    term: LicenseTerm | ReadTerm, dim: Dimension, values: set[str], mappings: Mappings
+) -> dict[str, Part]:
+    """A term's answer on one dimension for each value the uses name."""
     table = mappings.get(dim.vocabulary, {})
     allowed, restricted = _lists(term, dim.lists)
-    seen: dict[str, Part] = {}
-    column = []
-    for use in uses:
-        value = dim.value(use, unit)
-        part = seen.get(value)
-        if part is None:
-            key = (dim.vocabulary, value, allowed, restricted)
-            part = seen[value] = _judged(table, key, _judge_set, allowed, restricted, dim, value)
-        column.append(part)
-    return column
+    return {
+        value: _judged(
+            table,
+            (dim.vocabulary, value, allowed, restricted),
+            _judge_set,
+            *(allowed, restricted, dim, value),
+        )
+        for value in values
+    }
 
 
-def _size_column(
-    term: LicenseTerm | ReadTerm, uses: list[Use], pixels: int | None, mappings: Mappings
-) -> list[Part]:
-    """A term's answer on size for each use: the slot's millimetres in print, else pixels."""
+def _size_parts(
+    term: LicenseTerm | ReadTerm, sizes: set[tuple[int | None, str]], mappings: Mappings
+) -> dict[tuple[int | None, str], Part]:
+    """A term's answer on size for each size the uses have."""
     table = mappings.get(Vocabulary.SIZE, {})
     allowed, restricted = _lists(term, "sizes")
-    seen: dict[tuple[int | None, str], Part] = {}
-    column = []
-    for use in uses:
-        size = (use.width_mm, "mm") if use.context.channel in ("print", "") else (pixels, "px")
-        part = seen.get(size)
-        if part is None:
-            key = ("sizes", *size, allowed, restricted)
-            args = (allowed, restricted, "sizes", *size)
-            part = seen[size] = _judged(table, key, _judge_amount, *args)
-        column.append(part)
-    return column
+    return {
+        size: _judged(
+            table,
+            ("sizes", *size, allowed, restricted),
+            _judge_amount,
+            *(allowed, restricted, "sizes", *size),
+        )
+        for size in sizes
+    }
 
 
 def _term_findings(
     term: LicenseTerm | ReadTerm,
     unit: BusinessUnit,
-    uses: list[Use],
-    pixels: int | None,
+    first: Use,
+    where: _Where,
     facts: PurchaseUse,
     mappings: Mappings,
 ) -> list[Part]:
     """A term's answer for each of a batch of uses that share their moment, slot and volumes
-    (judge_many's batches): what they share is judged once, a region, channel, language or
-    size once per value, in the order one use's answer has always listed them."""
-    first = uses[0]
-    dates = _alone(_judge_dates, term, first, facts)
-    columns = [_dimension_column(term, dim, uses, unit, mappings) for dim in DIMENSIONS]
-    sizes = _size_column(term, uses, pixels, mappings)
+    (judge_many's batches, `first` one of them): what they share is judged once, a region,
+    channel, language or size once per value, in the order one use's answer lists them."""
     copies = mappings.get(Vocabulary.DISTRIBUTION, {})
-    tail = (
-        _alone(
-            _judge_amount,
-            *_lists(term, "distributions"),
-            "distributions",
-            facts.documents,
-            "",
-            copies,
-        )
-        if first.volumes
-        else CLEAR,
+    distributed = (*_lists(term, "distributions"), "distributions", facts.documents, "", copies)
+    shared = (
+        _alone(_judge_dates, term, first, facts),
+        _alone(_judge_amount, *distributed) if first.volumes else CLEAR,
         _alone(_judge_editorial, term, unit),
         _alone(_judge_limits, term, first, facts),
     )
-    return [
-        _joined((dates, *(column[index] for column in columns), sizes[index], *tail))
-        for index in range(len(uses))
+    columns = [
+        *(
+            _dimension_parts(term, dim, where.distinct[axis], mappings)
+            for axis, dim in enumerate(DIMENSIONS)
+        ),
+        _size_parts(term, where.distinct[-1], mappings),
     ]
+    if _clear(shared) and all(_clear(column.values()) for column in columns):
+        return [CLEAR] * len(where.places)  # the term covers every use: the common answer
+    dates, tail = shared[0], shared[1:]
+    return [
+        _joined(
+            (dates, *(column[value] for column, value in zip(columns, place, strict=True)), *tail)
+        )
+        for place in where.places
+    ]
+
+
+def _clear(parts: Iterable[Part]) -> bool:
+    return all(part is CLEAR for part in parts)
 
 
 def _joined(parts: tuple[Part, ...]) -> Part:
@@ -604,16 +623,17 @@ def _judge_batch(licences: list[Licence], uses: list[Use], known: _Known) -> lis
             for index in open_:
                 answers[index].problems.append(refusal)
             continue
+        where = _Where.of([uses[i] for i in open_], known.unit, known.pixels)
         for term, as_read in held:
             exclusive = [f"exclusive: {key}" for key in _keys(term, "exclusivities") or []]
-            found = _term_findings(
-                as_read, known.unit, [uses[i] for i in open_], known.pixels, used, known.mappings
-            )
+            found = _term_findings(as_read, known.unit, uses[0], where, used, known.mappings)
             for index, (problems, unsure) in zip(open_, found, strict=True):
                 _settle(answers[index], exclusive, whole[0] + problems, whole[1] + unsure)
-            open_ = [index for index in open_ if not answers[index].covered]
-            if not open_:
+            still = [index for index in open_ if not answers[index].covered]
+            if not still:
                 return [answer.rights() for answer in answers]
+            if len(still) < len(open_):
+                open_, where = still, _Where.of([uses[i] for i in still], known.unit, known.pixels)
     return [answer.rights() for answer in answers]
 
 
