@@ -471,7 +471,7 @@ def _term_findings(
         _alone(_judge_editorial, term, unit),
         _alone(_judge_limits, term, first, facts),
     )
-    columns = [
+    columns: list[dict[Any, Part]] = [
         *(
             _dimension_parts(term, dim, where.distinct[axis], mappings)
             for axis, dim in enumerate(DIMENSIONS)
