@@ -22,7 +22,6 @@ from govern.roles import Capability
 from templates_app import graph
 from templates_app.campaigns.book import CampaignBook
 from templates_app.models import (
-    REVIEW_VERSIONS,
     UNSETTLED_REVIEW_STATES,
     Binding,
     CampaignItem,
@@ -412,7 +411,7 @@ def _channel_warnings(template: Template, contexts: list[Context]) -> list[dict[
 def _open_review_reasons(tree: set[int]) -> list[dict[str, str]]:
     reviews = Review.objects.filter(
         template_id__in=tree, state__in=UNSETTLED_REVIEW_STATES
-    ).select_related("template", "asset", *REVIEW_VERSIONS)
+    ).select_related("template", "asset", "old_version", "new_version")  # their numbers only
     return [
         {
             "code": "open_review",
