@@ -267,11 +267,12 @@ def test_validity_is_judged_inclusively_on_its_bounds(start: int, end: int, at: 
 
 many_uses = st.lists(
     st.builds(
-        lambda region, channel, language, later, volumes: Use(
+        lambda region, channel, language, later, volumes, known_at: Use(
             Context(region=region, channel=channel, language=language),
             AT + timedelta(days=400 * later),
             "inside",
             40,
+            known_at=known_at,
             volumes=volumes,
         ),
         st.sampled_from(["DE", "FR", "AT", "US", ""]),
@@ -279,6 +280,7 @@ many_uses = st.lists(
         st.sampled_from(["de", "en", "de-CH", ""]),
         st.integers(0, 1),
         st.booleans(),
+        st.sampled_from([None, AT - timedelta(days=1), AT + timedelta(days=1)]),
     ),
     min_size=1,
     max_size=12,
@@ -294,7 +296,7 @@ def test_judging_many_uses_at_once_answers_as_judging_each(
     order included, is the one that use gets judged alone."""
     from assets.rights.judge import judge_many
 
-    bought = purchase(cancelled_at=AT if cancelled else None)
+    bought = purchase(state="cancelled", cancelled_at=AT) if cancelled else purchase()
     reading = LicenceReading(
         pk=1, purchase_id=1, terms=delivered_empty(drawn), signed_at=AT - timedelta(days=300)
     )
