@@ -226,15 +226,32 @@ def _check_binding(binding: Binding, check: _Check) -> None:
         _check_everyday(binding, where, check.contexts, check)
         return
     everyday = []
-    for context in check.contexts:
+    ahead = _campaigns_ahead(binding, check)
+    for place, context in enumerate(check.contexts):
         check.reasons += _blocked_reasons(binding, where, context, check)
         item = check.campaigns.item_for(binding, context)
         if item is None:
             everyday.append(context)
         else:
-            _check_campaign_item(binding, where, context, item, check)
+            _check_campaign_item(binding, where, context, item, check, (ahead, place))
     if everyday:
         _check_everyday(binding, where, everyday, check)
+
+
+def _campaigns_ahead(binding: Binding, check: _Check) -> Ahead:
+    """The rights of the approved versions campaigns bring to the slot, in every context of
+    the run, judged at once as an everyday version's are."""
+    uses = [_use(binding, context, check) for context in check.contexts]
+    brought = {
+        item.version_id: item.version
+        for item in check.campaigns.in_window(binding)
+        if item.version.state == VersionState.APPROVED
+    }
+    return judged_ahead(list(brought.values()), uses, check.rights)
+
+
+def _use(binding: Binding, context: Context, check: _Check) -> Use:
+    return Use(context, check.run_at, binding.placement, binding.print_width_mm)
 
 
 def _blocked_reasons(
@@ -259,25 +276,35 @@ def _blocked_reasons(
 
 
 def campaign_resolution(
-    binding: Binding, item: CampaignItem, use: Use, rights: RightsBook
+    binding: Binding,
+    item: CampaignItem,
+    use: Use,
+    rights: RightsBook,
+    ahead: tuple[Ahead, int] | None = None,
 ) -> Resolution:
-    """Resolve a slot a campaign fills: its version, while approved and in rights for the use."""
+    """Resolve a slot a campaign fills: its version, while approved and in rights for the use
+    (judged ahead, with the use's place, when given)."""
     version = item.version
     if version.state != VersionState.APPROVED:
         state = version.get_state_display().lower()
         why = f"campaign {item.campaign.name} brings {version}, which is {state}"
         return Resolution(binding.asset, None, why)
-    problem, verdict = rights_judge(rights, version.variant.asset, use)(version)
+    problem, verdict = rights_judge(rights, version.variant.asset, use, ahead)(version)
     if problem is None:
         return Resolution(binding.asset, version, verdict=verdict)
     return Resolution(binding.asset, None, problem, (Skipped(version, problem, verdict),))
 
 
 def _check_campaign_item(
-    binding: Binding, where: str, context: Context, item: CampaignItem, check: _Check
+    binding: Binding,
+    where: str,
+    context: Context,
+    item: CampaignItem,
+    check: _Check,
+    ahead: tuple[Ahead, int],
 ) -> None:
-    use = Use(context, check.run_at, binding.placement, binding.print_width_mm)
-    resolution = campaign_resolution(binding, item, use, check.rights)
+    use = _use(binding, context, check)
+    resolution = campaign_resolution(binding, item, use, check.rights, ahead)
     if resolution.version is None and not resolution.skipped:
         check.reasons.append(
             {
@@ -302,10 +329,7 @@ def _check_everyday(binding: Binding, where: str, contexts: list[Context], check
             }
         )
         return
-    uses = [
-        Use(context, check.run_at, binding.placement, binding.print_width_mm)
-        for context in contexts
-    ]
+    uses = [_use(binding, context, check) for context in contexts]
     candidates = [pinned] if pinned is not None else check.catalogue.versions_of(binding.asset)
     ahead = judged_ahead(candidates, uses, check.rights)
     for place, (context, use) in enumerate(zip(contexts, uses, strict=True)):
@@ -462,9 +486,11 @@ def build_manifest(
     )
     catalogue = Catalogue(binding.asset_id for binding in bindings)
     campaigns = CampaignBook(bindings, at)
-    versions = [*catalogue.approved.values(), *campaigns.versions()] + [
+    versions = [*catalogue.approved.values()] + [
         b.pinned_version for b in bindings if b.pinned_version is not None
     ]
+    if context is not None:  # a campaign's version is judged only where it is chosen
+        versions += campaigns.versions()
     rights = RightsBook(versions)
     entries = []
     for binding in bindings:
