@@ -2,6 +2,7 @@
 version fills each slot of a template for a context and a time."""
 
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -156,8 +157,9 @@ class _Check:
         )
 
 
-# Rights judged ahead for a slot: by version, its rights in each of the run's uses in order.
-Ahead = dict[int, list[Rights]]
+# Rights judged ahead for a slot: by version, its rights in each of the run's uses in order
+# (None where it was not judged ahead).
+Ahead = dict[int, list[Rights | None]]
 
 
 def rights_judge(
@@ -168,7 +170,7 @@ def rights_judge(
 
     def judge(version: Version) -> tuple[str | None, Rights]:
         known = ahead[0].get(version.pk) if ahead else None
-        verdict = known[ahead[1]] if known and ahead else rights.judge(version, use)
+        verdict = (known[ahead[1]] if known and ahead else None) or rights.judge(version, use)
         return (verdict.summary() if rights.stops(asset, verdict) else None), verdict
 
     return judge
@@ -177,7 +179,7 @@ def rights_judge(
 def judged_ahead(versions: list[Version], uses: list[Use], rights: RightsBook) -> Ahead:
     """The rights of each version a slot may resolve to in each of the run's uses, judged for
     all the uses at once: they share the moment and the slot, and differ only in where."""
-    return {version.pk: rights.judge_many(version, uses) for version in versions}
+    return {version.pk: list(rights.judge_many(version, uses)) for version in versions}
 
 
 def _criteria_reasons(
@@ -226,10 +228,10 @@ def _check_binding(binding: Binding, check: _Check) -> None:
         _check_everyday(binding, where, check.contexts, check)
         return
     everyday = []
-    ahead = _campaigns_ahead(binding, check)
-    for place, context in enumerate(check.contexts):
+    chosen = [check.campaigns.item_for(binding, context) for context in check.contexts]
+    ahead = _campaigns_ahead(binding, chosen, check)
+    for place, (context, item) in enumerate(zip(check.contexts, chosen, strict=True)):
         check.reasons += _blocked_reasons(binding, where, context, check)
-        item = check.campaigns.item_for(binding, context)
         if item is None:
             everyday.append(context)
         else:
@@ -238,16 +240,24 @@ def _check_binding(binding: Binding, check: _Check) -> None:
         _check_everyday(binding, where, everyday, check)
 
 
-def _campaigns_ahead(binding: Binding, check: _Check) -> Ahead:
-    """The rights of the approved versions campaigns bring to the slot, in every context of
-    the run, judged at once as an everyday version's are."""
-    uses = [_use(binding, context, check) for context in check.contexts]
-    brought = {
-        item.version_id: item.version
-        for item in check.campaigns.in_window(binding)
-        if item.version.state == VersionState.APPROVED
-    }
-    return judged_ahead(list(brought.values()), uses, check.rights)
+def _campaigns_ahead(binding: Binding, chosen: list[CampaignItem | None], check: _Check) -> Ahead:
+    """The rights of each approved version a campaign brings to the slot in the contexts it
+    is chosen for (`chosen`: the item of each context of the run), judged at once per version
+    as an everyday version's are."""
+    places: dict[int, list[int]] = defaultdict(list)
+    brought: dict[int, Version] = {}
+    for place, item in enumerate(chosen):
+        if item is not None and item.version.state == VersionState.APPROVED:
+            places[item.version_id].append(place)
+            brought[item.version_id] = item.version
+    ahead: Ahead = {}
+    for key, where in places.items():
+        uses = [_use(binding, check.contexts[place], check) for place in where]
+        row: list[Rights | None] = [None] * len(check.contexts)
+        for place, verdict in zip(where, check.rights.judge_many(brought[key], uses), strict=True):
+            row[place] = verdict
+        ahead[key] = row
+    return ahead
 
 
 def _use(binding: Binding, context: Context, check: _Check) -> Use:
