@@ -14,7 +14,7 @@ from django.db import transaction
 from assets.api import VariantOutput
 from assets.criteria import CriteriaBook
 from assets.models import Asset, Version, VersionState
-from assets.resolution import Catalogue, Context, Judge, Resolution, Skipped
+from assets.resolution import Catalogue, Context, Judge, Resolution, Skipped, specificity
 from assets.rights import Outcome, Rights, RightsBook, Use
 from audit.chain import canonical_json
 from audit.services import audit_record
@@ -342,9 +342,23 @@ def _check_everyday(binding: Binding, where: str, contexts: list[Context], check
     uses = [_use(binding, context, check) for context in contexts]
     candidates = [pinned] if pinned is not None else check.catalogue.versions_of(binding.asset)
     ahead = judged_ahead(candidates, uses, check.rights)
+    variants = check.catalogue.variants.get(binding.asset_id, []) if pinned is None else []
+    found: dict[tuple[Any, ...], Resolution] = {}
     for place, (context, use) in enumerate(zip(contexts, uses, strict=True)):
-        judge = rights_judge(check.rights, binding.asset, use, (ahead, place))
-        resolution = binding_resolution(binding, context, check.catalogue, judge)
+        # Resolution reads only how each variant fits and the rights judged: contexts alike
+        # in both (rights judged alike are one object) resolve alike where a version is found.
+        alike = (
+            tuple(specificity(variant, context) for variant in variants),
+            tuple(id(row[place]) for row in ahead.values()),
+        )
+        resolution = found.get(alike) or binding_resolution(
+            binding,
+            context,
+            check.catalogue,
+            rights_judge(check.rights, binding.asset, use, (ahead, place)),
+        )
+        if resolution.version is not None:
+            found[alike] = resolution
         _check_resolution(binding, where, context, resolution, check)
 
 

@@ -101,6 +101,28 @@ def test_out_of_rights_everywhere_gives_every_skipped_variant_as_a_reason(
     ]
 
 
+def test_contexts_a_variant_fits_alike_are_still_judged_each_by_its_rights(
+    letter: Template, designer: Any
+) -> None:
+    """Pre-flight resolves a slot once for contexts alike, and only where their rights are
+    alike: a licence for Austria covers the Austrian run, not the German one beside it."""
+    LicenseTerm.objects.filter(purchase__uuid="lpt-any").update(
+        allowed_geographies=["geography_austria"]
+    )
+    contexts = [Context(region=region, language="en", channel="print") for region in ("AT", "DE")]
+    clearance = preflight_run(template=letter, run_at=BEFORE, contexts=contexts, actor=designer)
+    assert clearance.verdict == "no-go"
+    assert [(r["code"], r["detail"]) for r in clearance.reasons] == [
+        (
+            "out_of_rights",
+            "Letter.logo: brand.logo.primary v1 for language en, region DE, channel print: "
+            "its licence is not for region DE.",
+        )
+    ]
+    [resolved] = clearance.evidence["resolved"]
+    assert resolved["contexts"] == ["language en, region AT, channel print"]
+
+
 def test_an_unknown_licence_warns_or_blocks_by_the_units_policy(
     letter: Template, designer: Any, compliance_officer: Any, logo: Asset
 ) -> None:
