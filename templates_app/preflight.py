@@ -412,7 +412,7 @@ def _record(
     context: Context,
     version: Version,
     resolution: Resolution,
-    held: list[str],
+    held: tuple[str, ...],
     check: _Check,
     campaign: int | None,
 ) -> bool:
@@ -420,23 +420,23 @@ def _record(
     is an outcome the check had not met before (one entry per slot and outcome)."""
     verdict: Rights = resolution.verdict
     passed = tuple((skipped.version.pk, skipped.reason) for skipped in resolution.skipped)
-    key = (binding.pk, version.pk, campaign, verdict.outcome, tuple(held), passed)
-
-    def entry() -> dict[str, Any]:
-        return {
-            "binding": binding.pk,
-            "version": version.pk,
-            "sha256": version.sha256,
-            "slot": where,
-            "asset": version.variant.asset.key,
-            "number": version.number,
-            "renditions": held,
-            "rights": verdict.outcome.value,
-            "skipped": [skipped.as_dict() for skipped in resolution.skipped],
-            **({"campaign": campaign} if campaign else {}),
-        }
-
-    return check.resolved.add(key, context.describe(), entry)
+    key = (binding.pk, version.pk, campaign, verdict.outcome, held, passed)
+    if check.resolved.add(key, context.describe()):
+        return False
+    entry = {
+        "binding": binding.pk,
+        "version": version.pk,
+        "sha256": version.sha256,
+        "slot": where,
+        "asset": version.variant.asset.key,
+        "number": version.number,
+        "renditions": list(held),
+        "rights": verdict.outcome.value,
+        "skipped": [skipped.as_dict() for skipped in resolution.skipped],
+        **({"campaign": campaign} if campaign else {}),
+    }
+    check.resolved.first(key, context.describe(), entry)
+    return True
 
 
 def _channel_warnings(template: Template, contexts: list[Context]) -> list[dict[str, str]]:
@@ -480,7 +480,7 @@ def _change(review: Review) -> str:
 
 def _delivery_reasons(
     binding: Binding, version: Version, context: Context, deliveries: DeliveryBook
-) -> tuple[list[dict[str, str]], list[str]]:
+) -> tuple[list[dict[str, str]], tuple[str, ...]]:
     problem, held = deliveries.problem(version, context.channel)
     if problem is None:
         return [], held

@@ -8,7 +8,7 @@ Clearances stored before this keep one entry per context (`context`); the reader
 both.
 """
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 
@@ -19,15 +19,18 @@ class Resolved:
     def __init__(self) -> None:
         self._groups: dict[Hashable, dict[str, Any]] = {}
 
-    def add(self, key: Hashable, context: str, entry: Callable[[], dict[str, Any]]) -> bool:
-        """Name the context under the outcome `key`, making its entry the first time; say
-        whether it was the first."""
+    def add(self, key: Hashable, context: str) -> bool:
+        """Name the context under the outcome `key` if the check met it before; say whether
+        it had (if not, `first` keeps the outcome's entry)."""
         group = self._groups.get(key)
-        first = group is None
         if group is None:
-            group = self._groups[key] = {**entry(), "contexts": []}
+            return False
         group["contexts"].append(context)
-        return first
+        return True
+
+    def first(self, key: Hashable, context: str, entry: dict[str, Any]) -> None:
+        """Keep the entry of an outcome met for the first time, naming its context."""
+        self._groups[key] = {**entry, "contexts": [context]}
 
     def entries(self) -> list[dict[str, Any]]:
         return list(self._groups.values())

@@ -37,16 +37,16 @@ class DeliveryBook:
                 "version_id", "profile", "state", "rendition__sha256"
             )
         }
-        self._answers: dict[tuple[int, str], tuple[str | None, list[str]]] = {}
+        self._answers: dict[tuple[int, str], tuple[str | None, tuple[str, ...]]] = {}
 
-    def problem(self, version: Version, channel: str) -> tuple[str | None, list[str]]:
+    def problem(self, version: Version, channel: str) -> tuple[str | None, tuple[str, ...]]:
         """Say which renditions for the channel Exstream does not hold yet; and their sha256s
         (worked out once per version and channel: a check asks in every context)."""
         key = (version.pk, channel)
         if key not in self._answers:
-            self._answers[key] = self._problem(version, channel)
-        problem, held = self._answers[key]
-        return problem, list(held)
+            problem, held = self._problem(version, channel)
+            self._answers[key] = (problem, tuple(held))
+        return self._answers[key]
 
     def _problem(self, version: Version, channel: str) -> tuple[str | None, list[str]]:
         needed = [
