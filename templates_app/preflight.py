@@ -513,8 +513,10 @@ def build_manifest(
     versions = [*catalogue.approved.values()] + [
         b.pinned_version for b in bindings if b.pinned_version is not None
     ]
+    chosen = {}
     if context is not None:  # a campaign's version is judged only where it is chosen
-        versions += campaigns.versions()
+        chosen = {binding.pk: campaigns.item_for(binding, context) for binding in bindings}
+        versions += [item.version for item in chosen.values() if item is not None]
     rights = RightsBook(versions)
     entries = []
     for binding in bindings:
@@ -528,7 +530,7 @@ def build_manifest(
             entry["versions"] = _every_version(binding, catalogue, rights, at)
             if items := campaigns.in_window(binding):
                 entry["campaigns"] = [_campaign_version(item) for item in items]
-        elif item := campaigns.item_for(binding, context):
+        elif item := chosen[binding.pk]:
             entry.update(_campaign_chosen(binding, item, rights, at, context))
         else:
             entry.update(_chosen_version(binding, catalogue, rights, at, context))
