@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, QueryDict
-from django.urls import reverse
 from django.utils import timezone
 
 from assets.due import due_hours
@@ -23,6 +22,7 @@ from assets.forms import QueueFilterForm
 from assets.models import Kind, Version, selector_label
 from assets.rights.standing import NO_LICENCE, standings
 from govern.access import scope_for, scoped
+from govern.links import key_path
 from govern.models import BusinessUnit
 from govern.roles import Capability
 
@@ -36,7 +36,6 @@ COLUMNS = (
     "purchase_id",
 )
 KIND_LABELS = dict(Kind.choices)
-_KEY = 2_147_483_647  # reversed once, then replaced by each row's key
 AGES = ((86_400, "day"), (3_600, "hour"), (60, "minute"))
 
 
@@ -136,9 +135,9 @@ def rows(
     """What the queue's table shows for a page of `values` rows, units named from the form's
     (every row is in one of them: no join to name them); links carry the query."""
     now = timezone.now()
-    url = reverse("assets:version-review", args=[_KEY]).replace(str(_KEY), "{}")
+    url = key_path("assets:version-review")
     url += f"?{carried}" if carried else ""
-    picture = reverse("assets:version-preview", args=[_KEY]).replace(str(_KEY), "{}") + "?size=row"
+    picture = key_path("assets:version-preview") + "?size=row"
     shown = [_row(value, now, url, picture) for value in values_page]
     for row in shown:
         row["unit"] = unit_names.get(row.pop("unit_id"), "")

@@ -8,9 +8,9 @@ four {% url %} tags per review were most of the page's time.
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import reverse
 
 from assets.models import Version
+from govern.links import key_path
 from templates_app.models import ReplacementRequest, ReplacementState, Review
 
 COLUMNS = (
@@ -18,11 +18,6 @@ COLUMNS = (
     *("template__name", "template__exstream_id", "actor__username"),
     *("old_version_id", "new_version_id"),
 )
-_KEY = 2_147_483_647  # reversed once, then replaced by each row's key
-
-
-def _path(name: str) -> str:
-    return reverse(name, args=[_KEY]).replace(str(_KEY), "{}")
 
 
 def values(reviews: QuerySet[Review]) -> Any:
@@ -45,9 +40,9 @@ def cards(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ).values_list("review_id", flat=True)
     )
     links = {
-        "asset": _path("assets:asset-detail"),
-        "preview": _path("assets:version-preview"),
-        "changes": _path("templates:request-changes"),
+        "asset": key_path("assets:asset-detail"),
+        "preview": key_path("assets:version-preview"),
+        "changes": key_path("templates:request-changes"),
     }
     return [_card(row, versions, waiting, links) for row in rows]
 

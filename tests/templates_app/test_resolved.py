@@ -4,6 +4,7 @@ readers take that form and the one entry per context of clearances stored before
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from assets.models import Asset, Version
@@ -45,48 +46,48 @@ def test_readers_see_one_entry_per_context_in_either_form() -> None:
     assert contexts_of(old["resolved"][1]) == ["region AT"]
 
 
-def test_a_preflight_stores_a_slot_filled_alike_in_many_contexts_once(
+@pytest.fixture
+def letter(
     logo: Asset,
     add_version: Callable[..., Version],
     compliance_officer: Any,
     designer: Any,
     make_template: Callable[..., Template],
     deliver_all: Callable[[], Any],
-) -> None:
-    version = version_approve(version=add_version(logo), actor=compliance_officer)
-    deliver_all()
-    letter = make_template("Letter", exstream_id="EX-LETTER", channels=["print"])
-    binding_set(template=letter, slot="logo", asset=logo, actor=designer)
-    contexts = [Context(region=region, channel="print") for region in ("DE", "AT", "CH")]
-    clearance = preflight_run(
-        template=letter, run_at=timezone.now(), contexts=contexts, actor=designer
-    )
-    [filled] = clearance.evidence["resolved"]
-    assert filled["version"] == version.pk
-    assert filled["contexts"] == [context.describe() for context in contexts]
-
-
-def test_a_slot_filled_differently_by_channel_keeps_an_entry_per_outcome(
-    logo: Asset,
-    add_version: Callable[..., Version],
-    compliance_officer: Any,
-    designer: Any,
-    make_template: Callable[..., Template],
-    deliver_all: Callable[[], Any],
-) -> None:
+) -> Template:
+    """A letter in print and e-mail whose logo slot has one approved version, delivered."""
     version_approve(version=add_version(logo), actor=compliance_officer)
     deliver_all()
     letter = make_template("Letter", exstream_id="EX-LETTER", channels=["print", "email"])
     binding_set(template=letter, slot="logo", asset=logo, actor=designer)
+    return letter
+
+
+def _resolved(letter: Template, designer: Any, contexts: list[Context]) -> list[dict[str, Any]]:
+    clearance = preflight_run(
+        template=letter, run_at=timezone.now(), contexts=contexts, actor=designer
+    )
+    return list(clearance.evidence["resolved"])
+
+
+def test_a_preflight_stores_a_slot_filled_alike_in_many_contexts_once(
+    letter: Template, designer: Any
+) -> None:
+    contexts = [Context(region=region, channel="print") for region in ("DE", "AT", "CH")]
+    [filled] = _resolved(letter, designer, contexts)
+    assert filled["version"] == Version.objects.get(state="approved").pk
+    assert filled["contexts"] == [context.describe() for context in contexts]
+
+
+def test_a_slot_filled_differently_by_channel_keeps_an_entry_per_outcome(
+    letter: Template, designer: Any
+) -> None:
     contexts = [
         Context(region=region, channel=channel)
         for region in ("DE", "AT")
         for channel in ("print", "email")
     ]
-    clearance = preflight_run(
-        template=letter, run_at=timezone.now(), contexts=contexts, actor=designer
-    )
-    filled = clearance.evidence["resolved"]
+    filled = _resolved(letter, designer, contexts)
     assert [entry["contexts"] for entry in filled] == [
         ["region DE, channel print", "region AT, channel print"],
         ["region DE, channel email", "region AT, channel email"],
